@@ -1,0 +1,1 @@
+"""Geography: reference tables, distances, location resolution and location features."""

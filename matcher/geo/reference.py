@@ -1,0 +1,86 @@
+"""The real reference geography (Destatis, BA, DB, OSM/GeoNames postcodes), loaded from ``data/geo``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from matcher.geo.boundaries import BoundaryIndex
+from matcher.geo.distance import FloatArray, to_unit_vectors
+from matcher.vocabulary import STATE_BY_LAND_CODE
+
+_KEYS = {"ags": str, "kreis_code": str, "land_code": str, "regbez_code": str, "plz_seat": str,
+         "gemeinde_typ_code": str, "urbanisation_code": str, "plz": str, "kreis": str,
+         "kreis_list": str, "ags_list": str, "state_iso": str, "eva_nr": str, "kreis_code_ifopt": str}  # fmt: skip
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=_KEYS, keep_default_na=False, na_values=[""])
+
+
+@dataclass(frozen=True)
+class GeoReference:
+    """Municipalities, Kreise, postcodes, stations, commuter totals and NRW/BW boundaries.
+
+    Municipality rows are addressed by position (``municipality_index``) inside the library only;
+    everything that leaves it uses the AGS.
+    """
+
+    municipalities: pd.DataFrame  # one row per AGS, in file order
+    kreise: pd.DataFrame  # index: kreis_code
+    postcodes: pd.DataFrame  # index: plz
+    stations: pd.DataFrame
+    commuters: pd.DataFrame  # index: kreis code
+    boundaries: BoundaryIndex
+    municipality_position: dict[str, int]
+    municipality_lat: FloatArray
+    municipality_lon: FloatArray
+    municipality_radius_km: FloatArray  # radius of a circle with the municipality's area
+    municipality_state: npt.NDArray[np.str_]
+    municipality_tree: cKDTree
+    station_tree: cKDTree
+
+    def municipality_row(self, ags: str) -> pd.Series:
+        return self.municipalities.iloc[self.municipality_position[ags]]
+
+    def municipalities_of_state(self, state: str) -> pd.DataFrame:
+        return self.municipalities[self.municipality_state == state]
+
+
+def load_geo_reference(data_dir: Path) -> GeoReference:
+    """Load the reference geography shipped in ``data_dir/geo``."""
+    geo = data_dir / "geo"
+    municipalities = _read(geo / "municipalities.csv")
+    kreise = _read(geo / "kreise.csv").set_index("kreis_code", drop=False)
+    postcodes = _read(geo / "postcodes.csv").set_index("plz", drop=False)
+    stations = _read(geo / "stations.csv")
+    commuters = _read(geo / "commuters_kreise.csv").set_index("kreis", drop=False)
+
+    lat = municipalities["lat"].to_numpy(dtype=np.float64)
+    lon = municipalities["lon"].to_numpy(dtype=np.float64)
+    area = municipalities["area_km2"].to_numpy(dtype=np.float64)
+    state = municipalities["land_code"].map(STATE_BY_LAND_CODE).to_numpy(dtype=str)
+    return GeoReference(
+        municipalities=municipalities,
+        kreise=kreise,
+        postcodes=postcodes,
+        stations=stations,
+        commuters=commuters,
+        boundaries=BoundaryIndex.load(geo / "boundaries"),
+        municipality_position={ags: i for i, ags in enumerate(municipalities["ags"])},
+        municipality_lat=lat,
+        municipality_lon=lon,
+        municipality_radius_km=np.sqrt(np.maximum(area, 0.01) / np.pi),
+        municipality_state=state,
+        municipality_tree=cKDTree(to_unit_vectors(lat, lon)),
+        station_tree=cKDTree(
+            to_unit_vectors(
+                stations["lat"].to_numpy(dtype=np.float64), stations["lon"].to_numpy(dtype=np.float64)
+            )
+        ),
+    )

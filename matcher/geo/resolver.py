@@ -1,0 +1,263 @@
+"""Resolve a postcode, coordinates or both to a municipality, Kreis and Land.
+
+Inside NRW and Baden-Württemberg the BKG boundaries decide: the VG1000 Kreis (accurate to a few
+hundred metres) first, then the VG5000 municipality polygon inside that Kreis. Elsewhere in
+Germany, where no boundaries ship, a point belongs to the municipality whose centre is nearest
+relative to its size (a size-weighted Voronoi assignment) and is rejected when no municipality
+centre is plausibly close. docs/geography.md reports the measured accuracy of both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.errors import LocationError
+from matcher.geo.boundaries import IntArray
+from matcher.geo.distance import FloatArray, chord_to_km, haversine_km, to_unit_vectors
+from matcher.geo.reference import GeoReference
+from matcher.models import Location
+from matcher.settings import GeographySettings
+from matcher.vocabulary import LocationPrecision
+
+# Generous bounding box of Germany; finer checks follow.
+_LAT_RANGE = (47.2, 55.1)
+_LON_RANGE = (5.8, 15.1)
+_BOUNDARY_STATES = frozenset({"DE-NW", "DE-BW"})
+
+NOT_IN_GERMANY = -1
+
+
+@dataclass(frozen=True)
+class LocationQuery:
+    """One location as a client gave it."""
+
+    lat: float | None = None
+    lon: float | None = None
+    postcode: str | None = None
+
+
+def _format_km(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+class LocationResolver:
+    """Resolves locations against a :class:`GeoReference`."""
+
+    def __init__(self, geo: GeoReference, settings: GeographySettings) -> None:
+        self.geo = geo
+        self.settings = settings
+        municipality_codes = geo.boundaries.municipality_codes
+        self._polygon_to_municipality = np.array(
+            [geo.municipality_position[code] for code in municipality_codes], dtype=np.int64
+        )
+        self._outside_boundary_states = np.flatnonzero(
+            ~np.isin(geo.municipality_state, list(_BOUNDARY_STATES))
+        )
+
+    # -- coordinates -----------------------------------------------------------------------
+
+    def municipality_positions(self, lat: FloatArray, lon: FloatArray) -> IntArray:
+        """Row position in ``geo.municipalities`` for each point; NOT_IN_GERMANY where it is not."""
+        lat = np.asarray(lat, dtype=np.float64)
+        lon = np.asarray(lon, dtype=np.float64)
+        result = np.full(len(lat), NOT_IN_GERMANY, dtype=np.int64)
+        in_box = (
+            np.isfinite(lat) & np.isfinite(lon)
+            & (lat >= _LAT_RANGE[0]) & (lat <= _LAT_RANGE[1])
+            & (lon >= _LON_RANGE[0]) & (lon <= _LON_RANGE[1])
+        )  # fmt: skip
+        candidates = np.flatnonzero(in_box)
+        if len(candidates) == 0:
+            return result
+        boundaries = self.geo.boundaries
+        kreis = boundaries.kreis_of(lat[candidates], lon[candidates])
+        inside = candidates[kreis >= 0]
+        if len(inside):
+            result[inside] = self._boundary_state_positions(lat[inside], lon[inside], kreis[kreis >= 0])
+        outside = candidates[kreis < 0]
+        if len(outside):
+            result[outside] = self._outside_boundary_states_positions(lat[outside], lon[outside])
+        return result
+
+    def _boundary_state_positions(self, lat: FloatArray, lon: FloatArray, kreis: IntArray) -> IntArray:
+        """Municipalities of points inside an NRW/BW Kreis."""
+        boundaries = self.geo.boundaries
+        kreis_codes = boundaries.kreis_codes[kreis]
+        polygon = boundaries.municipality_of(lat, lon)
+        agrees = (polygon >= 0) & (boundaries.municipality_kreis[np.maximum(polygon, 0)] == kreis_codes)
+        uncertain = ~agrees
+        band = self.settings.boundary_uncertainty_km
+        if band > 0 and agrees.any():
+            near_edge = boundaries.distance_to_outline(lat[agrees], lon[agrees], polygon[agrees]) < band
+            uncertain[np.flatnonzero(agrees)[near_edge]] = True
+        polygon[~agrees] = -1
+        for i in np.flatnonzero(uncertain):
+            polygon[i] = self._decide_near_edge(float(lat[i]), float(lon[i]), str(kreis_codes[i]), int(polygon[i]))
+        return self._polygon_to_municipality[polygon]
+
+    def _decide_near_edge(self, lat: float, lon: float, kreis_code: str, polygon: int) -> int:
+        """Within the generalisation error of the outlines, a municipality whose centre is very close wins.
+
+        The coarse VG5000 outlines cut small municipalities; a point within a fraction of a
+        municipality's equivalent radius from its centre is taken to lie in it.
+        """
+        boundaries = self.geo.boundaries
+        near = boundaries.municipalities_within(lat, lon, kreis_code, self.settings.boundary_uncertainty_km)
+        if len(near) == 0:
+            return boundaries.nearest_municipality_in(lat, lon, kreis_code) if polygon < 0 else polygon
+        positions = self._polygon_to_municipality[near]
+        distance = haversine_km(lat, lon, self.geo.municipality_lat[positions], self.geo.municipality_lon[positions])
+        relative = distance / self.geo.municipality_radius_km[positions]
+        best = int(np.argmin(relative))
+        if polygon < 0 or relative[best] <= self.settings.centre_core_fraction:
+            return int(near[best])
+        return polygon
+
+    def _outside_boundary_states_positions(self, lat: FloatArray, lon: FloatArray) -> IntArray:
+        settings = self.settings
+        geo = self.geo
+        k = settings.centre_candidates
+        # Query more neighbours than needed because NRW/BW centres are filtered out afterwards.
+        chord, neighbour = geo.municipality_tree.query(to_unit_vectors(lat, lon), k=4 * k)
+        chord = np.atleast_2d(chord)
+        neighbour = np.atleast_2d(neighbour)
+        result = np.full(len(lat), NOT_IN_GERMANY, dtype=np.int64)
+        for row in range(len(lat)):
+            allowed = np.isin(neighbour[row], self._outside_boundary_states)
+            distance = chord_to_km(chord[row][allowed])[:k]
+            positions = neighbour[row][allowed][:k]
+            radius = geo.municipality_radius_km[positions]
+            plausible = distance <= settings.centre_distance_factor * radius + settings.centre_distance_slack_km
+            if plausible.any():
+                score = np.where(plausible, distance / radius, np.inf)
+                result[row] = positions[int(np.argmin(score))]
+                continue
+            result[row] = self._snap_to_boundary_states(float(lat[row]), float(lon[row]))
+        return result
+
+    def _snap_to_boundary_states(self, lat: float, lon: float) -> int:
+        """A point just outside the generalised NRW/BW outline belongs to the nearest municipality inside."""
+        boundaries = self.geo.boundaries
+        kreis, distance = boundaries.nearest_kreis(lat, lon)
+        if distance > self.settings.border_tolerance_km:
+            return NOT_IN_GERMANY
+        polygon = boundaries.nearest_municipality_in(lat, lon, str(boundaries.kreis_codes[kreis]))
+        return int(self._polygon_to_municipality[polygon])
+
+    # -- full resolution -------------------------------------------------------------------
+
+    def resolve(self, query: LocationQuery) -> Location:
+        """Resolve one location or raise :class:`LocationError`."""
+        result = self.resolve_many([query])[0]
+        if isinstance(result, LocationError):
+            raise result
+        return result
+
+    def resolve_many(self, queries: Sequence[LocationQuery]) -> list[Location | LocationError]:
+        """Resolve many locations at once (coordinates are looked up vectorised)."""
+        with_coordinates = [i for i, q in enumerate(queries) if q.lat is not None and q.lon is not None]
+        lat = np.array([queries[i].lat for i in with_coordinates], dtype=np.float64)
+        lon = np.array([queries[i].lon for i in with_coordinates], dtype=np.float64)
+        positions = dict(zip(with_coordinates, self.municipality_positions(lat, lon).tolist(), strict=True))
+        results: list[Location | LocationError] = []
+        for i, query in enumerate(queries):
+            try:
+                results.append(self._resolve_one(query, positions.get(i)))
+            except LocationError as error:
+                results.append(error)
+        return results
+
+    def _resolve_one(self, query: LocationQuery, position: int | None) -> Location:
+        if query.lat is not None and query.lon is not None:
+            if position is None or position == NOT_IN_GERMANY:
+                raise LocationError(
+                    "lat",
+                    f"Die Koordinaten ({query.lat:.5f}, {query.lon:.5f}) liegen nicht in Deutschland; "
+                    "erwartet werden WGS84-Grad (lat 47,2–55,1, lon 5,8–15,1) eines Ortes in Deutschland.",
+                    "outside_germany",
+                )
+            if query.postcode is not None:
+                self._check_postcode_matches(query.postcode, query.lat, query.lon, position)
+            return self._location(query.lat, query.lon, LocationPrecision.EXACT, position)
+        if query.postcode is None:
+            raise LocationError(
+                "postcode", "Standort fehlt: Koordinaten (lat, lon) oder eine Postleitzahl angeben.", "missing"
+            )
+        row = self._postcode_row(query.postcode)
+        lat, lon = float(row["lat"]), float(row["lon"])
+        return self._location(lat, lon, LocationPrecision.POSTCODE, self._postcode_municipality(row, lat, lon))
+
+    def _postcode_row(self, postcode: str) -> dict[str, str]:
+        postcode = postcode.strip()
+        if postcode not in self.geo.postcodes.index:
+            raise LocationError(
+                "postcode",
+                f"Unbekannte Postleitzahl '{postcode}': erwartet wird eine gültige deutsche Postleitzahl "
+                "aus fünf Ziffern.",
+                "unknown_postcode",
+            )
+        row: dict[str, str] = self.geo.postcodes.loc[postcode].to_dict()
+        return row
+
+    def _postcode_ags(self, row: dict[str, str]) -> list[str]:
+        return [a for a in str(row["ags_list"]).split(";") if a in self.geo.municipality_position]
+
+    def _postcode_municipality(self, row: dict[str, str], lat: float, lon: float) -> int:
+        ags_list = self._postcode_ags(row)
+        if len(ags_list) == 1:
+            return self.geo.municipality_position[ags_list[0]]
+        found = int(self.municipality_positions(np.array([lat]), np.array([lon]))[0])
+        candidates = [self.geo.municipality_position[a] for a in ags_list]
+        if found in candidates or (not candidates and found != NOT_IN_GERMANY):
+            return found
+        if not candidates:
+            raise LocationError(
+                "postcode", f"Postleitzahl '{row['plz']}' lässt sich keiner Gemeinde zuordnen.", "unknown_postcode"
+            )
+        distances = haversine_km(lat, lon, self.geo.municipality_lat[candidates], self.geo.municipality_lon[candidates])
+        return candidates[int(np.argmin(distances))]
+
+    def postcode_radius_km(self, row: dict[str, str]) -> float:
+        """Radius of the circle taken as the postcode area (equivalent radius x factor)."""
+        area = float(row["area_km2"]) if str(row["area_km2"]) not in ("", "nan") else np.nan
+        if not np.isfinite(area) or area <= 0:
+            area = self.settings.default_postcode_area_km2
+        return float(np.sqrt(area / np.pi) * self.settings.postcode_radius_factor)
+
+    def _check_postcode_matches(self, postcode: str, lat: float, lon: float, position: int) -> None:
+        row = self._postcode_row(postcode)
+        distance = float(haversine_km(lat, lon, float(row["lat"]), float(row["lon"])))
+        allowed = self.postcode_radius_km(row) + self.settings.postcode_tolerance_km
+        if distance > allowed:
+            municipality = self.geo.municipalities.iloc[position]["short_name"]
+            raise LocationError(
+                "postcode",
+                f"Postleitzahl '{postcode}' passt nicht zu den Koordinaten: der Punkt liegt in {municipality}, "
+                f"{_format_km(distance)} km vom Postleitzahlgebiet entfernt (erlaubt sind bis "
+                f"{_format_km(allowed)} km). Bitte Postleitzahl oder Koordinaten korrigieren.",
+                "postcode_mismatch",
+            )
+
+    def _location(self, lat: float, lon: float, precision: LocationPrecision, position: int) -> Location:
+        municipality = self.geo.municipalities.iloc[position]
+        kreis = self.geo.kreise.loc[municipality["kreis_code"]]
+        return Location(
+            lat=lat,
+            lon=lon,
+            precision=precision,
+            municipality_ags=str(municipality["ags"]),
+            municipality_name=str(municipality["short_name"]),
+            kreis_code=str(municipality["kreis_code"]),
+            kreis_name=str(kreis["short_name"]),
+            state=str(self.geo.municipality_state[position]),
+        )
+
+
+def positions_to_ags(geo: GeoReference, positions: npt.NDArray[np.int64]) -> list[str | None]:
+    """AGS for municipality positions (None where not in Germany)."""
+    ags = geo.municipalities["ags"].to_numpy(dtype=str)
+    return [str(ags[p]) if p >= 0 else None for p in positions.tolist()]

@@ -1,0 +1,140 @@
+"""Typed domain model: organisation profiles and their derived location."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from matcher.vocabulary import (
+    BUSINESS_KINDS,
+    LocationPrecision,
+    OrganisationKind,
+    ProblemCode,
+    Sector,
+    Urbanisation,
+)
+
+ORGANISATION_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+MEASURE_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
+POSTCODE_PATTERN = r"^[0-9]{5}$"
+
+OrganisationId = Annotated[str, StringConstraints(pattern=ORGANISATION_ID_PATTERN)]
+MeasureId = Annotated[str, StringConstraints(pattern=MEASURE_ID_PATTERN)]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=POSTCODE_PATTERN)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()/.-]{4,32}$")
+
+
+class Contact(BaseModel):
+    """A contact person. Personal data: shown only with consent, never logged."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: ShortText | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    phone: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("keine gültige E-Mail-Adresse (erwartet: name@beispiel.de)")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _check_phone(cls, value: str | None) -> str | None:
+        if value is not None and not _PHONE.match(value):
+            raise ValueError("keine gültige Telefonnummer (Ziffern, Leerzeichen, + ( ) / . -)")
+        return value
+
+    def is_empty(self) -> bool:
+        return self.name is None and self.email is None and self.phone is None
+
+
+class OrganisationProfile(BaseModel):
+    """What an organisation (or an advisor on its behalf) tells us. Location is a postcode, coordinates or both."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: OrganisationId | None = Field(default=None, description="client-supplied id or generated")
+    kind: OrganisationKind
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    sector: Sector | None = Field(default=None, description="WZ 2008 section A-U; optional for public bodies")
+    employees: int = Field(ge=0, le=500_000)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    postcode: Postcode | None = None
+    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    estate: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="name of the Gewerbegebiet / industrial estate"
+    )
+    issues: list[ProblemCode] = Field(default_factory=list)
+    measures_in_place: list[MeasureId] = Field(default_factory=list)
+    shift_work: bool = False
+    visible_to_peers: bool = False
+    contact_shareable: bool = False
+    contact: Contact | None = None
+    synthetic: bool = False
+
+    @field_validator("issues", "measures_in_place")
+    @classmethod
+    def _deduplicate(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(values))
+
+    @field_validator("address", "estate")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Self:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat und lon müssen zusammen angegeben werden")
+        if self.lat is None and self.postcode is None:
+            raise ValueError("Standort fehlt: Koordinaten (lat, lon) oder eine Postleitzahl angeben")
+        if self.kind in BUSINESS_KINDS and self.sector is None:
+            raise ValueError("sector ist für Unternehmen und Handwerksbetriebe Pflicht (WZ-Abschnitt A–U)")
+        if self.contact is not None and self.contact.is_empty():
+            self.contact = None
+        return self
+
+
+class Location(BaseModel):
+    """Where an organisation is, resolved against the official geography."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lat: float
+    lon: float
+    precision: LocationPrecision
+    municipality_ags: str
+    municipality_name: str
+    kreis_code: str
+    kreis_name: str
+    state: str = Field(description="ISO 3166-2 code of the Land, e.g. DE-NW")
+
+
+class LocationFeatures(BaseModel):
+    """Features of a location derived from the real reference data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    station_distance_km: float = Field(description="great-circle distance to the nearest railway station")
+    nearest_station: str
+    urbanisation: Urbanisation
+    population_density: float = Field(description="residents per km² of the municipality")
+    kreis_commuter_balance: int = Field(description="in- minus out-commuters of the Kreis (BA 2023)")
+    kreis_commuter_balance_per_1000: float = Field(description="commuter balance per 1,000 residents")
+
+
+class Organisation(OrganisationProfile):
+    """A stored organisation: the profile plus its id and derived, read-only location data."""
+
+    id: OrganisationId
+    location: Location
+    features: LocationFeatures

@@ -1,0 +1,276 @@
+"""Build the product's reference data in ``data/`` from the raw open data in ``../shared/data``.
+
+Run once by a maintainer when the raw data changes (never at run time or in tests)::
+
+    python scripts/import_reference_data.py --shared ../shared/data --out data
+
+Geography files are trimmed to the columns the product uses; the catalogue is copied with
+stable ids and enriched with machine-readable columns (advisor coverage as AGS codes,
+funding status/instrument/dates). Every editorial decision is in the tables below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import shutil
+from pathlib import Path
+
+CATALOG_CHECKED_ON = "2026-11-23"  # the date the catalogue was compiled (catalog/SOURCE.md)
+
+STATE_CODES = {"DE-NW": "05", "DE-BW": "08"}
+STATE_NAMES = {"Nordrhein-Westfalen": "DE-NW", "Baden-Württemberg": "DE-BW", "Germany": "DE"}
+
+# Advisors that belong to a parent body (the five district chambers of the IHK Region Stuttgart).
+ADVISOR_PARENTS = {
+    "ihk_rs_bk_boeblingen": "ihk_region_stuttgart",
+    "ihk_rs_bk_esslingen_nuertingen": "ihk_region_stuttgart",
+    "ihk_rs_bk_goeppingen": "ihk_region_stuttgart",
+    "ihk_rs_bk_ludwigsburg": "ihk_region_stuttgart",
+    "ihk_rs_bk_rems_murr": "ihk_region_stuttgart",
+}
+
+# Funding programmes: status at CATALOG_CHECKED_ON, kind of instrument and the opening date,
+# read from each row's `status_as_of` text. `valid_until` is kept from the source.
+FUNDING_ENRICHMENT: dict[str, tuple[str, str, str]] = {
+    # id: (status, instrument, open_from)
+    "bmdv_bmm_breitenfoerderung": ("closed", "grant", "2023-05-02"),
+    "bmdv_bmm_initialfoerderung": ("unknown", "grant", "2023-05-15"),
+    "bmdv_bmm_innovationsfoerderung": ("closed", "competition", "2023-01-01"),
+    "bw_b2mm": ("unknown", "grant", "2018-10-26"),
+    "nrw_foeri_mm": ("open", "grant", "2025-07-01"),
+    "nrw_foeri_nah": ("open", "grant", "2025-07-15"),
+    "nrw_progres_cargo_bikes": ("unknown", "grant", ""),
+    "nrw_progres_staff_charging": ("open", "grant", ""),
+    "nrw_ways2work": ("closed", "competition", ""),
+    "nrw_efre_nachhaltige_staedtische_mobilitaet": ("open", "grant", "2024-01-15"),
+    "nki_kommunalrichtlinie_mobilitaet": ("open", "grant", ""),
+    "bafa_e_lastenfahrrad": ("open", "grant", "2024-10-01"),
+    "deutschlandticket_job": ("open", "ticket_discount", ""),
+    "dienstrad_tax_rules": ("open", "tax_rule", ""),
+    "kfw_441": ("closed", "grant", ""),
+    "bw_lgvfg": ("open", "grant", "2025-02-21"),
+    "bw_fachkonzepte": ("open", "grant", ""),
+    "bw_personalstellen": ("open", "grant", "2020-01-01"),
+    "bw_charge_at_bw": ("closed", "grant", ""),
+    "region_stuttgart_modellregion": ("unknown", "co_financing", ""),
+    "wrs_bmm_impulsprogramm": ("unknown", "consulting", ""),
+    "stuttgart_city_bmm_consulting": ("unknown", "consulting", "2018-10-01"),
+    "bw_mobilitaetspass": ("open", "levy", "2025-03-01"),
+    "sonderprogramm_stadt_und_land": ("open", "grant", ""),
+    "mobil_gewinnt_2017": ("closed", "consulting", "2017-01-01"),
+    "mobil_pro_fit": ("closed", "consulting", "2013-01-01"),
+    "effizient_mobil": ("closed", "consulting", "2008-01-01"),
+}
+
+# Programmes that fund specific measures rather than whole categories (from their notes).
+FUNDABLE_MEASURES_OVERRIDE: dict[str, list[str]] = {
+    "deutschlandticket_job": ["deutschlandticket_job"],
+    "dienstrad_tax_rules": ["bike_leasing_salary_conversion", "bike_as_tax_free_benefit"],
+    "nrw_progres_cargo_bikes": ["cargo_bikes_commercial"],
+    "bafa_e_lastenfahrrad": ["cargo_bikes_commercial"],
+    "nrw_progres_staff_charging": ["employee_charging"],
+    "kfw_441": ["employee_charging"],
+    "bw_charge_at_bw": ["employee_charging"],
+    "bmdv_bmm_initialfoerderung": ["mobility_concept_consulting"],
+    "mobil_gewinnt_2017": ["mobility_concept_consulting"],
+    "effizient_mobil": ["mobility_concept_consulting"],
+    "stuttgart_city_bmm_consulting": ["mobility_concept_consulting", "mobility_survey", "site_accessibility_audit"],
+    "bw_mobilitaetspass": [],
+}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {path} ({len(rows)} rows)")
+
+
+def short_name(official: str) -> str:
+    """'Köln, Stadt' -> 'Köln'; 'Hagen, Stadt der FernUniversität' -> 'Hagen'."""
+    return official.split(",")[0].strip()
+
+
+def build_geography(shared: Path, out: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    # Two unpopulated areas without a centre point (a condominium with Luxembourg, coastal waters)
+    # cannot be located and are left out.
+    municipalities = [r for r in read_csv(shared / "gemeinden_de" / "gemeinden_de_2024q4.csv") if r["lat"]]
+    for row in municipalities:
+        row["short_name"] = short_name(row["name"])
+    write_csv(
+        out / "geo" / "municipalities.csv",
+        municipalities,
+        ["ags", "name", "short_name", "gemeinde_typ_code", "land_code", "regbez_code", "kreis_code",
+         "area_km2", "population", "density_per_km2", "plz_seat", "lat", "lon", "urbanisation_code"],
+    )
+    kreise = read_csv(shared / "gemeinden_de" / "kreise_de_2024q4.csv")
+    for row in kreise:
+        row["short_name"] = short_name(row["kreis_name"])
+    write_csv(
+        out / "geo" / "kreise.csv",
+        kreise,
+        ["kreis_code", "kreis_name", "short_name", "kreis_typ", "land_code", "regbez_code", "n_gemeinden",
+         "area_km2", "population", "lat_popweighted", "lon_popweighted"],
+    )
+    write_csv(
+        out / "geo" / "postcodes.csv",
+        read_csv(shared / "plz_de" / "plz_de.csv"),
+        ["plz", "name", "lat", "lon", "coord_source", "state_iso", "kreis_list", "ags_list", "area_km2"],
+    )
+    write_csv(
+        out / "geo" / "stations.csv",
+        read_csv(shared / "db_stations_de" / "db_haltestellen_2020.csv"),
+        ["eva_nr", "name", "lat", "lon", "kreis_code_ifopt"],
+    )
+    write_csv(
+        out / "geo" / "commuters_kreise.csv",
+        read_csv(shared / "pendler_kreise_2023" / "pendler_kreise_summary_2023.csv"),
+        ["kreis", "kreis_name", "einpendler_insgesamt", "auspendler_insgesamt", "pendlersaldo"],
+    )
+    boundaries = out / "geo" / "boundaries"
+    boundaries.mkdir(parents=True, exist_ok=True)
+    for source in sorted((shared / "boundaries_nrw_bw").glob("*.geojson")):
+        shutil.copyfile(source, boundaries / source.name)
+        print(f"copied {source.name}")
+    return municipalities, kreise
+
+
+class CoverageResolver:
+    """Turns the catalogue's coverage names ('Kreis Düren', 'Witten (Ennepe-Ruhr-Kreis)') into AGS codes."""
+
+    def __init__(self, municipalities: list[dict[str, str]], kreise: list[dict[str, str]]) -> None:
+        self.kreise_by_name: dict[tuple[str, str], str] = {}
+        for kreis in kreise:
+            for name in {kreis["kreis_name"], kreis["short_name"]}:
+                self.kreise_by_name[(kreis["land_code"], self._key(name))] = kreis["kreis_code"]
+        self.municipalities_by_name: dict[tuple[str, str], list[str]] = {}
+        for municipality in municipalities:
+            key = (municipality["land_code"], self._key(municipality["short_name"]))
+            self.municipalities_by_name.setdefault(key, []).append(municipality["ags"])
+
+    @staticmethod
+    def _key(name: str) -> str:
+        name = name.casefold().strip()
+        return re.sub(r"^(landkreis|kreis)\s+", "", name)
+
+    def kreis(self, land: str, name: str) -> str | None:
+        return self.kreise_by_name.get((land, self._key(name)))
+
+    def municipality(self, land: str, name: str) -> str:
+        matches = self.municipalities_by_name.get((land, self._key(name)), [])
+        if len(matches) != 1:
+            raise ValueError(f"municipality name {name!r} in Land {land} matches {matches}")
+        return matches[0]
+
+    def resolve(self, state: str, covers: str) -> dict[str, str]:
+        states: list[str] = []
+        kreise: list[str] = []
+        municipalities: list[str] = []
+        excluded: list[str] = []
+        land = STATE_CODES.get(state, "")
+        for raw in (part.strip() for part in covers.split(";")):
+            if raw in STATE_NAMES:
+                states.append(STATE_NAMES[raw])
+                continue
+            inner = re.match(r"^(?P<name>.+?)\s*\((?P<note>.+)\)$", raw)
+            if inner and inner.group("note").startswith("ohne "):
+                # 'Ennepe-Ruhr-Kreis (ohne Hattingen, Witten)': the Kreis minus named municipalities
+                kreis = self.kreis(land, inner.group("name"))
+                if kreis is None:
+                    raise ValueError(f"unknown Kreis {raw!r}")
+                kreise.append(kreis)
+                for name in inner.group("note").removeprefix("ohne ").split(","):
+                    excluded.append(self.municipality(land, name))
+                continue
+            if inner:
+                # 'Witten (Ennepe-Ruhr-Kreis)': one municipality of a split Kreis
+                ags = self.municipality(land, inner.group("name"))
+                kreis = self.kreis(land, inner.group("note"))
+                if kreis is None or not ags.startswith(kreis):
+                    raise ValueError(f"{raw!r}: municipality not in the named Kreis")
+                municipalities.append(ags)
+                continue
+            kreis = self.kreis(land, raw)
+            if kreis is not None:
+                kreise.append(kreis)
+            else:
+                municipalities.append(self.municipality(land, raw))
+        return {
+            "covers_states": ";".join(states),
+            "covers_kreise": ";".join(kreise),
+            "covers_municipalities": ";".join(municipalities),
+            "excludes_municipalities": ";".join(excluded),
+        }
+
+
+def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]], kreise: list[dict[str, str]]) -> None:
+    source = shared / "catalog"
+    target = out / "catalog"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source / "VOCABULARY.md", target / "VOCABULARY.md")
+    shutil.copyfile(source / "SOURCE.md", target / "SOURCE.md")
+
+    measures = read_csv(source / "measures.csv")
+    write_csv(target / "measures.csv", measures, list(measures[0].keys()))
+
+    categories_to_measures: dict[str, list[str]] = {}
+    for measure in measures:
+        categories_to_measures.setdefault(measure["category"], []).append(measure["id"])
+
+    funding = read_csv(source / "funding.csv")
+    for row in funding:
+        status, instrument, open_from = FUNDING_ENRICHMENT[row["id"]]
+        row["status"] = status
+        row["instrument"] = instrument
+        row["open_from"] = open_from
+        row["checked_on"] = CATALOG_CHECKED_ON
+        if row["id"] in FUNDABLE_MEASURES_OVERRIDE:
+            fundable = FUNDABLE_MEASURES_OVERRIDE[row["id"]]
+        else:
+            fundable = [
+                measure_id
+                for category in row["funded_categories"].split(";")
+                if category
+                for measure_id in categories_to_measures.get(category, [])
+            ]
+        row["fundable_measures"] = ";".join(fundable)
+    columns = list(read_csv(source / "funding.csv")[0].keys())
+    columns[columns.index("status_as_of") + 1 : columns.index("status_as_of") + 1] = [
+        "status", "instrument", "open_from",
+    ]
+    columns.insert(columns.index("valid_until") + 1, "checked_on")
+    columns.insert(columns.index("funded_categories") + 1, "fundable_measures")
+    write_csv(target / "funding.csv", funding, columns)
+
+    resolver = CoverageResolver(municipalities, kreise)
+    advisors = read_csv(source / "advisors.csv")
+    for row in advisors:
+        row.update(resolver.resolve(row["state"], row["covers"]))
+        row["parent_id"] = ADVISOR_PARENTS.get(row["id"], "")
+    columns = list(read_csv(source / "advisors.csv")[0].keys())
+    columns[columns.index("covers") + 1 : columns.index("covers") + 1] = [
+        "covers_states", "covers_kreise", "covers_municipalities", "excludes_municipalities", "parent_id",
+    ]
+    write_csv(target / "advisors.csv", advisors, columns)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("data"))
+    args = parser.parse_args()
+    municipalities, kreise = build_geography(args.shared, args.out)
+    build_catalog(args.shared, args.out, municipalities, kreise)
+
+
+if __name__ == "__main__":
+    main()
