@@ -83,8 +83,9 @@ class OrganisationProfile(BaseModel):
 
     @field_validator("issues", "measures_in_place")
     @classmethod
-    def _deduplicate(cls, values: list[str]) -> list[str]:
-        return list(dict.fromkeys(values))
+    def _canonical_set(cls, values: list[str]) -> list[str]:
+        # Sets in meaning; a sorted, duplicate-free list makes storage round trips and output stable.
+        return sorted(set(values))
 
     @field_validator("address", "estate")
     @classmethod

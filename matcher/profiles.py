@@ -26,9 +26,7 @@ class ProfileBuilder:
             raise result[0]
         return result
 
-    def build_many(
-        self, items: Sequence[tuple[OrganisationProfile, str]]
-    ) -> list[Organisation | list[InputError]]:
+    def build_many(self, items: Sequence[tuple[OrganisationProfile, str]]) -> list[Organisation | list[InputError]]:
         """Many organisations at once; each failed item yields the list of its errors."""
         queries = [LocationQuery(p.lat, p.lon, p.postcode) for p, _ in items]
         resolved = self.resolver.resolve_many(queries)

@@ -76,7 +76,11 @@ FUNDABLE_MEASURES_OVERRIDE: dict[str, list[str]] = {
     "bmdv_bmm_initialfoerderung": ["mobility_concept_consulting"],
     "mobil_gewinnt_2017": ["mobility_concept_consulting"],
     "effizient_mobil": ["mobility_concept_consulting"],
-    "stuttgart_city_bmm_consulting": ["mobility_concept_consulting", "mobility_survey", "site_accessibility_audit"],
+    "stuttgart_city_bmm_consulting": [
+        "mobility_concept_consulting",
+        "mobility_survey",
+        "site_accessibility_audit",
+    ],
     "bw_mobilitaetspass": [],
 }
 
@@ -109,8 +113,22 @@ def build_geography(shared: Path, out: Path) -> tuple[list[dict[str, str]], list
     write_csv(
         out / "geo" / "municipalities.csv",
         municipalities,
-        ["ags", "name", "short_name", "gemeinde_typ_code", "land_code", "regbez_code", "kreis_code",
-         "area_km2", "population", "density_per_km2", "plz_seat", "lat", "lon", "urbanisation_code"],
+        [
+            "ags",
+            "name",
+            "short_name",
+            "gemeinde_typ_code",
+            "land_code",
+            "regbez_code",
+            "kreis_code",
+            "area_km2",
+            "population",
+            "density_per_km2",
+            "plz_seat",
+            "lat",
+            "lon",
+            "urbanisation_code",
+        ],
     )
     kreise = read_csv(shared / "gemeinden_de" / "kreise_de_2024q4.csv")
     for row in kreise:
@@ -118,8 +136,19 @@ def build_geography(shared: Path, out: Path) -> tuple[list[dict[str, str]], list
     write_csv(
         out / "geo" / "kreise.csv",
         kreise,
-        ["kreis_code", "kreis_name", "short_name", "kreis_typ", "land_code", "regbez_code", "n_gemeinden",
-         "area_km2", "population", "lat_popweighted", "lon_popweighted"],
+        [
+            "kreis_code",
+            "kreis_name",
+            "short_name",
+            "kreis_typ",
+            "land_code",
+            "regbez_code",
+            "n_gemeinden",
+            "area_km2",
+            "population",
+            "lat_popweighted",
+            "lon_popweighted",
+        ],
     )
     write_csv(
         out / "geo" / "postcodes.csv",
@@ -245,7 +274,9 @@ def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]],
         row["fundable_measures"] = ";".join(fundable)
     columns = list(read_csv(source / "funding.csv")[0].keys())
     columns[columns.index("status_as_of") + 1 : columns.index("status_as_of") + 1] = [
-        "status", "instrument", "open_from",
+        "status",
+        "instrument",
+        "open_from",
     ]
     columns.insert(columns.index("valid_until") + 1, "checked_on")
     columns.insert(columns.index("funded_categories") + 1, "fundable_measures")
@@ -258,7 +289,11 @@ def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]],
         row["parent_id"] = ADVISOR_PARENTS.get(row["id"], "")
     columns = list(read_csv(source / "advisors.csv")[0].keys())
     columns[columns.index("covers") + 1 : columns.index("covers") + 1] = [
-        "covers_states", "covers_kreise", "covers_municipalities", "excludes_municipalities", "parent_id",
+        "covers_states",
+        "covers_kreise",
+        "covers_municipalities",
+        "excludes_municipalities",
+        "parent_id",
     ]
     write_csv(target / "advisors.csv", advisors, columns)
 

@@ -44,9 +44,7 @@ def _load_layer(directory: Path, names: tuple[str, ...]) -> tuple[list[str], lis
         for feature in collection["features"]:
             codes.append(str(feature["properties"]["ags"]))
             geometry = shape(feature["geometry"])
-            geometries.append(
-                shapely.transform(geometry, lambda xy: np.column_stack(project(xy[:, 1], xy[:, 0])))
-            )
+            geometries.append(shapely.transform(geometry, lambda xy: np.column_stack(project(xy[:, 1], xy[:, 0]))))
     return codes, geometries
 
 

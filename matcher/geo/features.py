@@ -21,18 +21,20 @@ def location_features(geo: GeoReference, locations: Sequence[Location]) -> list[
     chord, station = geo.station_tree.query(to_unit_vectors(lat, lon), k=1)
     station_km = chord_to_km(np.atleast_1d(chord))
     station_names = geo.stations["name"].to_numpy(dtype=str)[np.atleast_1d(station)]
+    municipalities = geo.municipalities
+    density = municipalities["density_per_km2"].to_numpy(dtype=np.float64)
+    urbanisation = municipalities["urbanisation_code"].to_numpy(dtype=str)
     features = []
     for i, loc in enumerate(locations):
-        municipality = geo.municipality_row(loc.municipality_ags)
-        kreis = geo.kreise.loc[loc.kreis_code]
-        balance = int(geo.commuters.loc[loc.kreis_code, "pendlersaldo"]) if loc.kreis_code in geo.commuters.index else 0
-        population = max(int(kreis["population"]), 1)
+        position = geo.municipality_position[loc.municipality_ags]
+        balance = geo.kreis_commuter_balance.get(loc.kreis_code, 0)
+        population = max(geo.kreis_population[loc.kreis_code], 1)
         features.append(
             LocationFeatures(
                 station_distance_km=float(station_km[i]),
                 nearest_station=str(station_names[i]),
-                urbanisation=URBANISATION_BY_DESTATIS_CODE[str(municipality["urbanisation_code"])],
-                population_density=float(municipality["density_per_km2"]),
+                urbanisation=URBANISATION_BY_DESTATIS_CODE[str(urbanisation[position])],
+                population_density=float(density[position]),
                 kreis_commuter_balance=balance,
                 kreis_commuter_balance_per_1000=1000.0 * balance / population,
             )

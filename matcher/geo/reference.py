@@ -45,11 +45,8 @@ class GeoReference:
     municipality_tree: cKDTree
     station_tree: cKDTree
 
-    def municipality_row(self, ags: str) -> pd.Series:
-        return self.municipalities.iloc[self.municipality_position[ags]]
-
-    def municipalities_of_state(self, state: str) -> pd.DataFrame:
-        return self.municipalities[self.municipality_state == state]
+    kreis_population: dict[str, int]
+    kreis_commuter_balance: dict[str, int]  # in- minus out-commuters (BA; own calculation)
 
 
 def load_geo_reference(data_dir: Path) -> GeoReference:
@@ -78,9 +75,9 @@ def load_geo_reference(data_dir: Path) -> GeoReference:
         municipality_radius_km=np.sqrt(np.maximum(area, 0.01) / np.pi),
         municipality_state=state,
         municipality_tree=cKDTree(to_unit_vectors(lat, lon)),
+        kreis_population=dict(zip(kreise["kreis_code"], kreise["population"].astype(int), strict=True)),
+        kreis_commuter_balance=dict(zip(commuters["kreis"], commuters["pendlersaldo"].astype(int), strict=True)),
         station_tree=cKDTree(
-            to_unit_vectors(
-                stations["lat"].to_numpy(dtype=np.float64), stations["lon"].to_numpy(dtype=np.float64)
-            )
+            to_unit_vectors(stations["lat"].to_numpy(dtype=np.float64), stations["lon"].to_numpy(dtype=np.float64))
         ),
     )

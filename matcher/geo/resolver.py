@@ -54,9 +54,7 @@ class LocationResolver:
         self._polygon_to_municipality = np.array(
             [geo.municipality_position[code] for code in municipality_codes], dtype=np.int64
         )
-        self._outside_boundary_states = np.flatnonzero(
-            ~np.isin(geo.municipality_state, list(_BOUNDARY_STATES))
-        )
+        self._outside_boundary_states = np.flatnonzero(~np.isin(geo.municipality_state, list(_BOUNDARY_STATES)))
 
     # -- coordinates -----------------------------------------------------------------------
 
@@ -185,7 +183,9 @@ class LocationResolver:
             return self._location(query.lat, query.lon, LocationPrecision.EXACT, position)
         if query.postcode is None:
             raise LocationError(
-                "postcode", "Standort fehlt: Koordinaten (lat, lon) oder eine Postleitzahl angeben.", "missing"
+                "postcode",
+                "Standort fehlt: Koordinaten (lat, lon) oder eine Postleitzahl angeben.",
+                "missing",
             )
         row = self._postcode_row(query.postcode)
         lat, lon = float(row["lat"]), float(row["lon"])
@@ -200,8 +200,7 @@ class LocationResolver:
                 "aus fünf Ziffern.",
                 "unknown_postcode",
             )
-        row: dict[str, str] = self.geo.postcodes.loc[postcode].to_dict()
-        return row
+        return {str(key): str(value) for key, value in self.geo.postcodes.loc[postcode].items()}
 
     def _postcode_ags(self, row: dict[str, str]) -> list[str]:
         return [a for a in str(row["ags_list"]).split(";") if a in self.geo.municipality_position]
@@ -216,7 +215,9 @@ class LocationResolver:
             return found
         if not candidates:
             raise LocationError(
-                "postcode", f"Postleitzahl '{row['plz']}' lässt sich keiner Gemeinde zuordnen.", "unknown_postcode"
+                "postcode",
+                f"Postleitzahl '{row['plz']}' lässt sich keiner Gemeinde zuordnen.",
+                "unknown_postcode",
             )
         distances = haversine_km(lat, lon, self.geo.municipality_lat[candidates], self.geo.municipality_lon[candidates])
         return candidates[int(np.argmin(distances))]

@@ -1,0 +1,1 @@
+"""bmm-match service: HTTP API, storage, CLI and web, thin layers over :mod:`matcher`."""

@@ -1,0 +1,73 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+
+from matcher import __version__
+from service.config import ServiceSettings
+from service.storage.database import ensure_up_to_date, make_engine
+from service.storage.repository import OrganisationRepository
+from service.storage.sql_repository import SqlOrganisationRepository
+
+
+class Health(BaseModel):
+    status: str = Field(description="'ok' when the service and its database answer")
+    version: str
+    organisations: int = Field(description="number of stored organisation profiles")
+    synthetic_organisations: int = Field(description="of which synthetic demo profiles")
+    database: str = Field(description="database backend, e.g. sqlite or postgresql")
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Readable operation ids for generated clients: '<tag>-<function>'."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def get_repository(request: Request) -> OrganisationRepository:
+    repository: OrganisationRepository = request.app.state.repository
+    return repository
+
+
+RepositoryDep = Annotated[OrganisationRepository, Depends(get_repository)]
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings()
+    engine = make_engine(settings.database_url)
+    ensure_up_to_date(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="bmm-match",
+        version=__version__,
+        description=(
+            "Matchmaking für Betriebliches Mobilitätsmanagement: Partner in der Nähe, zuständige Beratung, "
+            "Maßnahmen, Förderprogramme und Cluster. / Matchmaking for workplace mobility management."
+        ),
+        generate_unique_id_function=_operation_id,
+        lifespan=lifespan,
+    )
+    app.state.repository = SqlOrganisationRepository(engine)
+
+    @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
+    def health(repository: RepositoryDep) -> Health:
+        return Health(
+            status="ok",
+            version=__version__,
+            organisations=repository.count(),
+            synthetic_organisations=repository.count(synthetic=True),
+            database=engine.dialect.name,
+        )
+
+    return app

@@ -1,0 +1,120 @@
+"""The ``bmm`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import make_url
+
+from service.config import DEFAULT_DATABASE_URL
+from service.storage.database import (
+    DatabaseNotReadyError,
+    current_revision,
+    ensure_up_to_date,
+    make_engine,
+    upgrade,
+)
+
+app = typer.Typer(
+    help=(
+        "bmm-match: Matchmaking für Betriebliches Mobilitätsmanagement (BMM) in NRW und der Region Stuttgart.\n\n"
+        "Typical start: 'bmm demo' fills a local SQLite database with synthetic demo organisations, "
+        "'bmm serve' starts the HTTP service at http://127.0.0.1:8000."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="BMM_DATABASE_URL",
+        help="Database URL (SQLAlchemy), e.g. sqlite:///bmm.db or postgresql+psycopg://user@host/bmm.",
+        show_default=True,
+    ),
+]
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+def _sqlite_size(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and Path(parsed.database).exists():
+        return f", database file {Path(parsed.database).stat().st_size / 1e6:.1f} MB"
+    return ""
+
+
+@app.command()
+def init(db: DbOption = DEFAULT_DATABASE_URL) -> None:
+    """Create the database or migrate it to the newest schema (stores no data)."""
+    engine = make_engine(db)
+    upgrade(engine)
+    typer.echo(f"Database ready at schema revision {current_revision(engine)}: {_safe(db)}")
+
+
+@app.command()
+def demo(
+    db: DbOption = DEFAULT_DATABASE_URL,
+    size: Annotated[int, typer.Option(min=600, max=5_000_000, help="number of organisations to generate")] = 20_000,
+    seed: Annotated[int, typer.Option(min=0, help="random seed; the same seed gives the same data")] = 42,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="only seed a database without organisations")] = False,
+) -> None:
+    """Fill the database with synthetic demo organisations on the real geography of NRW and the Region Stuttgart.
+
+    Earlier synthetic organisations are replaced; real profiles are never touched.
+    """
+    from matcher.reference import load_reference_data
+    from service.seeding import seed_demo
+    from service.storage.sql_repository import SqlOrganisationRepository
+
+    engine = make_engine(db)
+    upgrade(engine)
+    repository = SqlOrganisationRepository(engine)
+    if if_empty and (existing := repository.count()):
+        typer.echo(f"{_safe(db)} already holds {existing:,} organisations; nothing generated (--if-empty).")
+        return
+    typer.echo(f"Generating {size:,} synthetic organisations (seed {seed}) …")
+    report = seed_demo(repository, load_reference_data(), size=size, seed=seed)
+    typer.echo(
+        f"Stored {report.organisations:,} synthetic organisations in {_safe(db)} "
+        f"(generated in {report.generate_seconds:.1f} s, stored in {report.store_seconds:.1f} s{_sqlite_size(db)})."
+    )
+
+
+@app.command()
+def serve(
+    db: DbOption = DEFAULT_DATABASE_URL,
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="worker processes")] = 1,
+) -> None:
+    """Start the HTTP service (API docs at /docs). Refuses a database that lacks migrations."""
+    import uvicorn
+
+    try:
+        ensure_up_to_date(make_engine(db))
+    except DatabaseNotReadyError as error:
+        _fail(str(error))
+    os.environ["BMM_DATABASE_URL"] = db  # worker processes build the app from the environment
+    typer.echo(f"Serving bmm-match on http://{host}:{port} (database {_safe(db)}) — stop with Ctrl+C")
+    uvicorn.run("service.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    app(prog_name="bmm")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Fill a store with the synthetic demo organisations."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from matcher.models import Organisation
+from matcher.profiles import ProfileBuilder
+from matcher.reference import ReferenceData
+from matcher.settings import MatcherSettings
+from matcher.synthetic import generate_demo
+from service.storage.repository import OrganisationRepository
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    organisations: int
+    generate_seconds: float
+    store_seconds: float
+
+
+def seed_demo(repository: OrganisationRepository, reference: ReferenceData, *, size: int, seed: int) -> SeedReport:
+    """Replace all synthetic organisations with a freshly generated set; real profiles stay untouched."""
+    started = time.perf_counter()
+    profiles = generate_demo(reference, size=size, seed=seed)
+    built = ProfileBuilder(reference, MatcherSettings()).build_many([(p, p.id or "") for p in profiles])
+    organisations: list[Organisation] = []
+    for profile, result in zip(profiles, built, strict=True):
+        if isinstance(result, list):  # a generator bug, not a user error: fail loudly
+            raise RuntimeError(f"generated profile {profile.id} is invalid: {result[0]}")
+        organisations.append(result)
+    generated = time.perf_counter()
+    repository.replace_synthetic(organisations)
+    return SeedReport(
+        organisations=len(organisations),
+        generate_seconds=generated - started,
+        store_seconds=time.perf_counter() - generated,
+    )

@@ -1,0 +1,1 @@
+"""Storage behind a small repository interface; the matching library never imports it."""

@@ -1,0 +1,218 @@
+"""The organisation repository on SQLAlchemy Core: SQLite (default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, select
+
+from matcher.models import Organisation
+from service.storage.repository import DuplicateIdError, WriteMode, WriteResult
+from service.storage.tables import organisation_issues, organisation_measures, organisations
+
+_CHUNK = 5_000  # rows per executemany; also keeps IN lists below SQLite's variable limit
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _to_row(organisation: Organisation, created_at: datetime, now: datetime) -> dict[str, Any]:
+    location = organisation.location
+    features = organisation.features
+    contact = organisation.contact
+    return {
+        "id": organisation.id,
+        "kind": organisation.kind.value,
+        "name": organisation.name,
+        "sector": organisation.sector.value if organisation.sector else None,
+        "employees": organisation.employees,
+        "lat": organisation.lat,
+        "lon": organisation.lon,
+        "postcode": organisation.postcode,
+        "address": organisation.address,
+        "estate": organisation.estate,
+        "shift_work": organisation.shift_work,
+        "visible_to_peers": organisation.visible_to_peers,
+        "contact_shareable": organisation.contact_shareable,
+        "contact_name": contact.name if contact else None,
+        "contact_email": contact.email if contact else None,
+        "contact_phone": contact.phone if contact else None,
+        "synthetic": organisation.synthetic,
+        "location_lat": location.lat,
+        "location_lon": location.lon,
+        "location_precision": location.precision.value,
+        "municipality_ags": location.municipality_ags,
+        "municipality_name": location.municipality_name,
+        "kreis_code": location.kreis_code,
+        "kreis_name": location.kreis_name,
+        "state": location.state,
+        "station_distance_km": features.station_distance_km,
+        "nearest_station": features.nearest_station,
+        "urbanisation": features.urbanisation.value,
+        "population_density": features.population_density,
+        "kreis_commuter_balance": features.kreis_commuter_balance,
+        "kreis_commuter_balance_per_1000": features.kreis_commuter_balance_per_1000,
+        "created_at": created_at,
+        "updated_at": now,
+    }
+
+
+def _from_row(row: Any, issues: list[str], measures: list[str]) -> Organisation:
+    contact = None
+    if row.contact_name or row.contact_email or row.contact_phone:
+        contact = {"name": row.contact_name, "email": row.contact_email, "phone": row.contact_phone}
+    return Organisation.model_validate(
+        {
+            "id": row.id,
+            "kind": row.kind,
+            "name": row.name,
+            "sector": row.sector,
+            "employees": row.employees,
+            "lat": row.lat,
+            "lon": row.lon,
+            "postcode": row.postcode,
+            "address": row.address,
+            "estate": row.estate,
+            "issues": issues,
+            "measures_in_place": measures,
+            "shift_work": row.shift_work,
+            "visible_to_peers": row.visible_to_peers,
+            "contact_shareable": row.contact_shareable,
+            "contact": contact,
+            "synthetic": row.synthetic,
+            "location": {
+                "lat": row.location_lat,
+                "lon": row.location_lon,
+                "precision": row.location_precision,
+                "municipality_ags": row.municipality_ags,
+                "municipality_name": row.municipality_name,
+                "kreis_code": row.kreis_code,
+                "kreis_name": row.kreis_name,
+                "state": row.state,
+            },
+            "features": {
+                "station_distance_km": row.station_distance_km,
+                "nearest_station": row.nearest_station,
+                "urbanisation": row.urbanisation,
+                "population_density": row.population_density,
+                "kreis_commuter_balance": row.kreis_commuter_balance,
+                "kreis_commuter_balance_per_1000": row.kreis_commuter_balance_per_1000,
+            },
+        }
+    )
+
+
+class SqlOrganisationRepository:
+    """Implements :class:`service.storage.repository.OrganisationRepository`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def count(self, *, synthetic: bool | None = None) -> int:
+        query = select(func.count()).select_from(organisations)
+        if synthetic is not None:
+            query = query.where(organisations.c.synthetic == synthetic)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def get(self, organisation_id: str) -> Organisation | None:
+        with self.engine.connect() as connection:
+            found = list(self._load(connection, [organisation_id]))
+        return found[0] if found else None
+
+    def add_many(self, organisations_: Sequence[Organisation], *, mode: WriteMode = WriteMode.INSERT) -> WriteResult:
+        ids = [o.id for o in organisations_]
+        repeated = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
+        if repeated:
+            raise DuplicateIdError(repeated)
+        with self.engine.begin() as connection:
+            existing = self._created_at(connection, ids)
+            if existing and mode is WriteMode.INSERT:
+                raise DuplicateIdError(sorted(existing))
+            self._delete_ids(connection, list(existing))
+            self._insert(connection, organisations_, existing)
+        return WriteResult(created=len(ids) - len(existing), updated=len(existing))
+
+    def delete(self, organisation_id: str) -> bool:
+        with self.engine.begin() as connection:
+            return self._delete_ids(connection, [organisation_id]) > 0
+
+    def replace_synthetic(self, organisations_: Sequence[Organisation]) -> WriteResult:
+        with self.engine.begin() as connection:
+            synthetic_ids = [
+                str(i)
+                for i in connection.execute(select(organisations.c.id).where(organisations.c.synthetic)).scalars()
+            ]
+            self._delete_ids(connection, synthetic_ids)
+            clashes = self._created_at(connection, [o.id for o in organisations_])
+            if clashes:
+                raise DuplicateIdError(sorted(clashes))
+            self._insert(connection, organisations_, {})
+        return WriteResult(created=len(organisations_), updated=0)
+
+    def iter_all(self, *, batch_size: int = 10_000) -> Iterator[Organisation]:
+        last_id = ""
+        while True:
+            with self.engine.connect() as connection:
+                ids = [
+                    str(i)
+                    for i in connection.execute(
+                        select(organisations.c.id)
+                        .where(organisations.c.id > last_id)
+                        .order_by(organisations.c.id)
+                        .limit(batch_size)
+                    ).scalars()
+                ]
+                if not ids:
+                    return
+                yield from self._load(connection, ids)
+            last_id = ids[-1]
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _created_at(self, connection: Connection, ids: Sequence[str]) -> dict[str, datetime]:
+        found: dict[str, datetime] = {}
+        for chunk in _chunks(ids):
+            query = select(organisations.c.id, organisations.c.created_at).where(organisations.c.id.in_(chunk))
+            found.update({row.id: row.created_at for row in connection.execute(query)})
+        return found
+
+    def _delete_ids(self, connection: Connection, ids: Sequence[str]) -> int:
+        deleted = 0
+        for chunk in _chunks(ids):
+            # Children explicitly too, so deletion never depends on the backend's cascade settings.
+            connection.execute(delete(organisation_issues).where(organisation_issues.c.organisation_id.in_(chunk)))
+            connection.execute(delete(organisation_measures).where(organisation_measures.c.organisation_id.in_(chunk)))
+            deleted += connection.execute(delete(organisations).where(organisations.c.id.in_(chunk))).rowcount
+        return deleted
+
+    def _insert(
+        self, connection: Connection, organisations_: Sequence[Organisation], created: dict[str, datetime]
+    ) -> None:
+        now = datetime.now(UTC)
+        for chunk in _chunks(organisations_):
+            connection.execute(organisations.insert(), [_to_row(o, created.get(o.id, now), now) for o in chunk])
+            issues = [{"organisation_id": o.id, "issue": i.value} for o in chunk for i in o.issues]
+            measures = [{"organisation_id": o.id, "measure_id": m} for o in chunk for m in o.measures_in_place]
+            if issues:
+                connection.execute(organisation_issues.insert(), issues)
+            if measures:
+                connection.execute(organisation_measures.insert(), measures)
+
+    def _load(self, connection: Connection, ids: Sequence[str]) -> Iterable[Organisation]:
+        rows = connection.execute(select(organisations).where(organisations.c.id.in_(ids)).order_by(organisations.c.id))
+        issues: dict[str, list[str]] = {}
+        for row in connection.execute(
+            select(organisation_issues).where(organisation_issues.c.organisation_id.in_(ids))
+        ):
+            issues.setdefault(row.organisation_id, []).append(row.issue)
+        measures: dict[str, list[str]] = {}
+        for row in connection.execute(
+            select(organisation_measures).where(organisation_measures.c.organisation_id.in_(ids))
+        ):
+            measures.setdefault(row.organisation_id, []).append(row.measure_id)
+        return [_from_row(row, issues.get(row.id, []), measures.get(row.id, [])) for row in rows]

@@ -1,0 +1,79 @@
+"""Relational schema (SQLAlchemy Core). Migrations in ``migrations/versions`` create exactly this."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("sector", String(1)),
+    Column("employees", Integer, nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("postcode", String(5)),
+    Column("address", String(300)),
+    Column("estate", String(200), index=True),
+    Column("shift_work", Boolean, nullable=False),
+    Column("visible_to_peers", Boolean, nullable=False),
+    Column("contact_shareable", Boolean, nullable=False),
+    Column("contact_name", String(200)),
+    Column("contact_email", String(254)),
+    Column("contact_phone", String(32)),
+    Column("synthetic", Boolean, nullable=False, index=True),
+    # Derived from the reference geography; recomputed whenever the location changes.
+    Column("location_lat", Float, nullable=False),
+    Column("location_lon", Float, nullable=False),
+    Column("location_precision", String(16), nullable=False),
+    Column("municipality_ags", String(8), nullable=False, index=True),
+    Column("municipality_name", String(200), nullable=False),
+    Column("kreis_code", String(5), nullable=False, index=True),
+    Column("kreis_name", String(200), nullable=False),
+    Column("state", String(5), nullable=False, index=True),
+    Column("station_distance_km", Float, nullable=False),
+    Column("nearest_station", String(200), nullable=False),
+    Column("urbanisation", String(16), nullable=False),
+    Column("population_density", Float, nullable=False),
+    Column("kreis_commuter_balance", Integer, nullable=False),
+    Column("kreis_commuter_balance_per_1000", Float, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+organisation_issues = Table(
+    "organisation_issues",
+    metadata,
+    Column("organisation_id", String(64), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("issue", String(64), primary_key=True),
+    Index("ix_organisation_issues_issue", "issue"),
+)
+
+organisation_measures = Table(
+    "organisation_measures",
+    metadata,
+    Column("organisation_id", String(64), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("measure_id", String(64), primary_key=True),
+    Index("ix_organisation_measures_measure_id", "measure_id"),
+)

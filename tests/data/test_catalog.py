@@ -1,0 +1,318 @@
+"""Soundness of the catalogue in ``data/catalog``: vocabulary, funding, ids and advisor coverage."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+from datetime import date
+from functools import cache
+from types import ModuleType
+
+import pytest
+
+from matcher.catalog import Advisor, Catalog, FundingStatus, vocabulary_codes
+from matcher.geo.reference import GeoReference
+from matcher.models import MEASURE_ID_PATTERN, Location
+from matcher.reference import ReferenceData
+from matcher.resources import data_dir
+from matcher.vocabulary import STATE_NAMES_DE, MeasureCategory, OrganisationKind, ProblemCode
+from tests.factories import make_location
+
+CATALOG_FILES = ("measures.csv", "funding.csv", "advisors.csv")
+SLUG = re.compile(r"[a-z][a-z0-9_]*")
+
+REGION_STUTTGART_KREISE = ("08111", "08115", "08116", "08117", "08118", "08119")
+ENNEPE_RUHR_KREIS = "05954"
+HATTINGEN, WITTEN = "05954016", "05954036"  # official AGS
+
+
+@cache
+def catalog_rows(name: str) -> list[dict[str, str]]:
+    """The raw rows of a catalogue CSV, as written (before any parsing by the library)."""
+    with (data_dir() / "catalog" / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+@cache
+def vocabulary_text() -> str:
+    return (data_dir() / "catalog" / "VOCABULARY.md").read_text(encoding="utf-8")
+
+
+def table_codes(heading: str) -> list[str]:
+    """The codes of a VOCABULARY.md table, without the header cell that ``vocabulary_codes`` also returns
+    (see test_vocabulary_codes_skips_the_header_row)."""
+    return [code for code in vocabulary_codes(vocabulary_text(), heading) if code != "code"]
+
+
+def vocabulary_kinds() -> set[str]:
+    """The organisation kinds VOCABULARY.md lists (prose, not a table) for funding.csv and advisors.csv."""
+    section = vocabulary_text().split("## Kinds used", 1)[1].split("\n", 1)[1]
+    return set(re.findall(r"`([a-z_]+)`", section.split("`level`", 1)[0]))
+
+
+@cache
+def importer() -> ModuleType:
+    """scripts/import_reference_data.py, whose editorial tables name catalogue ids."""
+    path = data_dir().parent / "scripts" / "import_reference_data.py"
+    spec = importlib.util.spec_from_file_location("import_reference_data", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def catalog(reference: ReferenceData) -> Catalog:
+    return reference.catalog
+
+
+@pytest.fixture(scope="module")
+def geo(reference: ReferenceData) -> GeoReference:
+    return reference.geo
+
+
+# -- vocabulary -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("heading", "enum"),
+    [("Problem codes", ProblemCode), ("Measure categories", MeasureCategory)],
+)
+def test_vocabulary_enum_equals_vocabulary_table(heading: str, enum: type[ProblemCode | MeasureCategory]) -> None:
+    codes = table_codes(heading)
+    assert len(codes) == len(set(codes)), "duplicate code in VOCABULARY.md"
+    assert codes == [member.value for member in enum]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in matcher.catalog.vocabulary_codes: its pattern also matches the header row '| code | meaning |'",
+)
+@pytest.mark.parametrize("heading", ["Problem codes", "Measure categories"])
+def test_vocabulary_codes_skips_the_header_row(heading: str) -> None:
+    assert "code" not in vocabulary_codes(vocabulary_text(), heading)
+
+
+def test_vocabulary_kinds_are_organisation_kinds() -> None:
+    kinds = vocabulary_kinds()
+    assert kinds == {"company", "craft_business", "municipality", "district", "association"}
+    assert kinds <= set(OrganisationKind)
+
+
+def test_measures_use_vocabulary_codes() -> None:
+    problems = set(table_codes("Problem codes"))
+    categories = set(table_codes("Measure categories"))
+    for row in catalog_rows("measures.csv"):
+        assert row["category"] in categories, row["id"]
+        addresses = split(row["addresses"])
+        assert addresses, f"{row['id']} addresses no problem"
+        assert set(addresses) <= problems, row["id"]
+
+
+def test_funding_uses_vocabulary_codes() -> None:
+    categories = set(table_codes("Measure categories"))
+    kinds = vocabulary_kinds()
+    for row in catalog_rows("funding.csv"):
+        assert set(split(row["funded_categories"])) <= categories, row["id"]
+        assert split(row["eligible_kinds"]), f"{row['id']} names no eligible kind"
+        assert set(split(row["eligible_kinds"])) <= kinds, row["id"]
+        assert row["level"] in {"federal", "state", "regional", "eu"}, row["id"]
+        assert set(split(row["states"])) <= {"DE-NW", "DE-BW"}, row["id"]
+
+
+def test_advisors_serve_vocabulary_kinds() -> None:
+    kinds = vocabulary_kinds()
+    for row in catalog_rows("advisors.csv"):
+        assert split(row["serves_kinds"]), f"{row['id']} serves no kind"
+        assert set(split(row["serves_kinds"])) <= kinds, row["id"]
+
+
+# -- ids --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CATALOG_FILES)
+def test_ids_are_unique_slugs(name: str) -> None:
+    ids = [row["id"] for row in catalog_rows(name)]
+    assert len(ids) == len(set(ids)), f"duplicate ids in {name}"
+    assert all(SLUG.fullmatch(i) for i in ids), [i for i in ids if not SLUG.fullmatch(i)]
+
+
+def test_measure_ids_are_accepted_in_profiles(catalog: Catalog) -> None:
+    # Profiles list measures in place by id; an id the model's pattern rejects could never be reported.
+    assert all(re.fullmatch(MEASURE_ID_PATTERN, measure_id) for measure_id in catalog.measures)
+
+
+def test_catalog_row_counts_match_source_md(catalog: Catalog) -> None:
+    source = (data_dir() / "catalog" / "SOURCE.md").read_text(encoding="utf-8")
+    stated = {name: int(count) for name, count in re.findall(r"^\| `(\w+)\.csv` \| (\d+) \|", source, re.MULTILINE)}
+    assert stated == {
+        "measures": len(catalog.measures),
+        "funding": len(catalog.funding),
+        "advisors": len(catalog.advisors),
+    }
+
+
+def test_ids_named_by_the_importer_exist(catalog: Catalog) -> None:
+    """The importer's editorial tables key on ids; renaming an id must not silently drop its enrichment."""
+    module = importer()
+    assert set(module.FUNDING_ENRICHMENT) == set(catalog.funding)
+    assert set(module.FUNDABLE_MEASURES_OVERRIDE) <= set(catalog.funding)
+    overridden = {m for measures in module.FUNDABLE_MEASURES_OVERRIDE.values() for m in measures}
+    assert overridden <= set(catalog.measures)
+    assert set(module.ADVISOR_PARENTS) | set(module.ADVISOR_PARENTS.values()) <= set(catalog.advisors)
+
+
+# -- funding ----------------------------------------------------------------------------------------
+
+
+def test_fundable_measures_exist(catalog: Catalog) -> None:
+    for programme in catalog.funding.values():
+        unknown = set(programme.fundable_measures) - set(catalog.measures)
+        assert not unknown, f"{programme.id}: {unknown}"
+
+
+def test_every_programme_has_a_status_and_checked_on_date() -> None:
+    for row in catalog_rows("funding.csv"):
+        assert row["status"] in {status.value for status in FundingStatus}, row["id"]
+        assert date.fromisoformat(row["checked_on"]), row["id"]
+
+
+def _programmes_with_valid_until(status: str) -> list[str]:
+    return [r["id"] for r in catalog_rows("funding.csv") if r["status"] == status and r["valid_until"]]
+
+
+def _known_bug(programme_id: str, reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"data bug in funding.csv, {programme_id}: {reason}")
+
+
+@pytest.mark.parametrize(
+    "programme_id",
+    [
+        pytest.param(
+            programme_id,
+            marks=_known_bug(
+                programme_id,
+                "status closed but valid_until 2027-12-31 is the winners' implementation period, "
+                "not the end of the call",
+            ),
+        )
+        if programme_id == "nrw_ways2work"
+        else programme_id
+        for programme_id in _programmes_with_valid_until("closed")
+    ],
+)
+def test_closed_programme_ended_before_checked_on(catalog: Catalog, programme_id: str) -> None:
+    programme = catalog.funding[programme_id]
+    assert programme.valid_until is not None
+    assert programme.valid_until < programme.checked_on
+
+
+@pytest.mark.parametrize(
+    "programme_id",
+    [
+        pytest.param(
+            programme_id,
+            marks=_known_bug(
+                programme_id,
+                "status open, but its application window ended 2026-05-31, before checked_on 2026-11-23",
+            ),
+        )
+        if programme_id == "nrw_foeri_nah"
+        else programme_id
+        for programme_id in _programmes_with_valid_until("open")
+    ],
+)
+def test_open_programme_is_still_valid_on_checked_on(catalog: Catalog, programme_id: str) -> None:
+    # SOURCE.md: "never present a closed programme as open".
+    programme = catalog.funding[programme_id]
+    assert programme.valid_until is not None
+    assert programme.valid_until >= programme.checked_on
+
+
+def test_open_from_precedes_valid_until(catalog: Catalog) -> None:
+    for programme in catalog.funding.values():
+        if programme.open_from is not None and programme.valid_until is not None:
+            assert programme.open_from <= programme.valid_until, programme.id
+
+
+# -- advisors: coverage codes -----------------------------------------------------------------------
+
+
+def test_advisor_coverage_codes_exist(catalog: Catalog, geo: GeoReference) -> None:
+    for advisor in catalog.advisors.values():
+        assert set(advisor.covers_states) <= set(STATE_NAMES_DE) | {"DE"}, advisor.id
+        assert set(advisor.covers_kreise) <= set(geo.kreise.index), advisor.id
+        named = set(advisor.covers_municipalities) | set(advisor.excludes_municipalities)
+        assert named <= set(geo.municipality_position), advisor.id
+        assert advisor.covers_states or advisor.covers_kreise or advisor.covers_municipalities, advisor.id
+        assert advisor.state is None or advisor.state in STATE_NAMES_DE, advisor.id
+
+
+def test_advisor_parents_exist_and_cover_their_children(catalog: Catalog) -> None:
+    children = [a for a in catalog.advisors.values() if a.parent_id is not None]
+    assert children
+    for child in children:
+        parent = catalog.advisors[child.parent_id or ""]
+        assert parent.parent_id is None
+        assert set(child.covers_kreise) <= set(parent.covers_kreise), child.id
+
+
+# -- advisors: who is responsible where -------------------------------------------------------------
+
+
+def regional(catalog: Catalog, organisation_type: str) -> list[Advisor]:
+    """Advisors of one type with a regional (not statewide) territory."""
+    return [a for a in catalog.advisors.values() if a.organisation_type == organisation_type and not a.is_statewide]
+
+
+def responsible(advisors: list[Advisor], location: Location) -> list[str]:
+    return sorted(a.id for a in advisors if a.covers_location(location))
+
+
+def municipalities_in(geo: GeoReference, *prefixes: str) -> list[str]:
+    return [ags for ags in geo.municipalities["ags"] if ags.startswith(prefixes)]
+
+
+@pytest.mark.parametrize("organisation_type", ["ihk", "hwk", "zukunftsnetz"])
+def test_every_nrw_municipality_has_exactly_one_regional_advisor(
+    catalog: Catalog, geo: GeoReference, organisation_type: str
+) -> None:
+    advisors = [a for a in regional(catalog, organisation_type) if a.parent_id is None]
+    nrw = municipalities_in(geo, "05")
+    assert len(nrw) == 396
+    coverage = {ags: responsible(advisors, make_location(geo, ags)) for ags in nrw}
+    wrong = {ags: ids for ags, ids in coverage.items() if len(ids) != 1}
+    assert not wrong, f"{len(wrong)} NRW municipalities without exactly one {organisation_type}: {wrong}"
+
+
+def test_region_stuttgart_has_one_ihk_and_one_hwk(catalog: Catalog, geo: GeoReference) -> None:
+    top_level_ihks = [a for a in regional(catalog, "ihk") if a.parent_id is None]
+    district_chambers = [a for a in regional(catalog, "ihk") if a.parent_id is not None]
+    hwks = regional(catalog, "hwk")
+    region = municipalities_in(geo, *REGION_STUTTGART_KREISE)
+    assert {ags[:5] for ags in region} == set(REGION_STUTTGART_KREISE)
+    for ags in region:
+        location = make_location(geo, ags)
+        assert responsible(top_level_ihks, location) == ["ihk_region_stuttgart"], ags
+        assert responsible(hwks, location) == ["hwk_region_stuttgart"], ags
+        chambers = [catalog.advisors[i] for i in responsible(district_chambers, location)]
+        assert len(chambers) <= 1, ags
+        assert all(c.parent_id == "ihk_region_stuttgart" for c in chambers)
+
+
+def test_ennepe_ruhr_kreis_is_split_between_two_ihks(catalog: Catalog, geo: GeoReference) -> None:
+    # Hattingen and Witten belong to the IHK Mittleres Ruhrgebiet (Bochum), the rest to the SIHK Hagen.
+    assert geo.municipality_row(HATTINGEN)["short_name"] == "Hattingen"
+    assert geo.municipality_row(WITTEN)["short_name"] == "Witten"
+    ihks = [a for a in regional(catalog, "ihk") if a.parent_id is None]
+    kreis = municipalities_in(geo, ENNEPE_RUHR_KREIS)
+    assert len(kreis) == 9  # the nine towns of the Ennepe-Ruhr-Kreis
+    for ags in kreis:
+        expected = "ihk_mittleres_ruhrgebiet" if ags in {HATTINGEN, WITTEN} else "sihk_hagen"
+        assert responsible(ihks, make_location(geo, ags)) == [expected], ags

@@ -1,0 +1,47 @@
+"""Test-data factories: valid objects with sensible defaults; override only what a test is about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matcher.geo.reference import GeoReference
+from matcher.models import Location, OrganisationProfile
+from matcher.vocabulary import STATE_BY_LAND_CODE, LocationPrecision
+
+# A mid-sized manufacturer in Köln-Altstadt-Nord, located by postcode only.
+DEFAULT_PROFILE: dict[str, Any] = {
+    "kind": "company",
+    "name": "Beispiel Maschinenbau GmbH",
+    "sector": "C",
+    "employees": 120,
+    "postcode": "50667",
+}
+
+
+def profile_data(**overrides: Any) -> dict[str, Any]:
+    """Raw profile input (as a client would send it) with ``overrides`` applied."""
+    return {**DEFAULT_PROFILE, **overrides}
+
+
+def make_profile(**overrides: Any) -> OrganisationProfile:
+    """A validated :class:`OrganisationProfile`; pass ``field=None`` to drop a default."""
+    return OrganisationProfile.model_validate(profile_data(**overrides))
+
+
+def make_location(
+    geo: GeoReference, ags: str, precision: LocationPrecision = LocationPrecision.EXACT, **overrides: Any
+) -> Location:
+    """The :class:`Location` of a municipality's centre, built from its reference-table row."""
+    municipality = geo.municipality_row(ags)
+    kreis = geo.kreise.loc[str(municipality["kreis_code"])]
+    data: dict[str, Any] = {
+        "lat": float(municipality["lat"]),
+        "lon": float(municipality["lon"]),
+        "precision": precision,
+        "municipality_ags": ags,
+        "municipality_name": str(municipality["short_name"]),
+        "kreis_code": str(municipality["kreis_code"]),
+        "kreis_name": str(kreis["short_name"]),
+        "state": STATE_BY_LAND_CODE[str(municipality["land_code"])],
+    }
+    return Location(**{**data, **overrides})

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from matcher import __version__
+from service.api.app import create_app
+from service.config import ServiceSettings
+from service.storage.database import DatabaseNotReadyError
+from service.storage.sql_repository import SqlOrganisationRepository
+from tests.service.conftest import OrganisationFactory
+
+
+def test_health_reports_version_and_counts(
+    database_url: str, repository: SqlOrganisationRepository, make_organisation: OrganisationFactory
+) -> None:
+    repository.add_many([make_organisation(id="real-1"), make_organisation(id="demo-1", synthetic=True)])
+    with TestClient(create_app(ServiceSettings(database_url=database_url))) as client:
+        response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "version": __version__,
+        "organisations": 2,
+        "synthetic_organisations": 1,
+        "database": "sqlite",
+    }
+
+
+def test_app_refuses_a_database_without_migrations(database_url: str) -> None:
+    with pytest.raises(DatabaseNotReadyError):
+        create_app(ServiceSettings(database_url=database_url))
+
+
+def test_operation_ids_are_readable(database_url: str, repository: SqlOrganisationRepository) -> None:
+    schema = create_app(ServiceSettings(database_url=database_url)).openapi()
+    assert schema["paths"]["/health"]["get"]["operationId"] == "system-health"

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.storage.database import current_revision, head_revision, make_engine
+
+runner = CliRunner()
+
+
+def test_help_explains_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("init", "demo", "serve"):
+        assert command in result.output
+
+
+def test_init_creates_a_migrated_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = runner.invoke(app, ["init", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert current_revision(make_engine(url)) == head_revision()
+
+
+def test_database_url_comes_from_the_environment(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    result = runner.invoke(app, ["init"], env={"BMM_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "env.db").exists()
+
+
+def test_serve_refuses_a_database_without_migrations(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = runner.invoke(app, ["serve", "--db", url])
+    assert result.exit_code == 1
+    assert "bmm init" in result.output
+
+
+def test_bad_option_values_are_rejected_with_the_allowed_range(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--port", "0"])
+    assert result.exit_code == 2
+    assert "--port" in result.output
+    assert "greater than or equal to 1" in " ".join(result.output.split())
