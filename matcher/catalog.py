@@ -175,4 +175,5 @@ def load_catalog(data_dir: Path) -> Catalog:
 def vocabulary_codes(vocabulary_markdown: str, heading: str) -> list[str]:
     """The codes of one table in VOCABULARY.md (first column of the table under ``heading``)."""
     section = vocabulary_markdown.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^\| ([a-z0-9_]+) \|", section, flags=re.MULTILINE)
+    cells = re.findall(r"^\| ([a-z0-9_]+) \|", section, flags=re.MULTILINE)
+    return [cell for cell in cells if cell != "code"]  # 'code' is the header row

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from matcher.vocabulary import (
     BUSINESS_KINDS,
@@ -64,11 +72,13 @@ class OrganisationProfile(BaseModel):
     id: OrganisationId | None = Field(default=None, description="client-supplied id or generated")
     kind: OrganisationKind
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    sector: Sector | None = Field(default=None, description="WZ 2008 section A-U; optional for public bodies")
+    sector: Sector | None = Field(
+        default=None, validate_default=True, description="WZ 2008 section A-U; optional for public bodies"
+    )
     employees: int = Field(ge=0, le=500_000)
     lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    postcode: Postcode | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
+    postcode: Postcode | None = Field(default=None, validate_default=True)
     address: Annotated[str, StringConstraints(max_length=300)] | None = None
     estate: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None, description="name of the Gewerbegebiet / industrial estate"
@@ -92,14 +102,31 @@ class OrganisationProfile(BaseModel):
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
 
-    @model_validator(mode="after")
-    def _check_consistency(self) -> Self:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("lat und lon müssen zusammen angegeben werden")
-        if self.lat is None and self.postcode is None:
-            raise ValueError("Standort fehlt: Koordinaten (lat, lon) oder eine Postleitzahl angeben")
-        if self.kind in BUSINESS_KINDS and self.sector is None:
+    # Cross-field rules are field validators (on the later field) so that errors name that field.
+    @field_validator("sector")
+    @classmethod
+    def _sector_required_for_businesses(cls, value: Sector | None, info: ValidationInfo) -> Sector | None:
+        if value is None and info.data.get("kind") in BUSINESS_KINDS:
             raise ValueError("sector ist für Unternehmen und Handwerksbetriebe Pflicht (WZ-Abschnitt A–U)")
+        return value
+
+    @field_validator("lon")
+    @classmethod
+    def _lat_and_lon_together(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if "lat" in info.data and (info.data["lat"] is None) != (value is None):
+            raise ValueError("lat und lon müssen zusammen angegeben werden")
+        return value
+
+    @field_validator("postcode")
+    @classmethod
+    def _some_location(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("lat") is None and info.data.get("lon") is None:
+            if "lat" in info.data and "lon" in info.data:  # both valid, both absent
+                raise ValueError("Standort fehlt: Koordinaten (lat, lon) oder eine Postleitzahl angeben")
+        return value
+
+    @model_validator(mode="after")
+    def _drop_empty_contact(self) -> Self:
         if self.contact is not None and self.contact.is_empty():
             self.contact = None
         return self

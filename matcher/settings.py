@@ -35,7 +35,6 @@ class GeographySettings(BaseModel):
         description="outside NRW/BW: accept a point within factor x equivalent radius of a municipality",
     )
     centre_distance_slack_km: float = Field(default=2.0, ge=0, le=20)
-    centre_candidates: int = Field(default=8, ge=1, le=64)
     postcode_radius_factor: float = Field(
         default=1.5,
         gt=0,

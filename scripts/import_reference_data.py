@@ -40,7 +40,8 @@ FUNDING_ENRICHMENT: dict[str, tuple[str, str, str]] = {
     "bmdv_bmm_innovationsfoerderung": ("closed", "competition", "2023-01-01"),
     "bw_b2mm": ("unknown", "grant", "2018-10-26"),
     "nrw_foeri_mm": ("open", "grant", "2025-07-01"),
-    "nrw_foeri_nah": ("open", "grant", "2025-07-15"),
+    # The 2026 application window (2025-07-15 to 2026-05-31) had ended on CATALOG_CHECKED_ON.
+    "nrw_foeri_nah": ("closed", "grant", "2025-07-15"),
     "nrw_progres_cargo_bikes": ("unknown", "grant", ""),
     "nrw_progres_staff_charging": ("open", "grant", ""),
     "nrw_ways2work": ("closed", "competition", ""),
@@ -105,9 +106,9 @@ def short_name(official: str) -> str:
 
 
 def build_geography(shared: Path, out: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    # Two unpopulated areas without a centre point (a condominium with Luxembourg, coastal waters)
+    # Unpopulated areas without a centre point (condominium with Luxembourg, coastal waters)
     # cannot be located and are left out.
-    municipalities = [r for r in read_csv(shared / "gemeinden_de" / "gemeinden_de_2024q4.csv") if r["lat"]]
+    municipalities = [r for r in read_csv(shared / "gemeinden_de" / "gemeinden_de_2024q4.csv") if float(r["lat"] or 0)]
     for row in municipalities:
         row["short_name"] = short_name(row["name"])
     write_csv(

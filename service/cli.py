@@ -45,11 +45,18 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
-def _sqlite_size(url: str) -> str:
+def _sqlite_file(url: str) -> Path | None:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and Path(parsed.database).exists():
-        return f", database file {Path(parsed.database).stat().st_size / 1e6:.1f} MB"
-    return ""
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database)
+    return None
+
+
+def _sqlite_size(url: str) -> str:
+    path = _sqlite_file(url)
+    if path is None or not path.exists():
+        return ""
+    return f", database file {path.stat().st_size / 1e6:.1f} MB"
 
 
 @app.command()
@@ -99,6 +106,12 @@ def serve(
     """Start the HTTP service (API docs at /docs). Refuses a database that lacks migrations."""
     import uvicorn
 
+    database_file = _sqlite_file(db)
+    if database_file is not None and not database_file.exists():
+        _fail(
+            f"The database file {database_file} does not exist. Run 'bmm demo --db {_safe(db)}' for demo data "
+            f"or 'bmm init --db {_safe(db)}' for an empty database."
+        )
     try:
         ensure_up_to_date(make_engine(db))
     except DatabaseNotReadyError as error:

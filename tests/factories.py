@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from matcher.geo.reference import GeoReference
 from matcher.models import Location, OrganisationProfile
 from matcher.vocabulary import STATE_BY_LAND_CODE, LocationPrecision
@@ -28,11 +30,16 @@ def make_profile(**overrides: Any) -> OrganisationProfile:
     return OrganisationProfile.model_validate(profile_data(**overrides))
 
 
+def municipality_row(geo: GeoReference, ags: str) -> pd.Series:
+    """The reference-table row of a municipality."""
+    return geo.municipalities.iloc[geo.municipality_position[ags]]
+
+
 def make_location(
     geo: GeoReference, ags: str, precision: LocationPrecision = LocationPrecision.EXACT, **overrides: Any
 ) -> Location:
     """The :class:`Location` of a municipality's centre, built from its reference-table row."""
-    municipality = geo.municipality_row(ags)
+    municipality = municipality_row(geo, ags)
     kreis = geo.kreise.loc[str(municipality["kreis_code"])]
     data: dict[str, Any] = {
         "lat": float(municipality["lat"]),

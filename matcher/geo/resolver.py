@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
 from matcher.errors import LocationError
 from matcher.geo.boundaries import IntArray
-from matcher.geo.distance import FloatArray, chord_to_km, haversine_km, to_unit_vectors
+from matcher.geo.distance import FloatArray, haversine_km, km_to_chord, to_unit_vectors
 from matcher.geo.reference import GeoReference
 from matcher.models import Location
 from matcher.settings import GeographySettings
@@ -29,6 +30,8 @@ _LON_RANGE = (5.8, 15.1)
 _BOUNDARY_STATES = frozenset({"DE-NW", "DE-BW"})
 
 NOT_IN_GERMANY = -1
+_NEAREST_CENTRES = 16
+_LARGE_RADIUS_KM = 5.0  # equivalent radius from which a municipality is always a candidate within reach
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,14 @@ class LocationResolver:
         self._polygon_to_municipality = np.array(
             [geo.municipality_position[code] for code in municipality_codes], dtype=np.int64
         )
-        self._outside_boundary_states = np.flatnonzero(~np.isin(geo.municipality_state, list(_BOUNDARY_STATES)))
+        self._is_outside_boundary_states = ~np.isin(geo.municipality_state, list(_BOUNDARY_STATES))
+        self._max_outside_radius_km = float(geo.municipality_radius_km[self._is_outside_boundary_states].max())
+        self._large_municipalities = np.flatnonzero(geo.municipality_radius_km >= _LARGE_RADIUS_KM)
+        self._large_municipality_tree = cKDTree(
+            to_unit_vectors(
+                geo.municipality_lat[self._large_municipalities], geo.municipality_lon[self._large_municipalities]
+            )
+        )
 
     # -- coordinates -----------------------------------------------------------------------
 
@@ -116,26 +126,35 @@ class LocationResolver:
         return polygon
 
     def _outside_boundary_states_positions(self, lat: FloatArray, lon: FloatArray) -> IntArray:
-        settings = self.settings
-        geo = self.geo
-        k = settings.centre_candidates
-        # Query more neighbours than needed because NRW/BW centres are filtered out afterwards.
-        chord, neighbour = geo.municipality_tree.query(to_unit_vectors(lat, lon), k=4 * k)
-        chord = np.atleast_2d(chord)
-        neighbour = np.atleast_2d(neighbour)
+        """Size-weighted nearest centre outside NRW/BW; candidates are the nearest centres plus every
+        large municipality within reach (outer districts of big cities lie far from their centre)."""
+        points = to_unit_vectors(lat, lon)
+        _, nearest = self.geo.municipality_tree.query(points, k=_NEAREST_CENTRES)
+        nearest = np.atleast_2d(nearest)
+        reach = (
+            self.settings.centre_distance_factor * self._max_outside_radius_km + self.settings.centre_distance_slack_km
+        )
+        large = self._large_municipality_tree.query_ball_point(points, km_to_chord(reach))
         result = np.full(len(lat), NOT_IN_GERMANY, dtype=np.int64)
         for row in range(len(lat)):
-            allowed = np.isin(neighbour[row], self._outside_boundary_states)
-            distance = chord_to_km(chord[row][allowed])[:k]
-            positions = neighbour[row][allowed][:k]
-            radius = geo.municipality_radius_km[positions]
-            plausible = distance <= settings.centre_distance_factor * radius + settings.centre_distance_slack_km
-            if plausible.any():
-                score = np.where(plausible, distance / radius, np.inf)
-                result[row] = positions[int(np.argmin(score))]
-                continue
-            result[row] = self._snap_to_boundary_states(float(lat[row]), float(lon[row]))
+            candidates = np.concatenate(
+                (nearest[row], self._large_municipalities[np.asarray(large[row], dtype=np.int64)])
+            )
+            result[row] = self._best_plausible(float(lat[row]), float(lon[row]), candidates)
+            if result[row] == NOT_IN_GERMANY:
+                result[row] = self._snap_to_boundary_states(float(lat[row]), float(lon[row]))
         return result
+
+    def _best_plausible(self, lat: float, lon: float, candidates: IntArray) -> int:
+        """Among candidate municipalities outside NRW/BW, the plausible one nearest relative to its size."""
+        geo = self.geo
+        positions = candidates[self._is_outside_boundary_states[candidates]]
+        distance = haversine_km(lat, lon, geo.municipality_lat[positions], geo.municipality_lon[positions])
+        radius = geo.municipality_radius_km[positions]
+        plausible = distance <= self.settings.centre_distance_factor * radius + self.settings.centre_distance_slack_km
+        if not plausible.any():
+            return NOT_IN_GERMANY
+        return int(positions[int(np.argmin(np.where(plausible, distance / radius, np.inf)))])
 
     def _snap_to_boundary_states(self, lat: float, lon: float) -> int:
         """A point just outside the generalised NRW/BW outline belongs to the nearest municipality inside."""
@@ -214,11 +233,9 @@ class LocationResolver:
         if found in candidates or (not candidates and found != NOT_IN_GERMANY):
             return found
         if not candidates:
-            raise LocationError(
-                "postcode",
-                f"Postleitzahl '{row['plz']}' lässt sich keiner Gemeinde zuordnen.",
-                "unknown_postcode",
-            )
+            # A known German postcode without a municipality entry: the nearest municipality centre.
+            _, nearest = self.geo.municipality_tree.query(to_unit_vectors(np.array([lat]), np.array([lon])), k=1)
+            return int(np.atleast_1d(nearest)[0])
         distances = haversine_km(lat, lon, self.geo.municipality_lat[candidates], self.geo.municipality_lon[candidates])
         return candidates[int(np.argmin(distances))]
 

@@ -85,11 +85,11 @@ def plan_estates(
     radius = radius * rng.lognormal(0.0, settings.radius_sigma, n)
     low, high = settings.radius_km
     upper = np.clip(settings.max_radius_fraction * equivalent, low, high)
-    radius = np.round(np.clip(radius, low, upper), 3)
+    radius_km: FloatArray = np.round(np.clip(radius, low, upper), 3).astype(np.float64)
 
     start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     names = _names(region, municipality, lat, lon)
-    return EstatePlan(municipality=municipality, lat=lat, lon=lon, radius_km=radius, names=names, start=start)
+    return EstatePlan(municipality=municipality, lat=lat, lon=lon, radius_km=radius_km, names=names, start=start)
 
 
 def _draw_distance(rng: np.random.Generator, equivalent_km: FloatArray, settings: EstateSettings) -> FloatArray:

@@ -85,7 +85,13 @@ def draw_firms(
 
     lat, lon = _place(rng, region, estates, locator, municipality, estate, estate_settings)
     return Firms(
-        is_craft=is_craft, sector=sector, employees=employees, municipality=municipality, estate=estate, lat=lat, lon=lon
+        is_craft=is_craft,
+        sector=sector,
+        employees=employees,
+        municipality=municipality,
+        estate=estate,
+        lat=lat,
+        lon=lon,
     )
 
 
@@ -96,9 +102,10 @@ def _pick_estate(rng: np.random.Generator, estates: EstatePlan, municipality: In
     low = before[estates.start[municipality]]
     high = before[estates.start[municipality + 1]]
     target = low + rng.random(len(municipality)) * (high - low)
-    chosen = np.searchsorted(cumulative, target, side="right")
+    chosen = np.searchsorted(cumulative, target, side="right").astype(np.int64)
     # Guard the float edge case target == high; stay inside the town's own range.
-    return np.clip(chosen, estates.start[municipality], estates.start[municipality + 1] - 1)
+    picked: IntArray = np.clip(chosen, estates.start[municipality], estates.start[municipality + 1] - 1)
+    return picked
 
 
 def _place(

@@ -9,17 +9,24 @@ from matcher.geo.distance import EARTH_RADIUS_KM, FloatArray
 from matcher.geo.reference import GeoReference
 from matcher.synthetic.regions import BoolArray
 
-KM_PER_DEG_LAT = np.pi * EARTH_RADIUS_KM / 180.0
 COORDINATE_DECIMALS = 6  # about 0.1 m; keeps the output short and identical across runs
 
 
-def offset_points(lat: FloatArray, lon: FloatArray, east_km: FloatArray, north_km: FloatArray) -> tuple[
-    FloatArray, FloatArray
-]:
-    """Move points by km offsets (local flat-earth step, exact enough for a few km), rounded."""
-    new_lat = lat + north_km / KM_PER_DEG_LAT
-    new_lon = lon + east_km / (KM_PER_DEG_LAT * np.cos(np.radians(lat)))
-    return np.round(new_lat, COORDINATE_DECIMALS), np.round(new_lon, COORDINATE_DECIMALS)
+def offset_points(
+    lat: FloatArray, lon: FloatArray, east_km: FloatArray, north_km: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Move points by km offsets along great circles (so haversine distances match exactly), rounded."""
+    distance = np.hypot(east_km, north_km) / EARTH_RADIUS_KM
+    bearing = np.arctan2(east_km, north_km)
+    phi = np.radians(lat)
+    new_phi = np.arcsin(np.sin(phi) * np.cos(distance) + np.cos(phi) * np.sin(distance) * np.cos(bearing))
+    new_lon = np.radians(lon) + np.arctan2(
+        np.sin(bearing) * np.sin(distance) * np.cos(phi), np.cos(distance) - np.sin(phi) * np.sin(new_phi)
+    )
+    return (
+        np.round(np.degrees(new_phi), COORDINATE_DECIMALS),
+        np.round(np.degrees(new_lon), COORDINATE_DECIMALS),
+    )
 
 
 def random_disc_offsets(

@@ -77,13 +77,14 @@ def select_region(geo: GeoReference, settings: RegionSettings) -> DemoRegion:
     rows = municipalities.iloc[positions]
     kreise = geo.kreise
     kreis_codes = [str(code) for code in rows["kreis_code"]]
-    kreis_types = kreise["kreis_typ"].to_dict()
+    kreis_types = {str(k): str(v) for k, v in kreise["kreis_typ"].items()}
+    kreis_names = {str(k): str(v) for k, v in kreise["short_name"].items()}
     short_names = [str(name) for name in rows["short_name"]]
     counts: dict[str, int] = {}
     for name in short_names:
         counts[name] = counts.get(name, 0) + 1
     qualifier = [
-        f"{kreis_types[code]} {kreise.loc[code, 'short_name']}" if counts[name] > 1 else ""
+        f"{kreis_types[code]} {kreis_names[code]}" if counts[name] > 1 else ""
         for name, code in zip(short_names, kreis_codes, strict=True)
     ]
     label = [

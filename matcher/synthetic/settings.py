@@ -80,7 +80,37 @@ class PublicBodySettings(BaseModel):
     )
     district_staff_per_1000: float = Field(default=4.0, gt=0, le=100, description="Kreisverwaltung per resident")
     min_staff: int = Field(default=5, ge=1)
-    visible_probability: Probability = 0.75
+
+
+# fmt: off
+# Per WZ section: share among companies, share among craft businesses, probability of sitting in an
+# estate (where the town has one) and probability of shift work at 50 employees.
+_SECTOR_DEFAULTS: dict[Sector, tuple[float, float, float, float]] = {
+    Sector.A: (0.008, 0.00, 0.30, 0.10),
+    Sector.B: (0.002, 0.00, 0.80, 0.50),
+    Sector.C: (0.110, 0.20, 0.93, 0.55),
+    Sector.D: (0.005, 0.00, 0.90, 0.50),
+    Sector.E: (0.010, 0.00, 0.90, 0.40),
+    Sector.F: (0.070, 0.45, 0.88, 0.20),
+    Sector.G: (0.200, 0.15, 0.75, 0.25),
+    Sector.H: (0.060, 0.00, 0.95, 0.60),
+    Sector.I: (0.050, 0.00, 0.30, 0.35),
+    Sector.J: (0.060, 0.00, 0.55, 0.03),
+    Sector.K: (0.030, 0.00, 0.25, 0.02),
+    Sector.L: (0.030, 0.00, 0.35, 0.02),
+    Sector.M: (0.130, 0.00, 0.50, 0.03),
+    Sector.N: (0.080, 0.05, 0.80, 0.30),
+    Sector.O: (0.000, 0.00, 0.00, 0.15),  # public bodies: never in an estate
+    Sector.P: (0.020, 0.00, 0.35, 0.05),
+    Sector.Q: (0.090, 0.03, 0.35, 0.50),
+    Sector.R: (0.015, 0.00, 0.40, 0.15),
+    Sector.S: (0.030, 0.12, 0.50, 0.08),
+}
+# fmt: on
+
+
+def _sector_column(column: int) -> dict[Sector, float]:
+    return {sector: row[column] for sector, row in _SECTOR_DEFAULTS.items() if column >= 2 or row[column] > 0}
 
 
 class FirmSettings(BaseModel):
@@ -101,42 +131,13 @@ class FirmSettings(BaseModel):
         SizeClass(low=10, high=49, share=0.33),
         SizeClass(low=50, high=249, share=0.05),
     )
-    company_sectors: dict[Sector, float] = Field(
-        default_factory=lambda: {
-            Sector.A: 0.008, Sector.B: 0.002, Sector.C: 0.11, Sector.D: 0.005, Sector.E: 0.01,
-            Sector.F: 0.07, Sector.G: 0.20, Sector.H: 0.06, Sector.I: 0.05, Sector.J: 0.06,
-            Sector.K: 0.03, Sector.L: 0.03, Sector.M: 0.13, Sector.N: 0.08, Sector.P: 0.02,
-            Sector.Q: 0.09, Sector.R: 0.015, Sector.S: 0.03,
-        }  # fmt: skip
-    )
-    craft_sectors: dict[Sector, float] = Field(
-        default_factory=lambda: {
-            Sector.F: 0.45, Sector.C: 0.20, Sector.G: 0.15, Sector.S: 0.12, Sector.N: 0.05, Sector.Q: 0.03,
-        }  # fmt: skip
-    )
-    estate_probability: dict[Sector, Probability] = Field(
-        default_factory=lambda: {
-            Sector.A: 0.30, Sector.B: 0.80, Sector.C: 0.93, Sector.D: 0.90, Sector.E: 0.90,
-            Sector.F: 0.88, Sector.G: 0.75, Sector.H: 0.95, Sector.I: 0.30, Sector.J: 0.55,
-            Sector.K: 0.25, Sector.L: 0.35, Sector.M: 0.50, Sector.N: 0.80, Sector.P: 0.35,
-            Sector.Q: 0.35, Sector.R: 0.40, Sector.S: 0.50,
-        }  # fmt: skip
-    )
-    shift_probability: dict[Sector, Probability] = Field(
-        default_factory=lambda: {
-            Sector.A: 0.10, Sector.B: 0.50, Sector.C: 0.55, Sector.D: 0.50, Sector.E: 0.40,
-            Sector.F: 0.20, Sector.G: 0.25, Sector.H: 0.60, Sector.I: 0.35, Sector.J: 0.03,
-            Sector.K: 0.02, Sector.L: 0.02, Sector.M: 0.03, Sector.N: 0.30, Sector.O: 0.15,
-            Sector.P: 0.05, Sector.Q: 0.50, Sector.R: 0.15, Sector.S: 0.08,
-        }  # fmt: skip
-    )
+    company_sectors: dict[Sector, float] = Field(default_factory=lambda: _sector_column(0))
+    craft_sectors: dict[Sector, float] = Field(default_factory=lambda: _sector_column(1))
+    estate_probability: dict[Sector, Probability] = Field(default_factory=lambda: _sector_column(2))
+    shift_probability: dict[Sector, Probability] = Field(default_factory=lambda: _sector_column(3))
     size_pivot: int = Field(default=50, ge=1, description="employees at which the sector's shift rate applies")
     shift_size_elasticity: float = Field(default=0.15, ge=0, le=1)
     max_shift_probability: Probability = 0.95
-    visible_base: Probability = 0.42
-    visible_per_decade: float = Field(default=0.06, ge=-0.5, le=0.5, description="per factor 10 of staff")
-    contact_shareable_if_visible: Probability = 0.5
-    phone_probability: Probability = 0.5
 
     @model_validator(mode="after")
     def _check_mixes(self) -> Self:
@@ -145,12 +146,24 @@ class FirmSettings(BaseModel):
         _check_weights("company_sectors", self.company_sectors)
         _check_weights("craft_sectors", self.craft_sectors)
         sectors = set(self.company_sectors) | set(self.craft_sectors)
-        # Public bodies are sector O; they need a shift rate but never sit in an estate.
+        # Public bodies are sector O: they need a shift rate.
         for name, needed in (("estate_probability", sectors), ("shift_probability", sectors | {Sector.O})):
             missing = needed - set(getattr(self, name))
             if missing:
                 raise ValueError(f"{name}: Wert fehlt für {', '.join(sorted(missing))}")
         return self
+
+
+class SharingSettings(BaseModel):
+    """Visibility to peers, consent to share the contact, and the fake phone number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    firm_visible_base: Probability = Field(default=0.42, description="visibility of a firm with one employee")
+    firm_visible_per_decade: float = Field(default=0.06, ge=-0.5, le=0.5, description="added per factor 10 of staff")
+    public_visible: Probability = Field(default=0.75, description="municipalities and districts")
+    contact_shareable_if_visible: Probability = 0.5
+    phone: Probability = Field(default=0.5, description="share of contacts with a (fake) phone number")
 
 
 class EstateSettings(BaseModel):
@@ -189,39 +202,56 @@ class EstateSettings(BaseModel):
         return self
 
 
-def _issue_table(*pairs: tuple[ProblemCode, float]) -> dict[ProblemCode, float]:
-    return dict(pairs)
-
-
 _P = ProblemCode
+
+# fmt: off
+_BASE_RATES: dict[ProblemCode, float] = {
+    _P.PARKING_SHORTAGE: 0.04, _P.POOR_TRANSIT_ACCESS: 0.04, _P.TRANSIT_SCHEDULE_MISMATCH: 0.03,
+    _P.SHIFT_WORK: 0.0, _P.LONG_COMMUTES: 0.06, _P.RURAL_LOCATION: 0.0, _P.CONGESTION: 0.05,
+    _P.PEAK_HOUR_CROWDING: 0.02, _P.RECRUITMENT_REACHABILITY: 0.05, _P.HIGH_CAR_SHARE: 0.15,
+    _P.COMMUTING_COSTS_FOR_STAFF: 0.08, _P.FLEET_EMISSIONS: 0.04, _P.FLEET_COSTS: 0.04,
+    _P.BUSINESS_TRAVEL_COSTS: 0.03, _P.BUSINESS_TRAVEL_EMISSIONS: 0.02, _P.MULTI_SITE_TRAVEL: 0.03,
+    _P.LAST_MILE_GAP: 0.03, _P.CYCLING_BARRIERS: 0.08, _P.UNSAFE_ROUTES: 0.04, _P.LOW_AWARENESS: 0.10,
+    _P.DATA_GAP: 0.08, _P.SCOPE3_REPORTING: 0.01, _P.CARPOOL_CRITICAL_MASS: 0.02,
+    _P.ALTERNATIVE_MODE_RISK: 0.04, _P.LAND_USE_PRESSURE: 0.02, _P.EV_CHARGING_DEMAND: 0.06,
+    _P.VISITOR_CUSTOMER_TRAFFIC: 0.03, _P.EMPLOYEE_HEALTH: 0.05, _P.INNER_CITY_ACCESS: 0.01,
+}
+_BY_SECTOR: dict[Sector, dict[ProblemCode, float]] = {
+    Sector.C: {_P.HIGH_CAR_SHARE: 0.05},
+    Sector.F: {_P.FLEET_COSTS: 0.20, _P.FLEET_EMISSIONS: 0.12, _P.MULTI_SITE_TRAVEL: 0.20},
+    Sector.G: {_P.VISITOR_CUSTOMER_TRAFFIC: 0.15, _P.FLEET_COSTS: 0.05},
+    Sector.H: {_P.FLEET_EMISSIONS: 0.30, _P.FLEET_COSTS: 0.25, _P.EV_CHARGING_DEMAND: 0.10},
+    Sector.I: {_P.VISITOR_CUSTOMER_TRAFFIC: 0.15},
+    Sector.J: {_P.BUSINESS_TRAVEL_COSTS: 0.12, _P.BUSINESS_TRAVEL_EMISSIONS: 0.12},
+    Sector.K: {_P.BUSINESS_TRAVEL_COSTS: 0.10, _P.BUSINESS_TRAVEL_EMISSIONS: 0.10},
+    Sector.M: {_P.BUSINESS_TRAVEL_COSTS: 0.15, _P.BUSINESS_TRAVEL_EMISSIONS: 0.15},
+    Sector.N: {_P.MULTI_SITE_TRAVEL: 0.15, _P.FLEET_COSTS: 0.10},
+    Sector.O: {_P.FLEET_EMISSIONS: 0.20, _P.VISITOR_CUSTOMER_TRAFFIC: 0.20, _P.EMPLOYEE_HEALTH: 0.10},
+    Sector.Q: {_P.VISITOR_CUSTOMER_TRAFFIC: 0.20, _P.MULTI_SITE_TRAVEL: 0.10},
+    Sector.R: {_P.VISITOR_CUSTOMER_TRAFFIC: 0.15},
+}
+_BY_KIND: dict[OrganisationKind, dict[ProblemCode, float]] = {
+    OrganisationKind.CRAFT_BUSINESS: {_P.MULTI_SITE_TRAVEL: 0.20, _P.FLEET_COSTS: 0.15, _P.INNER_CITY_ACCESS: 0.10},
+    OrganisationKind.MUNICIPALITY: {_P.DATA_GAP: 0.10, _P.LOW_AWARENESS: 0.05},
+    OrganisationKind.DISTRICT: {_P.DATA_GAP: 0.10, _P.MULTI_SITE_TRAVEL: 0.15},
+}
+# fmt: on
 
 
 class IssueSettings(BaseModel):
     """Additive probability model of the reported problems (docs/demo-data.md, "Issues").
 
     For each profile and problem code: p = base + every rule that applies, then
-    p x (employees / size_pivot) ^ size_elasticity, clipped to [0, max_probability].
+    p x (max(employees, size_pivot) / size_pivot) ^ size_elasticity, clipped to [0, max_probability].
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    base: dict[ProblemCode, Probability] = Field(
-        default_factory=lambda: {
-            _P.PARKING_SHORTAGE: 0.04, _P.POOR_TRANSIT_ACCESS: 0.04, _P.TRANSIT_SCHEDULE_MISMATCH: 0.03,
-            _P.SHIFT_WORK: 0.0, _P.LONG_COMMUTES: 0.06, _P.RURAL_LOCATION: 0.0, _P.CONGESTION: 0.05,
-            _P.PEAK_HOUR_CROWDING: 0.02, _P.RECRUITMENT_REACHABILITY: 0.05, _P.HIGH_CAR_SHARE: 0.15,
-            _P.COMMUTING_COSTS_FOR_STAFF: 0.08, _P.FLEET_EMISSIONS: 0.04, _P.FLEET_COSTS: 0.04,
-            _P.BUSINESS_TRAVEL_COSTS: 0.03, _P.BUSINESS_TRAVEL_EMISSIONS: 0.02, _P.MULTI_SITE_TRAVEL: 0.03,
-            _P.LAST_MILE_GAP: 0.03, _P.CYCLING_BARRIERS: 0.08, _P.UNSAFE_ROUTES: 0.04, _P.LOW_AWARENESS: 0.10,
-            _P.DATA_GAP: 0.08, _P.SCOPE3_REPORTING: 0.01, _P.CARPOOL_CRITICAL_MASS: 0.02,
-            _P.ALTERNATIVE_MODE_RISK: 0.04, _P.LAND_USE_PRESSURE: 0.02, _P.EV_CHARGING_DEMAND: 0.06,
-            _P.VISITOR_CUSTOMER_TRAFFIC: 0.03, _P.EMPLOYEE_HEALTH: 0.05, _P.INNER_CITY_ACCESS: 0.01,
-        }  # fmt: skip
-    )
+    base: dict[ProblemCode, Probability] = Field(default_factory=lambda: dict(_BASE_RATES))
     by_station_km: dict[ProblemCode, Ramp] = Field(
         default_factory=lambda: {
-            _P.POOR_TRANSIT_ACCESS: Ramp(start=1.0, end=6.0, high=0.70),
-            _P.LAST_MILE_GAP: Ramp(start=0.8, end=3.0, high=0.35),
+            _P.POOR_TRANSIT_ACCESS: Ramp(start=1.0, end=6.0, high=0.60),
+            _P.LAST_MILE_GAP: Ramp(start=0.8, end=3.0, high=0.30),
             _P.RECRUITMENT_REACHABILITY: Ramp(start=2.0, end=8.0, high=0.25),
             _P.HIGH_CAR_SHARE: Ramp(start=1.0, end=5.0, high=0.30),
             _P.ALTERNATIVE_MODE_RISK: Ramp(start=2.0, end=8.0, high=0.15),
@@ -233,7 +263,8 @@ class IssueSettings(BaseModel):
             _P.INNER_CITY_ACCESS: Ramp(start=1000.0, end=3000.0, high=0.10),
             _P.PEAK_HOUR_CROWDING: Ramp(start=1000.0, end=3000.0, high=0.08),
             _P.LAND_USE_PRESSURE: Ramp(start=1000.0, end=3000.0, high=0.10),
-        }
+        },
+        description="ramps over the municipality's residents per km²",
     )
     by_commuter_balance: dict[ProblemCode, Ramp] = Field(
         default_factory=lambda: {
@@ -251,59 +282,46 @@ class IssueSettings(BaseModel):
         }
     )
     if_shift_work: dict[ProblemCode, Bonus] = Field(
-        default_factory=lambda: _issue_table(
-            (_P.SHIFT_WORK, 0.90), (_P.TRANSIT_SCHEDULE_MISMATCH, 0.45), (_P.PEAK_HOUR_CROWDING, 0.12),
-            (_P.ALTERNATIVE_MODE_RISK, 0.10),
-        )  # fmt: skip
+        default_factory=lambda: {
+            _P.SHIFT_WORK: 0.90,
+            _P.TRANSIT_SCHEDULE_MISMATCH: 0.45,
+            _P.PEAK_HOUR_CROWDING: 0.12,
+            _P.ALTERNATIVE_MODE_RISK: 0.10,
+        }
     )
     if_in_estate: dict[ProblemCode, Bonus] = Field(
-        default_factory=lambda: _issue_table(
-            (_P.LAST_MILE_GAP, 0.10), (_P.CONGESTION, 0.08), (_P.UNSAFE_ROUTES, 0.06),
-            (_P.POOR_TRANSIT_ACCESS, 0.05),
-        )  # fmt: skip
+        default_factory=lambda: {
+            _P.LAST_MILE_GAP: 0.10,
+            _P.CONGESTION: 0.08,
+            _P.UNSAFE_ROUTES: 0.06,
+            _P.POOR_TRANSIT_ACCESS: 0.05,
+        }
     )
     if_in_centre: dict[ProblemCode, Bonus] = Field(
-        default_factory=lambda: _issue_table((_P.PARKING_SHORTAGE, 0.10), (_P.VISITOR_CUSTOMER_TRAFFIC, 0.05)),
+        default_factory=lambda: {_P.PARKING_SHORTAGE: 0.10, _P.VISITOR_CUSTOMER_TRAFFIC: 0.05},
         description="firms outside estates, i.e. in the town centre area",
     )
     by_sector: dict[Sector, dict[ProblemCode, Bonus]] = Field(
-        default_factory=lambda: {
-            Sector.C: {_P.HIGH_CAR_SHARE: 0.05},
-            Sector.F: {_P.FLEET_COSTS: 0.20, _P.FLEET_EMISSIONS: 0.12, _P.MULTI_SITE_TRAVEL: 0.20},
-            Sector.G: {_P.VISITOR_CUSTOMER_TRAFFIC: 0.15, _P.FLEET_COSTS: 0.05},
-            Sector.H: {_P.FLEET_EMISSIONS: 0.30, _P.FLEET_COSTS: 0.25, _P.EV_CHARGING_DEMAND: 0.10},
-            Sector.I: {_P.VISITOR_CUSTOMER_TRAFFIC: 0.15},
-            Sector.J: {_P.BUSINESS_TRAVEL_COSTS: 0.12, _P.BUSINESS_TRAVEL_EMISSIONS: 0.12},
-            Sector.K: {_P.BUSINESS_TRAVEL_COSTS: 0.10, _P.BUSINESS_TRAVEL_EMISSIONS: 0.10},
-            Sector.M: {_P.BUSINESS_TRAVEL_COSTS: 0.15, _P.BUSINESS_TRAVEL_EMISSIONS: 0.15},
-            Sector.N: {_P.MULTI_SITE_TRAVEL: 0.15, _P.FLEET_COSTS: 0.10},
-            Sector.O: {_P.FLEET_EMISSIONS: 0.20, _P.VISITOR_CUSTOMER_TRAFFIC: 0.20, _P.EMPLOYEE_HEALTH: 0.10},
-            Sector.Q: {_P.VISITOR_CUSTOMER_TRAFFIC: 0.20, _P.MULTI_SITE_TRAVEL: 0.10},
-            Sector.R: {_P.VISITOR_CUSTOMER_TRAFFIC: 0.15},
-        }
+        default_factory=lambda: {sector: dict(table) for sector, table in _BY_SECTOR.items()}
     )
     by_kind: dict[OrganisationKind, dict[ProblemCode, Bonus]] = Field(
-        default_factory=lambda: {
-            OrganisationKind.CRAFT_BUSINESS: {
-                _P.MULTI_SITE_TRAVEL: 0.20, _P.FLEET_COSTS: 0.15, _P.INNER_CITY_ACCESS: 0.10,
-            },  # fmt: skip
-            OrganisationKind.MUNICIPALITY: {_P.DATA_GAP: 0.10, _P.LOW_AWARENESS: 0.05},
-            OrganisationKind.DISTRICT: {_P.DATA_GAP: 0.10, _P.MULTI_SITE_TRAVEL: 0.15},
-        }
+        default_factory=lambda: {kind: dict(table) for kind, table in _BY_KIND.items()}
     )
     large_threshold: int = Field(default=250, ge=1, description="employees from which if_large applies")
     if_large: dict[ProblemCode, Bonus] = Field(
-        default_factory=lambda: _issue_table(
-            (_P.SCOPE3_REPORTING, 0.35), (_P.DATA_GAP, 0.10), (_P.PARKING_SHORTAGE, 0.10),
-            (_P.EV_CHARGING_DEMAND, 0.08),
-        )  # fmt: skip
+        default_factory=lambda: {
+            _P.SCOPE3_REPORTING: 0.35,
+            _P.DATA_GAP: 0.10,
+            _P.PARKING_SHORTAGE: 0.10,
+            _P.EV_CHARGING_DEMAND: 0.08,
+        }
     )
     small_threshold: int = Field(default=20, ge=1, description="employees below which if_small applies")
     if_small: dict[ProblemCode, Bonus] = Field(
-        default_factory=lambda: _issue_table((_P.CARPOOL_CRITICAL_MASS, 0.10), (_P.DATA_GAP, 0.05))
+        default_factory=lambda: {_P.CARPOOL_CRITICAL_MASS: 0.10, _P.DATA_GAP: 0.05}
     )
-    size_pivot: int = Field(default=50, ge=1)
-    size_elasticity: float = Field(default=0.12, ge=0, le=1, description="larger employers report more issues")
+    size_pivot: int = Field(default=10, ge=1, description="employers above this size report more issues")
+    size_elasticity: float = Field(default=0.12, ge=0, le=1)
     max_probability: Probability = 0.95
 
     @model_validator(mode="after")
@@ -335,6 +353,7 @@ class DemoSettings(BaseModel):
     regions: RegionSettings = Field(default_factory=RegionSettings)
     public: PublicBodySettings = Field(default_factory=PublicBodySettings)
     firms: FirmSettings = Field(default_factory=FirmSettings)
+    sharing: SharingSettings = Field(default_factory=SharingSettings)
     estates: EstateSettings = Field(default_factory=EstateSettings)
     issues: IssueSettings = Field(default_factory=IssueSettings)
     measures: MeasureSettings = Field(default_factory=MeasureSettings)

@@ -17,7 +17,7 @@ from matcher.models import MEASURE_ID_PATTERN, Location
 from matcher.reference import ReferenceData
 from matcher.resources import data_dir
 from matcher.vocabulary import STATE_NAMES_DE, MeasureCategory, OrganisationKind, ProblemCode
-from tests.factories import make_location
+from tests.factories import make_location, municipality_row
 
 CATALOG_FILES = ("measures.csv", "funding.csv", "advisors.csv")
 SLUG = re.compile(r"[a-z][a-z0-9_]*")
@@ -90,10 +90,6 @@ def test_vocabulary_enum_equals_vocabulary_table(heading: str, enum: type[Proble
     assert codes == [member.value for member in enum]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in matcher.catalog.vocabulary_codes: its pattern also matches the header row '| code | meaning |'",
-)
 @pytest.mark.parametrize("heading", ["Problem codes", "Measure categories"])
 def test_vocabulary_codes_skips_the_header_row(heading: str) -> None:
     assert "code" not in vocabulary_codes(vocabulary_text(), heading)
@@ -187,25 +183,13 @@ def _programmes_with_valid_until(status: str) -> list[str]:
     return [r["id"] for r in catalog_rows("funding.csv") if r["status"] == status and r["valid_until"]]
 
 
-def _known_bug(programme_id: str, reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"data bug in funding.csv, {programme_id}: {reason}")
+# The call of this competition is closed; its valid_until is the end of the winners' implementation period.
+IMPLEMENTATION_PERIOD_AS_VALID_UNTIL = frozenset({"nrw_ways2work"})
 
 
 @pytest.mark.parametrize(
     "programme_id",
-    [
-        pytest.param(
-            programme_id,
-            marks=_known_bug(
-                programme_id,
-                "status closed but valid_until 2027-12-31 is the winners' implementation period, "
-                "not the end of the call",
-            ),
-        )
-        if programme_id == "nrw_ways2work"
-        else programme_id
-        for programme_id in _programmes_with_valid_until("closed")
-    ],
+    [p for p in _programmes_with_valid_until("closed") if p not in IMPLEMENTATION_PERIOD_AS_VALID_UNTIL],
 )
 def test_closed_programme_ended_before_checked_on(catalog: Catalog, programme_id: str) -> None:
     programme = catalog.funding[programme_id]
@@ -213,21 +197,7 @@ def test_closed_programme_ended_before_checked_on(catalog: Catalog, programme_id
     assert programme.valid_until < programme.checked_on
 
 
-@pytest.mark.parametrize(
-    "programme_id",
-    [
-        pytest.param(
-            programme_id,
-            marks=_known_bug(
-                programme_id,
-                "status open, but its application window ended 2026-05-31, before checked_on 2026-11-23",
-            ),
-        )
-        if programme_id == "nrw_foeri_nah"
-        else programme_id
-        for programme_id in _programmes_with_valid_until("open")
-    ],
-)
+@pytest.mark.parametrize("programme_id", _programmes_with_valid_until("open"))
 def test_open_programme_is_still_valid_on_checked_on(catalog: Catalog, programme_id: str) -> None:
     # SOURCE.md: "never present a closed programme as open".
     programme = catalog.funding[programme_id]
@@ -308,8 +278,8 @@ def test_region_stuttgart_has_one_ihk_and_one_hwk(catalog: Catalog, geo: GeoRefe
 
 def test_ennepe_ruhr_kreis_is_split_between_two_ihks(catalog: Catalog, geo: GeoReference) -> None:
     # Hattingen and Witten belong to the IHK Mittleres Ruhrgebiet (Bochum), the rest to the SIHK Hagen.
-    assert geo.municipality_row(HATTINGEN)["short_name"] == "Hattingen"
-    assert geo.municipality_row(WITTEN)["short_name"] == "Witten"
+    assert municipality_row(geo, HATTINGEN)["short_name"] == "Hattingen"
+    assert municipality_row(geo, WITTEN)["short_name"] == "Witten"
     ihks = [a for a in regional(catalog, "ihk") if a.parent_id is None]
     kreis = municipalities_in(geo, ENNEPE_RUHR_KREIS)
     assert len(kreis) == 9  # the nine towns of the Ennepe-Ruhr-Kreis

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,8 +23,7 @@ GEMEINDEFREIE_GEBIETE = frozenset({"65", "66"})  # Destatis Satzart: gemeindefre
 LAT_RANGE = (47.2, 55.1)
 LON_RANGE = (5.8, 15.1)
 
-# Known data defect (see test_condominium_row_is_dropped): the German-Luxembourgish condominium has no
-# centre (lat/lon 0.0) and a Kreis 07000 that kreise.csv does not list. The importer meant to drop it.
+# The German-Luxembourgish condominium has no centre (lat/lon 0.0 in the source); the importer drops it.
 CONDOMINIUM_AGS = "07000999"
 
 
@@ -32,8 +34,7 @@ def geo(reference: ReferenceData) -> GeoReference:
 
 @pytest.fixture(scope="module")
 def municipalities(geo: GeoReference) -> pd.DataFrame:
-    """Municipality rows without the known defective condominium row."""
-    return geo.municipalities[geo.municipalities["ags"] != CONDOMINIUM_AGS]
+    return geo.municipalities
 
 
 def of_land(table: pd.DataFrame, land_code: str) -> pd.DataFrame:
@@ -104,9 +105,7 @@ def test_every_kreis_referenced_by_a_municipality_exists(municipalities: pd.Data
     assert not missing
 
 
-def test_every_kreis_has_municipalities_and_their_population(
-    municipalities: pd.DataFrame, geo: GeoReference
-) -> None:
+def test_every_kreis_has_municipalities_and_their_population(municipalities: pd.DataFrame, geo: GeoReference) -> None:
     population = municipalities.groupby("kreis_code")["population"].sum()
     assert set(population.index) == set(geo.kreise.index)
     assert (population.reindex(geo.kreise.index) == geo.kreise["population"]).all()
@@ -118,12 +117,6 @@ def test_municipality_centres_lie_in_germany(municipalities: pd.DataFrame) -> No
     assert outside.empty, outside[["ags", "name", "lat", "lon"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data bug: municipalities.csv keeps 07000999 (German-Luxembourgish condominium) with lat/lon 0.0 "
-    "and Kreis 07000, which kreise.csv lacks; import_reference_data.py filters `if r['lat']`, "
-    "which does not drop '0.0'",
-)
 def test_condominium_row_is_dropped(geo: GeoReference) -> None:
     assert CONDOMINIUM_AGS not in geo.municipality_position
 
@@ -164,14 +157,48 @@ def test_postcode_and_station_coordinates_lie_in_germany(geo: GeoReference) -> N
         assert ((lon >= LON_RANGE[0]) & (lon <= LON_RANGE[1])).all()
 
 
-def test_files_listed_in_data_readme_exist() -> None:
-    directory = data_dir()
-    readme = directory / "README.md"
+def readme_files_table() -> list[tuple[str, int | None]]:
+    """(path relative to data/, stated row count) for each file in data/README.md's "Files" table.
+
+    A cell may name several files (``geo/boundaries/a.geojson``, ``b.geojson``: the second is in the
+    folder of the first) with one count each ("53 / 44"); "—" means no count.
+    """
+    readme = data_dir() / "README.md"
     if not readme.exists():
         pytest.skip("data/README.md has not been written yet")
-    text = readme.read_text(encoding="utf-8")
-    listed = set(re.findall(r"`([\w./*-]+\.(?:csv|geojson|md|json))`", text))
-    assert listed, "data/README.md names no files"
-    # A name may be given relative to data/ or to the folder the README section describes.
-    missing = [name for name in sorted(listed) if not any(directory.rglob(name.removeprefix("data/")))]
+    section = readme.read_text(encoding="utf-8").split("## Files", 1)[1].split("\n## ", 1)[0]
+    listed: list[tuple[str, int | None]] = []
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        names = re.findall(r"`([^`]+)`", cells[0])
+        counts = [int(c.replace(",", "")) for c in re.findall(r"[0-9][0-9,]*", cells[1])]
+        assert not counts or len(counts) == len(names), line
+        folder = ""
+        for k, name in enumerate(names):
+            if "/" in name:
+                folder = name.rsplit("/", 1)[0]
+            path = name if "/" in name or not folder else f"{folder}/{name}"
+            listed.append((path, counts[k] if counts else None))
+    return listed
+
+
+def count_rows(path: Path) -> int:
+    if path.suffix == ".geojson":
+        return len(json.loads(path.read_text(encoding="utf-8"))["features"])
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def test_files_listed_in_data_readme_exist() -> None:
+    listed = readme_files_table()
+    assert len(listed) >= 10, "data/README.md's Files table not found"
+    missing = [name for name, _ in listed if not (data_dir() / name).is_file()]
     assert not missing, f"files named in data/README.md but absent: {missing}"
+
+
+def test_row_counts_stated_in_data_readme() -> None:
+    stated = {name: count for name, count in readme_files_table() if count is not None}
+    actual = {name: count_rows(data_dir() / name) for name in stated}
+    assert actual == stated

@@ -33,6 +33,7 @@ def test_database_url_comes_from_the_environment(tmp_path: Path) -> None:
 
 def test_serve_refuses_a_database_without_migrations(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
+    make_engine(url).connect().close()  # an existing but empty database file
     result = runner.invoke(app, ["serve", "--db", url])
     assert result.exit_code == 1
     assert "bmm init" in result.output
@@ -43,3 +44,10 @@ def test_bad_option_values_are_rejected_with_the_allowed_range(tmp_path: Path) -
     assert result.exit_code == 2
     assert "--port" in result.output
     assert "greater than or equal to 1" in " ".join(result.output.split())
+
+
+def test_serve_refuses_a_missing_database_file_without_creating_it(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'missing.db'}"])
+    assert result.exit_code == 1
+    assert "bmm demo" in result.output
+    assert not (tmp_path / "missing.db").exists()

@@ -1,0 +1,111 @@
+"""ProfileBuilder: profiles become organisations with derived location and features, or per-item errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher.errors import InputError, LocationError
+from matcher.geo.features import location_features
+from matcher.geo.resolver import LocationQuery, LocationResolver
+from matcher.models import Organisation
+from matcher.profiles import ProfileBuilder
+from matcher.reference import ReferenceData
+from matcher.settings import MatcherSettings
+from matcher.vocabulary import LocationPrecision
+from tests.factories import make_profile
+
+KNOWN_MEASURES = ["deutschlandticket_job", "mobility_survey"]  # ids of data/catalog/measures.csv
+
+
+@pytest.fixture(scope="module")
+def builder(reference: ReferenceData, settings: MatcherSettings) -> ProfileBuilder:
+    return ProfileBuilder(reference, settings)
+
+
+def test_catalogue_knows_the_measures_used_here(reference: ReferenceData) -> None:
+    assert set(KNOWN_MEASURES) <= set(reference.catalog.measures)
+
+
+def test_builds_an_organisation_with_derived_location_and_features(
+    builder: ProfileBuilder, reference: ReferenceData, resolver: LocationResolver
+) -> None:
+    profile = make_profile(measures_in_place=KNOWN_MEASURES, issues=["parking_shortage"])
+    organisation = builder.build(profile, "org-1")
+    assert isinstance(organisation, Organisation)
+    assert organisation.id == "org-1"
+    assert organisation.name == profile.name
+    assert organisation.measures_in_place == profile.measures_in_place
+    expected_location = resolver.resolve(LocationQuery(postcode="50667"))
+    assert organisation.location == expected_location
+    assert organisation.location.precision is LocationPrecision.POSTCODE
+    assert organisation.location.municipality_ags == "05315000"
+    assert [organisation.features] == location_features(reference.geo, [expected_location])
+
+
+def test_coordinates_give_an_exact_location(builder: ProfileBuilder) -> None:
+    organisation = builder.build(make_profile(postcode=None, lat=48.7784, lon=9.18), "stuttgart-1")
+    assert organisation.location.precision is LocationPrecision.EXACT
+    assert organisation.location.municipality_ags == "08111000"
+    assert (organisation.location.lat, organisation.location.lon) == (48.7784, 9.18)
+
+
+def test_built_organisation_round_trips_through_json(builder: ProfileBuilder) -> None:
+    organisation = builder.build(make_profile(), "org-json")
+    assert Organisation.model_validate_json(organisation.model_dump_json()) == organisation
+
+
+def test_unknown_measure_is_an_input_error_on_measures_in_place(builder: ProfileBuilder) -> None:
+    profile = make_profile(measures_in_place=["mobility_survey", "teleporter_pool"])
+    with pytest.raises(InputError) as info:
+        builder.build(profile, "org-2")
+    error = info.value
+    assert not isinstance(error, LocationError)
+    assert error.field == "measures_in_place"
+    assert error.code == "unknown_measure"
+    assert "'teleporter_pool'" in error.message
+    assert "'mobility_survey'" not in error.message
+
+
+def test_location_error_is_raised_by_build(builder: ProfileBuilder) -> None:
+    with pytest.raises(LocationError) as info:
+        builder.build(make_profile(postcode="99999"), "org-3")
+    assert (info.value.field, info.value.code) == ("postcode", "unknown_postcode")
+
+
+def test_build_many_reports_errors_per_item(builder: ProfileBuilder) -> None:
+    items = [
+        (make_profile(name="Erste GmbH"), "a"),
+        (make_profile(name="Pariser SARL", postcode=None, lat=48.857, lon=2.352), "b"),
+        (make_profile(name="Dritte GmbH", postcode="70173"), "c"),
+        (make_profile(name="Vierte GmbH", postcode="99999", measures_in_place=["teleporter_pool"]), "d"),
+        (make_profile(name="Fünfte GmbH", measures_in_place=["teleporter_pool"]), "e"),
+        (make_profile(name="Sechste GmbH", postcode=None, lat=51.4387, lon=7.3372), "f"),
+    ]
+    first, paris, third, both_bad, bad_measure, last = builder.build_many(items)
+
+    assert isinstance(first, Organisation)
+    assert (first.id, first.location.municipality_ags) == ("a", "05315000")
+    assert isinstance(paris, list)
+    assert [(e.field, e.code) for e in paris] == [("lat", "outside_germany")]
+    assert isinstance(third, Organisation)
+    assert (third.id, third.location.municipality_ags) == ("c", "08111000")
+    assert isinstance(both_bad, list)
+    assert [(e.field, e.code) for e in both_bad] == [
+        ("postcode", "unknown_postcode"),
+        ("measures_in_place", "unknown_measure"),
+    ]
+    assert isinstance(bad_measure, list)
+    assert [(e.field, e.code) for e in bad_measure] == [("measures_in_place", "unknown_measure")]
+    # Features stay aligned with their items although earlier items failed.
+    assert isinstance(last, Organisation)
+    assert (last.id, last.location.municipality_ags) == ("f", "05954036")
+    assert last.features == builder.build(items[-1][0], "f").features
+
+
+def test_build_many_matches_build_one_by_one(builder: ProfileBuilder) -> None:
+    items = [(make_profile(postcode=plz), f"org-{plz}") for plz in ("50667", "70173", "44135", "79098")]
+    assert builder.build_many(items) == [builder.build(profile, oid) for profile, oid in items]
+
+
+def test_build_many_of_nothing_is_empty(builder: ProfileBuilder) -> None:
+    assert builder.build_many([]) == []
