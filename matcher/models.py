@@ -120,9 +120,10 @@ class OrganisationProfile(BaseModel):
     @field_validator("postcode")
     @classmethod
     def _some_location(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and info.data.get("lat") is None and info.data.get("lon") is None:
-            if "lat" in info.data and "lon" in info.data:  # both valid, both absent
-                raise ValueError("Standort fehlt: Koordinaten (lat, lon) oder eine Postleitzahl angeben")
+        # Only when lat and lon both validated (present in info.data) and both are absent.
+        coordinates = (info.data.get("lat", 0.0), info.data.get("lon", 0.0))
+        if value is None and coordinates == (None, None):
+            raise ValueError("Standort fehlt: Koordinaten (lat, lon) oder eine Postleitzahl angeben")
         return value
 
     @model_validator(mode="after")

@@ -29,7 +29,13 @@ import pandas as pd
 
 from matcher.errors import LocationError
 from matcher.geo.reference import GeoReference
-from matcher.geo.resolver import LocationQuery, LocationResolver, positions_to_ags
+from matcher.geo.resolver import (
+    _LARGE_RADIUS_KM,
+    _NEAREST_CENTRES,
+    LocationQuery,
+    LocationResolver,
+    positions_to_ags,
+)
 from matcher.reference import load_reference_data
 from matcher.settings import MatcherSettings
 
@@ -112,6 +118,12 @@ def main() -> None:
     settings = MatcherSettings().geography
     resolver = LocationResolver(geo, settings)
     print(f"settings: {settings.model_dump()}")
+    reach = settings.centre_distance_factor * resolver._max_outside_radius_km + settings.centre_distance_slack_km
+    print(
+        f"candidates outside NRW/BW: the {_NEAREST_CENTRES} nearest centres plus any of the "
+        f"{len(resolver._large_municipalities)} municipalities with equivalent radius >= {_LARGE_RADIUS_KM} km "
+        f"within {reach:.1f} km"
+    )
 
     print("\n== municipality centres (Destatis) -> municipality ==")
     municipalities = geo.municipalities
@@ -157,9 +169,19 @@ def main() -> None:
     found_all = resolve_points(resolver, *coordinates(postcodes))
     rejected = postcodes[found_all == ""]
     print(f"{len(rejected)} of {len(postcodes)} postcode centroids rejected")
-    for plz, name, source in zip(rejected["plz"], rejected["name"], rejected["coord_source"], strict=True):
-        print(f"  {plz} {name} ({source})")
     postcode_only = resolver.resolve_many([LocationQuery(postcode=plz) for plz in postcodes["plz"]])
+    by_plz = dict(zip(postcodes["plz"], postcode_only, strict=True))
+    for plz, name, source, ags in zip(
+        rejected["plz"], rejected["name"], rejected["coord_source"], rejected["ags_list"], strict=True
+    ):
+        alone = by_plz[plz]
+        alone_text = (
+            f"fails ({alone.code})"
+            if isinstance(alone, LocationError)
+            else f"{alone.municipality_ags} {alone.municipality_name}"
+        )
+        ags_text = ags if isinstance(ags, str) else "empty"
+        print(f"  {plz} {name} ({source}; ags_list {ags_text}); postcode only -> {alone_text}")
     failed = [
         (plz, r.code) for plz, r in zip(postcodes["plz"], postcode_only, strict=True) if isinstance(r, LocationError)
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -40,9 +39,9 @@ DbOption = Annotated[
 ]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 1) -> None:
     typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=code)
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -70,7 +69,7 @@ def init(db: DbOption = DEFAULT_DATABASE_URL) -> None:
 @app.command()
 def demo(
     db: DbOption = DEFAULT_DATABASE_URL,
-    size: Annotated[int, typer.Option(min=600, max=5_000_000, help="number of organisations to generate")] = 20_000,
+    size: Annotated[int, typer.Option(min=1, max=5_000_000, help="number of organisations to generate")] = 20_000,
     seed: Annotated[int, typer.Option(min=0, help="random seed; the same seed gives the same data")] = 42,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="only seed a database without organisations")] = False,
 ) -> None:
@@ -89,7 +88,10 @@ def demo(
         typer.echo(f"{_safe(db)} already holds {existing:,} organisations; nothing generated (--if-empty).")
         return
     typer.echo(f"Generating {size:,} synthetic organisations (seed {seed}) …")
-    report = seed_demo(repository, load_reference_data(), size=size, seed=seed)
+    try:
+        report = seed_demo(repository, load_reference_data(), size=size, seed=seed)
+    except ValueError as error:  # e.g. a size too small for the region's public bodies
+        _fail(f"Invalid value for '--size': {error}", code=2)
     typer.echo(
         f"Stored {report.organisations:,} synthetic organisations in {_safe(db)} "
         f"(generated in {report.generate_seconds:.1f} s, stored in {report.store_seconds:.1f} s{_sqlite_size(db)})."
@@ -130,4 +132,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

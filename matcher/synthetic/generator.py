@@ -6,9 +6,6 @@ organisation. docs/demo-data.md documents the model and its figures.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +64,7 @@ def generate_demo_data(
     Deterministic: the same reference data, size, seed and settings give identical output.
     The estates depend on the seed only, not on ``size``.
     """
-    with _cyclic_gc_paused():
-        return _generate(reference, size, seed, settings or DemoSettings())
+    return _generate(reference, size, seed, settings or DemoSettings())
 
 
 def _generate(reference: ReferenceData, size: int, seed: int, settings: DemoSettings) -> DemoData:
@@ -234,22 +230,6 @@ def _firm_names(region: DemoRegion, firms: Firms, width: int) -> list[str]:
         f"Demo-{label} {town} {i:0{width}d} (synthetisch)"
         for i, (label, town) in enumerate(zip(labels, towns, strict=True), start=1)
     ]
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while up to a million profiles are created.
-
-    Its full collections rescan every object made so far, which nearly doubles the run time at
-    1M profiles. The profiles hold no reference cycles; any cycle made meanwhile is only collected later.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _rows_to_lists(matrix: BoolArray, labels: list[Any]) -> list[list[Any]]:

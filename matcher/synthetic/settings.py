@@ -114,7 +114,7 @@ def _sector_column(column: int) -> dict[Sector, float]:
 
 
 class FirmSettings(BaseModel):
-    """Kind, size, sector, shift work and visibility of companies and craft businesses."""
+    """Kind, size, sector, estate preference and shift work of companies and craft businesses."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

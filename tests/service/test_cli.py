@@ -51,3 +51,26 @@ def test_serve_refuses_a_missing_database_file_without_creating_it(tmp_path: Pat
     assert result.exit_code == 1
     assert "bmm demo" in result.output
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_demo_seeds_synthetic_organisations_and_reseeding_replaces_them(tmp_path: Path) -> None:
+    from service.storage.sql_repository import SqlOrganisationRepository
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    first = runner.invoke(app, ["demo", "--db", url, "--size", "700", "--seed", "3"])
+    assert first.exit_code == 0, first.output
+    repository = SqlOrganisationRepository(make_engine(url))
+    assert repository.count() == repository.count(synthetic=True) == 700
+    skipped = runner.invoke(app, ["demo", "--db", url, "--size", "900", "--if-empty"])
+    assert skipped.exit_code == 0
+    assert "nothing generated" in skipped.output
+    assert repository.count() == 700
+    again = runner.invoke(app, ["demo", "--db", url, "--size", "650"])
+    assert again.exit_code == 0, again.output
+    assert repository.count() == 650
+
+
+def test_demo_rejects_a_size_below_the_public_bodies(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--db", f"sqlite:///{tmp_path / 'd.db'}", "--size", "10"])
+    assert result.exit_code == 2
+    assert "--size" in result.output
