@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from matcher.vocabulary import ProblemCode
 
 
 class GeographySettings(BaseModel):
@@ -47,9 +51,133 @@ class GeographySettings(BaseModel):
     default_postcode_area_km2: float = Field(default=20.0, gt=0, description="for postcodes without an area")
 
 
+def _weights_sum_to_one(weights: dict[str, float], owner: str) -> None:
+    total = sum(weights.values())
+    if abs(total - 1.0) > 1e-9 or any(w < 0 for w in weights.values()):
+        raise ValueError(f"{owner}: weights must be >= 0 and add up to 1 (they add up to {total:.4f})")
+
+
+class VectorSettings(BaseModel):
+    """Block weights of the feature vector (docs/matching.md). Each block is scaled before weighting."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issues: float = Field(default=3.0, ge=0)
+    sector: float = Field(default=1.0, ge=0)
+    size: float = Field(default=1.0, ge=0)
+    kind: float = Field(default=1.5, ge=0)
+    shift_work: float = Field(default=0.5, ge=0)
+    location: float = Field(default=1.0, ge=0)
+
+
+class PeerWeights(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    distance: float = 0.25
+    same_estate: float = 0.15
+    shared_issues: float = 0.30
+    similarity: float = 0.10
+    experience: float = 0.20
+
+    @model_validator(mode="after")
+    def _sum(self) -> Self:
+        _weights_sum_to_one(self.model_dump(), "peers.weights")
+        return self
+
+
+class PeerSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    weights: PeerWeights = Field(default_factory=PeerWeights)
+    radius_km: float = Field(default=10.0, gt=0, le=200, description="first search radius")
+    municipality_radius_km: float = Field(default=25.0, gt=0, le=200, description="for municipalities and Kreise")
+    max_radius_km: float = Field(default=80.0, gt=0, le=200, description="widening stops here")
+    min_candidates: int = Field(default=5, ge=1, le=1000, description="widen the radius until this many")
+    max_candidates: int = Field(default=2000, ge=10, le=100_000, description="nearest candidates ranked exactly")
+    distance_decay_km: float = Field(default=5.0, gt=0, description="distance score = exp(-d / decay)")
+    default_limit: int = Field(default=10, ge=1, le=100)
+
+
+class MeasureWeights(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    problem_fit: float = 0.50
+    practicality: float = 0.15
+    collaborative: float = 0.25
+    joint_potential: float = 0.10
+
+    @model_validator(mode="after")
+    def _sum(self) -> Self:
+        _weights_sum_to_one(self.model_dump(), "measures.weights")
+        return self
+
+
+class MeasureSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    weights: MeasureWeights = Field(default_factory=MeasureWeights)
+    transit_far_km: float = Field(default=2.0, gt=0, description="beyond this a transit-dependent measure is demoted")
+    transit_demotion: float = Field(default=0.5, ge=0, le=1, description="share of problem fit kept when demoted")
+    shift_partly_factor: float = Field(default=0.7, ge=0, le=1)
+    shift_unsuitable_factor: float = Field(default=0.3, ge=0, le=1)
+    neighbours_radius_km: float = Field(default=15.0, gt=0, le=200, description="collaborative signal radius")
+    neighbours_count: int = Field(default=50, ge=1, le=5000, description="similar organisations considered")
+    diversity_top: int = Field(default=5, ge=1, le=20, description="the first N results span distinct categories")
+    default_limit: int = Field(default=10, ge=1, le=49)
+
+
+class FundingWeights(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    measure_coverage: float = 0.60
+    funding_rate: float = 0.25
+    cap: float = 0.15
+
+    @model_validator(mode="after")
+    def _sum(self) -> Self:
+        _weights_sum_to_one(self.model_dump(), "funding.weights")
+        return self
+
+
+class FundingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    weights: FundingWeights = Field(default_factory=FundingWeights)
+    sme_max_employees: int = Field(default=249, ge=1, description="EU SME definition (staff headcount)")
+    full_cap_eur: float = Field(default=1_000_000, gt=1, description="a cap this high scores 1 (log scale)")
+    recommended_measures: int = Field(default=10, ge=1, le=49, description="measures whose funding is sought")
+
+
+class AdvisorSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    responsible_score: float = Field(default=1.0, gt=0, le=1, description="responsible chamber or network office")
+    transit_score: float = Field(default=0.8, gt=0, le=1, description="transport association, transit problems")
+    regional_score: float = Field(default=0.7, gt=0, le=1, description="regional programme (WRS, city advice)")
+    statewide_score: float = Field(default=0.5, gt=0, le=1, description="statewide hub or network office")
+    funding_agency_score: float = Field(default=0.3, gt=0, le=1, description="ministry or federal agency")
+    transit_problems: frozenset[ProblemCode] = Field(
+        default=frozenset(
+            {
+                ProblemCode.POOR_TRANSIT_ACCESS,
+                ProblemCode.TRANSIT_SCHEDULE_MISMATCH,
+                ProblemCode.LAST_MILE_GAP,
+                ProblemCode.PEAK_HOUR_CROWDING,
+                ProblemCode.COMMUTING_COSTS_FOR_STAFF,
+            }
+        ),
+        description="problems that bring in the transport association",
+    )
+
+
 class MatcherSettings(BaseModel):
     """Root settings object passed to every library entry point."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     geography: GeographySettings = Field(default_factory=GeographySettings)
+    vectors: VectorSettings = Field(default_factory=VectorSettings)
+    peers: PeerSettings = Field(default_factory=PeerSettings)
+    measures: MeasureSettings = Field(default_factory=MeasureSettings)
+    funding: FundingSettings = Field(default_factory=FundingSettings)
+    advisors: AdvisorSettings = Field(default_factory=AdvisorSettings)

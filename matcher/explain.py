@@ -1,0 +1,60 @@
+"""Explained recommendations: every score is the sum of its reasons' weights.
+
+Weights are rounded once, here, and the score is the sum of the rounded weights, so the two agree
+exactly as printed. Texts are German (for people); codes are stable (for machines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+WEIGHT_DECIMALS = 4
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="stable machine-readable reason code")
+    text: str = Field(description="short German sentence for people")
+    weight: float = Field(description="contribution to the score; the weights of all reasons add up to it")
+
+
+class Recommendation(BaseModel):
+    """Common shape of every recommended item (peer, advisor, measure, funding programme)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    score: float = Field(ge=0, le=1, description="relevance in [0, 1]; not comparable across queries")
+    reasons: list[Reason]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One scoring component before rounding; components with zero weight are dropped."""
+
+    code: str
+    text: str
+    weight: float
+
+
+def explain(contributions: list[Contribution]) -> tuple[float, list[Reason]]:
+    """The score and the reasons (largest first, then by code) whose weights add up to it."""
+    reasons = [
+        Reason(code=c.code, text=c.text, weight=round(c.weight, WEIGHT_DECIMALS))
+        for c in contributions
+        if round(c.weight, WEIGHT_DECIMALS) != 0
+    ]
+    reasons.sort(key=lambda r: (-r.weight, r.code))
+    score = round(sum(r.weight for r in reasons), WEIGHT_DECIMALS)
+    if not 0.0 <= score <= 1.0:  # the settings keep every component's weights within [0, 1]
+        raise ValueError(f"score {score} outside [0, 1]: check the weights in MatcherSettings")
+    return score, reasons
+
+
+def format_km(value: float) -> str:
+    """German decimal format: 3,2 km."""
+    return f"{value:.1f}".replace(".", ",") + " km"
