@@ -123,6 +123,18 @@ class MeasureSettings(BaseModel):
     neighbours_radius_km: float = Field(default=15.0, gt=0, le=200, description="collaborative signal radius")
     neighbours_count: int = Field(default=50, ge=1, le=5000, description="similar organisations considered")
     diversity_top: int = Field(default=5, ge=1, le=20, description="the first N results span distinct categories")
+    diversity_floor: float = Field(
+        default=0.5, ge=0, le=1, description="a new category is pulled forward only above this share of the top score"
+    )
+    lead_time_horizon_months: int = Field(
+        default=18, ge=1, le=120, description="a lead time this long or longer scores 0 for speed"
+    )
+    large_employer_employees: int = Field(
+        default=250, ge=1, description="from this headcount a measure's cost weighs less (EU: no longer an SME)"
+    )
+    large_employer_cost_share: float = Field(
+        default=0.5, ge=0, le=1, description="share of the cost burden a large employer still bears"
+    )
     default_limit: int = Field(default=10, ge=1, le=49)
 
 

@@ -1,0 +1,138 @@
+"""An in-memory index of organisations: aligned arrays plus one k-d tree per peer group.
+
+Positions in the arrays are internal; everything that leaves the library uses organisation ids.
+Geometry is float64 unit vectors (exact great-circle radius and nearest-neighbour queries);
+feature vectors are float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
+
+from matcher.catalog import Catalog
+from matcher.geo.distance import chord_to_km, km_to_chord, to_unit_vectors
+from matcher.models import Organisation
+from matcher.vectorise import PROBLEMS, FloatMatrix, Vectoriser
+from matcher.vocabulary import OrganisationKind
+
+IntArray = npt.NDArray[np.int64]
+BoolMatrix = npt.NDArray[np.bool_]
+
+# Who is matched with whom: employers with employers, municipalities and Kreise with each other.
+PEER_GROUPS: dict[OrganisationKind, str] = {
+    OrganisationKind.COMPANY: "employers",
+    OrganisationKind.CRAFT_BUSINESS: "employers",
+    OrganisationKind.PUBLIC_AGENCY: "employers",
+    OrganisationKind.ASSOCIATION: "employers",
+    OrganisationKind.MUNICIPALITY: "territorial",
+    OrganisationKind.DISTRICT: "territorial",
+}
+
+
+def estate_key(estate: str | None) -> str:
+    """Estate names compared case- and space-insensitively; '' means none."""
+    return " ".join((estate or "").casefold().split())
+
+
+def measure_problem_matrix(catalog: Catalog) -> tuple[list[str], BoolMatrix]:
+    """Measure ids (catalogue order) and which problem codes (``PROBLEMS`` order) each addresses."""
+    ids = list(catalog.measures)
+    column = {code: i for i, code in enumerate(PROBLEMS)}
+    matrix = np.zeros((len(ids), len(PROBLEMS)), dtype=np.bool_)
+    for row, measure_id in enumerate(ids):
+        for code in catalog.measures[measure_id].addresses:
+            matrix[row, column[code]] = True
+    return ids, matrix
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    positions: IntArray
+    distance_km: npt.NDArray[np.float64]
+    radius_km: float
+
+
+@dataclass(frozen=True)
+class OrganisationIndex:
+    ids: npt.NDArray[np.object_]
+    names: npt.NDArray[np.object_]
+    kinds: npt.NDArray[np.object_]
+    groups: npt.NDArray[np.object_]
+    xyz: npt.NDArray[np.float64]
+    estates: npt.NDArray[np.object_]
+    employees: npt.NDArray[np.int64]
+    sectors: npt.NDArray[np.object_]
+    issues: BoolMatrix  # (n, len(PROBLEMS))
+    measures: BoolMatrix  # (n, len(measure_ids))
+    visible: npt.NDArray[np.bool_]
+    vectors: FloatMatrix
+    id_rank: IntArray  # rank of each id in sorted order: the deterministic tie-breaker
+    position: dict[str, int]
+    measure_ids: list[str]
+    measure_addresses: BoolMatrix  # (len(measure_ids), len(PROBLEMS))
+    issue_weights: npt.NDArray[np.float64]
+    group_members: dict[str, IntArray]
+    group_trees: dict[str, cKDTree]
+
+    @classmethod
+    def build(
+        cls, organisations: Sequence[Organisation], vectoriser: Vectoriser, catalog: Catalog
+    ) -> OrganisationIndex:
+        ids = np.array([o.id for o in organisations], dtype=object)
+        measure_ids, addresses = measure_problem_matrix(catalog)
+        measure_column = {m: i for i, m in enumerate(measure_ids)}
+        problem_column = {code: i for i, code in enumerate(PROBLEMS)}
+        issues = np.zeros((len(organisations), len(PROBLEMS)), dtype=np.bool_)
+        measures = np.zeros((len(organisations), len(measure_ids)), dtype=np.bool_)
+        for row, organisation in enumerate(organisations):
+            issues[row, [problem_column[i] for i in organisation.issues]] = True
+            measures[row, [measure_column[m] for m in organisation.measures_in_place if m in measure_column]] = True
+        lat = np.array([o.location.lat for o in organisations], dtype=np.float64)
+        lon = np.array([o.location.lon for o in organisations], dtype=np.float64)
+        xyz = to_unit_vectors(lat, lon) if len(organisations) else np.zeros((0, 3))
+        kinds = np.array([o.kind for o in organisations], dtype=object)
+        groups = np.array([PEER_GROUPS[k] for k in kinds], dtype=object)
+        id_rank = np.empty(len(ids), dtype=np.int64)
+        id_rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(len(ids))
+        group_members = {g: np.flatnonzero(groups == g) for g in sorted(set(PEER_GROUPS.values()))}
+        return cls(
+            ids=ids,
+            names=np.array([o.name for o in organisations], dtype=object),
+            kinds=kinds,
+            groups=groups,
+            xyz=xyz,
+            estates=np.array([estate_key(o.estate) for o in organisations], dtype=object),
+            employees=np.array([o.employees for o in organisations], dtype=np.int64),
+            sectors=np.array([o.sector for o in organisations], dtype=object),
+            issues=issues,
+            measures=measures,
+            visible=np.array([o.visible_to_peers for o in organisations], dtype=np.bool_),
+            vectors=vectoriser.transform(organisations),
+            id_rank=id_rank,
+            position={str(i): p for p, i in enumerate(ids)},
+            measure_ids=measure_ids,
+            measure_addresses=addresses,
+            issue_weights=vectoriser.issue_weights,
+            group_members=group_members,
+            group_trees={g: cKDTree(xyz[m]) for g, m in group_members.items() if len(m)},
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def nearby(self, group: str, xyz: npt.NDArray[np.float64], radius_km: float, limit: int) -> Neighbours:
+        """Up to ``limit`` members of ``group`` nearest to ``xyz`` within ``radius_km`` (exact great circle)."""
+        tree = self.group_trees.get(group)
+        if tree is None:
+            return Neighbours(np.zeros(0, dtype=np.int64), np.zeros(0), radius_km)
+        k = min(limit, tree.n)
+        chord, local = tree.query(xyz, k=k, distance_upper_bound=km_to_chord(radius_km))
+        chord = np.atleast_1d(chord)
+        local = np.atleast_1d(local)
+        found = np.isfinite(chord)
+        return Neighbours(self.group_members[group][local[found]], chord_to_km(chord[found]), radius_km)

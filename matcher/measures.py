@@ -1,0 +1,199 @@
+"""Measures: which BMM measures of the catalogue fit this organisation, and why?
+
+A pure hybrid recommender (docs/matching-measures.md). Hard filters first: a measure already in
+place, outside its size limits, or addressing none of the organisation's problems is never
+recommended (with no problems reported, every other measure is a candidate). Each candidate is then
+scored by four components whose weights are in ``MeasureSettings.weights``:
+
+- problem fit: the IDF-weighted share of my problems the measure addresses (a problem that few
+  catalogue measures address weighs more, so the one measure for a rare core problem is not drowned
+  by measures that each touch several common ones), demoted for measures that need transit nearby
+  when the nearest station is far, and for shift work by the measure's shift suitability;
+- practicality: cheap, easy and quick first; large employers bear less of the cost;
+- collaborative: similarity-weighted share of similar organisations nearby already using it;
+- joint potential: the measure works jointly with neighbours and the organisation sits in an estate.
+
+Demotions shrink a component's weight (never below 0) and say so in its reason, so the reasons still
+add up to the score. The first ``diversity_top`` results span distinct categories where possible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from pydantic import Field
+
+from matcher.catalog import Catalog, Measure, ShiftSuitability
+from matcher.explain import Contribution, Recommendation, explain, format_km
+from matcher.models import Organisation
+from matcher.neighbourhood import NeighbourAdoption
+from matcher.settings import MeasureSettings
+from matcher.vocabulary import CATEGORY_LABELS_DE, PROBLEM_LABELS_DE, MeasureCategory, ProblemCode
+
+
+class MeasureRecommendation(Recommendation):
+    """A recommended measure; ``name`` is its German name (``name_de`` in the catalogue)."""
+
+    category: MeasureCategory
+    category_label: str = Field(description="German label of the category")
+    addresses: list[ProblemCode] = Field(description="the organisation's problems this measure addresses")
+    cost_level: int = Field(ge=1, le=3, description="1 low – 3 high (editorial estimate)")
+    effort_level: int = Field(ge=1, le=3, description="1 low – 3 high (editorial estimate)")
+    lead_time_months: int = Field(ge=0, description="typical lead time (editorial estimate)")
+    joint_with_neighbours: bool = Field(description="works best (or only) together with neighbouring employers")
+    neighbours_using: int = Field(ge=0, description="similar organisations nearby already using it; 0 without data")
+
+
+LEVEL_LABELS_DE = {1: "gering", 2: "mittel", 3: "hoch"}
+
+
+def recommend_measures(
+    organisation: Organisation,
+    catalog: Catalog,
+    settings: MeasureSettings,
+    adoption: NeighbourAdoption | None = None,
+    limit: int | None = None,
+) -> list[MeasureRecommendation]:
+    """Ranked, explained measures for ``organisation`` (best first, ties by id)."""
+    count = settings.default_limit if limit is None else limit
+    if count < 1:
+        raise ValueError(f"limit must be at least 1 (got {count})")
+    weights = problem_weights(catalog)
+    in_place = set(organisation.measures_in_place)
+    scored = []
+    for measure in catalog.measures.values():
+        if measure.id in in_place or not _size_fits(measure, organisation.employees):
+            continue
+        item = _score(measure, organisation, weights, settings, adoption)
+        if item is not None:
+            scored.append(item)
+    scored.sort(key=lambda r: (-r.score, r.id))
+    return diversify(scored, settings.diversity_top, settings.diversity_floor)[:count]
+
+
+def problem_weights(catalog: Catalog) -> dict[ProblemCode, float]:
+    """Smoothed IDF of each problem over the catalogue: 1 + ln((1 + N) / (1 + measures addressing it))."""
+    addressing = Counter(code for m in catalog.measures.values() for code in set(m.addresses))
+    total = len(catalog.measures)
+    return {code: 1.0 + math.log((1 + total) / (1 + addressing[code])) for code in ProblemCode}
+
+
+def diversify(ranked: list[MeasureRecommendation], top: int, floor: float) -> list[MeasureRecommendation]:
+    """Greedy re-rank: each of the first ``top`` places goes to the best measure of a category not yet
+    shown whose score is at least ``floor`` x the best score; when none is left, to the best remaining
+    measure. The rest keep their order by score."""
+    if not ranked:
+        return []
+    threshold = floor * ranked[0].score
+    remaining = list(ranked)
+    chosen: list[MeasureRecommendation] = []
+    shown: set[MeasureCategory] = set()
+    while remaining and len(chosen) < top:
+        pick = next((i for i, r in enumerate(remaining) if r.category not in shown and r.score >= threshold), 0)
+        chosen.append(remaining.pop(pick))
+        shown.add(chosen[-1].category)
+    return chosen + remaining
+
+
+def _size_fits(measure: Measure, employees: int) -> bool:
+    return (measure.min_employees is None or employees >= measure.min_employees) and (
+        measure.max_employees is None or employees <= measure.max_employees
+    )
+
+
+def _score(
+    measure: Measure,
+    organisation: Organisation,
+    idf: dict[ProblemCode, float],
+    settings: MeasureSettings,
+    adoption: NeighbourAdoption | None,
+) -> MeasureRecommendation | None:
+    """The explained recommendation, or None when the measure addresses none of my problems."""
+    mine = set(organisation.issues)
+    addressed = [code for code in measure.addresses if code in mine]
+    if mine and not addressed:
+        return None
+    fit = _problem_fit(measure, organisation, addressed, idf, settings)
+    if mine and fit.weight <= 0:  # a demotion factor of 0 excludes the measure
+        return None
+    share = min(max(adoption.weighted_share.get(measure.id, 0.0), 0.0), 1.0) if adoption else 0.0
+    using = adoption.adopters.get(measure.id, 0) if adoption else 0
+    joint = measure.joint_with_neighbours and organisation.estate is not None
+    score, reasons = explain(
+        [
+            fit,
+            _practicality(measure, organisation.employees, settings),
+            Contribution("collaborative", _neighbours_text(using), settings.weights.collaborative * share),
+            Contribution(
+                "joint_potential",
+                f"gemeinsam mit Nachbarbetrieben im Gewerbegebiet „{organisation.estate}“ umsetzbar",
+                settings.weights.joint_potential * joint,
+            ),
+        ]
+    )
+    if score <= 0:
+        return None
+    return MeasureRecommendation(
+        id=measure.id,
+        name=measure.name_de,
+        score=score,
+        reasons=reasons,
+        category=measure.category,
+        category_label=CATEGORY_LABELS_DE[measure.category],
+        addresses=addressed,
+        cost_level=measure.cost_level,
+        effort_level=measure.effort_level,
+        lead_time_months=measure.typical_lead_time_months,
+        joint_with_neighbours=measure.joint_with_neighbours,
+        neighbours_using=using,
+    )
+
+
+def _problem_fit(
+    measure: Measure,
+    organisation: Organisation,
+    addressed: list[ProblemCode],
+    idf: dict[ProblemCode, float],
+    settings: MeasureSettings,
+) -> Contribution:
+    """IDF-weighted share of my problems addressed, times the demotion factors (each in [0, 1])."""
+    my_weight = sum(idf[code] for code in organisation.issues)
+    share = sum(idf[code] for code in addressed) / my_weight if my_weight else 0.0
+    factor, notes = 1.0, []
+    distance = organisation.features.station_distance_km
+    if measure.needs_transit_nearby and distance > settings.transit_far_km:
+        factor *= settings.transit_demotion
+        notes.append(f"Bahnhof {format_km(distance)} entfernt – ÖPNV-Maßnahme abgewertet")
+    if organisation.shift_work or ProblemCode.SHIFT_WORK in organisation.issues:
+        if measure.suits_shift_work is ShiftSuitability.PARTLY:
+            factor *= settings.shift_partly_factor
+            notes.append("nur bedingt für Schichtarbeit geeignet – abgewertet")
+        elif measure.suits_shift_work is ShiftSuitability.NO:
+            factor *= settings.shift_unsuitable_factor
+            notes.append("für Schichtarbeit kaum geeignet – stark abgewertet")
+    text = "; ".join(["hilft bei: " + ", ".join(PROBLEM_LABELS_DE[code] for code in addressed), *notes])
+    return Contribution("problem_fit", text, settings.weights.problem_fit * share * factor)
+
+
+def _practicality(measure: Measure, employees: int, settings: MeasureSettings) -> Contribution:
+    """1 minus the mean burden of cost, effort and lead time (each scaled to [0, 1])."""
+    large = employees >= settings.large_employer_employees
+    cost = (measure.cost_level - 1) / 2 * (settings.large_employer_cost_share if large else 1.0)
+    effort = (measure.effort_level - 1) / 2
+    lead = min(measure.typical_lead_time_months, settings.lead_time_horizon_months) / settings.lead_time_horizon_months
+    months = measure.typical_lead_time_months
+    cost_text = f"Kosten {LEVEL_LABELS_DE[measure.cost_level]}"
+    if large and measure.cost_level > 1:
+        cost_text += " (für große Betriebe tragbar)"
+    lead_text = "sofort umsetzbar" if months == 0 else f"Vorlauf ca. {months} Monat{'e' if months > 1 else ''}"
+    text = f"Umsetzbarkeit: {cost_text}, Aufwand {LEVEL_LABELS_DE[measure.effort_level]}, {lead_text}"
+    return Contribution("practicality", text, settings.weights.practicality * (1.0 - (cost + effort + lead) / 3))
+
+
+def _neighbours_text(using: int) -> str:
+    if using == 1:
+        return "1 ähnlicher Betrieb in der Nähe nutzt das bereits"
+    if using > 1:
+        return f"{using} ähnliche Betriebe in der Nähe nutzen das bereits"
+    return "ähnliche Betriebe in der Nähe nutzen das bereits"

@@ -1,0 +1,179 @@
+"""Peers: who near me has the same problem, or has already solved it?
+
+Candidates come from exact great-circle geography (nearest members of the same peer group within
+a radius that widens when too few qualify); they are then ranked exactly by five components whose
+weights are in ``PeerSettings.weights``: distance (exponential decay), same Gewerbegebiet, shared
+problems (IDF-weighted share of my problems), profile similarity (cosine of the fitted vectors)
+and experience (the peer already has measures in place that address my problems).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.catalog import Catalog
+from matcher.explain import Contribution, Recommendation, explain, format_km
+from matcher.geo.distance import to_unit_vectors
+from matcher.index import PEER_GROUPS, OrganisationIndex, estate_key
+from matcher.models import Organisation
+from matcher.settings import PeerSettings
+from matcher.vectorise import PROBLEMS, Vectoriser
+from matcher.vocabulary import PROBLEM_LABELS_DE, OrganisationKind, ProblemCode
+
+
+class PeerRecommendation(Recommendation):
+    kind: OrganisationKind
+    distance_km: float
+    same_estate: bool
+    shared_issues: list[ProblemCode] = Field(description="my problems the peer reports too")
+    solved_with: list[str] = Field(description="the peer's measures in place that address my problems")
+
+
+class PeerAnswer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    radius_km: float = Field(description="search radius finally used (widened when too few peers qualified)")
+    candidates: int = Field(description="qualifying organisations within that radius that were ranked")
+    items: list[PeerRecommendation]
+
+
+@dataclass(frozen=True)
+class _Query:
+    """The asking organisation in the index's terms."""
+
+    position: int  # -1 when the organisation is not in the index
+    group: str
+    xyz: npt.NDArray[np.float64]
+    estate: str
+    issues: npt.NDArray[np.bool_]
+    vector: npt.NDArray[np.float32]
+
+
+def _query(organisation: Organisation, index: OrganisationIndex, vectoriser: Vectoriser) -> _Query:
+    position = index.position.get(organisation.id, -1)
+    issues = np.isin(np.array(PROBLEMS, dtype=object), list(organisation.issues))
+    vector = index.vectors[position] if position >= 0 else vectoriser.transform([organisation])[0]
+    return _Query(
+        position=position,
+        group=PEER_GROUPS[organisation.kind],
+        xyz=to_unit_vectors(np.array([organisation.location.lat]), np.array([organisation.location.lon]))[0],
+        estate=estate_key(organisation.estate),
+        issues=issues,
+        vector=vector,
+    )
+
+
+def recommend_peers(
+    organisation: Organisation,
+    index: OrganisationIndex,
+    vectoriser: Vectoriser,
+    catalog: Catalog,
+    settings: PeerSettings,
+    *,
+    include_invisible: bool = False,
+    limit: int | None = None,
+    radius_km: float | None = None,
+) -> PeerAnswer:
+    """Ranked, explained peers. Never the organisation itself; only visible ones unless the caller's
+    role allows more (``include_invisible`` is the service's decision, not the library's)."""
+    query = _query(organisation, index, vectoriser)
+    limit = limit or settings.default_limit
+    territorial = query.group == "territorial"
+    radius = radius_km or (settings.municipality_radius_km if territorial else settings.radius_km)
+    while True:
+        found = index.nearby(query.group, query.xyz, radius, settings.max_candidates + 1)
+        keep = (found.positions != query.position) & (index.ids[found.positions] != organisation.id)
+        if not include_invisible:
+            keep &= index.visible[found.positions]
+        positions, distance = found.positions[keep], found.distance_km[keep]
+        if len(positions) >= settings.min_candidates or radius >= settings.max_radius_km or radius_km:
+            break
+        radius = min(radius * 2, settings.max_radius_km)
+    positions, distance = positions[: settings.max_candidates], distance[: settings.max_candidates]
+
+    weights = settings.weights
+    idf = index.issue_weights
+    my_weight = float(idf[query.issues].sum())
+    shared = index.issues[positions] & query.issues
+    # Problems of mine that each candidate's measures in place address (measures x problems).
+    solved = (index.measures[positions].astype(np.float32) @ index.measure_addresses.astype(np.float32)) > 0
+    solved &= query.issues
+    components = {
+        "distance": np.exp(-distance / settings.distance_decay_km),
+        "same_estate": (index.estates[positions] == query.estate) & (query.estate != ""),
+        "shared_issues": (shared @ idf) / my_weight if my_weight else np.zeros(len(positions)),
+        "similarity": np.clip(index.vectors[positions] @ query.vector, 0.0, 1.0),
+        "experience": (solved @ idf) / my_weight if my_weight else np.zeros(len(positions)),
+    }
+    score = sum(getattr(weights, name) * np.asarray(values, dtype=np.float64) for name, values in components.items())
+    order = np.lexsort((index.id_rank[positions], -np.round(np.asarray(score), 6)))[:limit]
+    items = [
+        _explain_peer(int(positions[i]), float(distance[i]), components, i, shared[i], solved[i], index, catalog, settings)
+        for i in order
+    ]
+    return PeerAnswer(radius_km=radius, candidates=len(positions), items=items)
+
+
+def _explain_peer(
+    position: int,
+    distance_km: float,
+    components: dict[str, npt.NDArray[np.float64] | npt.NDArray[np.bool_]],
+    row: int,
+    shared: npt.NDArray[np.bool_],
+    solved: npt.NDArray[np.bool_],
+    index: OrganisationIndex,
+    catalog: Catalog,
+    settings: PeerSettings,
+) -> PeerRecommendation:
+    weights = settings.weights
+    shared_codes = [PROBLEMS[i] for i in np.flatnonzero(shared)]
+    solved_codes = {PROBLEMS[i] for i in np.flatnonzero(solved)}
+    solving_measures = [
+        index.measure_ids[m]
+        for m in np.flatnonzero(index.measures[position])
+        if solved_codes & set(catalog.measures[index.measure_ids[m]].addresses)
+    ]
+    same_estate = bool(components["same_estate"][row])
+    contributions = [
+        Contribution("distance", f"{format_km(distance_km)} entfernt", weights.distance * float(components["distance"][row])),
+        Contribution("same_estate", "im selben Gewerbegebiet", weights.same_estate * float(same_estate)),
+        Contribution(
+            "shared_issues",
+            "hat dieselben Probleme: " + ", ".join(PROBLEM_LABELS_DE[c] for c in shared_codes),
+            weights.shared_issues * float(components["shared_issues"][row]),
+        ),
+        Contribution(
+            "similar_profile",
+            "ähnliches Profil (Größe, Branche, Art und Lage)",
+            weights.similarity * float(components["similarity"][row]),
+        ),
+        Contribution(
+            "experience",
+            _experience_text(solving_measures, solved_codes, catalog),
+            weights.experience * float(components["experience"][row]),
+        ),
+    ]
+    score, reasons = explain(contributions)
+    return PeerRecommendation(
+        id=str(index.ids[position]),
+        name=str(index.names[position]),
+        score=score,
+        reasons=reasons,
+        kind=index.kinds[position],
+        distance_km=distance_km,
+        same_estate=same_estate,
+        shared_issues=shared_codes,
+        solved_with=solving_measures,
+    )
+
+
+def _experience_text(measure_ids: list[str], problems: set[ProblemCode], catalog: Catalog) -> str:
+    names = ", ".join(catalog.measures[m].name_de for m in measure_ids)
+    labels = " und ".join(PROBLEM_LABELS_DE[p] for p in PROBLEMS if p in problems)
+    verb = "adressiert" if len(measure_ids) == 1 else "adressieren"
+    problem = "Ihr Problem" if len(problems) == 1 else "Ihre Probleme"
+    return f"Vorbild: hat bereits {names} eingeführt – das {verb} {problem} {labels}"

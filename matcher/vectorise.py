@@ -1,0 +1,139 @@
+"""The fitted feature vector of an organisation (a scikit-learn pipeline).
+
+Blocks, each scaled on its own and then weighted (``VectorSettings``), and the whole vector
+L2-normalised so that a dot product is the cosine similarity:
+
+- issues: multi-hot over the problem codes, IDF-weighted (rare problems count more), L2-normalised;
+- sector: one-hot WZ section (``none`` for public bodies without one);
+- size: log(1 + employees), standardised;
+- kind: one-hot organisation kind;
+- shift work: 0/1;
+- location: station distance (log), population density (log), Kreis commuter balance per 1,000
+  residents (signed log), standardised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, Normalizer, OneHotEncoder, StandardScaler
+
+from matcher.models import Organisation
+from matcher.settings import VectorSettings
+from matcher.vocabulary import OrganisationKind, ProblemCode, Sector
+
+PROBLEMS: tuple[ProblemCode, ...] = tuple(ProblemCode)
+NO_SECTOR = "none"
+LOCATION_COLUMNS = ["station_distance_km", "population_density", "commuter_balance_per_1000"]
+FloatMatrix = npt.NDArray[np.float32]
+
+
+class IssueBinarizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Multi-hot encoding over the fixed problem vocabulary (column order = ``PROBLEMS``)."""
+
+    def fit(self, issues: Any, y: Any = None) -> IssueBinarizer:
+        return self
+
+    def transform(self, issues: Any) -> npt.NDArray[np.float64]:
+        column = {code: i for i, code in enumerate(PROBLEMS)}
+        values = issues.iloc[:, 0] if isinstance(issues, pd.DataFrame) else issues
+        matrix = np.zeros((len(values), len(PROBLEMS)), dtype=np.float64)
+        for row, codes in enumerate(values):
+            for code in codes:
+                matrix[row, column[ProblemCode(code)]] = 1.0
+        return matrix
+
+    def get_feature_names_out(self, input_features: Any = None) -> npt.NDArray[np.object_]:
+        return np.array([f"issue_{code.value}" for code in PROBLEMS], dtype=object)
+
+
+def _signed_log1p(values: Any) -> Any:
+    return np.sign(values) * np.log1p(np.abs(values))
+
+
+def build_pipeline(settings: VectorSettings) -> Pipeline:
+    """The unfitted pipeline; ``fit_vectoriser`` fits it."""
+    columns = ColumnTransformer(
+        [
+            ("issues", Pipeline([("binary", IssueBinarizer()), ("idf", TfidfTransformer(smooth_idf=True))]), ["issues"]),
+            (
+                "sector",
+                OneHotEncoder(categories=[[s.value for s in Sector] + [NO_SECTOR]], sparse_output=False),
+                ["sector"],
+            ),
+            ("size", Pipeline([("log", FunctionTransformer(np.log1p, feature_names_out="one-to-one")), ("scale", StandardScaler())]), ["employees"]),
+            ("kind", OneHotEncoder(categories=[[k.value for k in OrganisationKind]], sparse_output=False), ["kind"]),
+            ("shift_work", "passthrough", ["shift_work"]),
+            (
+                "location",
+                Pipeline([("log", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")), ("scale", StandardScaler())]),
+                LOCATION_COLUMNS,
+            ),
+        ],
+        transformer_weights={
+            "issues": settings.issues,
+            "sector": settings.sector,
+            "size": settings.size,
+            "kind": settings.kind,
+            "shift_work": settings.shift_work,
+            # Three standardised columns: divide so the block's typical length matches its weight.
+            "location": settings.location / np.sqrt(len(LOCATION_COLUMNS)),
+        },
+        sparse_threshold=0.0,
+    )
+    return Pipeline([("columns", columns), ("normalise", Normalizer(norm="l2"))])
+
+
+def organisation_frame(organisations: Sequence[Organisation]) -> pd.DataFrame:
+    """The pipeline's input table."""
+    return pd.DataFrame(
+        {
+            "issues": [[i.value for i in o.issues] for o in organisations],
+            "sector": [o.sector.value if o.sector else NO_SECTOR for o in organisations],
+            "employees": np.array([o.employees for o in organisations], dtype=np.float64),
+            "kind": [o.kind.value for o in organisations],
+            "shift_work": np.array([float(o.shift_work) for o in organisations]),
+            "station_distance_km": [o.features.station_distance_km for o in organisations],
+            "population_density": [o.features.population_density for o in organisations],
+            "commuter_balance_per_1000": [o.features.kreis_commuter_balance_per_1000 for o in organisations],
+        }
+    )
+
+
+class Vectoriser:
+    """A fitted pipeline plus what the recommenders read from it."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    def transform(self, organisations: Sequence[Organisation]) -> FloatMatrix:
+        if not organisations:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.asarray(self.pipeline.transform(organisation_frame(organisations)), dtype=np.float32)
+
+    @property
+    def dimension(self) -> int:
+        return int(len(self.pipeline.named_steps["columns"].get_feature_names_out()))
+
+    @property
+    def issue_weights(self) -> npt.NDArray[np.float64]:
+        """IDF weight per problem code (order ``PROBLEMS``): rare problems weigh more."""
+        idf = self.pipeline.named_steps["columns"].named_transformers_["issues"].named_steps["idf"].idf_
+        return np.asarray(idf, dtype=np.float64)
+
+
+def fit_vectoriser(organisations: Sequence[Organisation], settings: VectorSettings) -> Vectoriser:
+    """Fit the pipeline on organisations (deterministic: no randomness involved)."""
+    if len(organisations) < 2:
+        raise ValueError("fitting needs at least two organisations")
+    pipeline = build_pipeline(settings)
+    pipeline.fit(organisation_frame(organisations))
+    return Vectoriser(pipeline)

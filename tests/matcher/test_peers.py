@@ -1,0 +1,122 @@
+"""Peers on a hand-built neighbourhood in Dortmund with known answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from matcher.index import OrganisationIndex
+from matcher.models import Organisation, OrganisationProfile
+from matcher.peers import recommend_peers
+from matcher.profiles import ProfileBuilder
+from matcher.reference import ReferenceData
+from matcher.settings import MatcherSettings, PeerSettings
+from matcher.vectorise import Vectoriser, fit_vectoriser
+
+ESTATE = "Gewerbegebiet Dortmund-Hafen"
+HERE = (51.5300, 7.4400)  # Dortmund, near the harbour
+
+
+def _organisation(builder: ProfileBuilder, organisation_id: str, **fields: Any) -> Organisation:
+    profile: dict[str, Any] = {
+        "kind": "company",
+        "name": organisation_id,
+        "sector": "C",
+        "employees": 200,
+        "lat": HERE[0],
+        "lon": HERE[1],
+        "issues": ["parking_shortage", "shift_work"],
+        "visible_to_peers": True,
+    }
+    profile.update(fields)
+    return builder.build(OrganisationProfile.model_validate(profile), organisation_id)
+
+
+@pytest.fixture(scope="module")
+def world(reference: ReferenceData) -> tuple[list[Organisation], Vectoriser, OrganisationIndex]:
+    builder = ProfileBuilder(reference, MatcherSettings())
+    organisations = [
+        _organisation(builder, "me", estate=ESTATE),
+        _organisation(builder, "estate-twin", lat=51.5310, lon=7.4420, estate=ESTATE.upper()),
+        _organisation(builder, "solver", lat=51.5400, lon=7.4600, measures_in_place=["carpool_priority_parking"]),
+        _organisation(builder, "far-twin", lat=51.4500, lon=7.5500),
+        _organisation(builder, "other-problem", lat=51.5305, lon=7.4405, issues=["fleet_costs"]),
+        _organisation(builder, "hidden", lat=51.5301, lon=7.4401, estate=ESTATE, visible_to_peers=False),
+        _organisation(builder, "town", kind="municipality", sector=None, issues=["congestion"]),
+        _organisation(builder, "neighbour-town", kind="municipality", sector=None, lat=51.50, lon=7.30),
+        _organisation(builder, "remote", lat=52.02, lon=8.53),  # Bielefeld, ~100 km away
+    ]
+    vectoriser = fit_vectoriser(organisations, MatcherSettings().vectors)
+    return organisations, vectoriser, OrganisationIndex.build(organisations, vectoriser, reference.catalog)
+
+
+def _peers(world: Any, reference: ReferenceData, who: str = "me", **options: Any) -> list[Any]:
+    organisations, vectoriser, index = world
+    me = next(o for o in organisations if o.id == who)
+    settings = options.pop("settings", PeerSettings())
+    return recommend_peers(me, index, vectoriser, reference.catalog, settings, **options).items
+
+
+def test_same_estate_twin_ranks_first_and_never_the_organisation_itself(world: Any, reference: ReferenceData) -> None:
+    peers = _peers(world, reference)
+    assert peers[0].id == "estate-twin"
+    assert peers[0].same_estate is True
+    assert "me" not in [p.id for p in peers]
+
+
+def test_invisible_organisations_only_with_the_policy(world: Any, reference: ReferenceData) -> None:
+    assert "hidden" not in [p.id for p in _peers(world, reference)]
+    assert "hidden" in [p.id for p in _peers(world, reference, include_invisible=True)]
+
+
+def test_experience_names_the_measure_that_addresses_my_problem(world: Any, reference: ReferenceData) -> None:
+    solver = next(p for p in _peers(world, reference) if p.id == "solver")
+    assert solver.solved_with == ["carpool_priority_parking"]
+    experience = next(r for r in solver.reasons if r.code == "experience")
+    assert "Parkplatzmangel" in experience.text
+    assert experience.weight > 0
+
+
+def test_shared_problems_outrank_a_closer_peer_with_other_problems(world: Any, reference: ReferenceData) -> None:
+    ids = [p.id for p in _peers(world, reference)]
+    assert ids.index("solver") < ids.index("other-problem")
+    other = next(p for p in _peers(world, reference) if p.id == "other-problem")
+    assert other.shared_issues == []
+
+
+def test_municipalities_are_matched_only_with_municipalities(world: Any, reference: ReferenceData) -> None:
+    peers = _peers(world, reference, who="town")
+    assert [p.id for p in peers] == ["neighbour-town"]
+    assert all(p.kind == "company" for p in _peers(world, reference))
+
+
+def test_radius_widens_until_enough_candidates(world: Any, reference: ReferenceData) -> None:
+    organisations, vectoriser, index = world
+    me = next(o for o in organisations if o.id == "me")
+    narrow = PeerSettings(radius_km=1.0, min_candidates=5, max_radius_km=200)
+    answer = recommend_peers(me, index, vectoriser, reference.catalog, narrow)
+    assert answer.radius_km > 1.0
+    assert answer.candidates >= 5
+    fixed = recommend_peers(me, index, vectoriser, reference.catalog, narrow, radius_km=1.0)
+    assert fixed.radius_km == 1.0
+    assert all(p.distance_km <= 1.0 for p in fixed.items)
+
+
+def test_reasons_add_up_to_the_score_and_results_are_deterministic(world: Any, reference: ReferenceData) -> None:
+    first = _peers(world, reference, include_invisible=True)
+    assert first == _peers(world, reference, include_invisible=True)
+    for peer in first:
+        assert 0 <= peer.score <= 1
+        assert sum(r.weight for r in peer.reasons) == pytest.approx(peer.score, abs=1e-9)
+    scores = [p.score for p in first]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_profile_not_in_the_index_is_matched_too(world: Any, reference: ReferenceData) -> None:
+    organisations, vectoriser, index = world
+    builder = ProfileBuilder(reference, MatcherSettings())
+    newcomer = _organisation(builder, "newcomer", estate=ESTATE)
+    peers = recommend_peers(newcomer, index, vectoriser, reference.catalog, PeerSettings()).items
+    assert peers[0].id in {"me", "estate-twin"}
+    assert peers[0].same_estate is True
