@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ import joblib
 import numpy as np
 import sklearn
 from pydantic import BaseModel, ConfigDict, Field
+from sklearn.exceptions import InconsistentVersionWarning
 
 from matcher import __version__
 from matcher.settings import VectorSettings
@@ -50,7 +51,9 @@ def describe(vectoriser: Vectoriser, settings: VectorSettings, training_data: st
         training_size=size,
         dimension=vectoriser.dimension,
         block_weights=settings,
-        issue_weights={code.value: round(float(w), 6) for code, w in zip(PROBLEMS, vectoriser.issue_weights, strict=True)},
+        issue_weights={
+            code.value: round(float(w), 6) for code, w in zip(PROBLEMS, vectoriser.issue_weights, strict=True)
+        },
     )
 
 
@@ -72,12 +75,20 @@ def load_card(directory: Path) -> ModelCard:
 def load_model(directory: Path) -> tuple[Vectoriser, ModelCard]:
     """Load the fitted vectoriser; refuse one pickled by another scikit-learn version."""
     card = load_card(directory)
-    if card.sklearn_version != sklearn.__version__:
+    if _minor(card.sklearn_version) != _minor(sklearn.__version__):
         raise ModelVersionError(
             f"models in {directory} were fitted with scikit-learn {card.sklearn_version}, "
             f"this installation has {sklearn.__version__}; run 'bmm fit' to refit (reproducible)"
         )
-    return Vectoriser(joblib.load(directory / VECTORISER_FILE)), card
+    with warnings.catch_warnings():
+        # Patch releases keep pickles compatible; scikit-learn still warns on any difference.
+        warnings.simplefilter("ignore", InconsistentVersionWarning)
+        pipeline = joblib.load(directory / VECTORISER_FILE)
+    return Vectoriser(pipeline), card
+
+
+def _minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
 
 
 def render_card(card: ModelCard) -> str:

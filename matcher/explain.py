@@ -43,11 +43,8 @@ class Contribution:
 
 def explain(contributions: list[Contribution]) -> tuple[float, list[Reason]]:
     """The score and the reasons (largest first, then by code) whose weights add up to it."""
-    reasons = [
-        Reason(code=c.code, text=c.text, weight=round(c.weight, WEIGHT_DECIMALS))
-        for c in contributions
-        if round(c.weight, WEIGHT_DECIMALS) != 0
-    ]
+    rounded = [(c, round(c.weight, WEIGHT_DECIMALS)) for c in contributions]
+    reasons = [Reason(code=c.code, text=c.text, weight=w) for c, w in rounded if w != 0]
     reasons.sort(key=lambda r: (-r.weight, r.code))
     score = round(sum(r.weight for r in reasons), WEIGHT_DECIMALS)
     if not 0.0 <= score <= 1.0:  # the settings keep every component's weights within [0, 1]

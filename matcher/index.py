@@ -51,6 +51,18 @@ def measure_problem_matrix(catalog: Catalog) -> tuple[list[str], BoolMatrix]:
 
 
 @dataclass(frozen=True)
+class QueryPoint:
+    """An organisation in the index's terms (it need not be stored in the index)."""
+
+    position: int  # -1 when the organisation is not in the index
+    group: str
+    xyz: npt.NDArray[np.float64]
+    estate: str
+    issues: npt.NDArray[np.bool_]
+    vector: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
 class Neighbours:
     positions: IntArray
     distance_km: npt.NDArray[np.float64]
@@ -69,6 +81,7 @@ class OrganisationIndex:
     sectors: npt.NDArray[np.object_]
     issues: BoolMatrix  # (n, len(PROBLEMS))
     measures: BoolMatrix  # (n, len(measure_ids))
+    solved: BoolMatrix  # (n, len(PROBLEMS)): problems addressed by the organisation's measures in place
     visible: npt.NDArray[np.bool_]
     vectors: FloatMatrix
     id_rank: IntArray  # rank of each id in sorted order: the deterministic tie-breaker
@@ -111,6 +124,7 @@ class OrganisationIndex:
             sectors=np.array([o.sector for o in organisations], dtype=object),
             issues=issues,
             measures=measures,
+            solved=(measures.astype(np.float32) @ addresses.astype(np.float32)) > 0,
             visible=np.array([o.visible_to_peers for o in organisations], dtype=np.bool_),
             vectors=vectoriser.transform(organisations),
             id_rank=id_rank,
@@ -124,6 +138,20 @@ class OrganisationIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def query_point(self, organisation: Organisation, vectoriser: Vectoriser) -> QueryPoint:
+        """Stored organisations reuse their row; others (e.g. an unsaved profile) are vectorised now."""
+        position = self.position.get(organisation.id, -1)
+        vector = self.vectors[position] if position >= 0 else vectoriser.transform([organisation])[0]
+        location = organisation.location
+        return QueryPoint(
+            position=position,
+            group=PEER_GROUPS[organisation.kind],
+            xyz=to_unit_vectors(np.array([location.lat]), np.array([location.lon]))[0],
+            estate=estate_key(organisation.estate),
+            issues=np.isin(np.array(PROBLEMS, dtype=object), list(organisation.issues)),
+            vector=vector,
+        )
 
     def nearby(self, group: str, xyz: npt.NDArray[np.float64], radius_km: float, limit: int) -> Neighbours:
         """Up to ``limit`` members of ``group`` nearest to ``xyz`` within ``radius_km`` (exact great circle)."""

@@ -73,10 +73,12 @@ def recommend_measures(
 
 
 def problem_weights(catalog: Catalog) -> dict[ProblemCode, float]:
-    """Smoothed IDF of each problem over the catalogue: 1 + ln((1 + N) / (1 + measures addressing it))."""
+    """How much a match on each problem tells: ln((1 + N) / n), n = catalogue measures addressing it (at least 1).
+
+    A problem that one measure in 49 addresses weighs ln(50) = 3.9, one that 16 address ln(50/16) = 1.1."""
     addressing = Counter(code for m in catalog.measures.values() for code in set(m.addresses))
     total = len(catalog.measures)
-    return {code: 1.0 + math.log((1 + total) / (1 + addressing[code])) for code in ProblemCode}
+    return {code: math.log((1 + total) / max(addressing[code], 1)) for code in ProblemCode}
 
 
 def diversify(ranked: list[MeasureRecommendation], top: int, floor: float) -> list[MeasureRecommendation]:
@@ -128,7 +130,7 @@ def _score(
             Contribution(
                 "joint_potential",
                 f"gemeinsam mit Nachbarbetrieben im Gewerbegebiet „{organisation.estate}“ umsetzbar",
-                settings.weights.joint_potential * joint,
+                settings.weights.joint_potential * float(joint),
             ),
         ]
     )

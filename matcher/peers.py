@@ -9,16 +9,13 @@ and experience (the peer already has measures in place that address my problems)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog
 from matcher.explain import Contribution, Recommendation, explain, format_km
-from matcher.geo.distance import to_unit_vectors
-from matcher.index import PEER_GROUPS, OrganisationIndex, estate_key
+from matcher.index import OrganisationIndex
 from matcher.models import Organisation
 from matcher.settings import PeerSettings
 from matcher.vectorise import PROBLEMS, Vectoriser
@@ -41,32 +38,6 @@ class PeerAnswer(BaseModel):
     items: list[PeerRecommendation]
 
 
-@dataclass(frozen=True)
-class _Query:
-    """The asking organisation in the index's terms."""
-
-    position: int  # -1 when the organisation is not in the index
-    group: str
-    xyz: npt.NDArray[np.float64]
-    estate: str
-    issues: npt.NDArray[np.bool_]
-    vector: npt.NDArray[np.float32]
-
-
-def _query(organisation: Organisation, index: OrganisationIndex, vectoriser: Vectoriser) -> _Query:
-    position = index.position.get(organisation.id, -1)
-    issues = np.isin(np.array(PROBLEMS, dtype=object), list(organisation.issues))
-    vector = index.vectors[position] if position >= 0 else vectoriser.transform([organisation])[0]
-    return _Query(
-        position=position,
-        group=PEER_GROUPS[organisation.kind],
-        xyz=to_unit_vectors(np.array([organisation.location.lat]), np.array([organisation.location.lon]))[0],
-        estate=estate_key(organisation.estate),
-        issues=issues,
-        vector=vector,
-    )
-
-
 def recommend_peers(
     organisation: Organisation,
     index: OrganisationIndex,
@@ -80,7 +51,7 @@ def recommend_peers(
 ) -> PeerAnswer:
     """Ranked, explained peers. Never the organisation itself; only visible ones unless the caller's
     role allows more (``include_invisible`` is the service's decision, not the library's)."""
-    query = _query(organisation, index, vectoriser)
+    query = index.query_point(organisation, vectoriser)
     limit = limit or settings.default_limit
     territorial = query.group == "territorial"
     radius = radius_km or (settings.municipality_radius_km if territorial else settings.radius_km)
@@ -99,9 +70,7 @@ def recommend_peers(
     idf = index.issue_weights
     my_weight = float(idf[query.issues].sum())
     shared = index.issues[positions] & query.issues
-    # Problems of mine that each candidate's measures in place address (measures x problems).
-    solved = (index.measures[positions].astype(np.float32) @ index.measure_addresses.astype(np.float32)) > 0
-    solved &= query.issues
+    solved = index.solved[positions] & query.issues  # my problems their measures in place address
     components = {
         "distance": np.exp(-distance / settings.distance_decay_km),
         "same_estate": (index.estates[positions] == query.estate) & (query.estate != ""),
@@ -112,7 +81,9 @@ def recommend_peers(
     score = sum(getattr(weights, name) * np.asarray(values, dtype=np.float64) for name, values in components.items())
     order = np.lexsort((index.id_rank[positions], -np.round(np.asarray(score), 6)))[:limit]
     items = [
-        _explain_peer(int(positions[i]), float(distance[i]), components, i, shared[i], solved[i], index, catalog, settings)
+        _explain_peer(
+            int(positions[i]), float(distance[i]), components, i, shared[i], solved[i], index, catalog, settings
+        )
         for i in order
     ]
     return PeerAnswer(radius_km=radius, candidates=len(positions), items=items)
@@ -130,16 +101,18 @@ def _explain_peer(
     settings: PeerSettings,
 ) -> PeerRecommendation:
     weights = settings.weights
-    shared_codes = [PROBLEMS[i] for i in np.flatnonzero(shared)]
-    solved_codes = {PROBLEMS[i] for i in np.flatnonzero(solved)}
+    shared_codes = [PROBLEMS[i] for i in shared.nonzero()[0].tolist()]
+    solved_codes = {PROBLEMS[i] for i in solved.nonzero()[0].tolist()}
     solving_measures = [
         index.measure_ids[m]
-        for m in np.flatnonzero(index.measures[position])
-        if solved_codes & set(catalog.measures[index.measure_ids[m]].addresses)
+        for m in index.measures[position].nonzero()[0].tolist()
+        if solved_codes.intersection(catalog.measures[index.measure_ids[m]].addresses)
     ]
     same_estate = bool(components["same_estate"][row])
     contributions = [
-        Contribution("distance", f"{format_km(distance_km)} entfernt", weights.distance * float(components["distance"][row])),
+        Contribution(
+            "distance", f"{format_km(distance_km)} entfernt", weights.distance * float(components["distance"][row])
+        ),
         Contribution("same_estate", "im selben Gewerbegebiet", weights.same_estate * float(same_estate)),
         Contribution(
             "shared_issues",

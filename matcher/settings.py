@@ -122,6 +122,8 @@ class MeasureSettings(BaseModel):
     shift_unsuitable_factor: float = Field(default=0.3, ge=0, le=1)
     neighbours_radius_km: float = Field(default=15.0, gt=0, le=200, description="collaborative signal radius")
     neighbours_count: int = Field(default=50, ge=1, le=5000, description="similar organisations considered")
+    neighbours_candidates: int = Field(default=1000, ge=1, le=100_000, description="nearest ones compared")
+    min_neighbours: int = Field(default=5, ge=1, description="below this, no signal (privacy: no small groups)")
     diversity_top: int = Field(default=5, ge=1, le=20, description="the first N results span distinct categories")
     diversity_floor: float = Field(
         default=0.5, ge=0, le=1, description="a new category is pulled forward only above this share of the top score"
@@ -158,6 +160,9 @@ class FundingSettings(BaseModel):
     sme_max_employees: int = Field(default=249, ge=1, description="EU SME definition (staff headcount)")
     full_cap_eur: float = Field(default=1_000_000, gt=1, description="a cap this high scores 1 (log scale)")
     recommended_measures: int = Field(default=10, ge=1, le=49, description="measures whose funding is sought")
+    unknown_status_factor: float = Field(
+        default=0.9, gt=0, le=1, description="share of the relevance kept when a programme's status is unconfirmed"
+    )
 
 
 class AdvisorSettings(BaseModel):

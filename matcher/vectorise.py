@@ -63,18 +63,36 @@ def build_pipeline(settings: VectorSettings) -> Pipeline:
     """The unfitted pipeline; ``fit_vectoriser`` fits it."""
     columns = ColumnTransformer(
         [
-            ("issues", Pipeline([("binary", IssueBinarizer()), ("idf", TfidfTransformer(smooth_idf=True))]), ["issues"]),
+            (
+                "issues",
+                Pipeline([("binary", IssueBinarizer()), ("idf", TfidfTransformer(smooth_idf=True))]),
+                ["issues"],
+            ),
             (
                 "sector",
                 OneHotEncoder(categories=[[s.value for s in Sector] + [NO_SECTOR]], sparse_output=False),
                 ["sector"],
             ),
-            ("size", Pipeline([("log", FunctionTransformer(np.log1p, feature_names_out="one-to-one")), ("scale", StandardScaler())]), ["employees"]),
+            (
+                "size",
+                Pipeline(
+                    [
+                        ("log", FunctionTransformer(np.log1p, feature_names_out="one-to-one")),
+                        ("scale", StandardScaler()),
+                    ]
+                ),
+                ["employees"],
+            ),
             ("kind", OneHotEncoder(categories=[[k.value for k in OrganisationKind]], sparse_output=False), ["kind"]),
             ("shift_work", "passthrough", ["shift_work"]),
             (
                 "location",
-                Pipeline([("log", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")), ("scale", StandardScaler())]),
+                Pipeline(
+                    [
+                        ("log", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")),
+                        ("scale", StandardScaler()),
+                    ]
+                ),
                 LOCATION_COLUMNS,
             ),
         ],
@@ -121,7 +139,7 @@ class Vectoriser:
 
     @property
     def dimension(self) -> int:
-        return int(len(self.pipeline.named_steps["columns"].get_feature_names_out()))
+        return len(self.pipeline.named_steps["columns"].get_feature_names_out())
 
     @property
     def issue_weights(self) -> npt.NDArray[np.float64]:

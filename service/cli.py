@@ -99,6 +99,38 @@ def demo(
 
 
 @app.command()
+def fit(
+    db: DbOption = DEFAULT_DATABASE_URL,
+    from_db: Annotated[
+        bool, typer.Option("--from-db", help="fit on the stored organisations instead of demo data")
+    ] = False,
+    size: Annotated[int, typer.Option(min=611, help="demo organisations to fit on")] = 20_000,
+    seed: Annotated[int, typer.Option(min=0, help="seed of the demo data")] = 42,
+    out: Annotated[Path | None, typer.Option(help="folder for the artefacts (default: the package's models/)")] = None,
+) -> None:
+    """Fit the profile vectoriser and write it with its model card to models/ (reproducible)."""
+    from matcher.reference import load_reference_data
+    from matcher.resources import models_dir
+    from matcher.settings import MatcherSettings
+    from service.fitting import fit_from_demo, fit_from_repository
+    from service.storage.sql_repository import SqlOrganisationRepository
+
+    target = out or models_dir()
+    settings = MatcherSettings()
+    if from_db:
+        engine = make_engine(db)
+        try:
+            ensure_up_to_date(engine)
+        except DatabaseNotReadyError as error:
+            _fail(str(error))
+        card = fit_from_repository(SqlOrganisationRepository(engine), settings, target)
+    else:
+        card = fit_from_demo(load_reference_data(), settings, target, size=size, seed=seed)
+    typer.echo(f"Fitted on {card.training_data}: {card.training_size:,} organisations, {card.dimension} dimensions.")
+    typer.echo(f"Wrote {target}/vectoriser.joblib, model_card.json and MODEL_CARD.md")
+
+
+@app.command()
 def serve(
     db: DbOption = DEFAULT_DATABASE_URL,
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",

@@ -114,7 +114,7 @@ def test_reasons_add_up_to_the_score_and_results_are_deterministic(world: Any, r
 
 
 def test_profile_not_in_the_index_is_matched_too(world: Any, reference: ReferenceData) -> None:
-    organisations, vectoriser, index = world
+    _, vectoriser, index = world
     builder = ProfileBuilder(reference, MatcherSettings())
     newcomer = _organisation(builder, "newcomer", estate=ESTATE)
     peers = recommend_peers(newcomer, index, vectoriser, reference.catalog, PeerSettings()).items
