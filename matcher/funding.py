@@ -82,7 +82,7 @@ def recommend_funding(
                 ineligible.append(_item(programme, 0.0, [], funded, problems))
             continue
         score, reasons = explain(_relevance(programme, measures, funded, catalog, settings))
-        reasons += _notes(programme, measures, funded, as_of)
+        reasons += _notes(programme, measures, funded)
         items.append(_item(programme, score, reasons, funded, []))
     items.sort(key=lambda item: (-item.score, item.id))
     return FundingAnswer(as_of=as_of, items=items, ineligible=ineligible)
@@ -167,7 +167,8 @@ def _considered_measures(recommended: Sequence[str], catalog: Catalog, settings:
     if unknown:
         raise InputError(
             "recommended_measures",
-            f"Unbekannte Maßnahme(n) {', '.join(repr(m) for m in unknown)}; erlaubt sind die ids des Maßnahmenkatalogs.",
+            f"Unbekannte Maßnahme(n) {', '.join(repr(m) for m in unknown)}; "
+            "erlaubt sind die ids des Maßnahmenkatalogs.",
             "unknown_measure",
         )
     return list(dict.fromkeys(recommended))[: settings.recommended_measures]
@@ -202,7 +203,7 @@ def _relevance(
     return contributions
 
 
-def _notes(programme: FundingProgramme, measures: list[str], funded: list[str], as_of: date) -> list[Reason]:
+def _notes(programme: FundingProgramme, measures: list[str], funded: list[str]) -> list[Reason]:
     """Zero-weight remarks shown with an eligible programme; they do not change the score."""
     notes: list[Reason] = []
     if measures and not funded:

@@ -91,6 +91,10 @@ class OrganisationIndex:
     issue_weights: npt.NDArray[np.float64]
     group_members: dict[str, IntArray]
     group_trees: dict[str, cKDTree]
+    # Blocking for peers: per (group, problem column) the members reporting that problem, and estates.
+    problem_members: dict[tuple[str, int], IntArray]
+    problem_trees: dict[tuple[str, int], cKDTree]
+    estate_members: dict[tuple[str, str], IntArray]
 
     @classmethod
     def build(
@@ -113,13 +117,20 @@ class OrganisationIndex:
         id_rank = np.empty(len(ids), dtype=np.int64)
         id_rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(len(ids))
         group_members = {g: np.flatnonzero(groups == g) for g in sorted(set(PEER_GROUPS.values()))}
+        problem_members = {
+            (g, p): members[issues[members, p]] for g, members in group_members.items() for p in range(len(PROBLEMS))
+        }
+        estates = np.array([estate_key(o.estate) for o in organisations], dtype=object)
+        estate_members: dict[tuple[str, str], list[int]] = {}
+        for position in np.flatnonzero(estates != "").tolist():
+            estate_members.setdefault((str(groups[position]), str(estates[position])), []).append(position)
         return cls(
             ids=ids,
             names=np.array([o.name for o in organisations], dtype=object),
             kinds=kinds,
             groups=groups,
             xyz=xyz,
-            estates=np.array([estate_key(o.estate) for o in organisations], dtype=object),
+            estates=estates,
             employees=np.array([o.employees for o in organisations], dtype=np.int64),
             sectors=np.array([o.sector for o in organisations], dtype=object),
             issues=issues,
@@ -134,6 +145,9 @@ class OrganisationIndex:
             issue_weights=vectoriser.issue_weights,
             group_members=group_members,
             group_trees={g: cKDTree(xyz[m]) for g, m in group_members.items() if len(m)},
+            problem_members=problem_members,
+            problem_trees={key: cKDTree(xyz[m]) for key, m in problem_members.items() if len(m)},
+            estate_members={key: np.array(m, dtype=np.int64) for key, m in estate_members.items()},
         )
 
     def __len__(self) -> int:
@@ -155,12 +169,35 @@ class OrganisationIndex:
 
     def nearby(self, group: str, xyz: npt.NDArray[np.float64], radius_km: float, limit: int) -> Neighbours:
         """Up to ``limit`` members of ``group`` nearest to ``xyz`` within ``radius_km`` (exact great circle)."""
-        tree = self.group_trees.get(group)
-        if tree is None:
+        return self._nearest(self.group_trees.get(group), self.group_members.get(group), xyz, radius_km, limit)
+
+    def peer_candidates(self, query: QueryPoint, radius_km: float, nearest: int, per_problem: int) -> Neighbours:
+        """Blocking for peers, all within ``radius_km``: the ``nearest`` closest members of the query's
+        group, the ``per_problem`` closest ones reporting each of its problems, and its whole estate."""
+        parts = [self.nearby(query.group, query.xyz, radius_km, nearest).positions]
+        for problem in np.flatnonzero(query.issues).tolist():
+            key = (query.group, problem)
+            found = self._nearest(
+                self.problem_trees.get(key), self.problem_members.get(key), query.xyz, radius_km, per_problem
+            )
+            parts.append(found.positions)
+        if query.estate:
+            parts.append(self.estate_members.get((query.group, query.estate), np.zeros(0, dtype=np.int64)))
+        positions = np.unique(np.concatenate(parts))
+        distance = chord_to_km(np.linalg.norm(self.xyz[positions] - query.xyz, axis=1))
+        inside = distance <= radius_km
+        positions, distance = positions[inside], distance[inside]
+        order = np.argsort(distance, kind="stable")
+        return Neighbours(positions[order], distance[order], radius_km)
+
+    @staticmethod
+    def _nearest(
+        tree: cKDTree | None, members: IntArray | None, xyz: npt.NDArray[np.float64], radius_km: float, limit: int
+    ) -> Neighbours:
+        if tree is None or members is None:
             return Neighbours(np.zeros(0, dtype=np.int64), np.zeros(0), radius_km)
-        k = min(limit, tree.n)
-        chord, local = tree.query(xyz, k=k, distance_upper_bound=km_to_chord(radius_km))
+        chord, local = tree.query(xyz, k=min(limit, tree.n), distance_upper_bound=km_to_chord(radius_km))
         chord = np.atleast_1d(chord)
         local = np.atleast_1d(local)
         found = np.isfinite(chord)
-        return Neighbours(self.group_members[group][local[found]], chord_to_km(chord[found]), radius_km)
+        return Neighbours(members[local[found]], chord_to_km(chord[found]), radius_km)

@@ -1,6 +1,6 @@
 """Measures: which BMM measures of the catalogue fit this organisation, and why?
 
-A pure hybrid recommender (docs/matching-measures.md). Hard filters first: a measure already in
+A pure hybrid recommender (docs/matching.md, section Measures). Hard filters first: a measure already in
 place, outside its size limits, or addressing none of the organisation's problems is never
 recommended (with no problems reported, every other measure is a candidate). Each candidate is then
 scored by four components whose weights are in ``MeasureSettings.weights``:
@@ -111,7 +111,7 @@ def _score(
     settings: MeasureSettings,
     adoption: NeighbourAdoption | None,
 ) -> MeasureRecommendation | None:
-    """The explained recommendation, or None when the measure addresses none of my problems."""
+    """The explained recommendation; None when it addresses none of my problems, or nothing is left to explain."""
     mine = set(organisation.issues)
     addressed = [code for code in measure.addresses if code in mine]
     if mine and not addressed:

@@ -1,7 +1,8 @@
 """Peers: who near me has the same problem, or has already solved it?
 
-Candidates come from exact great-circle geography (nearest members of the same peer group within
-a radius that widens when too few qualify); they are then ranked exactly by five components whose
+Candidates come from exact great-circle geography within a radius that widens when too few qualify
+(blocking, as in record linkage: the nearest members of the same peer group, the nearest ones that
+share each of my problems, and everyone in my estate); they are then ranked exactly by five components whose
 weights are in ``PeerSettings.weights``: distance (exponential decay), same Gewerbegebiet, shared
 problems (IDF-weighted share of my problems), profile similarity (cosine of the fitted vectors)
 and experience (the peer already has measures in place that address my problems).
@@ -56,7 +57,7 @@ def recommend_peers(
     territorial = query.group == "territorial"
     radius = radius_km or (settings.municipality_radius_km if territorial else settings.radius_km)
     while True:
-        found = index.nearby(query.group, query.xyz, radius, settings.max_candidates + 1)
+        found = index.peer_candidates(query, radius, settings.nearest_candidates + 1, settings.per_problem_candidates)
         keep = (found.positions != query.position) & (index.ids[found.positions] != organisation.id)
         if not include_invisible:
             keep &= index.visible[found.positions]
@@ -64,7 +65,6 @@ def recommend_peers(
         if len(positions) >= settings.min_candidates or radius >= settings.max_radius_km or radius_km:
             break
         radius = min(radius * 2, settings.max_radius_km)
-    positions, distance = positions[: settings.max_candidates], distance[: settings.max_candidates]
 
     weights = settings.weights
     idf = index.issue_weights

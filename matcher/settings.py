@@ -93,7 +93,12 @@ class PeerSettings(BaseModel):
     municipality_radius_km: float = Field(default=25.0, gt=0, le=200, description="for municipalities and Kreise")
     max_radius_km: float = Field(default=80.0, gt=0, le=200, description="widening stops here")
     min_candidates: int = Field(default=5, ge=1, le=1000, description="widen the radius until this many")
-    max_candidates: int = Field(default=2000, ge=10, le=100_000, description="nearest candidates ranked exactly")
+    nearest_candidates: int = Field(
+        default=100, ge=1, le=100_000, description="candidates: the nearest organisations of the peer group"
+    )
+    per_problem_candidates: int = Field(
+        default=100, ge=1, le=100_000, description="candidates: plus the nearest ones sharing each of my problems"
+    )
     distance_decay_km: float = Field(default=5.0, gt=0, description="distance score = exp(-d / decay)")
     default_limit: int = Field(default=10, ge=1, le=100)
 

@@ -131,6 +131,34 @@ def fit(
 
 
 @app.command()
+def evaluate(
+    size: Annotated[int, typer.Option(min=611, help="background demo organisations")] = 5_000,
+    groups: Annotated[int, typer.Option(min=1, max=200, help="planted peer groups per scenario")] = 40,
+    seed: Annotated[int, typer.Option(min=0, help="seed of the scenario")] = 11,
+    models: Annotated[Path | None, typer.Option(help="model folder whose card receives the figures")] = None,
+    write: Annotated[bool, typer.Option(help="write the figures into the model card")] = True,
+) -> None:
+    """Evaluate on a generated scenario with planted truth: peers precision/recall and expert cases."""
+    from matcher.artefacts import load_card, write_card
+    from matcher.evaluation import evaluate as run_evaluation
+    from matcher.reference import load_reference_data
+    from matcher.resources import models_dir
+    from matcher.settings import MatcherSettings
+
+    report = run_evaluation(load_reference_data(), MatcherSettings(), size=size, groups=groups, seed=seed)
+    summary = report.summary()
+    for key, value in summary.items():
+        typer.echo(f"{key}: {value}")
+    if write:
+        target = models or models_dir()
+        card = load_card(target)
+        write_card(target, card.model_copy(update={"evaluation": {**summary, "seed": seed}}))
+        typer.echo(f"Wrote the figures into {target}/model_card.json and MODEL_CARD.md")
+    if report.failed_cases:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def serve(
     db: DbOption = DEFAULT_DATABASE_URL,
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",

@@ -119,6 +119,8 @@ def test_inner_city_office_near_station_gets_transit_cycling_and_parking_measure
     office = build(builder, OFFICE)
     assert office.features.station_distance_km < measure_settings.transit_far_km
     result = recommend_measures(office, catalog, measure_settings)
+    best = {r.category for r in result if r.score == result[0].score}
+    assert {MeasureCategory.PUBLIC_TRANSPORT, MeasureCategory.PARKING_MANAGEMENT} <= best
     assert {r.category for r in result[:2]} == {MeasureCategory.PUBLIC_TRANSPORT, MeasureCategory.PARKING_MANAGEMENT}
     categories = [r.category for r in result]
     wanted = {MeasureCategory.PUBLIC_TRANSPORT, MeasureCategory.CYCLING, MeasureCategory.PARKING_MANAGEMENT}
@@ -165,12 +167,16 @@ def test_size_limits_are_hard_filters(
 def test_top_results_span_distinct_categories(
     builder: ProfileBuilder, catalog: Catalog, measure_settings: MeasureSettings
 ) -> None:
-    office = build(builder, OFFICE)
-    top = recommend_measures(office, catalog, measure_settings)[: measure_settings.diversity_top]
-    assert len({r.category for r in top}) == measure_settings.diversity_top
-    # without the re-rank the office's top five would hold two parking-management measures
-    plain = recommend_measures(office, catalog, measure_settings.model_copy(update={"diversity_top": 1}))
+    issues = ["parking_shortage", "high_car_share", "commuting_costs_for_staff", "ev_charging_demand"]
+    office = build(builder, OFFICE, issues=issues, employees=120)
+    top = measure_settings.diversity_top
+    diverse = recommend_measures(office, catalog, measure_settings, limit=ALL)
+    assert len({r.category for r in diverse[:top]}) == top
+    undiversified = measure_settings.model_copy(update={"diversity_top": 1})
+    plain = recommend_measures(office, catalog, undiversified, limit=ALL)
     assert plain == sorted(plain, key=lambda r: (-r.score, r.id))
+    assert len({r.category for r in plain[:top]}) < top  # two job tickets among the plain top five
+    assert set(ids(diverse)) == set(ids(plain))
 
 
 def test_adoption_nearby_raises_a_measure(

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+
+from matcher.evaluation import EXPERT_CASES, EvaluationReport, evaluate
+from matcher.reference import ReferenceData
+from matcher.settings import MatcherSettings
+
+
+@pytest.fixture(scope="module")
+def report(reference: ReferenceData) -> EvaluationReport:
+    return evaluate(reference, MatcherSettings(), size=1_500, groups=12, seed=3)
+
+
+def test_planted_peers_are_found(report: EvaluationReport) -> None:
+    same_estate, nearby = report.peers
+    assert same_estate.queries == nearby.queries == 12
+    assert same_estate.precision_at_k >= 0.9
+    assert nearby.precision_at_k >= 0.75
+    assert min(same_estate.recall_at_10, nearby.recall_at_10) >= 0.9
+
+
+def test_every_expert_case_passes(report: EvaluationReport) -> None:
+    assert report.failed_cases == []
+    assert report.expert_cases == len(EXPERT_CASES) >= 10
+
+
+def test_evaluation_is_deterministic(reference: ReferenceData, report: EvaluationReport) -> None:
+    assert evaluate(reference, MatcherSettings(), size=1_500, groups=12, seed=3) == report
