@@ -50,6 +50,15 @@ def measure_problem_matrix(catalog: Catalog) -> tuple[list[str], BoolMatrix]:
     return ids, matrix
 
 
+_PROBLEM_COLUMN = {code: i for i, code in enumerate(PROBLEMS)}
+
+
+def _problem_mask(organisation: Organisation) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(len(PROBLEMS), dtype=np.bool_)
+    mask[[_PROBLEM_COLUMN[code] for code in organisation.issues]] = True
+    return mask
+
+
 @dataclass(frozen=True)
 class QueryPoint:
     """An organisation in the index's terms (it need not be stored in the index)."""
@@ -163,7 +172,7 @@ class OrganisationIndex:
             group=PEER_GROUPS[organisation.kind],
             xyz=to_unit_vectors(np.array([location.lat]), np.array([location.lon]))[0],
             estate=estate_key(organisation.estate),
-            issues=np.isin(np.array(PROBLEMS, dtype=object), list(organisation.issues)),
+            issues=_problem_mask(organisation),
             vector=vector,
         )
 
@@ -174,13 +183,16 @@ class OrganisationIndex:
     def peer_candidates(self, query: QueryPoint, radius_km: float, nearest: int, per_problem: int) -> Neighbours:
         """Blocking for peers, all within ``radius_km``: the ``nearest`` closest members of the query's
         group, the ``per_problem`` closest ones reporting each of its problems, and its whole estate."""
-        parts = [self.nearby(query.group, query.xyz, radius_km, nearest).positions]
+        bound = km_to_chord(radius_km)
+        trees = [(self.group_trees.get(query.group), self.group_members.get(query.group), nearest)]
         for problem in np.flatnonzero(query.issues).tolist():
             key = (query.group, problem)
-            found = self._nearest(
-                self.problem_trees.get(key), self.problem_members.get(key), query.xyz, radius_km, per_problem
-            )
-            parts.append(found.positions)
+            trees.append((self.problem_trees.get(key), self.problem_members.get(key), per_problem))
+        parts = []
+        for tree, members, limit in trees:
+            if tree is not None and members is not None:
+                chord, local = tree.query(query.xyz, k=min(limit, tree.n), distance_upper_bound=bound)
+                parts.append(members[np.atleast_1d(local)[np.isfinite(np.atleast_1d(chord))]])
         if query.estate:
             parts.append(self.estate_members.get((query.group, query.estate), np.zeros(0, dtype=np.int64)))
         positions = np.unique(np.concatenate(parts))
