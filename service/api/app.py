@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -12,9 +13,16 @@ from pydantic import BaseModel, Field
 
 from matcher import __version__
 from service.config import ServiceSettings
+from service.engine import load_engine
 from service.storage.database import ensure_up_to_date, make_engine
 from service.storage.repository import OrganisationRepository
 from service.storage.sql_repository import SqlOrganisationRepository
+
+
+class ModelInfo(BaseModel):
+    fitted_on: date
+    training_data: str
+    training_size: int
 
 
 class Health(BaseModel):
@@ -23,6 +31,7 @@ class Health(BaseModel):
     organisations: int = Field(description="number of stored organisation profiles")
     synthetic_organisations: int = Field(description="of which synthetic demo profiles")
     database: str = Field(description="database backend, e.g. sqlite or postgresql")
+    model: ModelInfo = Field(description="the fitted profile vectoriser in use (see its model card)")
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -59,6 +68,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.repository = SqlOrganisationRepository(engine)
+    app.state.engine = matching = load_engine()
 
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
     def health(repository: RepositoryDep) -> Health:
@@ -68,6 +78,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             organisations=repository.count(),
             synthetic_organisations=repository.count(synthetic=True),
             database=engine.dialect.name,
+            model=ModelInfo.model_validate(matching.model_card, from_attributes=True),
         )
 
     return app

@@ -18,13 +18,17 @@ def test_health_reports_version_and_counts(
     with TestClient(create_app(ServiceSettings(database_url=database_url))) as client:
         response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {
+    health = response.json()
+    model = health.pop("model")
+    assert health == {
         "status": "ok",
         "version": __version__,
         "organisations": 2,
         "synthetic_organisations": 1,
         "database": "sqlite",
     }
+    assert model["training_size"] > 0
+    assert "synthetic" in model["training_data"]
 
 
 def test_app_refuses_a_database_without_migrations(database_url: str) -> None:
