@@ -100,10 +100,9 @@ class OrganisationIndex:
     issue_weights: npt.NDArray[np.float64]
     group_members: dict[str, IntArray]
     group_trees: dict[str, cKDTree]
-    # Blocking for peers: per (group, problem column) the members reporting that problem, and estates.
+    # Blocking for peers: per (group, problem column) the members reporting that problem.
     problem_members: dict[tuple[str, int], IntArray]
     problem_trees: dict[tuple[str, int], cKDTree]
-    estate_members: dict[tuple[str, str], IntArray]
 
     @classmethod
     def build(
@@ -130,9 +129,6 @@ class OrganisationIndex:
             (g, p): members[issues[members, p]] for g, members in group_members.items() for p in range(len(PROBLEMS))
         }
         estates = np.array([estate_key(o.estate) for o in organisations], dtype=object)
-        estate_members: dict[tuple[str, str], list[int]] = {}
-        for position in np.flatnonzero(estates != "").tolist():
-            estate_members.setdefault((str(groups[position]), str(estates[position])), []).append(position)
         return cls(
             ids=ids,
             names=np.array([o.name for o in organisations], dtype=object),
@@ -156,7 +152,6 @@ class OrganisationIndex:
             group_trees={g: cKDTree(xyz[m]) for g, m in group_members.items() if len(m)},
             problem_members=problem_members,
             problem_trees={key: cKDTree(xyz[m]) for key, m in problem_members.items() if len(m)},
-            estate_members={key: np.array(m, dtype=np.int64) for key, m in estate_members.items()},
         )
 
     def __len__(self) -> int:
@@ -180,12 +175,17 @@ class OrganisationIndex:
         """Up to ``limit`` members of ``group`` nearest to ``xyz`` within ``radius_km`` (exact great circle)."""
         return self._nearest(self.group_trees.get(group), self.group_members.get(group), xyz, radius_km, limit)
 
-    def peer_candidates(self, query: QueryPoint, radius_km: float, nearest: int, per_problem: int) -> Neighbours:
+    def peer_candidates(
+        self, query: QueryPoint, radius_km: float, nearest: int, per_problem: int, problems: int
+    ) -> Neighbours:
         """Blocking for peers, all within ``radius_km``: the ``nearest`` closest members of the query's
-        group, the ``per_problem`` closest ones reporting each of its problems, and its whole estate."""
+        group and the ``per_problem`` closest ones reporting each of its ``problems`` rarest problems.
+        (Estates are compact, so their members sharing a problem, or simply near, are among these.)"""
         bound = km_to_chord(radius_km)
         trees = [(self.group_trees.get(query.group), self.group_members.get(query.group), nearest)]
-        for problem in np.flatnonzero(query.issues).tolist():
+        mine = np.flatnonzero(query.issues)
+        rarest = mine[np.argsort(-self.issue_weights[mine], kind="stable")][:problems]
+        for problem in rarest.tolist():
             key = (query.group, problem)
             trees.append((self.problem_trees.get(key), self.problem_members.get(key), per_problem))
         parts = []
@@ -193,8 +193,6 @@ class OrganisationIndex:
             if tree is not None and members is not None:
                 chord, local = tree.query(query.xyz, k=min(limit, tree.n), distance_upper_bound=bound)
                 parts.append(members[np.atleast_1d(local)[np.isfinite(np.atleast_1d(chord))]])
-        if query.estate:
-            parts.append(self.estate_members.get((query.group, query.estate), np.zeros(0, dtype=np.int64)))
         positions = np.unique(np.concatenate(parts))
         distance = chord_to_km(np.linalg.norm(self.xyz[positions] - query.xyz, axis=1))
         inside = distance <= radius_km

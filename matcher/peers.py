@@ -11,7 +11,6 @@ and experience (the peer already has measures in place that address my problems)
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog
@@ -57,7 +56,9 @@ def recommend_peers(
     territorial = query.group == "territorial"
     radius = radius_km or (settings.municipality_radius_km if territorial else settings.radius_km)
     while True:
-        found = index.peer_candidates(query, radius, settings.nearest_candidates + 1, settings.per_problem_candidates)
+        found = index.peer_candidates(
+            query, radius, settings.nearest_candidates + 1, settings.per_problem_candidates, settings.problem_queries
+        )
         keep = (found.positions != query.position) & (index.ids[found.positions] != organisation.id)
         if not include_invisible:
             keep &= index.visible[found.positions]
@@ -68,23 +69,29 @@ def recommend_peers(
 
     weights = settings.weights
     idf = index.issue_weights
-    my_weight = float(idf[query.issues].sum())
+    my_weight = float(idf[query.issues].sum()) or 1.0  # no problems of mine: shared/experience are 0 anyway
     shared = index.issues[positions] & query.issues
     solved = index.solved[positions] & query.issues  # my problems their measures in place address
-    components = {
-        "distance": np.exp(-distance / settings.distance_decay_km),
-        "same_estate": (index.estates[positions] == query.estate) & (query.estate != ""),
-        "shared_issues": (shared @ idf) / my_weight if my_weight else np.zeros(len(positions)),
-        "similarity": np.clip(index.vectors[positions] @ query.vector, 0.0, 1.0),
-        "experience": (solved @ idf) / my_weight if my_weight else np.zeros(len(positions)),
-    }
-    score = sum(getattr(weights, name) * np.asarray(values, dtype=np.float64) for name, values in components.items())
-    order = np.lexsort((index.id_rank[positions], -np.round(np.asarray(score), 6)))[:limit]
+    in_estate = (index.estates[positions] == query.estate) & bool(query.estate)
+    # One row per component, already multiplied by its weight: distance, estate, shared, similarity, experience.
+    weighted = np.vstack(
+        (
+            weights.distance * np.exp(-distance / settings.distance_decay_km),
+            weights.same_estate * in_estate,
+            weights.shared_issues * (shared @ idf) / my_weight,
+            weights.similarity * np.clip(index.vectors[positions] @ query.vector, 0.0, 1.0),
+            weights.experience * (solved @ idf) / my_weight,
+        )
+    )
+    score = weighted.sum(axis=0)
+    order = np.lexsort((index.id_rank[positions], -np.round(score, 6)))[:limit]
     items = [
         _explain_peer(
-            int(positions[i]), float(distance[i]), components, i, shared[i], solved[i], index, catalog, settings
+            int(positions[i]), float(distance[i]), bool(in_estate[i]), row, shared_row, solved_row, index, catalog
         )
-        for i in order
+        for i, row, shared_row, solved_row in zip(
+            order.tolist(), weighted[:, order].T.tolist(), shared[order].tolist(), solved[order].tolist(), strict=True
+        )
     ]
     return PeerAnswer(radius_km=radius, candidates=len(positions), items=items)
 
@@ -92,43 +99,31 @@ def recommend_peers(
 def _explain_peer(
     position: int,
     distance_km: float,
-    components: dict[str, npt.NDArray[np.float64] | npt.NDArray[np.bool_]],
-    row: int,
-    shared: npt.NDArray[np.bool_],
-    solved: npt.NDArray[np.bool_],
+    same_estate: bool,
+    weighted: list[float],
+    shared: list[bool],
+    solved: list[bool],
     index: OrganisationIndex,
     catalog: Catalog,
-    settings: PeerSettings,
 ) -> PeerRecommendation:
-    weights = settings.weights
-    shared_codes = [PROBLEMS[i] for i in shared.nonzero()[0].tolist()]
-    solved_codes = {PROBLEMS[i] for i in solved.nonzero()[0].tolist()}
+    shared_codes = [code for code, flag in zip(PROBLEMS, shared, strict=True) if flag]
+    solved_codes = {code for code, flag in zip(PROBLEMS, solved, strict=True) if flag}
     solving_measures = [
         index.measure_ids[m]
         for m in index.measures[position].nonzero()[0].tolist()
         if solved_codes.intersection(catalog.measures[index.measure_ids[m]].addresses)
-    ]
-    same_estate = bool(components["same_estate"][row])
+    ] if solved_codes else []  # fmt: skip
+    distance, estate, shared_weight, similarity, experience = weighted
     contributions = [
-        Contribution(
-            "distance", f"{format_km(distance_km)} entfernt", weights.distance * float(components["distance"][row])
-        ),
-        Contribution("same_estate", "im selben Gewerbegebiet", weights.same_estate * float(same_estate)),
+        Contribution("distance", f"{format_km(distance_km)} entfernt", distance),
+        Contribution("same_estate", "im selben Gewerbegebiet", estate),
         Contribution(
             "shared_issues",
             "hat dieselben Probleme: " + ", ".join(PROBLEM_LABELS_DE[c] for c in shared_codes),
-            weights.shared_issues * float(components["shared_issues"][row]),
+            shared_weight,
         ),
-        Contribution(
-            "similar_profile",
-            "ähnliches Profil (Größe, Branche, Art und Lage)",
-            weights.similarity * float(components["similarity"][row]),
-        ),
-        Contribution(
-            "experience",
-            _experience_text(solving_measures, solved_codes, catalog),
-            weights.experience * float(components["experience"][row]),
-        ),
+        Contribution("similar_profile", "ähnliches Profil (Größe, Branche, Art und Lage)", similarity),
+        Contribution("experience", _experience_text(solving_measures, solved_codes, catalog), experience),
     ]
     score, reasons = explain(contributions)
     return PeerRecommendation(
@@ -145,6 +140,8 @@ def _explain_peer(
 
 
 def _experience_text(measure_ids: list[str], problems: set[ProblemCode], catalog: Catalog) -> str:
+    if not measure_ids:
+        return ""  # weight 0: the reason is dropped
     names = ", ".join(catalog.measures[m].name_de for m in measure_ids)
     labels = " und ".join(PROBLEM_LABELS_DE[p] for p in PROBLEMS if p in problems)
     verb = "adressiert" if len(measure_ids) == 1 else "adressieren"

@@ -97,7 +97,10 @@ class PeerSettings(BaseModel):
         default=100, ge=1, le=100_000, description="candidates: the nearest organisations of the peer group"
     )
     per_problem_candidates: int = Field(
-        default=100, ge=1, le=100_000, description="candidates: plus the nearest ones sharing each of my problems"
+        default=50, ge=1, le=100_000, description="candidates: plus the nearest ones sharing each of my problems"
+    )
+    problem_queries: int = Field(
+        default=3, ge=0, le=29, description="problems searched that way: my rarest (highest IDF) ones"
     )
     distance_decay_km: float = Field(default=5.0, gt=0, description="distance score = exp(-d / decay)")
     default_limit: int = Field(default=10, ge=1, le=100)
@@ -127,7 +130,7 @@ class MeasureSettings(BaseModel):
     shift_unsuitable_factor: float = Field(default=0.3, ge=0, le=1)
     neighbours_radius_km: float = Field(default=15.0, gt=0, le=200, description="collaborative signal radius")
     neighbours_count: int = Field(default=50, ge=1, le=5000, description="similar organisations considered")
-    neighbours_candidates: int = Field(default=1000, ge=1, le=100_000, description="nearest ones compared")
+    neighbours_candidates: int = Field(default=300, ge=1, le=100_000, description="nearest ones compared")
     min_neighbours: int = Field(default=5, ge=1, description="below this, no signal (privacy: no small groups)")
     diversity_top: int = Field(default=5, ge=1, le=20, description="the first N results span distinct categories")
     diversity_floor: float = Field(

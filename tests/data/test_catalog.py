@@ -14,7 +14,6 @@ import pytest
 from matcher.catalog import Advisor, Catalog, FundingStatus, vocabulary_codes
 from matcher.geo.reference import GeoReference
 from matcher.models import MEASURE_ID_PATTERN, Location
-from matcher.reference import ReferenceData
 from matcher.resources import data_dir
 from matcher.vocabulary import STATE_NAMES_DE, MeasureCategory, OrganisationKind, ProblemCode
 from tests.factories import make_location, municipality_row
@@ -65,16 +64,6 @@ def importer() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="module")
-def catalog(reference: ReferenceData) -> Catalog:
-    return reference.catalog
-
-
-@pytest.fixture(scope="module")
-def geo(reference: ReferenceData) -> GeoReference:
-    return reference.geo
 
 
 # -- vocabulary -------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from matcher.geo.reference import GeoReference
-from matcher.reference import ReferenceData
 from matcher.resources import data_dir
 from matcher.vocabulary import STATE_BY_LAND_CODE, URBANISATION_BY_DESTATIS_CODE
 
@@ -25,11 +24,6 @@ LON_RANGE = (5.8, 15.1)
 
 # The German-Luxembourgish condominium has no centre (lat/lon 0.0 in the source); the importer drops it.
 CONDOMINIUM_AGS = "07000999"
-
-
-@pytest.fixture(scope="module")
-def geo(reference: ReferenceData) -> GeoReference:
-    return reference.geo
 
 
 @pytest.fixture(scope="module")

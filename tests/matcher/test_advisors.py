@@ -9,21 +9,10 @@ from matcher.catalog import Catalog
 from matcher.geo.distance import haversine_km
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
-from matcher.reference import ReferenceData
-from matcher.settings import AdvisorSettings, MatcherSettings
+from matcher.settings import AdvisorSettings
 from matcher.vocabulary import BUSINESS_KINDS, OrganisationKind, ProblemCode
 
 DEFAULTS = AdvisorSettings()
-
-
-@pytest.fixture(scope="module")
-def builder(reference: ReferenceData) -> ProfileBuilder:
-    return ProfileBuilder(reference, MatcherSettings())
-
-
-@pytest.fixture(scope="module")
-def catalog(reference: ReferenceData) -> Catalog:
-    return reference.catalog
 
 
 def organisation(

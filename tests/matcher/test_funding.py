@@ -28,8 +28,7 @@ from matcher.funding import (
 )
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
-from matcher.reference import ReferenceData
-from matcher.settings import FundingSettings, MatcherSettings
+from matcher.settings import FundingSettings
 from matcher.vocabulary import BUSINESS_KINDS, OrganisationKind
 
 DEFAULTS = FundingSettings()
@@ -38,16 +37,6 @@ MEASURES = ["mobility_concept_consulting", "secure_bike_parking", "deutschlandti
 COMPANY = OrganisationKind.COMPANY
 MUNICIPALITY = OrganisationKind.MUNICIPALITY
 ESSEN, KOELN, STUTTGART = "45127", "50667", "70173"
-
-
-@pytest.fixture(scope="module")
-def builder(reference: ReferenceData) -> ProfileBuilder:
-    return ProfileBuilder(reference, MatcherSettings())
-
-
-@pytest.fixture(scope="module")
-def catalog(reference: ReferenceData) -> Catalog:
-    return reference.catalog
 
 
 def organisation(builder: ProfileBuilder, kind: OrganisationKind, postcode: str, employees: int = 120) -> Organisation:

@@ -12,7 +12,6 @@ from matcher.measures import MeasureRecommendation, diversify, problem_weights, 
 from matcher.models import Organisation, OrganisationProfile
 from matcher.neighbourhood import NeighbourAdoption
 from matcher.profiles import ProfileBuilder
-from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings, MeasureSettings
 from matcher.vocabulary import CATEGORY_LABELS_DE, MeasureCategory, ProblemCode
 
@@ -42,16 +41,6 @@ OFFICE: dict[str, Any] = {
     "lon": 6.956,
     "issues": ["parking_shortage"],
 }
-
-
-@pytest.fixture(scope="module")
-def builder(reference: ReferenceData, settings: MatcherSettings) -> ProfileBuilder:
-    return ProfileBuilder(reference, settings)
-
-
-@pytest.fixture(scope="module")
-def catalog(reference: ReferenceData) -> Catalog:
-    return reference.catalog
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,10 @@ from matcher.geo.resolver import LocationQuery, LocationResolver
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
-from matcher.settings import MatcherSettings
 from matcher.vocabulary import LocationPrecision
 from tests.factories import make_profile
 
 KNOWN_MEASURES = ["deutschlandticket_job", "mobility_survey"]  # ids of data/catalog/measures.csv
-
-
-@pytest.fixture(scope="module")
-def builder(reference: ReferenceData, settings: MatcherSettings) -> ProfileBuilder:
-    return ProfileBuilder(reference, settings)
 
 
 def test_catalogue_knows_the_measures_used_here(reference: ReferenceData) -> None:

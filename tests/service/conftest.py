@@ -11,20 +11,8 @@ from sqlalchemy import Engine
 
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
-from matcher.reference import ReferenceData, load_reference_data
-from matcher.settings import MatcherSettings
 from service.storage.database import make_engine, upgrade
 from service.storage.sql_repository import SqlOrganisationRepository
-
-
-@pytest.fixture(scope="session")
-def reference_data() -> ReferenceData:
-    return load_reference_data()
-
-
-@pytest.fixture(scope="session")
-def profile_builder(reference_data: ReferenceData) -> ProfileBuilder:
-    return ProfileBuilder(reference_data, MatcherSettings())
 
 
 @pytest.fixture
@@ -48,7 +36,7 @@ OrganisationFactory = Callable[..., Organisation]
 
 
 @pytest.fixture
-def make_organisation(profile_builder: ProfileBuilder) -> OrganisationFactory:
+def make_organisation(builder: ProfileBuilder) -> OrganisationFactory:
     """Build a valid organisation; keyword arguments override profile fields (``id`` included)."""
 
     def factory(**overrides: Any) -> Organisation:
@@ -65,6 +53,6 @@ def make_organisation(profile_builder: ProfileBuilder) -> OrganisationFactory:
             "shift_work": True,
         }
         fields.update(overrides)
-        return profile_builder.build(OrganisationProfile.model_validate(fields), organisation_id)
+        return builder.build(OrganisationProfile.model_validate(fields), organisation_id)
 
     return factory

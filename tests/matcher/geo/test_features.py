@@ -10,16 +10,10 @@ from matcher.geo.features import location_features
 from matcher.geo.reference import GeoReference
 from matcher.geo.resolver import LocationQuery, LocationResolver
 from matcher.models import Location
-from matcher.reference import ReferenceData
 from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
 from tests.factories import make_location, municipality_row
 
 KOELN = "05315000"
-
-
-@pytest.fixture(scope="module")
-def geo(reference: ReferenceData) -> GeoReference:
-    return reference.geo
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from matcher.geo.boundaries import BoundaryIndex, project
 from matcher.geo.reference import GeoReference
 from matcher.geo.resolver import LocationQuery, LocationResolver, positions_to_ags
 from matcher.models import Location
-from matcher.reference import ReferenceData
 from matcher.settings import GeographySettings
 from matcher.vocabulary import LocationPrecision
 from tests.factories import municipality_row
@@ -25,11 +24,6 @@ STUTTGART_CENTRE = (48.7784, 9.1800)  # Schlossplatz
 
 # One degree in the boundaries' local km frame (the projection is linear without offset).
 _KM_PER_DEG_LON, _KM_PER_DEG_LAT = (float(v[0]) for v in project(np.array([1.0]), np.array([1.0])))
-
-
-@pytest.fixture(scope="module")
-def geo(reference: ReferenceData) -> GeoReference:
-    return reference.geo
 
 
 @pytest.fixture(scope="module")
