@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from matcher.vocabulary import ProblemCode
 
 
-class GeographySettings(BaseModel):
-    """Thresholds of location resolution (see docs/geography.md)."""
-
+class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class GeographySettings(_Frozen):
+    """Thresholds of location resolution (see docs/geography.md)."""
 
     border_tolerance_km: float = Field(
         default=1.0,
@@ -51,16 +53,20 @@ class GeographySettings(BaseModel):
     default_postcode_area_km2: float = Field(default=20.0, gt=0, description="for postcodes without an area")
 
 
-def _weights_sum_to_one(weights: dict[str, float], owner: str) -> None:
-    total = sum(weights.values())
-    if abs(total - 1.0) > 1e-9 or any(w < 0 for w in weights.values()):
-        raise ValueError(f"{owner}: weights must be >= 0 and add up to 1 (they add up to {total:.4f})")
+class _ComponentWeights(_Frozen):
+    """Weights of a recommender's score components: non-negative and adding up to 1, so scores stay in [0, 1]."""
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> Self:
+        weights = self.model_dump()
+        total = sum(weights.values())
+        if abs(total - 1.0) > 1e-9 or any(w < 0 for w in weights.values()):
+            raise ValueError(f"weights must be >= 0 and add up to 1 (they add up to {total:.4f})")
+        return self
 
 
-class VectorSettings(BaseModel):
+class VectorSettings(_Frozen):
     """Block weights of the feature vector (docs/matching.md). Each block is scaled before weighting."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     issues: float = Field(default=3.0, ge=0)
     sector: float = Field(default=1.0, ge=0)
@@ -70,24 +76,15 @@ class VectorSettings(BaseModel):
     location: float = Field(default=1.0, ge=0)
 
 
-class PeerWeights(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class PeerWeights(_ComponentWeights):
     distance: float = 0.25
     same_estate: float = 0.15
     shared_issues: float = 0.30
     similarity: float = 0.10
     experience: float = 0.20
 
-    @model_validator(mode="after")
-    def _sum(self) -> Self:
-        _weights_sum_to_one(self.model_dump(), "peers.weights")
-        return self
 
-
-class PeerSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class PeerSettings(_Frozen):
     weights: PeerWeights = Field(default_factory=PeerWeights)
     radius_km: float = Field(default=10.0, gt=0, le=200, description="first search radius")
     municipality_radius_km: float = Field(default=25.0, gt=0, le=200, description="for municipalities and Kreise")
@@ -106,23 +103,14 @@ class PeerSettings(BaseModel):
     default_limit: int = Field(default=10, ge=1, le=100)
 
 
-class MeasureWeights(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class MeasureWeights(_ComponentWeights):
     problem_fit: float = 0.50
     practicality: float = 0.15
     collaborative: float = 0.25
     joint_potential: float = 0.10
 
-    @model_validator(mode="after")
-    def _sum(self) -> Self:
-        _weights_sum_to_one(self.model_dump(), "measures.weights")
-        return self
 
-
-class MeasureSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class MeasureSettings(_Frozen):
     weights: MeasureWeights = Field(default_factory=MeasureWeights)
     transit_far_km: float = Field(default=2.0, gt=0, description="beyond this a transit-dependent measure is demoted")
     transit_demotion: float = Field(default=0.5, ge=0, le=1, description="share of problem fit kept when demoted")
@@ -148,22 +136,13 @@ class MeasureSettings(BaseModel):
     default_limit: int = Field(default=10, ge=1, le=49)
 
 
-class FundingWeights(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class FundingWeights(_ComponentWeights):
     measure_coverage: float = 0.60
     funding_rate: float = 0.25
     cap: float = 0.15
 
-    @model_validator(mode="after")
-    def _sum(self) -> Self:
-        _weights_sum_to_one(self.model_dump(), "funding.weights")
-        return self
 
-
-class FundingSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class FundingSettings(_Frozen):
     weights: FundingWeights = Field(default_factory=FundingWeights)
     sme_max_employees: int = Field(default=249, ge=1, description="EU SME definition (staff headcount)")
     full_cap_eur: float = Field(default=1_000_000, gt=1, description="a cap this high scores 1 (log scale)")
@@ -173,9 +152,7 @@ class FundingSettings(BaseModel):
     )
 
 
-class AdvisorSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class AdvisorSettings(_Frozen):
     responsible_score: float = Field(default=1.0, gt=0, le=1, description="responsible chamber or network office")
     transit_score: float = Field(default=0.8, gt=0, le=1, description="transport association, transit problems")
     regional_score: float = Field(default=0.7, gt=0, le=1, description="regional programme (WRS, city advice)")
@@ -195,10 +172,8 @@ class AdvisorSettings(BaseModel):
     )
 
 
-class MatcherSettings(BaseModel):
+class MatcherSettings(_Frozen):
     """Root settings object passed to every library entry point."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     geography: GeographySettings = Field(default_factory=GeographySettings)
     vectors: VectorSettings = Field(default_factory=VectorSettings)

@@ -3,11 +3,8 @@
 # ruff (lint and format), mypy (strict) and pytest including slow tests. Needs nothing but Python 3.11+.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
-"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "bmm-match needs Python 3.11 or newer")'
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+source scripts/_venv.sh
+install_into_venv ".[dev]"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
