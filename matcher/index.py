@@ -85,7 +85,13 @@ class OrganisationIndex:
     kinds: npt.NDArray[np.object_]
     groups: npt.NDArray[np.object_]
     xyz: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
     estates: npt.NDArray[np.object_]
+    estate_names: npt.NDArray[np.object_]  # as the organisations wrote them (None where none)
+    municipality_ags: npt.NDArray[np.object_]
+    kreis_codes: npt.NDArray[np.object_]
+    states: npt.NDArray[np.object_]
     employees: npt.NDArray[np.int64]
     sectors: npt.NDArray[np.object_]
     issues: BoolMatrix  # (n, len(PROBLEMS))
@@ -135,7 +141,13 @@ class OrganisationIndex:
             kinds=kinds,
             groups=groups,
             xyz=xyz,
+            lat=lat,
+            lon=lon,
             estates=estates,
+            estate_names=np.array([o.estate for o in organisations], dtype=object),
+            municipality_ags=np.array([o.location.municipality_ags for o in organisations], dtype=object),
+            kreis_codes=np.array([o.location.kreis_code for o in organisations], dtype=object),
+            states=np.array([o.location.state for o in organisations], dtype=object),
             employees=np.array([o.employees for o in organisations], dtype=np.int64),
             sectors=np.array([o.sector for o in organisations], dtype=object),
             issues=issues,
