@@ -172,6 +172,41 @@ class AdvisorSettings(_Frozen):
     )
 
 
+class ClusterWeights(_ComponentWeights):
+    employees_affected: float = 0.5
+    members: float = 0.3
+    concentration: float = 0.2
+
+
+class ClusterSettings(_Frozen):
+    """Density-based clusters of employers sharing a problem (docs/planning.md)."""
+
+    weights: ClusterWeights = Field(default_factory=ClusterWeights)
+    eps_km: float = Field(default=1.0, gt=0, le=20, description="neighbourhood size (DBSCAN eps) in km")
+    min_members: int = Field(default=5, ge=2, le=1000, description="minimum organisations per cluster")
+    full_employees: int = Field(default=5000, ge=1, description="affected employees that score 1 (log scale)")
+    full_members: int = Field(default=50, ge=1, description="members that score 1 (log scale)")
+    dominant_problems: int = Field(default=3, ge=1, le=29, description="problems listed per cluster")
+    suggested_measures: int = Field(default=5, ge=1, le=49)
+    suggested_funding: int = Field(default=5, ge=1, le=27)
+
+
+class LeadWeights(_ComponentWeights):
+    employees: float = 0.35
+    severity: float = 0.25
+    unaddressed: float = 0.25
+    fundable: float = 0.15
+
+
+class LeadSettings(_Frozen):
+    """Ranking of an advisor's territory: whom to consult first (docs/planning.md)."""
+
+    weights: LeadWeights = Field(default_factory=LeadWeights)
+    full_employees: int = Field(default=1000, ge=1, description="employees that score 1 (log scale)")
+    full_severity: float = Field(default=10.0, gt=0, description="IDF-weighted problem load that scores 1")
+    default_limit: int = Field(default=20, ge=1, le=500)
+
+
 class MatcherSettings(_Frozen):
     """Root settings object passed to every library entry point."""
 
@@ -181,3 +216,5 @@ class MatcherSettings(_Frozen):
     measures: MeasureSettings = Field(default_factory=MeasureSettings)
     funding: FundingSettings = Field(default_factory=FundingSettings)
     advisors: AdvisorSettings = Field(default_factory=AdvisorSettings)
+    clusters: ClusterSettings = Field(default_factory=ClusterSettings)
+    leads: LeadSettings = Field(default_factory=LeadSettings)
