@@ -75,6 +75,11 @@ def load_card(directory: Path) -> ModelCard:
 def load_model(directory: Path) -> tuple[Vectoriser, ModelCard]:
     """Load the fitted vectoriser; refuse one pickled by another scikit-learn version."""
     card = load_card(directory)
+    if card.artefact_version != ARTEFACT_VERSION:
+        raise ModelVersionError(
+            f"models in {directory} have artefact version {card.artefact_version}, this code reads "
+            f"{ARTEFACT_VERSION}; run 'bmm fit' to refit (reproducible)"
+        )
     if _minor(card.sklearn_version) != _minor(sklearn.__version__):
         raise ModelVersionError(
             f"models in {directory} were fitted with scikit-learn {card.sklearn_version}, "

@@ -46,6 +46,8 @@ class PeerScenarioResult(BaseModel):
 class EvaluationReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    seed: int
+    vectoriser: str
     background_size: int
     planted_groups: int
     k: int
@@ -66,7 +68,8 @@ class EvaluationReport(BaseModel):
         }
         return {
             "scenario": f"{self.background_size:,} synthetic organisations + {self.planted_groups} planted groups "
-            f"per peer scenario, {self.k} planted peers per query",
+            f"per peer scenario, {self.k} planted peers per query, seed {self.seed}",
+            "vectoriser": self.vectoriser,
             **peers,
             "expert cases passed": f"{self.expert_cases_passed} of {self.expert_cases} ({self.expert_share:.0%})",
             "failed expert cases": ", ".join(self.failed_cases) or "none",
@@ -145,11 +148,16 @@ def _plant(
     return truth
 
 
-def _build_world(reference: ReferenceData, settings: MatcherSettings, profiles: list[OrganisationProfile]) -> _World:
+def _build_world(
+    reference: ReferenceData,
+    settings: MatcherSettings,
+    profiles: list[OrganisationProfile],
+    vectoriser: Vectoriser | None,
+) -> _World:
     builder = ProfileBuilder(reference, settings)
     # Far distractors that fall outside Germany are dropped (the resolver rejects them).
     organisations = [o for o in builder.build_many([(p, p.id or "") for p in profiles]) if isinstance(o, Organisation)]
-    vectoriser = fit_vectoriser(organisations, settings.vectors)
+    vectoriser = vectoriser or fit_vectoriser(organisations, settings.vectors)
     index = OrganisationIndex.build(organisations, vectoriser, reference.catalog)
     return _World(reference, settings, builder, organisations, vectoriser, index)
 
@@ -270,6 +278,8 @@ def evaluate(
     groups: int = 40,
     k: int = 3,
     seed: int = 11,
+    vectoriser: Vectoriser | None = None,
+    vectoriser_description: str = "refitted on the scenario",
 ) -> EvaluationReport:
     """Run the planted-peer scenarios and the expert cases (deterministic for a seed)."""
     demo = generate_demo_data(reference, size=size, seed=seed)
@@ -282,7 +292,7 @@ def evaluate(
             profiles, chosen[groups:], k, rng, same_estate=False
         ),
     }
-    world = _build_world(reference, settings, profiles)
+    world = _build_world(reference, settings, profiles, vectoriser)
     results = []
     for name, truth in truths.items():
         precision, recall, queries = _peer_metrics(world, truth, k)
@@ -291,6 +301,8 @@ def evaluate(
         )
     failed = [name for name, case in EXPERT_CASES.items() if not case(world)]
     return EvaluationReport(
+        seed=seed,
+        vectoriser=vectoriser_description,
         background_size=size,
         planted_groups=groups,
         k=k,

@@ -55,3 +55,10 @@ def explain(contributions: list[Contribution]) -> tuple[float, list[Reason]]:
 def format_km(value: float) -> str:
     """German decimal format: 3,2 km."""
     return f"{value:.1f}".replace(".", ",") + " km"
+
+
+def join_de(items: list[str]) -> str:
+    """German enumeration: 'A', 'A und B', 'A, B und C'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " und " + items[-1]

@@ -104,11 +104,10 @@ class OrganisationIndex:
     measure_ids: list[str]
     measure_addresses: BoolMatrix  # (len(measure_ids), len(PROBLEMS))
     issue_weights: npt.NDArray[np.float64]
+    fingerprints: npt.NDArray[np.int64]  # hash of the fields that feed the vector (stale-row check)
     group_members: dict[str, IntArray]
-    group_trees: dict[str, cKDTree]
-    # Blocking for peers: per (group, problem column) the members reporting that problem.
-    problem_members: dict[tuple[str, int], IntArray]
-    problem_trees: dict[tuple[str, int], cKDTree]
+    # Blocking: one k-d tree per (peer group, problem column or None, visible only); see _build_blocks.
+    blocks: dict[tuple[str, int | None, bool], _Block]
 
     @classmethod
     def build(
@@ -131,9 +130,7 @@ class OrganisationIndex:
         id_rank = np.empty(len(ids), dtype=np.int64)
         id_rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(len(ids))
         group_members = {g: np.flatnonzero(groups == g) for g in sorted(set(PEER_GROUPS.values()))}
-        problem_members = {
-            (g, p): members[issues[members, p]] for g, members in group_members.items() for p in range(len(PROBLEMS))
-        }
+        visible = np.array([o.visible_to_peers for o in organisations], dtype=np.bool_)
         estates = np.array([estate_key(o.estate) for o in organisations], dtype=object)
         return cls(
             ids=ids,
@@ -153,26 +150,29 @@ class OrganisationIndex:
             issues=issues,
             measures=measures,
             solved=(measures.astype(np.float32) @ addresses.astype(np.float32)) > 0,
-            visible=np.array([o.visible_to_peers for o in organisations], dtype=np.bool_),
+            visible=visible,
             vectors=vectoriser.transform(organisations),
             id_rank=id_rank,
             position={str(i): p for p, i in enumerate(ids)},
             measure_ids=measure_ids,
             measure_addresses=addresses,
             issue_weights=vectoriser.issue_weights,
+            fingerprints=np.array([vector_fingerprint(o) for o in organisations], dtype=np.int64),
             group_members=group_members,
-            group_trees={g: cKDTree(xyz[m]) for g, m in group_members.items() if len(m)},
-            problem_members=problem_members,
-            problem_trees={key: cKDTree(xyz[m]) for key, m in problem_members.items() if len(m)},
+            blocks=_build_blocks(group_members, issues, visible, xyz),
         )
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def query_point(self, organisation: Organisation, vectoriser: Vectoriser) -> QueryPoint:
-        """Stored organisations reuse their row; others (e.g. an unsaved profile) are vectorised now."""
+        """A stored, unchanged organisation reuses its row's vector; others (an unsaved or edited
+        profile) are vectorised now."""
         position = self.position.get(organisation.id, -1)
-        vector = self.vectors[position] if position >= 0 else vectoriser.transform([organisation])[0]
+        if position >= 0 and self.fingerprints[position] == vector_fingerprint(organisation):
+            vector = self.vectors[position]
+        else:
+            vector = vectoriser.transform([organisation])[0]
         location = organisation.location
         return QueryPoint(
             position=position,
@@ -183,28 +183,27 @@ class OrganisationIndex:
             vector=vector,
         )
 
-    def nearby(self, group: str, xyz: npt.NDArray[np.float64], radius_km: float, limit: int) -> Neighbours:
+    def nearby(
+        self, group: str, xyz: npt.NDArray[np.float64], radius_km: float, limit: int, *, visible_only: bool = False
+    ) -> Neighbours:
         """Up to ``limit`` members of ``group`` nearest to ``xyz`` within ``radius_km`` (exact great circle)."""
-        return self._nearest(self.group_trees.get(group), self.group_members.get(group), xyz, radius_km, limit)
+        positions, distance = self._nearest(self.blocks.get((group, None, visible_only)), xyz, radius_km, limit)
+        return Neighbours(positions, distance, radius_km)
 
     def peer_candidates(
-        self, query: QueryPoint, radius_km: float, nearest: int, per_problem: int, problems: int
+        self, query: QueryPoint, radius_km: float, nearest: int, per_problem: int, problems: int, *, visible_only: bool
     ) -> Neighbours:
         """Blocking for peers, all within ``radius_km``: the ``nearest`` closest members of the query's
         group and the ``per_problem`` closest ones reporting each of its ``problems`` rarest problems.
-        (Estates are compact, so their members sharing a problem, or simply near, are among these.)"""
-        bound = km_to_chord(radius_km)
-        trees = [(self.group_trees.get(query.group), self.group_members.get(query.group), nearest)]
+        (Estates are compact, so their members sharing a problem, or simply near, are among these.)
+        ``visible_only`` searches trees of visible organisations, so hidden ones never crowd them out."""
         mine = np.flatnonzero(query.issues)
         rarest = mine[np.argsort(-self.issue_weights[mine], kind="stable")][:problems]
-        for problem in rarest.tolist():
-            key = (query.group, problem)
-            trees.append((self.problem_trees.get(key), self.problem_members.get(key), per_problem))
-        parts = []
-        for tree, members, limit in trees:
-            if tree is not None and members is not None:
-                chord, local = tree.query(query.xyz, k=min(limit, tree.n), distance_upper_bound=bound)
-                parts.append(members[np.atleast_1d(local)[np.isfinite(np.atleast_1d(chord))]])
+        searches = [(None, nearest)] + [(problem, per_problem) for problem in rarest.tolist()]
+        parts = [np.zeros(0, dtype=np.int64)]
+        for problem, limit in searches:
+            block = self.blocks.get((query.group, problem, visible_only))
+            parts.append(self._nearest(block, query.xyz, radius_km, limit)[0])
         positions = np.unique(np.concatenate(parts))
         distance = chord_to_km(np.linalg.norm(self.xyz[positions] - query.xyz, axis=1))
         inside = distance <= radius_km
@@ -214,12 +213,50 @@ class OrganisationIndex:
 
     @staticmethod
     def _nearest(
-        tree: cKDTree | None, members: IntArray | None, xyz: npt.NDArray[np.float64], radius_km: float, limit: int
-    ) -> Neighbours:
-        if tree is None or members is None:
-            return Neighbours(np.zeros(0, dtype=np.int64), np.zeros(0), radius_km)
-        chord, local = tree.query(xyz, k=min(limit, tree.n), distance_upper_bound=km_to_chord(radius_km))
+        block: _Block | None, xyz: npt.NDArray[np.float64], radius_km: float, limit: int
+    ) -> tuple[IntArray, npt.NDArray[np.float64]]:
+        if block is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        chord, local = block.tree.query(xyz, k=min(limit, block.tree.n), distance_upper_bound=km_to_chord(radius_km))
         chord = np.atleast_1d(chord)
         local = np.atleast_1d(local)
         found = np.isfinite(chord)
-        return Neighbours(members[local[found]], chord_to_km(chord[found]), radius_km)
+        return block.members[local[found]], chord_to_km(chord[found])
+
+
+@dataclass(frozen=True)
+class _Block:
+    members: IntArray  # index positions, in tree order
+    tree: cKDTree
+
+
+def _build_blocks(
+    group_members: dict[str, IntArray], issues: BoolMatrix, visible: npt.NDArray[np.bool_], xyz: npt.NDArray[np.float64]
+) -> dict[tuple[str, int | None, bool], _Block]:
+    blocks: dict[tuple[str, int | None, bool], _Block] = {}
+    for group, members in group_members.items():
+        for visible_only in (False, True):
+            base = members[visible[members]] if visible_only else members
+            subsets: list[tuple[int | None, IntArray]] = [(None, base)]
+            subsets += [(p, base[issues[base, p]]) for p in range(len(PROBLEMS))]
+            for problem, subset in subsets:
+                if len(subset):
+                    blocks[(group, problem, visible_only)] = _Block(subset, cKDTree(xyz[subset]))
+    return blocks
+
+
+def vector_fingerprint(organisation: Organisation) -> int:
+    """Hash of every field the vectoriser reads: a stored row is reused only while these are unchanged."""
+    features = organisation.features
+    return hash(
+        (
+            tuple(organisation.issues),
+            organisation.sector,
+            organisation.employees,
+            organisation.kind,
+            organisation.shift_work,
+            features.station_distance_km,
+            features.population_density,
+            features.kreis_commuter_balance_per_1000,
+        )
+    )

@@ -29,7 +29,7 @@ from matcher.explain import Contribution, Recommendation, explain, format_km
 from matcher.models import Organisation
 from matcher.neighbourhood import NeighbourAdoption
 from matcher.settings import MeasureSettings
-from matcher.vocabulary import CATEGORY_LABELS_DE, PROBLEM_LABELS_DE, MeasureCategory, ProblemCode
+from matcher.vocabulary import CATEGORY_LABELS_DE, PROBLEM_LABELS_DE, PUBLIC_KINDS, MeasureCategory, ProblemCode
 
 
 class MeasureRecommendation(Recommendation):
@@ -126,7 +126,11 @@ def _score(
         [
             fit,
             _practicality(measure, organisation.employees, settings),
-            Contribution("collaborative", _neighbours_text(using), settings.weights.collaborative * share),
+            Contribution(
+                "collaborative",
+                _neighbours_text(using, organisation.kind in PUBLIC_KINDS),
+                settings.weights.collaborative * share,
+            ),
             Contribution(
                 "joint_potential",
                 f"gemeinsam mit Nachbarbetrieben im Gewerbegebiet „{organisation.estate}“ umsetzbar",
@@ -187,15 +191,20 @@ def _practicality(measure: Measure, employees: int, settings: MeasureSettings) -
     months = measure.typical_lead_time_months
     cost_text = f"Kosten {LEVEL_LABELS_DE[measure.cost_level]}"
     if large and measure.cost_level > 1:
-        cost_text += " (für große Betriebe tragbar)"
+        cost_text += " (für große Arbeitgeber tragbar)"
     lead_text = "sofort umsetzbar" if months == 0 else f"Vorlauf ca. {months} Monat{'e' if months > 1 else ''}"
     text = f"Umsetzbarkeit: {cost_text}, Aufwand {LEVEL_LABELS_DE[measure.effort_level]}, {lead_text}"
     return Contribution("practicality", text, settings.weights.practicality * (1.0 - (cost + effort + lead) / 3))
 
 
-def _neighbours_text(using: int) -> str:
+def _neighbours_text(using: int, public_body: bool) -> str:
+    one, many = (
+        ("ähnliche Einrichtung", "ähnliche Einrichtungen")
+        if public_body
+        else ("ähnlicher Betrieb", "ähnliche Betriebe")
+    )
     if using == 1:
-        return "1 ähnlicher Betrieb in der Nähe nutzt das bereits"
+        return f"1 {one} in der Nähe nutzt das bereits"
     if using > 1:
-        return f"{using} ähnliche Betriebe in der Nähe nutzen das bereits"
-    return "ähnliche Betriebe in der Nähe nutzen das bereits"
+        return f"{using} {many} in der Nähe nutzen das bereits"
+    return f"{many} in der Nähe nutzen das bereits"

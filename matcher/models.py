@@ -40,7 +40,8 @@ _PHONE = re.compile(r"^\+?[0-9 ()/.-]{4,32}$")
 class Contact(BaseModel):
     """A contact person. Personal data: shown only with consent, never logged."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # hide_input_in_errors: a rejected e-mail address must not end up in an error message or a log.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
     name: ShortText | None = None
     email: Annotated[str, StringConstraints(max_length=254)] | None = None

@@ -28,10 +28,13 @@ def neighbour_adoption(
     organisation: Organisation, index: OrganisationIndex, vectoriser: Vectoriser, settings: MeasureSettings
 ) -> NeighbourAdoption:
     """Measures in place among the ``neighbours_count`` most similar organisations of the same peer group
-    within ``neighbours_radius_km``. Only aggregate counts leave this function, and none at all when
-    fewer than ``min_neighbours`` qualify (so no single organisation can be singled out)."""
+    within ``neighbours_radius_km``, counting only organisations visible to peers. Only aggregate counts
+    leave this function, and none at all when fewer than ``min_neighbours`` qualify."""
     query = index.query_point(organisation, vectoriser)
-    found = index.nearby(query.group, query.xyz, settings.neighbours_radius_km, settings.neighbours_candidates)
+    # Only organisations that agreed to be visible to peers contribute, even to aggregate counts.
+    found = index.nearby(
+        query.group, query.xyz, settings.neighbours_radius_km, settings.neighbours_candidates, visible_only=True
+    )
     positions = found.positions[found.positions != query.position]
     if len(positions) < settings.min_neighbours:
         return NeighbourAdoption(neighbours=0, radius_km=settings.neighbours_radius_km)

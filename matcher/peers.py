@@ -1,8 +1,8 @@
 """Peers: who near me has the same problem, or has already solved it?
 
 Candidates come from exact great-circle geography within a radius that widens when too few qualify
-(blocking, as in record linkage: the nearest members of the same peer group, the nearest ones that
-share each of my problems, and everyone in my estate); they are then ranked exactly by five components whose
+(blocking, as in record linkage: the nearest members of the same peer group and the nearest ones that
+share each of my rarest problems); they are then ranked exactly by five components whose
 weights are in ``PeerSettings.weights``: distance (exponential decay), same Gewerbegebiet, shared
 problems (IDF-weighted share of my problems), profile similarity (cosine of the fitted vectors)
 and experience (the peer already has measures in place that address my problems).
@@ -14,7 +14,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog
-from matcher.explain import Contribution, Recommendation, explain, format_km
+from matcher.errors import InputError
+from matcher.explain import WEIGHT_DECIMALS, Contribution, Recommendation, explain, format_km, join_de
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation
 from matcher.settings import PeerSettings
@@ -51,17 +52,28 @@ def recommend_peers(
 ) -> PeerAnswer:
     """Ranked, explained peers. Never the organisation itself; only visible ones unless the caller's
     role allows more (``include_invisible`` is the service's decision, not the library's)."""
+    if limit is not None and not 1 <= limit <= 100:
+        raise InputError("limit", f"limit muss zwischen 1 und 100 liegen (angegeben: {limit}).", "out_of_range")
+    if radius_km is not None and not 0 < radius_km <= settings.max_radius_km:
+        raise InputError(
+            "radius_km",
+            f"radius_km muss größer als 0 und höchstens {settings.max_radius_km:g} sein (angegeben: {radius_km:g}).",
+            "out_of_range",
+        )
     query = index.query_point(organisation, vectoriser)
     limit = limit or settings.default_limit
     territorial = query.group == "territorial"
     radius = radius_km or (settings.municipality_radius_km if territorial else settings.radius_km)
     while True:
         found = index.peer_candidates(
-            query, radius, settings.nearest_candidates + 1, settings.per_problem_candidates, settings.problem_queries
+            query,
+            radius,
+            settings.nearest_candidates + 1,
+            settings.per_problem_candidates,
+            settings.problem_queries,
+            visible_only=not include_invisible,
         )
         keep = (found.positions != query.position) & (index.ids[found.positions] != organisation.id)
-        if not include_invisible:
-            keep &= index.visible[found.positions]
         positions, distance = found.positions[keep], found.distance_km[keep]
         if len(positions) >= settings.min_candidates or radius >= settings.max_radius_km or radius_km:
             break
@@ -83,8 +95,9 @@ def recommend_peers(
             weights.experience * (solved @ idf) / my_weight,
         )
     )
-    score = weighted.sum(axis=0)
-    order = np.lexsort((index.id_rank[positions], -np.round(score, 6)))[:limit]
+    # Rank by the score as published: the sum of the reason weights rounded like explain() rounds them.
+    published = np.round(np.round(weighted, WEIGHT_DECIMALS).sum(axis=0), WEIGHT_DECIMALS)
+    order = np.lexsort((index.id_rank[positions], -published))[:limit]
     items = [
         _explain_peer(
             int(positions[i]), float(distance[i]), bool(in_estate[i]), row, shared_row, solved_row, index, catalog
@@ -119,7 +132,8 @@ def _explain_peer(
         Contribution("same_estate", "im selben Gewerbegebiet", estate),
         Contribution(
             "shared_issues",
-            "hat dieselben Probleme: " + ", ".join(PROBLEM_LABELS_DE[c] for c in shared_codes),
+            ("hat dasselbe Problem: " if len(shared_codes) == 1 else "hat dieselben Probleme: ")
+            + join_de([PROBLEM_LABELS_DE[c] for c in shared_codes]),
             shared_weight,
         ),
         Contribution("similar_profile", "ähnliches Profil (Größe, Branche, Art und Lage)", similarity),
@@ -142,8 +156,8 @@ def _explain_peer(
 def _experience_text(measure_ids: list[str], problems: set[ProblemCode], catalog: Catalog) -> str:
     if not measure_ids:
         return ""  # weight 0: the reason is dropped
-    names = ", ".join(catalog.measures[m].name_de for m in measure_ids)
-    labels = " und ".join(PROBLEM_LABELS_DE[p] for p in PROBLEMS if p in problems)
-    verb = "adressiert" if len(measure_ids) == 1 else "adressieren"
+    names = join_de([f"„{catalog.measures[m].name_de}“" for m in measure_ids])
+    labels = join_de([PROBLEM_LABELS_DE[p] for p in PROBLEMS if p in problems])
+    subject = "das adressiert" if len(measure_ids) == 1 else "diese adressieren"
     problem = "Ihr Problem" if len(problems) == 1 else "Ihre Probleme"
-    return f"Vorbild: hat bereits {names} eingeführt – das {verb} {problem} {labels}"
+    return f"Vorbild: hat bereits {names} eingeführt – {subject} {problem} {labels}"

@@ -56,7 +56,7 @@ class ProfileBuilder:
             InputError(
                 "measures_in_place",
                 f"Unbekannte Maßnahme(n) {', '.join(repr(m) for m in unknown)}; erlaubt sind die ids des "
-                "Maßnahmenkatalogs (siehe /api/v1/measures).",
+                "Maßnahmenkatalogs (data/catalog/measures.csv).",
                 "unknown_measure",
             )
         ]

@@ -62,6 +62,9 @@ class _ComponentWeights(_Frozen):
         total = sum(weights.values())
         if abs(total - 1.0) > 1e-9 or any(w < 0 for w in weights.values()):
             raise ValueError(f"weights must be >= 0 and add up to 1 (they add up to {total:.4f})")
+        # Reason weights are rounded to 4 decimals; coarser weights keep their rounded sum within 1.
+        if any(round(w, 4) != w for w in weights.values()):
+            raise ValueError("weights may have at most 4 decimals")
         return self
 
 
@@ -120,6 +123,13 @@ class MeasureSettings(_Frozen):
     neighbours_count: int = Field(default=50, ge=1, le=5000, description="similar organisations considered")
     neighbours_candidates: int = Field(default=300, ge=1, le=100_000, description="nearest ones compared")
     min_neighbours: int = Field(default=5, ge=1, description="below this, no signal (privacy: no small groups)")
+
+    @model_validator(mode="after")
+    def _no_small_groups(self) -> Self:
+        if self.neighbours_count < self.min_neighbours:
+            raise ValueError("neighbours_count must be at least min_neighbours (no signal from small groups)")
+        return self
+
     diversity_top: int = Field(default=5, ge=1, le=20, description="the first N results span distinct categories")
     diversity_floor: float = Field(
         default=0.5, ge=0, le=1, description="a new category is pulled forward only above this share of the top score"
@@ -205,6 +215,13 @@ class LeadSettings(_Frozen):
     full_employees: int = Field(default=1000, ge=1, description="employees that score 1 (log scale)")
     full_severity: float = Field(default=10.0, gt=0, description="IDF-weighted problem load that scores 1")
     default_limit: int = Field(default=20, ge=1, le=500)
+    top_measures: int = Field(
+        default=5, ge=1, le=49, description="a lead's top measures: checked for funding, the first one is talked about"
+    )
+    shortlist_factor: int = Field(
+        default=5, ge=1, le=100, description="fundability is checked for at most this many x limit organisations"
+    )
+    brief_items: int = Field(default=5, ge=1, le=20, description="measures, funding programmes and peers in a brief")
 
 
 class MatcherSettings(_Frozen):

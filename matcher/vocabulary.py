@@ -71,7 +71,7 @@ PROBLEM_LABELS_DE: dict[ProblemCode, str] = {
     ProblemCode.LONG_COMMUTES: "lange Arbeitswege",
     ProblemCode.RURAL_LOCATION: "ländliche Lage",
     ProblemCode.CONGESTION: "Stau in den Spitzenzeiten",
-    ProblemCode.PEAK_HOUR_CROWDING: "Überfüllung zu Schichtwechsel und Spitzenzeiten",
+    ProblemCode.PEAK_HOUR_CROWDING: "Überfüllung bei Schichtwechsel und zu Spitzenzeiten",
     ProblemCode.RECRUITMENT_REACHABILITY: "Fachkräftegewinnung leidet unter schlechter Erreichbarkeit",
     ProblemCode.HIGH_CAR_SHARE: "hoher Anteil allein fahrender Pkw-Pendler",
     ProblemCode.COMMUTING_COSTS_FOR_STAFF: "hohe Pendelkosten der Beschäftigten",

@@ -139,20 +139,28 @@ def evaluate(
     write: Annotated[bool, typer.Option(help="write the figures into the model card")] = True,
 ) -> None:
     """Evaluate on a generated scenario with planted truth: peers precision/recall and expert cases."""
-    from matcher.artefacts import load_card, write_card
+    from matcher.artefacts import load_model, write_card
     from matcher.evaluation import evaluate as run_evaluation
     from matcher.reference import load_reference_data
     from matcher.resources import models_dir
     from matcher.settings import MatcherSettings
 
-    report = run_evaluation(load_reference_data(), MatcherSettings(), size=size, groups=groups, seed=seed)
+    target = models or models_dir()
+    vectoriser, card = load_model(target)
+    report = run_evaluation(
+        load_reference_data(),
+        MatcherSettings(),
+        size=size,
+        groups=groups,
+        seed=seed,
+        vectoriser=vectoriser,
+        vectoriser_description=f"the model in {target.name}/ (fitted on {card.training_data})",
+    )
     summary = report.summary()
     for key, value in summary.items():
         typer.echo(f"{key}: {value}")
     if write:
-        target = models or models_dir()
-        card = load_card(target)
-        write_card(target, card.model_copy(update={"evaluation": {**summary, "seed": seed}}))
+        write_card(target, card.model_copy(update={"evaluation": summary}))
         typer.echo(f"Wrote the figures into {target}/model_card.json and MODEL_CARD.md")
     if report.failed_cases:
         raise typer.Exit(code=1)

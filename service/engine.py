@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from matcher.artefacts import ModelCard, ModelVersionError, describe, load_model
 from matcher.reference import ReferenceData, load_reference_data
 from matcher.resources import models_dir
@@ -33,7 +35,7 @@ def load_engine(models: Path | None = None) -> MatchingEngine:
     settings = MatcherSettings()
     try:
         vectoriser, card = load_model(models or models_dir())
-    except (FileNotFoundError, ModelVersionError) as error:
+    except (FileNotFoundError, ModelVersionError, ValidationError) as error:
         # Refitting is deterministic and takes seconds, so a stale artefact never blocks the service.
         logger.warning("model not usable (%s); refitting on the demo data in memory", error)
         from service.fitting import demo_organisations

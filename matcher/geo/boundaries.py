@@ -116,6 +116,7 @@ class BoundaryIndex:
         result = np.full(len(points), -1, dtype=np.int64)
         point_index, polygon_index = tree.query(points, predicate="intersects")
         # A point exactly on a shared edge hits two polygons; the lowest polygon index wins (deterministic).
-        order = np.lexsort((polygon_index, point_index))[::-1]
-        result[point_index[order]] = polygon_index[order]
+        order = np.lexsort((polygon_index, point_index))
+        first_point, first_hit = np.unique(point_index[order], return_index=True)
+        result[first_point] = polygon_index[order][first_hit]
         return result

@@ -43,6 +43,10 @@ class LocationQuery:
     postcode: str | None = None
 
 
+def _format_degrees(value: float) -> str:
+    return f"{value:.5f}".replace(".", ",")
+
+
 def _format_km(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
@@ -193,7 +197,8 @@ class LocationResolver:
             if position is None or position == NOT_IN_GERMANY:
                 raise LocationError(
                     "lat",
-                    f"Die Koordinaten ({query.lat:.5f}, {query.lon:.5f}) liegen nicht in Deutschland; "
+                    f"Die Koordinaten ({_format_degrees(query.lat)}; {_format_degrees(query.lon)}) liegen nicht in "
+                    "Deutschland; "
                     "erwartet werden WGS84-Grad (lat 47,2–55,1, lon 5,8–15,1) eines Ortes in Deutschland.",
                     "outside_germany",
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -126,7 +127,7 @@ class SqlOrganisationRepository:
 
     def add_many(self, organisations_: Sequence[Organisation], *, mode: WriteMode = WriteMode.INSERT) -> WriteResult:
         ids = [o.id for o in organisations_]
-        repeated = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
+        repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
         if repeated:
             raise DuplicateIdError(repeated)
         with self.engine.begin() as connection:

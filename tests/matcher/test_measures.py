@@ -255,7 +255,7 @@ def test_large_employers_bear_less_of_the_cost(
         recommend_measures(plant.model_copy(update={"employees": 100}), catalog, measure_settings, limit=ALL)
     )["shift_bus_workers"]
     assert weight(large, "practicality") > weight(small, "practicality")
-    assert "Kosten hoch (für große Betriebe tragbar)" in text(large, "practicality")
+    assert "Kosten hoch (für große Arbeitgeber tragbar)" in text(large, "practicality")
     assert "Kosten hoch, " in text(small, "practicality")
 
 

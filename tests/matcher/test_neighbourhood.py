@@ -21,7 +21,7 @@ def _build(reference: ReferenceData, count: int, **fields: Any) -> list[Organisa
     for i in range(count):
         profile = {
             "kind": "company", "name": f"Nachbar {i}", "sector": "C", "employees": 50 + i,
-            "lat": 51.53 + 0.001 * i, "lon": 7.44, "issues": ["parking_shortage"],
+            "lat": 51.53 + 0.001 * i, "lon": 7.44, "issues": ["parking_shortage"], "visible_to_peers": True,
         }  # fmt: skip
         profile.update(fields)
         organisations.append(builder.build(OrganisationProfile.model_validate(profile), f"n{i:02d}"))
@@ -59,3 +59,14 @@ def test_respects_the_neighbour_count(reference: ReferenceData, count: int) -> N
     adoption = neighbour_adoption(organisations[0], index, vectoriser, settings)
     assert adoption.neighbours == count
     assert adoption.adopters == {"carpool_priority_parking": count}
+
+
+def test_organisations_not_visible_to_peers_do_not_count(reference: ReferenceData) -> None:
+    hidden = _build(reference, 6, measures_in_place=["carpool_priority_parking"], visible_to_peers=False)
+    shown = [o.model_copy(update={"id": f"v{i:02d}"}) for i, o in enumerate(_build(reference, 6))]
+    everyone = hidden + shown
+    vectoriser = fit_vectoriser(everyone, MatcherSettings().vectors)
+    index = OrganisationIndex.build(everyone, vectoriser, reference.catalog)
+    adoption = neighbour_adoption(hidden[0], index, vectoriser, MeasureSettings())
+    assert adoption.neighbours == 6
+    assert adoption.adopters == {}

@@ -120,3 +120,47 @@ def test_profile_not_in_the_index_is_matched_too(world: Any, reference: Referenc
     peers = recommend_peers(newcomer, index, vectoriser, reference.catalog, PeerSettings()).items
     assert peers[0].id in {"me", "estate-twin"}
     assert peers[0].same_estate is True
+
+
+def test_hidden_organisations_do_not_crowd_out_visible_peers(reference: ReferenceData, builder: ProfileBuilder) -> None:
+    hidden = [
+        _organisation(builder, f"hidden-{i:03d}", lat=51.5300 + 0.0001 * i, lon=7.4400, visible_to_peers=False)
+        for i in range(150)
+    ]
+    visible = [_organisation(builder, f"visible-{i:02d}", lat=51.5600 + 0.0005 * i, lon=7.4400) for i in range(20)]
+    me = _organisation(builder, "me")
+    everyone = [me, *hidden, *visible]
+    vectoriser = fit_vectoriser(everyone, MatcherSettings().vectors)
+    index = OrganisationIndex.build(everyone, vectoriser, reference.catalog)
+    peers = recommend_peers(me, index, vectoriser, reference.catalog, PeerSettings()).items
+    assert len(peers) == 10
+    assert all(p.id.startswith("visible-") for p in peers)
+
+
+def test_a_group_without_members_gives_no_peers(world: Any, reference: ReferenceData, builder: ProfileBuilder) -> None:
+    organisations, vectoriser, _ = world
+    companies = [o for o in organisations if o.kind == "company"]
+    index = OrganisationIndex.build(companies, vectoriser, reference.catalog)
+    town = next(o for o in organisations if o.id == "town")
+    assert recommend_peers(town, index, vectoriser, reference.catalog, PeerSettings()).items == []
+
+
+@pytest.mark.parametrize(("option", "value"), [("limit", 0), ("limit", 101), ("radius_km", -5.0), ("radius_km", 500.0)])
+def test_bad_limit_or_radius_is_rejected_naming_the_field(
+    world: Any, reference: ReferenceData, option: str, value: float
+) -> None:
+    from matcher.errors import InputError
+
+    with pytest.raises(InputError) as raised:
+        _peers(world, reference, **{option: value})
+    assert raised.value.field == option
+
+
+def test_an_edited_profile_is_not_ranked_with_its_stale_vector(world: Any, reference: ReferenceData) -> None:
+    organisations, vectoriser, index = world
+    me = next(o for o in organisations if o.id == "me")
+    edited = Organisation.model_validate({**me.model_dump(), "issues": ["fleet_costs"]})
+    peers = recommend_peers(edited, index, vectoriser, reference.catalog, PeerSettings()).items
+    assert peers[0].id == "other-problem"
+    fresh = vectoriser.transform([edited])[0]
+    assert index.query_point(edited, vectoriser).vector.tolist() == fresh.tolist()
