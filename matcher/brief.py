@@ -1,0 +1,264 @@
+"""The consultation brief (docs/planning.md, section Brief): an organisation's profile, measures, funding, peers and
+advisors in one object.
+
+The service renders it as a printable page. Everything in it comes from the organisation and the other
+recommenders; the German summary is assembled from those data, nothing is invented. Contact data
+(contact person and address) appear only when the organisation consented (``contact_shareable``); peers
+carry what peer results carry (no contacts) and only peers visible to peers unless the caller's role
+allows more (``include_invisible_peers``, the service's decision).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.advisors import RESPONSIBLE_ROLES, AdvisorAnswer, recommend_advisors
+from matcher.catalog import Catalog, FundingStatus
+from matcher.explain import format_km
+from matcher.funding import FundingRecommendation, recommend_funding
+from matcher.index import OrganisationIndex
+from matcher.leads import best_grant, german_int, join_labels, rate_text, short_programme_name
+from matcher.measures import MeasureRecommendation, recommend_measures
+from matcher.models import Contact, Organisation
+from matcher.neighbourhood import neighbour_adoption
+from matcher.peers import PeerAnswer, recommend_peers
+from matcher.settings import MatcherSettings
+from matcher.vectorise import PROBLEMS, Vectoriser
+from matcher.vocabulary import (
+    KIND_LABELS_DE,
+    PRECISION_LABELS_DE,
+    PROBLEM_LABELS_DE,
+    SECTOR_LABELS_DE,
+    STATE_NAMES_DE,
+    URBANISATION_LABELS_DE,
+    LocationPrecision,
+    OrganisationKind,
+    ProblemCode,
+    Sector,
+)
+
+SYNTHETIC_NOTICE = "Demo-Profil – synthetische Daten"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class BriefLocation(_Frozen):
+    municipality: str
+    municipality_ags: str
+    kreis: str
+    kreis_code: str
+    state: str = Field(description="ISO 3166-2, e.g. DE-NW")
+    state_name: str
+    precision: LocationPrecision
+    precision_label: str
+
+
+class BriefOrganisation(_Frozen):
+    id: str
+    name: str
+    kind: OrganisationKind
+    kind_label: str
+    sector: Sector | None
+    sector_label: str | None
+    employees: int
+    estate: str | None
+    shift_work: bool
+    location: BriefLocation
+    location_features: list[str] = Field(description="German: station, settlement structure, commuter balance")
+    contact: Contact | None = Field(description="only with the organisation's consent (contact_shareable)")
+    address: str | None = Field(description="only with the organisation's consent (contact_shareable)")
+
+
+class BriefProblem(_Frozen):
+    code: ProblemCode
+    label: str
+
+
+class BriefMeasureInPlace(_Frozen):
+    id: str
+    name: str
+
+
+class BriefFunding(_Frozen):
+    items: list[FundingRecommendation] = Field(description="eligible programmes for the brief's measures, best first")
+    note: str = Field(description="German: catalogue status date, reference date, what to check")
+
+
+class Brief(_Frozen):
+    organisation: BriefOrganisation
+    problems: list[BriefProblem]
+    measures_in_place: list[BriefMeasureInPlace]
+    measures: list[MeasureRecommendation]
+    funding: BriefFunding
+    peers: PeerAnswer
+    advisors: AdvisorAnswer
+    generated_on: date
+    synthetic: bool
+    synthetic_notice: str | None
+    summary: str = Field(description="German, 2-4 sentences assembled from the sections")
+
+
+def build_brief(
+    organisation: Organisation,
+    index: OrganisationIndex,
+    vectoriser: Vectoriser,
+    catalog: Catalog,
+    settings: MatcherSettings,
+    *,
+    as_of: date,
+    include_invisible_peers: bool = False,
+) -> Brief:
+    """The consultation brief for ``organisation`` on ``as_of`` (deterministic)."""
+    top = settings.leads.brief_items
+    adoption = neighbour_adoption(organisation, index, vectoriser, settings.measures)
+    measures = recommend_measures(organisation, catalog, settings.measures, adoption, limit=top)
+    funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, as_of)
+    peers = recommend_peers(
+        organisation, index, vectoriser, catalog, settings.peers, include_invisible=include_invisible_peers, limit=top
+    )
+    advisors = recommend_advisors(organisation, catalog, settings.advisors)
+    shown = [item for item in funding.items if item.funds_measures][:top]  # the ones that fund a measure shown
+    return Brief(
+        organisation=_summary_of(organisation),
+        problems=[BriefProblem(code=code, label=PROBLEM_LABELS_DE[code]) for code in organisation.issues],
+        measures_in_place=[
+            BriefMeasureInPlace(id=m, name=catalog.measures[m].name_de if m in catalog.measures else m)
+            for m in organisation.measures_in_place
+        ],
+        measures=measures,
+        funding=BriefFunding(items=shown, note=_funding_note(shown, catalog, as_of)),
+        peers=peers,
+        advisors=advisors,
+        generated_on=as_of,
+        synthetic=organisation.synthetic,
+        synthetic_notice=SYNTHETIC_NOTICE if organisation.synthetic else None,
+        summary=_summary(
+            organisation, heaviest_first(organisation, index), measures, best_grant(funding.items), advisors, catalog
+        ),
+    )
+
+
+def heaviest_first(organisation: Organisation, index: OrganisationIndex) -> list[ProblemCode]:
+    """The organisation's problems, rarest (highest IDF, as in peer ranking) first; ties in vocabulary order."""
+    weight = dict(zip(PROBLEMS, index.issue_weights.tolist(), strict=True))
+    return sorted(organisation.issues, key=lambda code: (-weight[code], PROBLEMS.index(code)))
+
+
+def _summary_of(organisation: Organisation) -> BriefOrganisation:
+    location, features = organisation.location, organisation.features
+    consent = organisation.contact_shareable
+    return BriefOrganisation(
+        id=organisation.id,
+        name=organisation.name,
+        kind=organisation.kind,
+        kind_label=KIND_LABELS_DE[organisation.kind],
+        sector=organisation.sector,
+        sector_label=None if organisation.sector is None else SECTOR_LABELS_DE[organisation.sector],
+        employees=organisation.employees,
+        estate=organisation.estate,
+        shift_work=organisation.shift_work,
+        location=BriefLocation(
+            municipality=location.municipality_name,
+            municipality_ags=location.municipality_ags,
+            kreis=location.kreis_name,
+            kreis_code=location.kreis_code,
+            state=location.state,
+            state_name=STATE_NAMES_DE.get(location.state, location.state),
+            precision=location.precision,
+            precision_label=PRECISION_LABELS_DE[location.precision],
+        ),
+        location_features=[
+            f"nächster Bahnhof: {features.nearest_station}, {format_km(features.station_distance_km)}",
+            f"Gemeinde {location.municipality_name}: {URBANISATION_LABELS_DE[features.urbanisation]} "
+            f"({german_int(round(features.population_density))} Einwohner je km²)",
+            _commuter_text(organisation),
+        ],
+        contact=organisation.contact if consent else None,
+        address=organisation.address if consent else None,
+    )
+
+
+def _commuter_text(organisation: Organisation) -> str:
+    features = organisation.features
+    balance = features.kreis_commuter_balance
+    sign = "+" if balance > 0 else "−" if balance < 0 else ""
+    per_1000 = f"{abs(features.kreis_commuter_balance_per_1000):.1f}".replace(".", ",")
+    direction = (
+        "mehr Ein- als Auspendler" if balance > 0 else "mehr Aus- als Einpendler" if balance < 0 else "ausgeglichen"
+    )
+    return (
+        f"Pendlersaldo {organisation.location.kreis_name} (Kreisebene): {sign}{german_int(abs(balance))} "
+        f"({sign}{per_1000} je 1.000 Einwohner) – {direction}"
+    )
+
+
+def _funding_note(items: list[FundingRecommendation], catalog: Catalog, as_of: date) -> str:
+    checked = sorted({item.checked_on for item in items} or {p.checked_on for p in catalog.funding.values()})
+    stand = ", ".join(day.strftime("%d.%m.%Y") for day in checked)
+    day = as_of.strftime("%d.%m.%Y")
+    if not items:
+        return f"Keine offene Förderung für die empfohlenen Maßnahmen gefunden (Katalogstand {stand}, Stichtag {day})."
+    note = (
+        f"Förderstand laut Katalog vom {stand}, geprüft für den {day}; kein Live-Abgleich – Bedingungen und "
+        "Fristen vor dem Antrag bei der Förderstelle prüfen."
+    )
+    unknown = sum(item.status is FundingStatus.UNKNOWN for item in items)
+    if unknown:
+        note += f" Bei {unknown} {'Programm' if unknown == 1 else 'Programmen'} ist der Status nicht bestätigt."
+    return note
+
+
+def _summary(
+    organisation: Organisation,
+    heaviest: list[ProblemCode],
+    measures: list[MeasureRecommendation],
+    programme: FundingRecommendation | None,
+    advisors: AdvisorAnswer,
+    catalog: Catalog,
+) -> str:
+    location = organisation.location
+    state = STATE_NAMES_DE.get(location.state, location.state)
+    place = location.municipality_name
+    region = state if location.kreis_name == place else f"{location.kreis_name}, {state}"
+    kind = KIND_LABELS_DE[organisation.kind]
+    what = kind if organisation.sector is None else f"{kind}, {SECTOR_LABELS_DE[organisation.sector]}"
+    staff = (
+        "1 beschäftigte Person" if organisation.employees == 1 else f"{german_int(organisation.employees)} Beschäftigte"
+    )
+    sentences = [f"{organisation.name} ({what}) hat {staff} am Standort {place} ({region})."]
+    in_place = [catalog.measures[m].name_de if m in catalog.measures else m for m in organisation.measures_in_place]
+    done = (
+        f"umgesetzt {'ist' if len(in_place) == 1 else 'sind'} bereits: {', '.join(in_place)}"
+        if in_place
+        else "bisher ist keine Maßnahme umgesetzt"
+    )
+    if organisation.issues:
+        sentences.append(f"Gemeldete Probleme: {join_labels(heaviest)}; {done}.")
+    else:
+        sentences.append(f"Probleme sind noch nicht angegeben; {done}.")
+    sentences.append(_next_step(measures, programme, catalog))
+    responsible = next((a for a in advisors.items if a.role in RESPONSIBLE_ROLES), None)
+    if responsible is not None:
+        sentences.append(f"Zuständig: {responsible.name} – {responsible.role_label}.")
+    else:
+        sentences.append("Eine zuständige Beratungsstelle vor Ort ist nicht hinterlegt.")
+    return " ".join(sentences)
+
+
+def _next_step(measures: list[MeasureRecommendation], programme: FundingRecommendation | None, catalog: Catalog) -> str:
+    if not measures:
+        return "Eine weitere passende Maßnahme aus dem Katalog wurde nicht gefunden."
+    top = measures[0]
+    text = f"Als Einstieg empfohlen: {top.name}"
+    if top.addresses:
+        text += f" – hilft bei: {join_labels(top.addresses)}"
+    if programme is None:
+        return text + "; ein passendes offenes Förderprogramm (Zuschuss) wurde nicht gefunden."
+    funded = catalog.measures[programme.funds_measures[0]].name_de
+    rate = rate_text(programme, catalog)
+    text += f"; {short_programme_name(programme.name)} fördert {funded}" + (f" ({rate})" if rate else "")
+    return text + "."
