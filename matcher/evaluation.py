@@ -21,6 +21,7 @@ from matcher.advisors import recommend_advisors
 from matcher.funding import recommend_funding
 from matcher.geo.distance import EARTH_RADIUS_KM
 from matcher.index import OrganisationIndex
+from matcher.lead_evaluation import evaluate_leads
 from matcher.measures import recommend_measures
 from matcher.models import Organisation, OrganisationProfile
 from matcher.neighbourhood import neighbour_adoption
@@ -55,6 +56,8 @@ class EvaluationReport(BaseModel):
     expert_cases: int
     expert_cases_passed: int
     failed_cases: list[str]
+    lead_cases: int
+    lead_cases_passed: int
 
     @property
     def expert_share(self) -> float:
@@ -72,7 +75,8 @@ class EvaluationReport(BaseModel):
             "vectoriser": self.vectoriser,
             **peers,
             "expert cases passed": f"{self.expert_cases_passed} of {self.expert_cases} ({self.expert_share:.0%})",
-            "failed expert cases": ", ".join(self.failed_cases) or "none",
+            "lead cases passed": f"{self.lead_cases_passed} of {self.lead_cases}",
+            "failed expert or lead cases": ", ".join(self.failed_cases) or "none",
         }
 
 
@@ -300,6 +304,7 @@ def evaluate(
             PeerScenarioResult(scenario=name, queries=queries, precision_at_k=precision, recall_at_10=recall)
         )
     failed = [name for name, case in EXPERT_CASES.items() if not case(world)]
+    lead_cases, lead_passed, failed_leads = evaluate_leads(reference, settings)
     return EvaluationReport(
         seed=seed,
         vectoriser=vectoriser_description,
@@ -309,5 +314,7 @@ def evaluate(
         peers=results,
         expert_cases=len(EXPERT_CASES),
         expert_cases_passed=len(EXPERT_CASES) - len(failed),
-        failed_cases=failed,
+        failed_cases=failed + failed_leads,
+        lead_cases=lead_cases,
+        lead_cases_passed=lead_passed,
     )

@@ -20,9 +20,10 @@ def test_planted_peers_are_found(report: EvaluationReport) -> None:
     assert min(same_estate.recall_at_10, nearby.recall_at_10) >= 0.9
 
 
-def test_every_expert_case_passes(report: EvaluationReport) -> None:
+def test_every_expert_and_lead_case_passes(report: EvaluationReport) -> None:
     assert report.failed_cases == []
     assert report.expert_cases == len(EXPERT_CASES) >= 10
+    assert report.lead_cases == report.lead_cases_passed >= 5
 
 
 def test_evaluation_is_deterministic(reference: ReferenceData, report: EvaluationReport) -> None:
