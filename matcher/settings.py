@@ -192,7 +192,7 @@ class ClusterSettings(_Frozen):
     """Density-based clusters of employers sharing a problem (docs/planning.md)."""
 
     weights: ClusterWeights = Field(default_factory=ClusterWeights)
-    eps_km: float = Field(default=1.0, gt=0, le=20, description="neighbourhood size (DBSCAN eps) in km")
+    eps_km: float = Field(default=0.5, gt=0, le=20, description="neighbourhood size (DBSCAN eps) in km")
     min_members: int = Field(default=5, ge=2, le=1000, description="minimum organisations per cluster")
     full_employees: int = Field(default=5000, ge=1, description="affected employees that score 1 (log scale)")
     full_members: int = Field(default=50, ge=1, description="members that score 1 (log scale)")

@@ -151,8 +151,9 @@ def test_bad_limit_or_radius_is_rejected_naming_the_field(
 ) -> None:
     from matcher.errors import InputError
 
+    options: dict[str, Any] = {option: value}
     with pytest.raises(InputError) as raised:
-        _peers(world, reference, **{option: value})
+        _peers(world, reference, **options)
     assert raised.value.field == option
 
 

@@ -1,0 +1,178 @@
+"""Clusters for planners: where is a joint project worth it? (docs/planning.md, section Clusters)
+
+Employers (optionally only those in a region, or only those reporting one problem) are clustered by
+density: exact DBSCAN (``matcher.cluster_density``) on stereographic kilometre coordinates, eps in km,
+``min_members`` as DBSCAN's min_samples. Each cluster gets its dominant problems, estates and
+municipalities, the joint measures that address its problems, the funding programmes the municipality
+or the members could use for them, and who should be at the table. Clusters are ranked by potential:
+employees affected, members and concentration of the leading problem (``ClusterWeights``).
+
+Pure and deterministic: the same index, reference data, settings and arguments give the same answer,
+independent of the order of the organisations in the index (cluster ids derive from the member ids).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import ValidationError
+
+from matcher.cluster_density import dbscan, stereographic_km
+from matcher.cluster_describe import (
+    PROBLEM_COLUMN,
+    draft_cluster,
+    finish_cluster,
+    municipality_names,
+    rank_key,
+    table_organisations,
+)
+from matcher.cluster_models import (
+    Cluster,
+    ClusterAnswer,
+    ClusterParameters,
+    RegionFilter,
+)
+from matcher.cluster_table import AdvisorLookup, FundingCheck
+from matcher.errors import InputError
+from matcher.index import OrganisationIndex
+from matcher.reference import ReferenceData
+from matcher.settings import ClusterSettings, MatcherSettings
+from matcher.vocabulary import PROBLEM_LABELS_DE, ProblemCode
+
+__all__ = ["Cluster", "ClusterAnswer", "RegionFilter", "clusters_to_geojson", "find_clusters"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+def find_clusters(
+    index: OrganisationIndex,
+    reference: ReferenceData,
+    settings: MatcherSettings,
+    *,
+    as_of: date,
+    region: RegionFilter | None = None,
+    problem: ProblemCode | None = None,
+    eps_km: float | None = None,
+    min_members: int | None = None,
+    limit: int | None = None,
+) -> ClusterAnswer:
+    """Dense groups of employers, best first; ``eps_km`` / ``min_members`` default to ``settings.clusters``.
+
+    ``as_of`` decides which funding programmes are available. ``limit`` keeps only the best clusters
+    (the counts still cover all). Bad arguments raise :class:`InputError` naming the argument.
+    """
+    config = _overridden(settings.clusters, eps_km=eps_km, min_members=min_members)
+    if limit is not None and limit < 1:
+        raise InputError("limit", f"limit muss mindestens 1 sein (erhalten: {limit})", "out_of_range")
+    if region is not None and region.kreis is not None and region.kreis not in reference.geo.kreise.index:
+        raise InputError("region.kreis", f"Kreis {region.kreis} ist in den Referenzdaten unbekannt", "unknown_kreis")
+    selected = _select(index, region, problem)
+    groups = _cluster(index, selected, config)
+    names = municipality_names(reference)
+    drafts = sorted((draft_cluster(index, names, members, problem, config) for members in groups), key=rank_key)
+    drafts = drafts[:limit] if limit is not None else drafts
+    tables = table_organisations(index, reference, settings, drafts)
+    check = FundingCheck(reference.catalog, settings, as_of)
+    advisors = AdvisorLookup(reference.catalog, settings)
+    clusters = [
+        finish_cluster(index, reference, settings, check, advisors, draft, table)
+        for draft, table in zip(drafts, tables, strict=True)
+    ]
+    clustered = sum(len(members) for members in groups)
+    return ClusterAnswer(
+        as_of=as_of,
+        parameters=ClusterParameters(
+            eps_km=config.eps_km,
+            min_members=config.min_members,
+            problem=problem,
+            problem_label=PROBLEM_LABELS_DE[problem] if problem is not None else None,
+            region=region,
+        ),
+        considered=len(selected),
+        clustered=clustered,
+        noise=len(selected) - clustered,
+        clusters=clusters,
+    )
+
+
+def clusters_to_geojson(answer: ClusterAnswer, *, include_members: bool = False) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection: one Feature per cluster (hull polygon, else centroid point).
+
+    Member ids are left out unless ``include_members``: the service decides by consent what may be shown.
+    """
+    features = []
+    for rank, cluster in enumerate(answer.clusters, start=1):
+        geometry: dict[str, Any] = (
+            {"type": "Polygon", "coordinates": cluster.hull}
+            if cluster.hull is not None
+            else {"type": "Point", "coordinates": [cluster.centroid_lon, cluster.centroid_lat]}
+        )
+        properties = cluster.model_dump(mode="json", exclude={"hull"} if include_members else {"hull", "members"})
+        properties["rank"] = rank
+        features.append({"type": "Feature", "id": cluster.id, "geometry": geometry, "properties": properties})
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "parameters": answer.parameters.model_dump(mode="json"),
+        "as_of": answer.as_of.isoformat(),
+        "counts": {"considered": answer.considered, "clustered": answer.clustered, "noise": answer.noise},
+    }
+
+
+# -- selection and clustering -------------------------------------------------------------------
+
+
+def _overridden(config: ClusterSettings, **overrides: float | int | None) -> ClusterSettings:
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        return ClusterSettings.model_validate({**config.model_dump(), **given})
+    except ValidationError as error:
+        name = str(error.errors()[0]["loc"][0])
+        field = ClusterSettings.model_fields[name]
+        limits = ", ".join(_limit_text(m) for m in field.metadata if _limit_text(m))
+        raise InputError(name, f"{name}={given.get(name)!r} ist nicht zulässig ({limits})", "out_of_range") from error
+
+
+def _limit_text(constraint: object) -> str:
+    for attribute, text in (("gt", "größer als"), ("ge", "mindestens"), ("lt", "kleiner als"), ("le", "höchstens")):
+        if hasattr(constraint, attribute):
+            return f"{text} {getattr(constraint, attribute)}"
+    return ""
+
+
+def _select(index: OrganisationIndex, region: RegionFilter | None, problem: ProblemCode | None) -> IntArray:
+    mask = index.groups == "employers"
+    if region is not None:
+        if region.kreis is not None:
+            mask &= index.kreis_codes == region.kreis
+        if region.state is not None:
+            mask &= index.states == region.state
+        if region.bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = region.bbox
+            mask &= (index.lon >= min_lon) & (index.lon <= max_lon) & (index.lat >= min_lat) & (index.lat <= max_lat)
+    if problem is not None:
+        mask &= index.issues[:, PROBLEM_COLUMN[problem]]
+    return np.flatnonzero(mask)
+
+
+def _cluster(index: OrganisationIndex, selected: IntArray, config: ClusterSettings) -> list[IntArray]:
+    """Member positions of each cluster (sorted by id); clusters below min_members are dropped."""
+    if len(selected) == 0:
+        return []
+    # Projection centre rounded, so that reordering the index cannot change the coordinates' last bits.
+    centre = index.xyz[selected].mean(axis=0)
+    lat0 = round(math.degrees(math.atan2(centre[2], math.hypot(centre[0], centre[1]))), 4)
+    lon0 = round(math.degrees(math.atan2(centre[1], centre[0])), 4)
+    points = stereographic_km(index.lat[selected], index.lon[selected], lat0, lon0)
+    labels = dbscan(points, config.eps_km, config.min_members).labels
+    inside = labels >= 0
+    positions, labels = selected[inside], labels[inside]
+    order = np.lexsort((index.id_rank[positions], labels))
+    positions, labels = positions[order], labels[order]
+    groups = np.split(positions, np.flatnonzero(np.diff(labels)) + 1)
+    # A border firm nearer to another cluster's core can leave a cluster below min_members: dropped.
+    return [g for g in groups if len(g) >= config.min_members]
