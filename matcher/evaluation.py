@@ -4,7 +4,9 @@ Peers: among synthetic background organisations, groups are planted in real demo
 firm and ``planted_peers`` firms in the same estate with the same (rare) problem set — together with
 distractors: firms in the same estate with other problems and firms with the same problems 20–40 km
 away. Precision@k and recall@k (k = planted_peers) measure whether the planted peers come first.
-Expert cases check measures, funding and advisors against answers a BMM advisor would give.
+Expert cases check measures, funding and advisors against answers a BMM advisor would give; lead
+cases (matcher/lead_evaluation.py) check the advisors' ranking, and planted clusters among background
+organisations (matcher/cluster_evaluation.py) check the planners' clusters.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from matcher.advisors import recommend_advisors
+from matcher.cluster_evaluation import evaluate_clusters
 from matcher.funding import recommend_funding
 from matcher.geo.distance import EARTH_RADIUS_KM
 from matcher.index import OrganisationIndex
@@ -58,6 +61,7 @@ class EvaluationReport(BaseModel):
     failed_cases: list[str]
     lead_cases: int
     lead_cases_passed: int
+    clusters: dict[str, str]
 
     @property
     def expert_share(self) -> float:
@@ -76,6 +80,7 @@ class EvaluationReport(BaseModel):
             **peers,
             "expert cases passed": f"{self.expert_cases_passed} of {self.expert_cases} ({self.expert_share:.0%})",
             "lead cases passed": f"{self.lead_cases_passed} of {self.lead_cases}",
+            **{f"clusters, {key}": value for key, value in self.clusters.items()},
             "failed expert or lead cases": ", ".join(self.failed_cases) or "none",
         }
 
@@ -305,6 +310,7 @@ def evaluate(
         )
     failed = [name for name, case in EXPERT_CASES.items() if not case(world)]
     lead_cases, lead_passed, failed_leads = evaluate_leads(reference, settings)
+    clusters = evaluate_clusters(reference, settings, background=size, planted=groups // 2, seed=seed)
     return EvaluationReport(
         seed=seed,
         vectoriser=vectoriser_description,
@@ -317,4 +323,5 @@ def evaluate(
         failed_cases=failed + failed_leads,
         lead_cases=lead_cases,
         lead_cases_passed=lead_passed,
+        clusters=clusters.summary(),
     )

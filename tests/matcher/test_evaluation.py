@@ -24,6 +24,7 @@ def test_every_expert_and_lead_case_passes(report: EvaluationReport) -> None:
     assert report.failed_cases == []
     assert report.expert_cases == len(EXPERT_CASES) >= 10
     assert report.lead_cases == report.lead_cases_passed >= 5
+    assert any("recovered" in key for key in report.clusters)
 
 
 def test_evaluation_is_deterministic(reference: ReferenceData, report: EvaluationReport) -> None:
