@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from matcher import __version__
+from service.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware
+from service.api.problems import install_problem_handlers, use_problem_media_type
+from service.api.routes.catalog import advisors_router, funding_router, measures_router
+from service.api.routes.vocabulary import router as vocabulary_router
+from service.auth import SqlApiKeyRepository
 from service.config import ServiceSettings
 from service.engine import load_engine
 from service.storage.database import ensure_up_to_date, make_engine
@@ -32,6 +37,22 @@ class Health(BaseModel):
     synthetic_organisations: int = Field(description="of which synthetic demo profiles")
     database: str = Field(description="database backend, e.g. sqlite or postgresql")
     model: ModelInfo = Field(description="the fitted profile vectoriser in use (see its model card)")
+
+
+TAGS: list[dict[str, Any]] = [
+    {"name": "system", "description": "Betrieb des Dienstes / service operation"},
+    {
+        "name": "vocabulary",
+        "description": "Codes und deutsche Bezeichnungen (öffentlich) / codes and German labels (public)",
+    },
+    {"name": "measures", "description": "Maßnahmenkatalog (öffentlich) / catalogue of measures (public)"},
+    {
+        "name": "funding",
+        "description": "Förderprogramme mit Verfügbarkeit am Stichtag (öffentlich) / "
+        "funding programmes with availability on a date (public)",
+    },
+    {"name": "advisors", "description": "Beratungsstellen (öffentlich) / advisory bodies (public)"},
+]
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -62,12 +83,30 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version=__version__,
         description=(
             "Matchmaking für Betriebliches Mobilitätsmanagement: Partner in der Nähe, zuständige Beratung, "
-            "Maßnahmen, Förderprogramme und Cluster. / Matchmaking for workplace mobility management."
+            "Maßnahmen, Förderprogramme und Cluster. / Matchmaking for workplace mobility management.\n\n"
+            "Fehler sind RFC-9457-Problemdetails (`application/problem+json`) mit `type`, `title`, `status`, "
+            "`detail` und bei ungültigen Eingaben `errors: [{loc, message}]`. Anfrageinhalte sind auf "
+            f"{DEFAULT_MAX_BODY_BYTES // (1024 * 1024)} MB begrenzt (413). / Errors are RFC 9457 problem details "
+            "(`application/problem+json`) with `type`, `title`, `status`, `detail` and, for invalid input, "
+            f"`errors: [{{loc, message}}]`. Request bodies are limited to {DEFAULT_MAX_BODY_BYTES // (1024 * 1024)} "
+            "MB (413)."
         ),
+        openapi_tags=TAGS,
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
     )
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=DEFAULT_MAX_BODY_BYTES)
+    for router in (vocabulary_router, measures_router, funding_router, advisors_router):
+        app.include_router(router)
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return use_problem_media_type(default_openapi())
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.repository = SqlOrganisationRepository(engine)
+    app.state.api_keys = SqlApiKeyRepository(engine)
     app.state.engine = matching = load_engine()
 
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")

@@ -77,3 +77,17 @@ organisation_measures = Table(
     Column("measure_id", String(64), primary_key=True),
     Index("ix_organisation_measures_measure_id", "measure_id"),
 )
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    # sha256 hex of the secret; the secret itself is never stored.
+    Column("key_hash", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("subject", String(64)),
+    Column("label", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_api_keys_key_hash", "key_hash", unique=True),
+)

@@ -1,0 +1,200 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Every error the API returns has ``type``, ``title``, ``status`` and ``detail``; validation errors add
+``errors: [{loc, message}]`` naming the field and, where there is a fixed set, the allowed values. A client
+mistake is never a 500: bad query values are 422, unknown ids and paths 404, oversize bodies 413.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matcher.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:bmm-match:problem:"
+
+# German titles with the English status phrase in parentheses; other statuses use the phrase alone.
+TITLES: dict[int, str] = {
+    400: "Ungültige Anfrage (Bad Request)",
+    401: "Nicht angemeldet (Unauthorized)",
+    403: "Zugriff verweigert (Forbidden)",
+    404: "Nicht gefunden (Not Found)",
+    405: "Methode nicht erlaubt (Method Not Allowed)",
+    413: "Anfrage zu groß (Content Too Large)",
+    422: "Ungültige Eingabe (Unprocessable Content)",
+    429: "Zu viele Anfragen (Too Many Requests)",
+    500: "Interner Fehler (Internal Server Error)",
+}
+
+# Machine-readable problem types (stable URNs; they do not pretend to be web pages).
+TYPES: dict[int, str] = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "content-too-large",
+    422: "validation-error",
+    429: "too-many-requests",
+    500: "internal-error",
+}
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int] = Field(
+        description="Ort des Fehlers, z. B. ['query', 'per_page'] / location of the error, e.g. ['query', 'per_page']"
+    )
+    message: str = Field(description="was falsch ist und was erlaubt ist (deutsch) / what is wrong and what is allowed")
+
+
+class Problem(BaseModel):
+    """Fehlerbeschreibung nach RFC 9457 / problem details as in RFC 9457."""
+
+    type: str = Field(description="Fehlerart als URN / problem type as a URN, e.g. urn:bmm-match:problem:not-found")
+    title: str = Field(description="kurze Beschreibung der Fehlerart / short summary of the problem type")
+    status: int = Field(description="HTTP-Statuscode / HTTP status code")
+    detail: str = Field(description="Erklärung dieses Fehlers (deutsch) / explanation of this occurrence (German)")
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="nur bei ungültigen Eingaben / only for validation errors (422)"
+    )
+
+
+def _problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def problem(status: int, detail: str, errors: Sequence[FieldProblem] | None = None) -> Problem:
+    title = TITLES.get(status) or _phrase(status)
+    slug = TYPES.get(status) or _phrase(status).lower().replace(" ", "-")
+    return Problem(
+        type=PROBLEM_TYPE_PREFIX + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        errors=list(errors) if errors is not None else None,
+    )
+
+
+def problem_response(
+    status: int, detail: str, errors: Sequence[FieldProblem] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return _problem_response(problem(status, detail, errors), headers)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+_DEFAULT_DETAILS: dict[int, str] = {
+    404: "Diese Adresse gibt es nicht (no such path).",
+    405: "Diese Methode ist für die Adresse nicht erlaubt (method not allowed for this path).",
+}
+
+
+def _listing(values: Any) -> str:
+    return str(values).replace("'", "").replace(" or ", ", ")
+
+
+def field_message(error: dict[str, Any]) -> str:
+    """A German message for one pydantic/FastAPI validation error (falls back to its own text)."""
+    kind = error.get("type", "")
+    ctx: dict[str, Any] = error.get("ctx") or {}
+    given = error.get("input")
+    messages: dict[str, str] = {
+        "missing": "Pflichtangabe fehlt (required).",
+        "enum": f"Unbekannter Wert {given!r}; erlaubt sind: {_listing(ctx.get('expected'))}.",
+        "literal_error": f"Unbekannter Wert {given!r}; erlaubt sind: {_listing(ctx.get('expected'))}.",
+        "greater_than_equal": f"Muss mindestens {ctx.get('ge')} sein (must be ≥ {ctx.get('ge')}).",
+        "greater_than": f"Muss größer als {ctx.get('gt')} sein (must be > {ctx.get('gt')}).",
+        "less_than_equal": f"Darf höchstens {ctx.get('le')} sein (must be ≤ {ctx.get('le')}).",
+        "less_than": f"Muss kleiner als {ctx.get('lt')} sein (must be < {ctx.get('lt')}).",
+        "int_parsing": f"{given!r} ist keine ganze Zahl (integer expected).",
+        "bool_parsing": f"{given!r} ist kein Wahrheitswert; erlaubt sind: true, false.",
+        "date_from_datetime_parsing": f"{given!r} ist kein Datum; erwartet JJJJ-MM-TT (YYYY-MM-DD).",
+        "date_parsing": f"{given!r} ist kein Datum; erwartet JJJJ-MM-TT (YYYY-MM-DD).",
+        "date_from_datetime_inexact": f"{given!r} ist kein Datum; erwartet JJJJ-MM-TT (YYYY-MM-DD).",
+        "json_invalid": "Kein gültiges JSON (invalid JSON).",
+    }
+    return messages.get(kind) or str(error.get("msg", "ungültiger Wert (invalid value)"))
+
+
+def validation_problem(errors: Sequence[dict[str, Any]]) -> Problem:
+    fields = [FieldProblem(loc=list(error.get("loc", ())), message=field_message(error)) for error in errors]
+    names = ", ".join(dict.fromkeys(".".join(str(part) for part in f.loc[1:] or f.loc) for f in fields))
+    return problem(422, f"Ungültige Eingabe in: {names} (invalid input).", fields)
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _problem_response(validation_problem(exc.errors()))
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if detail is None or detail == _phrase(exc.status_code):
+        detail = _DEFAULT_DETAILS.get(exc.status_code, TITLES.get(exc.status_code, _phrase(exc.status_code)))
+    return problem_response(exc.status_code, detail, headers=dict(exc.headers) if exc.headers else None)
+
+
+async def input_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InputError)
+    field = FieldProblem(loc=[exc.field], message=exc.message)
+    return problem_response(422, f"Ungültige Eingabe in: {exc.field} (invalid input).", [field])
+
+
+async def internal_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Log method and path only: request bodies may hold personal or confidential data.
+    logger.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(500, "Unerwarteter Fehler im Dienst (unexpected server error); bitte später erneut.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(InputError, input_error_handler)
+    app.add_exception_handler(Exception, internal_error_handler)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting the problem details a route can return."""
+    descriptions = {
+        404: "Unbekannte id / unknown id",
+        413: "Anfrage zu groß / request body too large",
+        422: "Ungültige Eingabe, mit Feld und erlaubten Werten / invalid input, naming the field and allowed values",
+    }
+    return {
+        status: {"model": Problem, "description": descriptions.get(status, TITLES.get(status, _phrase(status)))}
+        for status in statuses
+    }
+
+
+def use_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """Document error responses (4xx/5xx) as ``application/problem+json`` (idempotent)."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[:1] in "45" and "application/json" in content:
+                    response["content"] = {PROBLEM_MEDIA_TYPE: content["application/json"]}
+    return schema

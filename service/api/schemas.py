@@ -1,0 +1,119 @@
+"""Response models of the public API (catalogue and vocabulary).
+
+The catalogue models of ``matcher.catalog`` are public data, so the API reuses them and adds what clients
+need to show them: German labels, availability on a date, the advisor's role.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from matcher import catalog
+from matcher.advisors import AdvisorRole
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+class State(StrEnum):
+    """German Länder as ISO 3166-2 codes."""
+
+    SH = "DE-SH"
+    HH = "DE-HH"
+    NI = "DE-NI"
+    HB = "DE-HB"
+    NW = "DE-NW"
+    HE = "DE-HE"
+    RP = "DE-RP"
+    BW = "DE-BW"
+    BY = "DE-BY"
+    SL = "DE-SL"
+    BE = "DE-BE"
+    BB = "DE-BB"
+    MV = "DE-MV"
+    SN = "DE-SN"
+    ST = "DE-ST"
+    TH = "DE-TH"
+
+
+class VocabularyEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="stabiler Code / stable code used in requests and responses")
+    label: str = Field(description="deutsche Bezeichnung / German label")
+
+
+class Vocabulary(BaseModel):
+    """Kontrollierte Vokabulare mit deutschen Bezeichnungen / controlled vocabularies with German labels."""
+
+    kinds: list[VocabularyEntry] = Field(description="Organisationsarten / organisation kinds")
+    problems: list[VocabularyEntry] = Field(description="Problemcodes (Pendelprobleme) / problem codes")
+    measure_categories: list[VocabularyEntry] = Field(description="Maßnahmenkategorien / measure categories")
+    sectors: list[VocabularyEntry] = Field(description="Branchen (WZ 2008 Abschnitte) / sectors (WZ 2008 sections)")
+
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[ItemT]):
+    items: list[ItemT] = Field(description="die Einträge dieser Seite / the items on this page")
+    total: int = Field(ge=0, description="Anzahl aller Treffer / number of all matching items")
+    page: int = Field(ge=1, description="Seitennummer ab 1 / page number, from 1")
+    per_page: int = Field(ge=1, le=MAX_PER_PAGE, description="Einträge je Seite / items per page")
+
+
+class Measure(catalog.Measure):
+    """Eine BMM-Maßnahme aus dem Katalog / a workplace mobility measure from the catalogue."""
+
+    category_label: str = Field(description="deutsche Bezeichnung der Kategorie / German label of the category")
+
+
+class AvailabilityProblem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="stabiler Code, z. B. closed, expired, not_yet_open / stable reason code")
+    text: str = Field(description="Begründung (deutsch) / reason in German")
+
+
+class FundingProgramme(catalog.FundingProgramme):
+    """Ein Förderprogramm mit Verfügbarkeit am Stichtag / a funding programme with its availability on as_of."""
+
+    as_of: date = Field(description="Stichtag der Verfügbarkeit / the date availability refers to")
+    available: bool = Field(description="am Stichtag beantragbar / open for applications on as_of")
+    unavailable_reasons: list[AvailabilityProblem] = Field(
+        description="warum nicht verfügbar (leer, wenn verfügbar) / why not available (empty when available)"
+    )
+    instrument_label: str = Field(
+        description="deutsche Bezeichnung; Nicht-Zuschüsse beginnen mit 'kein Zuschuss' / "
+        "German label; non-grants start with 'kein Zuschuss'"
+    )
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Zuschuss oder nicht / whether it is a grant (false: ticket discount, tax rule, levy)"
+    )
+    @property
+    def is_grant(self) -> bool:
+        return super().is_grant
+
+
+class Advisor(catalog.Advisor):
+    """Eine Beratungsstelle und ihr Gebiet / an advisory body and its territory (Land, Kreis, municipality AGS)."""
+
+    role: AdvisorRole = Field(description="Rolle beim Matching / role in advisor matching")
+    role_label: str = Field(description="deutsche Bezeichnung der Rolle / German label of the role")
+
+
+class MeasurePage(Page[Measure]):
+    """Eine Seite Maßnahmen / a page of measures."""
+
+
+class FundingProgrammePage(Page[FundingProgramme]):
+    """Eine Seite Förderprogramme / a page of funding programmes."""
+
+
+class AdvisorPage(Page[Advisor]):
+    """Eine Seite Beratungsstellen / a page of advisors."""

@@ -1,0 +1,22 @@
+"""One app per test module: building it loads the reference data and the model (about a second)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.config import ServiceSettings
+from service.storage.database import make_engine, upgrade
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'bmm-api.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    with TestClient(create_app(ServiceSettings(database_url=url))) as test_client:
+        yield test_client
