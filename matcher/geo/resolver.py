@@ -61,6 +61,22 @@ class LocationResolver:
         self._polygon_to_municipality = np.array(
             [geo.municipality_position[code] for code in municipality_codes], dtype=np.int64
         )
+        self._postcodes: dict[str, dict[str, str]] = {
+            str(row["plz"]): {str(k): str(v) for k, v in row.items()} for row in geo.postcodes.to_dict(orient="records")
+        }
+        # Plain tuples per municipality: row lookups in pandas cost ~50 µs, these ~0.1 µs.
+        kreis_names = dict(zip(geo.kreise["kreis_code"], geo.kreise["short_name"], strict=True))
+        municipalities = geo.municipalities
+        self._municipality_fields = [
+            (str(ags), str(name), str(kreis), str(kreis_names[kreis]), str(state))
+            for ags, name, kreis, state in zip(
+                municipalities["ags"],
+                municipalities["short_name"],
+                municipalities["kreis_code"],
+                geo.municipality_state,
+                strict=True,
+            )
+        ]
         self._is_outside_boundary_states = ~np.isin(geo.municipality_state, list(_BOUNDARY_STATES))
         self._max_outside_radius_km = float(geo.municipality_radius_km[self._is_outside_boundary_states].max())
         self._large_municipalities = np.flatnonzero(geo.municipality_radius_km >= _LARGE_RADIUS_KM)
@@ -217,14 +233,14 @@ class LocationResolver:
 
     def _postcode_row(self, postcode: str) -> dict[str, str]:
         postcode = postcode.strip()
-        if postcode not in self.geo.postcodes.index:
+        if postcode not in self._postcodes:
             raise LocationError(
                 "postcode",
                 f"Unbekannte Postleitzahl '{postcode}': erwartet wird eine gültige deutsche Postleitzahl "
                 "aus fünf Ziffern.",
                 "unknown_postcode",
             )
-        return {str(key): str(value) for key, value in self.geo.postcodes.loc[postcode].items()}
+        return self._postcodes[postcode]
 
     def _postcode_ags(self, row: dict[str, str]) -> list[str]:
         return [a for a in str(row["ags_list"]).split(";") if a in self.geo.municipality_position]
@@ -266,17 +282,16 @@ class LocationResolver:
             )
 
     def _location(self, lat: float, lon: float, precision: LocationPrecision, position: int) -> Location:
-        municipality = self.geo.municipalities.iloc[position]
-        kreis = self.geo.kreise.loc[municipality["kreis_code"]]
+        ags, name, kreis_code, kreis_name, state = self._municipality_fields[position]
         return Location(
             lat=lat,
             lon=lon,
             precision=precision,
-            municipality_ags=str(municipality["ags"]),
-            municipality_name=str(municipality["short_name"]),
-            kreis_code=str(municipality["kreis_code"]),
-            kreis_name=str(kreis["short_name"]),
-            state=str(self.geo.municipality_state[position]),
+            municipality_ags=ags,
+            municipality_name=name,
+            kreis_code=kreis_code,
+            kreis_name=kreis_name,
+            state=state,
         )
 
 

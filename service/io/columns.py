@@ -1,0 +1,33 @@
+"""The column set shared by import and export (CSV, XLSX and GeoJSON properties)."""
+
+from __future__ import annotations
+
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "name",
+    "sector",
+    "employees",
+    "lat",
+    "lon",
+    "postcode",
+    "address",
+    "estate",
+    "issues",
+    "measures_in_place",
+    "shift_work",
+    "visible_to_peers",
+    "contact_shareable",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("kind", "name", "employees")
+LIST_COLUMNS: frozenset[str] = frozenset({"issues", "measures_in_place"})
+BOOLEAN_COLUMNS: frozenset[str] = frozenset({"shift_work", "visible_to_peers", "contact_shareable"})
+CONTACT_COLUMNS: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone")
+
+# Derived, read-only properties that the GeoJSON export adds; an import of such a file ignores them.
+GEOJSON_DERIVED: tuple[str, ...] = ("municipality", "municipality_ags", "kreis", "kreis_code", "state", "synthetic")
+
+LIST_SEPARATOR = ";"  # written on export; on import ';' and '|' both separate list items

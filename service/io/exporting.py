@@ -1,0 +1,137 @@
+"""Export organisations as CSV, XLSX or GeoJSON with the import's columns (so an export can be re-imported)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from matcher.models import Organisation
+from service.io.columns import COLUMNS, LIST_SEPARATOR
+
+Cell = str | int | float | bool | None
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+    GEOJSON = "geojson"
+
+
+def organisation_cells(organisation: Organisation, *, include_contacts: bool = False) -> dict[str, Cell]:
+    """The import columns of one organisation as typed values (lists joined with ';').
+
+    ``include_contacts=False`` leaves the contact columns empty; who may see contacts is the caller's decision.
+    """
+    contact = organisation.contact if include_contacts else None
+    return {
+        "id": organisation.id,
+        "kind": organisation.kind.value,
+        "name": organisation.name,
+        "sector": organisation.sector.value if organisation.sector else None,
+        "employees": organisation.employees,
+        "lat": organisation.lat,
+        "lon": organisation.lon,
+        "postcode": organisation.postcode,
+        "address": organisation.address,
+        "estate": organisation.estate,
+        "issues": LIST_SEPARATOR.join(i.value for i in organisation.issues) or None,
+        "measures_in_place": LIST_SEPARATOR.join(organisation.measures_in_place) or None,
+        "shift_work": organisation.shift_work,
+        "visible_to_peers": organisation.visible_to_peers,
+        "contact_shareable": organisation.contact_shareable,
+        "contact_name": contact.name if contact else None,
+        "contact_email": contact.email if contact else None,
+        "contact_phone": contact.phone if contact else None,
+    }
+
+
+def _csv_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)  # floats: the shortest text that reads back to the same number
+
+
+def export_csv(
+    organisations: Iterable[Organisation], out: TextIO, *, include_contacts: bool = False, delimiter: str = ","
+) -> int:
+    """Write a header and one line per organisation (open ``out`` with ``newline=''``); returns the count."""
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(COLUMNS)
+    count = 0
+    for organisation in organisations:
+        cells = organisation_cells(organisation, include_contacts=include_contacts)
+        writer.writerow([_csv_text(cells[c]) for c in COLUMNS])
+        count += 1
+    return count
+
+
+def export_xlsx(organisations: Iterable[Organisation], out: Path | BinaryIO, *, include_contacts: bool = False) -> int:
+    """Write one sheet 'organisations' (streaming, write-only workbook); returns the count.
+
+    Numbers and booleans are typed cells; postcodes are text so leading zeros survive.
+    """
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("organisations")
+    sheet.append(list(COLUMNS))
+    count = 0
+    for organisation in organisations:
+        cells = organisation_cells(organisation, include_contacts=include_contacts)
+        sheet.append([cells[c] for c in COLUMNS])
+        count += 1
+    workbook.save(out)
+    return count
+
+
+def export_geojson(organisations: Iterable[Organisation], out: TextIO, *, include_contacts: bool = False) -> int:
+    """A FeatureCollection of points in WGS84 (the resolved location) for QGIS; returns the count.
+
+    Properties are the import columns plus the derived municipality, municipality_ags, kreis, kreis_code,
+    state and synthetic. Written feature by feature, so memory stays flat.
+    """
+    out.write('{"type": "FeatureCollection", "features": [\n')
+    count = 0
+    for organisation in organisations:
+        location = organisation.location
+        properties: dict[str, Cell] = organisation_cells(organisation, include_contacts=include_contacts)
+        properties.update(
+            municipality=location.municipality_name,
+            municipality_ags=location.municipality_ags,
+            kreis=location.kreis_name,
+            kreis_code=location.kreis_code,
+            state=location.state,
+            synthetic=organisation.synthetic,
+        )
+        feature = {
+            "type": "Feature",
+            "id": organisation.id,
+            "geometry": {"type": "Point", "coordinates": [location.lon, location.lat]},
+            "properties": properties,
+        }
+        out.write((",\n" if count else "") + json.dumps(feature, ensure_ascii=False))
+        count += 1
+    out.write("\n]}\n")
+    return count
+
+
+def export_organisations(
+    organisations: Iterable[Organisation],
+    file_format: ExportFormat,
+    out: Path,
+    *,
+    include_contacts: bool = False,
+) -> int:
+    """Write to a file in the given format; returns the count."""
+    if file_format is ExportFormat.XLSX:
+        return export_xlsx(organisations, out, include_contacts=include_contacts)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        if file_format is ExportFormat.GEOJSON:
+            return export_geojson(organisations, handle, include_contacts=include_contacts)
+        return export_csv(organisations, handle, include_contacts=include_contacts)

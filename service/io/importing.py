@@ -1,0 +1,204 @@
+"""All-or-nothing import: stream the rows, validate and build them in chunks, write once if all are valid."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from matcher.models import Organisation, OrganisationProfile
+from matcher.profiles import ProfileBuilder
+from service.io.parsing import parse_profile
+from service.io.reading import ImportFileError, RawRow, RowError, Source, read_rows
+from service.storage.repository import DuplicateIdError, OrganisationRepository, WriteMode
+
+CHUNK_SIZE = 50_000
+MAX_ERRORS = 1_000
+
+Progress = Callable[[int], None]
+"""Called with the number of data rows checked so far (after each chunk)."""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    rows: int
+    created: int
+    updated: int
+    check_seconds: float
+    store_seconds: float
+
+
+@dataclass(frozen=True)
+class ImportFailed:
+    """Nothing was stored. ``errors`` holds at most the cap; ``error_count`` counts all of them."""
+
+    errors: list[RowError]
+    error_count: int
+    rows: int
+
+    @property
+    def omitted(self) -> int:
+        return self.error_count - len(self.errors)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "errors": [e.as_dict() for e in self.errors],
+            "error_count": self.error_count,
+            "omitted": self.omitted,
+            "rows": self.rows,
+        }
+
+
+def new_id() -> str:
+    return "org-" + uuid.uuid4().hex[:16]
+
+
+@dataclass
+class _Errors:
+    limit: int
+    shown: list[RowError] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, error: RowError) -> None:
+        self.count += 1
+        if len(self.shown) < self.limit:
+            self.shown.append(error)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    organisations: list[Organisation]
+    rows: dict[str, int]  # id -> row, to name the rows of ids the repository rejects
+    seconds: float
+
+
+def prepare_import(
+    source: Source,
+    builder: ProfileBuilder,
+    *,
+    filename: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    max_errors: int = MAX_ERRORS,
+    progress: Progress | None = None,
+) -> list[Organisation] | ImportFailed:
+    """Every row validated and built (location resolved), or all errors found. Touches no database."""
+    result = _prepare(source, builder, filename, chunk_size, max_errors, progress)
+    return result if isinstance(result, ImportFailed) else result.organisations
+
+
+def import_organisations(
+    source: Source,
+    repository: OrganisationRepository,
+    builder: ProfileBuilder,
+    *,
+    mode: WriteMode = WriteMode.UPSERT,
+    filename: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    max_errors: int = MAX_ERRORS,
+    progress: Progress | None = None,
+) -> ImportReport | ImportFailed:
+    """Import a CSV/XLSX/GeoJSON file: either every row is stored (one transaction) or none.
+
+    Rows without an id get a generated one (``org-`` and 16 hex digits). In ``insert`` mode an id that is
+    already stored is an error; ``upsert`` replaces the stored organisation.
+    """
+    prepared = _prepare(source, builder, filename, chunk_size, max_errors, progress)
+    if isinstance(prepared, ImportFailed):
+        return prepared
+    started = time.perf_counter()
+    try:
+        written = repository.add_many(prepared.organisations, mode=mode)
+    except DuplicateIdError as error:
+        errors = _Errors(max_errors)
+        for organisation_id in error.ids:
+            errors.add(
+                RowError(
+                    prepared.rows.get(organisation_id),
+                    "id",
+                    f"id '{organisation_id}' ist bereits gespeichert; im Modus 'insert' nicht erlaubt "
+                    "(Modus 'upsert' ersetzt vorhandene Einträge).",
+                )
+            )
+        return ImportFailed(errors.shown, errors.count, len(prepared.organisations))
+    return ImportReport(
+        rows=len(prepared.organisations),
+        created=written.created,
+        updated=written.updated,
+        check_seconds=prepared.seconds,
+        store_seconds=time.perf_counter() - started,
+    )
+
+
+def _prepare(
+    source: Source,
+    builder: ProfileBuilder,
+    filename: str | None,
+    chunk_size: int,
+    max_errors: int,
+    progress: Progress | None,
+) -> _Prepared | ImportFailed:
+    started = time.perf_counter()
+    errors = _Errors(max_errors)
+    organisations: list[Organisation] = []
+    first_row: dict[str, int] = {}
+    pending: list[tuple[OrganisationProfile, str, int]] = []
+    rows = 0
+
+    def flush() -> None:
+        built = builder.build_many([(profile, organisation_id) for profile, organisation_id, _ in pending])
+        for (_, _, row), result in zip(pending, built, strict=True):
+            if isinstance(result, list):
+                for problem in result:
+                    errors.add(RowError(row, problem.field, problem.message))
+            elif not errors.count:  # after the first error only the errors matter
+                organisations.append(result)
+        pending.clear()
+        if progress is not None:
+            progress(rows)
+
+    try:
+        for item in read_rows(source, filename):
+            if isinstance(item, RowError):
+                errors.add(item)
+                continue
+            rows += 1
+            parsed = parse_profile(item)
+            if isinstance(parsed, list):
+                for problem in parsed:
+                    errors.add(problem)
+                continue
+            organisation_id = _unique_id(item, parsed, first_row, errors)
+            if organisation_id is None:
+                continue
+            pending.append((parsed, organisation_id, item.row))
+            if len(pending) >= chunk_size:
+                flush()
+        if pending:
+            flush()
+    except ImportFileError as error:
+        for problem in error.errors:
+            errors.add(problem)
+    if errors.count:
+        return ImportFailed(errors.shown, errors.count, rows)
+    return _Prepared(organisations, first_row, time.perf_counter() - started)
+
+
+def _unique_id(item: RawRow, profile: OrganisationProfile, first_row: dict[str, int], errors: _Errors) -> str | None:
+    organisation_id = profile.id
+    if organisation_id is None:
+        organisation_id = new_id()
+        while organisation_id in first_row:  # practically never (64 random bits)
+            organisation_id = new_id()
+    elif organisation_id in first_row:
+        errors.add(
+            RowError(
+                item.row,
+                "id",
+                f"id '{organisation_id}' kommt in der Datei mehrfach vor "
+                f"(zuerst in Zeile {first_row[organisation_id]}).",
+            )
+        )
+        return None
+    first_row[organisation_id] = item.row
+    return organisation_id

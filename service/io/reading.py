@@ -1,0 +1,322 @@
+"""Read CSV, XLSX and GeoJSON files row by row into raw text cells (streaming for CSV and XLSX).
+
+Row numbers are what a spreadsheet user sees: the header is row 1, the first data row is row 2 (blank
+rows count but yield nothing). In GeoJSON the row number is the 1-based number of the feature.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from service.io.columns import COLUMNS, GEOJSON_DERIVED, REQUIRED_COLUMNS
+
+Source = Path | bytes | BinaryIO
+"""A file path, the file's bytes, or a binary file-like object (e.g. an uploaded file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem: the row (header = 1; ``None`` for the file as a whole), the column and a German message."""
+
+    row: int | None
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"Zeile {self.row}" if self.row is not None else "Datei"
+        return f"{where}, {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read at all (encoding, format, header); nothing was imported."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """One data row: its spreadsheet row number and the non-empty cells as stripped text by column."""
+
+    row: int
+    values: dict[str, str]
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+    GEOJSON = "geojson"
+
+
+_SUFFIXES = {
+    ".csv": FileFormat.CSV,
+    ".txt": FileFormat.CSV,
+    ".xlsx": FileFormat.XLSX,
+    ".geojson": FileFormat.GEOJSON,
+    ".json": FileFormat.GEOJSON,
+}
+_ALLOWED = ", ".join(COLUMNS)
+_UTF8_HINT = (
+    "Die Datei muss UTF-8-kodiert sein (in Excel: Speichern unter → „CSV UTF-8 (durch Trennzeichen getrennt)“)."
+)
+
+
+def detect_format(filename: str | None, head: bytes) -> FileFormat:
+    """By the file name's ending, else by the content (XLSX is a ZIP archive, GeoJSON starts with '{')."""
+    if filename:
+        suffix = Path(filename).suffix.lower()
+        if suffix in _SUFFIXES:
+            return _SUFFIXES[suffix]
+        if suffix in {".xls", ".ods", ".numbers"}:
+            raise ImportFileError(
+                [RowError(None, None, f"Dateiformat '{suffix}' wird nicht unterstützt; bitte als .xlsx oder CSV.")]
+            )
+    if head.startswith(b"PK\x03\x04"):
+        return FileFormat.XLSX
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return FileFormat.GEOJSON
+    return FileFormat.CSV
+
+
+def read_rows(source: Source, filename: str | None = None) -> Iterator[RawRow | RowError]:
+    """The data rows of a CSV, XLSX or GeoJSON file; malformed rows come as :class:`RowError`.
+
+    Raises :class:`ImportFileError` (possibly only while iterating) when the file as a whole is unusable:
+    not UTF-8, not a valid XLSX/GeoJSON, unknown or missing columns.
+    """
+    with ExitStack() as stack:
+        if isinstance(source, bytes):
+            stream: BinaryIO = io.BytesIO(source)
+        elif isinstance(source, Path):
+            stream = stack.enter_context(source.open("rb"))
+            filename = filename or source.name
+        else:
+            stream = source
+        head = _peek(stream)
+        file_format = detect_format(filename, head)
+        if file_format is FileFormat.XLSX:
+            yield from _xlsx_rows(stream)
+        elif file_format is FileFormat.GEOJSON:
+            yield from _geojson_rows(stream)
+        else:
+            yield from _csv_rows(stream)
+
+
+def _peek(stream: BinaryIO) -> bytes:
+    if stream.seekable():
+        position = stream.tell()
+        head = stream.read(8)
+        stream.seek(position)
+        return head
+    return b""
+
+
+# -- header ------------------------------------------------------------------------------
+
+
+def _header(cells: Iterable[object], *, extra: tuple[str, ...] = (), check_required: bool = True) -> list[str]:
+    """Normalised column names ('' for an empty header cell); unknown, repeated or missing columns fail."""
+    names = [_text(cell).lstrip("\ufeff").strip().lower() for cell in cells]
+    while names and not names[-1]:
+        names.pop()
+    errors: list[RowError] = []
+    unknown = [n for n in names if n and n not in COLUMNS and n not in extra]
+    if unknown:
+        errors.append(
+            RowError(
+                1,
+                None,
+                f"Unbekannte Spalte(n): {', '.join(unknown)}. Erlaubt sind: {_ALLOWED}.",
+            )
+        )
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        errors.append(RowError(1, None, f"Spalte(n) mehrfach vorhanden: {', '.join(repeated)}."))
+    if check_required:
+        missing = [c for c in REQUIRED_COLUMNS if c not in names]
+        has_coordinates = "lat" in names and "lon" in names
+        if not has_coordinates and "postcode" not in names:
+            missing.append("lat+lon oder postcode")
+        if missing:
+            errors.append(
+                RowError(
+                    1,
+                    None,
+                    f"Pflichtspalte(n) fehlen: {', '.join(missing)}. Die erste Zeile muss die Spaltennamen enthalten "
+                    f"(erlaubt: {_ALLOWED}).",
+                )
+            )
+    if errors:
+        raise ImportFileError(errors)
+    return names
+
+
+def _row(number: int, header: list[str], cells: list[str]) -> RawRow | RowError | None:
+    """A row of text cells against the header; ``None`` for a row without any value."""
+    extra = [c for c in cells[len(header) :] if c.strip()]
+    if extra:
+        return RowError(
+            number,
+            None,
+            f"Zeile hat {len(cells)} Werte, die Kopfzeile nur {len(header)} Spalten "
+            "(Trennzeichen im Text? Dann den Wert in Anführungszeichen setzen).",
+        )
+    values = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if cell.strip()}
+    if not values:
+        return None
+    if len(cells) < len(header):
+        return RowError(number, None, f"Zeile hat nur {len(cells)} Werte, die Kopfzeile {len(header)} Spalten.")
+    if "" in values:
+        return RowError(number, None, "Wert in einer Spalte ohne Überschrift.")
+    return RawRow(number, values)
+
+
+def _text(value: object) -> str:
+    """A cell value (from XLSX or GeoJSON) as text, the way it would appear in a CSV file."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+
+def _utf8_lines(stream: BinaryIO) -> Iterator[str]:
+    for number, line in enumerate(stream, start=1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            byte = line[error.start : error.start + 1].hex()
+            raise ImportFileError(
+                [RowError(number, None, f"Ungültiges Zeichen (Byte 0x{byte}) in Textzeile {number}. {_UTF8_HINT}")]
+            ) from None
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
+def _csv_rows(stream: BinaryIO) -> Iterator[RawRow | RowError]:
+    lines = _utf8_lines(stream)
+    first = next(lines, None)
+    if first is None or not first.strip():
+        message = f"Die Datei ist leer oder die Kopfzeile fehlt. Erlaubt: {_ALLOWED}."
+        raise ImportFileError([RowError(1, None, message)])
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
+    header = _header(next(reader))
+    number = 1
+    while True:
+        number += 1
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield RowError(number, None, _csv_message(str(error), start))
+            continue
+        result = _row(number, header, cells)
+        if result is not None:
+            yield result
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _csv_message(error: str, line: int) -> str:
+    if "unexpected end of data" in error or "field larger than field limit" in error:
+        return f"Anführungszeichen ab Textzeile {line} nicht geschlossen; der Wert reicht bis zum Dateiende."
+    if "expected after" in error:
+        return f'Fehlerhafte Anführungszeichen in Textzeile {line}: nach dem schließenden " folgt kein Trennzeichen.'
+    return f"Fehlerhafte CSV-Zeile (Textzeile {line}): {error}."
+
+
+# -- XLSX --------------------------------------------------------------------------------
+
+
+def _xlsx_rows(stream: BinaryIO) -> Iterator[RawRow | RowError]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportFileError([RowError(None, None, f"Keine lesbare XLSX-Datei ({error}).")]) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        first = next(rows, None)
+        if first is None:
+            raise ImportFileError([RowError(1, None, f"Das erste Tabellenblatt ist leer. Erlaubt: {_ALLOWED}.")])
+        header = _header(first)
+        for number, values in enumerate(rows, start=2):
+            cells = [_text(v) for v in values]
+            cells += [""] * (len(header) - len(cells))  # XLSX rows have no ragged ends, only omitted empty cells
+            result = _row(number, header, cells)
+            if result is not None:
+                yield result
+    finally:
+        workbook.close()
+
+
+# -- GeoJSON -----------------------------------------------------------------------------
+
+
+def _geojson_rows(stream: BinaryIO) -> Iterator[RawRow | RowError]:
+    try:
+        document = json.loads(stream.read())
+    except UnicodeDecodeError:
+        raise ImportFileError([RowError(None, None, _UTF8_HINT)]) from None
+    except json.JSONDecodeError as error:
+        raise ImportFileError(
+            [RowError(None, None, f"Kein gültiges JSON (Zeile {error.lineno}, Spalte {error.colno}).")]
+        ) from None
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list) or document.get("type") != "FeatureCollection":
+        raise ImportFileError([RowError(None, None, "Erwartet wird eine GeoJSON-FeatureCollection.")])
+    keys: dict[str, None] = {}
+    for feature in features:
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        keys.update(dict.fromkeys(properties or {}))
+    _header(keys, extra=GEOJSON_DERIVED, check_required=False)
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or not isinstance(feature.get("properties") or {}, dict):
+            yield RowError(number, None, "Feature ohne gültige properties.")
+            continue
+        properties = feature.get("properties") or {}
+        values = {
+            k: _text(v).strip() for k, v in properties.items() if k in COLUMNS and v is not None and _text(v).strip()
+        }
+        if not ({"lat", "lon", "postcode"} & values.keys()):
+            point = _point(feature.get("geometry"))
+            if point is not None:
+                values["lon"], values["lat"] = point
+        yield RawRow(number, values)
+
+
+def _point(geometry: object) -> tuple[str, str] | None:
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        return None
+    coordinates = geometry.get("coordinates")
+    if not isinstance(coordinates, list) or len(coordinates) < 2:
+        return None
+    return _text(coordinates[0]), _text(coordinates[1])

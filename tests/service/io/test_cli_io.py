@@ -1,0 +1,84 @@
+"""The 'bmm import' and 'bmm export' commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.storage.database import make_engine
+from service.storage.sql_repository import SqlOrganisationRepository
+
+runner = CliRunner()
+
+CSV = (
+    "id;kind;name;sector;employees;lat;lon;postcode;contact_email\r\n"
+    "a1;company;Beispiel GmbH;H;120;51,4434;7,3526;;info@example.de\r\n"
+    "a2;municipality;Stadt Bochum;;3100;;;44787;\r\n"
+)
+
+
+def test_import_then_export(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'io.db'}"
+    source = tmp_path / "firmen.csv"
+    source.write_bytes(("\ufeff" + CSV).encode())
+    result = runner.invoke(app, ["import", str(source), "--db", url, "--mode", "insert"])
+    assert result.exit_code == 0, result.output
+    assert "2 neu, 0 aktualisiert" in result.output
+    assert SqlOrganisationRepository(make_engine(url)).count() == 2
+    again = runner.invoke(app, ["import", str(source), "--db", url])
+    assert again.exit_code == 0, again.output
+    assert "0 neu, 2 aktualisiert" in again.output
+
+    exported = runner.invoke(app, ["export", "--db", url])
+    assert exported.exit_code == 0, exported.output
+    lines = exported.output.splitlines()
+    assert lines[0].startswith("id,kind,name")
+    assert len(lines) == 3
+    assert "info@example.de" not in exported.output
+    with_contacts = runner.invoke(app, ["export", "--db", url, "--include-contacts"])
+    assert "info@example.de" in with_contacts.output
+
+    geojson = runner.invoke(app, ["export", "--db", url, "--format", "geojson"])
+    assert geojson.exit_code == 0, geojson.output
+    assert len(json.loads(geojson.output)["features"]) == 2
+
+    target = tmp_path / "out.xlsx"
+    xlsx = runner.invoke(app, ["export", "--db", url, "--format", "xlsx", "--out", str(target)])
+    assert xlsx.exit_code == 0, xlsx.output
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    reimport = runner.invoke(app, ["import", str(target), "--db", fresh, "--mode", "insert"])
+    assert reimport.exit_code == 0, reimport.output
+    assert SqlOrganisationRepository(make_engine(fresh)).count() == 2
+
+
+def test_import_lists_row_errors_and_stores_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'io.db'}"
+    source = tmp_path / "bad.csv"
+    rows = "".join(f"x{i};firma;A;H;1;51,44;7,35;;\r\n" for i in range(60))
+    source.write_text(CSV + rows, encoding="utf-8")
+    result = runner.invoke(app, ["import", str(source), "--db", url])
+    assert result.exit_code == 1
+    assert "Zeile 4, kind: Unbekannte Art 'firma'" in result.output
+    assert "… und 10 weitere Fehler" in result.output
+    assert "nichts gespeichert" in result.output
+    assert "nothing stored" in result.output
+    assert SqlOrganisationRepository(make_engine(url)).count() == 0
+
+
+def test_import_refuses_a_non_utf8_file(tmp_path: Path) -> None:
+    source = tmp_path / "excel.csv"
+    source.write_bytes(CSV.replace("Beispiel", "Müller").encode("cp1252"))
+    result = runner.invoke(app, ["import", str(source), "--db", f"sqlite:///{tmp_path / 'io.db'}"])
+    assert result.exit_code == 1
+    assert "UTF-8" in result.output
+
+
+def test_export_xlsx_needs_out_and_export_needs_a_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'missing.db'}"
+    assert runner.invoke(app, ["export", "--db", url, "--format", "xlsx"]).exit_code == 2
+    result = runner.invoke(app, ["export", "--db", url])
+    assert result.exit_code == 1
+    assert not (tmp_path / "missing.db").exists()

@@ -1,0 +1,106 @@
+"""Export in three formats, and export → import round trips to the same data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from matcher.models import Organisation
+from matcher.profiles import ProfileBuilder
+from service.io import COLUMNS, ExportFormat, ImportFailed, export_csv, export_geojson, export_xlsx, prepare_import
+from tests.service.conftest import OrganisationFactory
+
+
+@pytest.fixture
+def organisations(make_organisation: OrganisationFactory) -> list[Organisation]:
+    return [
+        make_organisation(
+            id="o-1",
+            name='Spedition "Nord", Müller & Co; GmbH',
+            address="Hafenstraße 1\n44147 Dortmund",
+            estate="Gewerbegebiet Hafen",
+            visible_to_peers=True,
+            contact_shareable=True,
+            contact={"name": "Erika Muster", "email": "erika@example.de", "phone": "+49 231 1234"},
+        ),
+        make_organisation(
+            id="o-2",
+            kind="municipality",
+            name="Stadt Bochum",
+            sector=None,
+            employees=3100,
+            lat=None,
+            lon=None,
+            postcode="44787",
+            issues=[],
+            measures_in_place=[],
+            shift_work=False,
+        ),
+        make_organisation(id="o-3", kind="craft_business", name="Bäckerei", sector="C", lat=48.7758, lon=9.1829),
+    ]
+
+
+def _export(organisations: list[Organisation], file_format: ExportFormat, include_contacts: bool) -> bytes:
+    if file_format is ExportFormat.XLSX:
+        binary = io.BytesIO()
+        export_xlsx(organisations, binary, include_contacts=include_contacts)
+        return binary.getvalue()
+    text = io.StringIO(newline="")
+    writer = export_geojson if file_format is ExportFormat.GEOJSON else export_csv
+    assert writer(organisations, text, include_contacts=include_contacts) == len(organisations)
+    return text.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("file_format", list(ExportFormat))
+def test_export_then_import_round_trips(
+    organisations: list[Organisation], builder: ProfileBuilder, file_format: ExportFormat
+) -> None:
+    data = _export(organisations, file_format, include_contacts=True)
+    result = prepare_import(data, builder, filename=f"export.{file_format.value}")
+    assert not isinstance(result, ImportFailed), result.errors
+    assert [o.model_dump() for o in result] == [o.model_dump() for o in organisations]
+
+
+@pytest.mark.parametrize("file_format", list(ExportFormat))
+def test_contacts_are_left_out_by_default(
+    organisations: list[Organisation], builder: ProfileBuilder, file_format: ExportFormat
+) -> None:
+    data = _export(organisations, file_format, include_contacts=False)
+    assert b"erika@example.de" not in data
+    result = prepare_import(data, builder, filename=f"export.{file_format.value}")
+    assert isinstance(result, list)
+    assert result[0].contact is None
+    assert result[0].contact_shareable is True
+
+
+def test_csv_has_the_import_columns(organisations: list[Organisation]) -> None:
+    rows = list(csv.reader(io.StringIO(_export(organisations, ExportFormat.CSV, False).decode())))
+    assert tuple(rows[0]) == COLUMNS
+    second = dict(zip(COLUMNS, rows[2], strict=True))
+    assert (second["lat"], second["postcode"], second["sector"], second["shift_work"]) == ("", "44787", "", "false")
+    first = dict(zip(COLUMNS, rows[1], strict=True))
+    assert first["issues"] == "parking_shortage;shift_work"
+
+
+def test_geojson_is_wgs84_points_with_derived_properties(organisations: list[Organisation]) -> None:
+    document = json.loads(_export(organisations, ExportFormat.GEOJSON, False))
+    assert document["type"] == "FeatureCollection"
+    feature = document["features"][1]
+    assert feature["geometry"]["type"] == "Point"
+    lon, lat = feature["geometry"]["coordinates"]
+    assert 50.0 < lat < 52.0
+    assert 6.5 < lon < 8.0
+    properties = feature["properties"]
+    assert set(COLUMNS) <= properties.keys()
+    assert properties["municipality"] == "Bochum"
+    assert properties["state"] == "DE-NW"
+    assert properties["synthetic"] is False
+    assert properties["kreis_code"] == organisations[1].location.kreis_code
+
+
+def test_empty_export_is_valid() -> None:
+    assert json.loads(_export([], ExportFormat.GEOJSON, False)) == {"type": "FeatureCollection", "features": []}
+    assert _export([], ExportFormat.CSV, False).decode().strip() == ",".join(COLUMNS)
