@@ -12,9 +12,12 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from matcher import __version__
+from matcher.profiles import ProfileBuilder
+from service.access import AccessPolicy
 from service.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware
 from service.api.problems import install_problem_handlers, use_problem_media_type
 from service.api.routes.catalog import advisors_router, funding_router, measures_router
+from service.api.routes.organisations import router as organisations_router
 from service.api.routes.vocabulary import router as vocabulary_router
 from service.auth import SqlApiKeyRepository
 from service.config import ServiceSettings
@@ -52,6 +55,11 @@ TAGS: list[dict[str, Any]] = [
         "funding programmes with availability on a date (public)",
     },
     {"name": "advisors", "description": "Beratungsstellen (öffentlich) / advisory bodies (public)"},
+    {
+        "name": "organisations",
+        "description": "Gespeicherte Profile, je nach Rolle (API-Schlüssel nötig) / "
+        "stored profiles, per role (API key required)",
+    },
 ]
 
 
@@ -97,7 +105,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=DEFAULT_MAX_BODY_BYTES)
-    for router in (vocabulary_router, measures_router, funding_router, advisors_router):
+    for router in (vocabulary_router, measures_router, funding_router, advisors_router, organisations_router):
         app.include_router(router)
     default_openapi = app.openapi
 
@@ -108,6 +116,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.repository = SqlOrganisationRepository(engine)
     app.state.api_keys = SqlApiKeyRepository(engine)
     app.state.engine = matching = load_engine()
+    app.state.access = AccessPolicy(matching.reference.catalog)
+    app.state.builder = ProfileBuilder(matching.reference, matching.settings)
 
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
     def health(repository: RepositoryDep) -> Health:

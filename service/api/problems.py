@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher.errors import InputError
+from service.access import AccessDenied
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ TITLES: dict[int, str] = {
     403: "Zugriff verweigert (Forbidden)",
     404: "Nicht gefunden (Not Found)",
     405: "Methode nicht erlaubt (Method Not Allowed)",
+    409: "Konflikt (Conflict)",
     413: "Anfrage zu groß (Content Too Large)",
     422: "Ungültige Eingabe (Unprocessable Content)",
     429: "Zu viele Anfragen (Too Many Requests)",
@@ -45,6 +47,7 @@ TYPES: dict[int, str] = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    409: "conflict",
     413: "content-too-large",
     422: "validation-error",
     429: "too-many-requests",
@@ -163,6 +166,12 @@ async def input_error_handler(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, f"Ungültige Eingabe in: {exc.field} (invalid input).", [field])
 
 
+async def access_denied_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AccessDenied)
+    headers = {"WWW-Authenticate": "ApiKey"} if exc.status_code == 401 else None
+    return problem_response(exc.status_code, exc.detail, headers=headers)
+
+
 async def internal_error_handler(request: Request, exc: Exception) -> JSONResponse:
     # Log method and path only: request bodies may hold personal or confidential data.
     logger.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
@@ -173,13 +182,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(InputError, input_error_handler)
+    app.add_exception_handler(AccessDenied, access_denied_handler)
     app.add_exception_handler(Exception, internal_error_handler)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting the problem details a route can return."""
     descriptions = {
+        401: "API-Schlüssel fehlt oder ist ungültig / API key missing or invalid",
+        403: "Die Rolle darf das nicht / the key's role may not do this",
         404: "Unbekannte id / unknown id",
+        409: "id bereits vergeben / id already taken",
         413: "Anfrage zu groß / request body too large",
         422: "Ungültige Eingabe, mit Feld und erlaubten Werten / invalid input, naming the field and allowed values",
     }

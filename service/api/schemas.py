@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from matcher import catalog
 from matcher.advisors import AdvisorRole
+from matcher.models import Contact, Location, Organisation, OrganisationId
+from matcher.vocabulary import OrganisationKind
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -117,3 +119,45 @@ class FundingProgrammePage(Page[FundingProgramme]):
 
 class AdvisorPage(Page[Advisor]):
     """Eine Seite Beratungsstellen / a page of advisors."""
+
+
+class OrganisationFull(Organisation):
+    """Ein gespeichertes Profil mit abgeleitetem Standort und Merkmalen / a stored profile with its derived
+    location and features. ``contact`` und ``address`` sind null, wenn nicht gespeichert oder nicht für Sie
+    freigegeben / null when not stored or not shared with you."""
+
+    view: Literal["full"] = Field(default="full", description="vollständige Sicht / full view")
+
+
+class OrganisationPublic(BaseModel):
+    """Name und Standort einer für Peers sichtbaren Organisation (Planer) / name and location of an
+    organisation visible to peers (planners)."""
+
+    view: Literal["public"] = Field(default="public", description="Name und Standort / name and location only")
+    id: OrganisationId
+    name: str
+    kind: OrganisationKind
+    estate: str | None = Field(default=None, description="Gewerbegebiet / industrial estate")
+    location: Location
+    synthetic: bool
+    contact: Contact | None = Field(default=None, description="nur mit Einwilligung / only with consent")
+    address: str | None = Field(default=None, description="nur mit Einwilligung / only with consent")
+
+
+OrganisationView = Annotated[OrganisationFull | OrganisationPublic, Field(discriminator="view")]
+
+
+class OrganisationPage(BaseModel):
+    """Eine Seite Organisationen / a page of organisations."""
+
+    items: list[OrganisationView] = Field(description="die Einträge dieser Seite / the items on this page")
+    total: int = Field(ge=0, description="Anzahl aller sichtbaren Treffer / number of all visible matches")
+    page: int = Field(ge=1, description="Seitennummer ab 1 / page number, from 1")
+    per_page: int = Field(ge=1, le=MAX_PER_PAGE, description="Einträge je Seite / items per page")
+    hidden_in_region: int | None = Field(
+        default=None,
+        description=(
+            "nur Planer: Anzahl der nicht für Peers sichtbaren Organisationen der Region (ohne Filter) / "
+            "planners only: number of organisations in the region not visible to peers (filters not applied)"
+        ),
+    )

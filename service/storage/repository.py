@@ -30,6 +30,31 @@ class DuplicateIdError(ValueError):
         self.ids = list(ids)
 
 
+@dataclass(frozen=True)
+class OrganisationQuery:
+    """Filters for listing stored organisations; every filter given must hold (None: no filter).
+
+    Content filters: ``kind``, ``kreis_code``, ``municipality_ags``, ``state``, ``issue`` (one of its
+    problems), ``estate`` (case-insensitive, exact), ``bbox`` (min_lon, min_lat, max_lon, max_lat on the
+    resolved location), ``name_contains`` (case-insensitive substring). Scope filters (who may list what,
+    from :class:`service.access.ListingScope`): ``only_id``, ``region_state``, ``region_kreis``,
+    ``visible_to_peers``.
+    """
+
+    kind: str | None = None
+    kreis_code: str | None = None
+    municipality_ags: str | None = None
+    state: str | None = None
+    issue: str | None = None
+    estate: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    name_contains: str | None = None
+    only_id: str | None = None
+    region_state: str | None = None
+    region_kreis: str | None = None
+    visible_to_peers: bool | None = None
+
+
 class OrganisationRepository(Protocol):
     """Organisation profiles. Every write is one transaction: it happens completely or not at all."""
 
@@ -46,3 +71,7 @@ class OrganisationRepository(Protocol):
         ...
 
     def iter_all(self, *, batch_size: int = 10_000) -> Iterator[Organisation]: ...
+
+    def list(self, query: OrganisationQuery, offset: int, limit: int) -> tuple[list[Organisation], int]:
+        """The page ``[offset, offset + limit)`` of the matching organisations sorted by id, and their total."""
+        ...

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select
 
 from matcher.models import Organisation
-from service.storage.repository import DuplicateIdError, WriteMode, WriteResult
+from service.storage.repository import DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
 from service.storage.tables import organisation_issues, organisation_measures, organisations
 
 _CHUNK = 5_000  # rows per executemany; also keeps IN lists below SQLite's variable limit
@@ -107,6 +107,39 @@ def _from_row(row: Any, issues: list[str], measures: list[str]) -> Organisation:
     )
 
 
+def _like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(query: OrganisationQuery) -> list[ColumnElement[bool]]:
+    c = organisations.c
+    conditions: list[ColumnElement[bool]] = []
+    equal = (
+        (c.kind, query.kind),
+        (c.kreis_code, query.kreis_code),
+        (c.municipality_ags, query.municipality_ags),
+        (c.state, query.state),
+        (c.id, query.only_id),
+        (c.state, query.region_state),
+        (c.kreis_code, query.region_kreis),
+        (c.visible_to_peers, query.visible_to_peers),
+    )
+    conditions.extend(column == value for column, value in equal if value is not None)
+    if query.issue is not None:
+        with_issue = select(organisation_issues.c.organisation_id).where(organisation_issues.c.issue == query.issue)
+        conditions.append(c.id.in_(with_issue))
+    if query.estate is not None:
+        conditions.append(func.lower(c.estate) == query.estate.lower())
+    if query.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = query.bbox
+        conditions.append(c.location_lon.between(min_lon, max_lon))
+        conditions.append(c.location_lat.between(min_lat, max_lat))
+    if query.name_contains:
+        conditions.append(func.lower(c.name).like(_like_pattern(query.name_contains), escape="\\"))
+    return conditions
+
+
 class SqlOrganisationRepository:
     """Implements :class:`service.storage.repository.OrganisationRepository`."""
 
@@ -172,6 +205,26 @@ class SqlOrganisationRepository:
                     return
                 yield from self._load(connection, ids)
             last_id = ids[-1]
+
+    def list(self, query: OrganisationQuery, offset: int, limit: int) -> tuple[list[Organisation], int]:
+        conditions = _conditions(query)
+        with self.engine.connect() as connection:
+            total = int(
+                connection.execute(select(func.count()).select_from(organisations).where(*conditions)).scalar_one()
+            )
+            if limit <= 0 or offset >= total:
+                return [], total
+            ids = [
+                str(i)
+                for i in connection.execute(
+                    select(organisations.c.id)
+                    .where(*conditions)
+                    .order_by(organisations.c.id)
+                    .offset(offset)
+                    .limit(limit)
+                ).scalars()
+            ]
+            return list(self._load(connection, ids)), total
 
     # -- helpers ---------------------------------------------------------------------------
 
