@@ -59,7 +59,9 @@ def _sqlite_size(url: str) -> str:
     path = _sqlite_file(url)
     if path is None or not path.exists():
         return ""
-    return f", database file {path.stat().st_size / 1e6:.1f} MB"
+    # In WAL mode recent writes may still sit in the -wal file next to the database.
+    size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+    return f", database files {size / 1e6:.1f} MB"
 
 
 @app.command()
@@ -79,27 +81,33 @@ def demo(
 ) -> None:
     """Fill the database with synthetic demo organisations on the real geography of NRW and the Region Stuttgart.
 
-    Earlier synthetic organisations are replaced; real profiles are never touched.
+    Earlier synthetic organisations are replaced; real profiles are never touched. Prints one fresh API key
+    per role for the demo (admin, advisor IHK Dortmund, planner NRW, a demo company in Dortmund).
     """
     from matcher.reference import load_reference_data
-    from service.seeding import seed_demo
+    from service.auth import SqlApiKeyRepository
+    from service.seeding import issue_demo_keys, seed_demo
     from service.storage.sql_repository import SqlOrganisationRepository
 
     engine = make_engine(db)
     upgrade(engine)
     repository = SqlOrganisationRepository(engine)
+    reference = load_reference_data()
     if if_empty and (existing := repository.count()):
         typer.echo(f"{_safe(db)} already holds {existing:,} organisations; nothing generated (--if-empty).")
-        return
-    typer.echo(f"Generating {size:,} synthetic organisations (seed {seed}) …")
-    try:
-        report = seed_demo(repository, load_reference_data(), size=size, seed=seed)
-    except ValueError as error:  # e.g. a size too small for the region's public bodies
-        _fail(f"Invalid value for '--size': {error}", code=2)
-    typer.echo(
-        f"Stored {report.organisations:,} synthetic organisations in {_safe(db)} "
-        f"(generated in {report.generate_seconds:.1f} s, stored in {report.store_seconds:.1f} s{_sqlite_size(db)})."
-    )
+    else:
+        typer.echo(f"Generating {size:,} synthetic organisations (seed {seed}) …")
+        try:
+            report = seed_demo(repository, reference, size=size, seed=seed)
+        except ValueError as error:  # e.g. a size too small for the region's public bodies
+            _fail(f"Invalid value for '--size': {error}", code=2)
+        typer.echo(
+            f"Stored {report.organisations:,} synthetic organisations in {_safe(db)} (generated in "
+            f"{report.generate_seconds:.1f} s, stored in {report.store_seconds:.1f} s{_sqlite_size(db)})."
+        )
+    typer.echo("Demo keys (header X-API-Key; earlier demo keys are revoked):")
+    for role, subject, secret in issue_demo_keys(SqlApiKeyRepository(engine), repository, reference):
+        typer.echo(f"  {role.value:<12} {subject or '-':<22} {secret}")
 
 
 @app.command()

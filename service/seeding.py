@@ -11,7 +11,8 @@ from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
 from matcher.synthetic import generate_demo
-from service.storage.repository import OrganisationRepository
+from service.auth import ApiKeyRepository, Role, SubjectRules
+from service.storage.repository import OrganisationQuery, OrganisationRepository
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,36 @@ def seed_demo(repository: OrganisationRepository, reference: ReferenceData, *, s
         generate_seconds=generated - started,
         store_seconds=time.perf_counter() - generated,
     )
+
+
+DEMO_KEY_LABEL = "demo"
+DEMO_ADVISOR = "ihk_dortmund"
+DEMO_PLANNER_REGION = "DE-NW"
+
+
+def issue_demo_keys(
+    keys: ApiKeyRepository, repository: OrganisationRepository, reference: ReferenceData
+) -> list[tuple[Role, str | None, str]]:
+    """One fresh key per role for trying the demo (earlier demo keys are revoked): (role, subject, secret).
+
+    The organisation key belongs to a synthetic company that is visible to peers in the advisor's territory.
+    """
+    for key in keys.list():
+        if key.label == DEMO_KEY_LABEL and not key.revoked:
+            keys.revoke(key.id)
+    candidates, _ = repository.list(
+        OrganisationQuery(kind="company", kreis_code="05913", visible_to_peers=True), offset=0, limit=1
+    )
+    subjects: list[tuple[Role, str | None]] = [
+        (Role.ADMIN, None),
+        (Role.ADVISOR, DEMO_ADVISOR),
+        (Role.PLANNER, DEMO_PLANNER_REGION),
+    ]
+    if candidates:
+        subjects.append((Role.ORGANISATION, candidates[0].id))
+    rules = SubjectRules.from_reference(reference)
+    issued = []
+    for role, subject in subjects:
+        _, secret = keys.create(role, subject, rules=rules, label=DEMO_KEY_LABEL)
+        issued.append((role, subject, secret))
+    return issued

@@ -156,3 +156,28 @@ def test_keys_create_rejects_a_bad_role_or_subject_with_the_allowed_values(tmp_p
     admin_with_subject = runner.invoke(app, ["keys", "create", "--role", "admin", "--subject", "x", "--db", url])
     assert admin_with_subject.exit_code == 2
     assert not (tmp_path / "keys.db").exists()  # nothing created on a refused request
+
+
+def test_demo_prints_one_working_key_per_role_and_rotates_them(tmp_path: Path) -> None:
+    from service.auth import SqlApiKeyRepository
+
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    first = runner.invoke(app, ["demo", "--db", url, "--size", "700"])
+    assert first.exit_code == 0, first.output
+    keys = SqlApiKeyRepository(make_engine(url))
+
+    def printed_secrets(output: str) -> dict[str, str]:
+        lines = [line.split() for line in output.splitlines() if line.strip().split()[-1].startswith("bmm_")]
+        return {parts[0]: parts[-1] for parts in lines}
+
+    secrets = printed_secrets(first.output)
+    assert set(secrets) <= {"admin", "advisor", "planner", "organisation"}
+    assert {"admin", "advisor", "planner"} <= set(secrets)
+    for role, secret in secrets.items():
+        principal = keys.authenticate(secret)
+        assert principal is not None
+        assert principal.role.value == role
+    again = runner.invoke(app, ["demo", "--db", url, "--size", "700", "--if-empty"])
+    assert again.exit_code == 0, again.output
+    assert keys.authenticate(secrets["admin"]) is None  # the earlier demo key was revoked
+    assert keys.authenticate(printed_secrets(again.output)["admin"]) is not None
