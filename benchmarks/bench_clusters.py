@@ -18,7 +18,6 @@ import contextlib
 import ctypes
 import gc
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -27,29 +26,19 @@ from typing import TypeVar
 
 import numpy as np
 
+from benchmarks.common import print_machine, status_mb
 from matcher.cluster_density import dbscan, stereographic_km
 from matcher.cluster_models import ClusterAnswer, RegionFilter
 from matcher.clusters import find_clusters
 from matcher.index import OrganisationIndex
-from matcher.models import Organisation
-from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData, load_reference_data
 from matcher.settings import MatcherSettings
-from matcher.synthetic import generate_demo
 from matcher.vectorise import fit_vectoriser
 from matcher.vocabulary import ProblemCode
+from service.seeding import demo_organisations
 
 T = TypeVar("T")
 AS_OF = date(2026, 11, 23)
-
-
-def status_mb(key: str) -> float:
-    """A memory figure of this process from /proc/self/status (Linux), in MB."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def in_child(run: Callable[[], None]) -> None:
@@ -86,15 +75,7 @@ def measured(call: Callable[[], T]) -> tuple[T, float, float]:
 
 def build_index(reference: ReferenceData, settings: MatcherSettings, size: int) -> OrganisationIndex:
     started = time.perf_counter()
-    builder = ProfileBuilder(reference, settings)
-    profiles = generate_demo(reference, size=size, seed=7)
-    organisations: list[Organisation] = []
-    for start in range(0, len(profiles), 50_000):
-        chunk = profiles[start : start + 50_000]
-        organisations += [
-            o for o in builder.build_many([(p, p.id or "") for p in chunk]) if isinstance(o, Organisation)
-        ]
-    del profiles
+    organisations = demo_organisations(reference, settings, size=size, seed=7)
     print(f"  generate + validate + locate: {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     vectoriser = fit_vectoriser(organisations[:20_000], settings.vectors)
@@ -160,8 +141,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
     parser.add_argument("--sklearn", action="store_true", help="also time scikit-learn's DBSCAN")
     args = parser.parse_args()
-    machine = platform.processor() or platform.machine()
-    print(f"machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print_machine()
     reference = load_reference_data()
     for size in args.sizes:
         bench_size(reference, MatcherSettings(), size, args.sklearn)

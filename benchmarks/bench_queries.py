@@ -10,47 +10,23 @@ advisors). Not a test: run it by hand and copy the figures (with the machine) in
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 from collections.abc import Callable
 from datetime import date
 
 import numpy as np
 
+from benchmarks.common import print_machine, status_mb
 from matcher.advisors import recommend_advisors
 from matcher.funding import recommend_funding
 from matcher.index import OrganisationIndex
-from matcher.measures import MeasureRecommendation, recommend_measures
+from matcher.measures import MeasureRecommendation, recommend_measures_nearby
 from matcher.models import Organisation
-from matcher.neighbourhood import neighbour_adoption
 from matcher.peers import recommend_peers
-from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData, load_reference_data
 from matcher.settings import MatcherSettings
-from matcher.synthetic import generate_demo
 from matcher.vectorise import fit_vectoriser
-
-
-def rss_mb() -> float:
-    """Resident memory of this process (Linux)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def build(reference: ReferenceData, settings: MatcherSettings, size: int) -> list[Organisation]:
-    builder = ProfileBuilder(reference, settings)
-    profiles = generate_demo(reference, size=size, seed=7)
-    organisations: list[Organisation] = []
-    for start in range(0, len(profiles), 50_000):
-        chunk = profiles[start : start + 50_000]
-        organisations += [
-            o for o in builder.build_many([(p, p.id or "") for p in chunk]) if isinstance(o, Organisation)
-        ]
-    return organisations
+from service.seeding import demo_organisations
 
 
 def timed(label: str, queries: list[Organisation], call: Callable[[Organisation], object]) -> None:
@@ -69,13 +45,15 @@ def bench_size(reference: ReferenceData, settings: MatcherSettings, size: int, n
     catalog = reference.catalog
     print(f"\n== {size:,} organisations ==")
     started = time.perf_counter()
-    organisations = build(reference, settings, size)
-    print(f"  generate + validate + locate: {time.perf_counter() - started:.1f} s, RSS {rss_mb():,.0f} MB")
+    organisations = demo_organisations(reference, settings, size=size, seed=7)
+    print(f"  generate + validate + locate: {time.perf_counter() - started:.1f} s, RSS {status_mb('VmRSS'):,.0f} MB")
     started = time.perf_counter()
     vectoriser = fit_vectoriser(organisations[:20_000], settings.vectors)
-    before = rss_mb()
+    before = status_mb("VmRSS")
     index = OrganisationIndex.build(organisations, vectoriser, catalog)
-    print(f"  fit + index build: {time.perf_counter() - started:.1f} s, index adds ~{rss_mb() - before:,.0f} MB")
+    print(
+        f"  fit + index build: {time.perf_counter() - started:.1f} s, index adds ~{status_mb('VmRSS') - before:,.0f} MB"
+    )
     rng = np.random.default_rng(1)
     firms = [o for o in organisations if o.kind in ("company", "craft_business")]
     queries = [firms[i] for i in rng.choice(len(firms), size=min(n_queries, len(firms)), replace=False)]
@@ -85,8 +63,7 @@ def bench_size(reference: ReferenceData, settings: MatcherSettings, size: int, n
         return recommend_peers(organisation, index, vectoriser, catalog, settings.peers)
 
     def measures(organisation: Organisation) -> list[MeasureRecommendation]:
-        adoption = neighbour_adoption(organisation, index, vectoriser, settings.measures)
-        return recommend_measures(organisation, catalog, settings.measures, adoption)
+        return recommend_measures_nearby(organisation, index, vectoriser, catalog, settings.measures)
 
     recommended = {o.id: [m.id for m in measures(o)] for o in queries}
 
@@ -100,7 +77,7 @@ def bench_size(reference: ReferenceData, settings: MatcherSettings, size: int, n
     timed("measures (incl. neighbour signal)", queries, measures)
     timed("funding", queries, funding)
     timed("advisors", queries, advisors)
-    print(f"  RSS {rss_mb():,.0f} MB")
+    print(f"  RSS {status_mb('VmRSS'):,.0f} MB")
 
 
 def main() -> None:
@@ -108,8 +85,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=1000)
     args = parser.parse_args()
-    machine = platform.processor() or platform.machine()
-    print(f"machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print_machine()
     reference = load_reference_data()
     for size in args.sizes:
         bench_size(reference, MatcherSettings(), size, args.queries)

@@ -20,9 +20,8 @@ from matcher.explain import format_km
 from matcher.funding import FundingRecommendation, recommend_funding
 from matcher.index import OrganisationIndex
 from matcher.leads import best_grant, german_int, join_labels, rate_text, short_programme_name
-from matcher.measures import MeasureRecommendation, recommend_measures
+from matcher.measures import MeasureRecommendation, recommend_measures_nearby
 from matcher.models import Contact, Organisation
-from matcher.neighbourhood import neighbour_adoption
 from matcher.peers import PeerAnswer, recommend_peers
 from matcher.settings import MatcherSettings
 from matcher.vectorise import PROBLEMS, Vectoriser
@@ -114,8 +113,7 @@ def build_brief(
 ) -> Brief:
     """The consultation brief for ``organisation`` on ``as_of`` (deterministic)."""
     top = settings.leads.brief_items
-    adoption = neighbour_adoption(organisation, index, vectoriser, settings.measures)
-    measures = recommend_measures(organisation, catalog, settings.measures, adoption, limit=top)
+    measures = recommend_measures_nearby(organisation, index, vectoriser, catalog, settings.measures, limit=top)
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, as_of)
     peers = recommend_peers(
         organisation, index, vectoriser, catalog, settings.peers, include_invisible=include_invisible_peers, limit=top

@@ -25,9 +25,8 @@ from matcher.funding import recommend_funding
 from matcher.geo.distance import EARTH_RADIUS_KM
 from matcher.index import OrganisationIndex
 from matcher.lead_evaluation import evaluate_leads
-from matcher.measures import recommend_measures
+from matcher.measures import recommend_measures_nearby
 from matcher.models import Organisation, OrganisationProfile
-from matcher.neighbourhood import neighbour_adoption
 from matcher.peers import recommend_peers
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
@@ -198,8 +197,10 @@ def _make(world: _World, **fields: Any) -> Organisation:
 
 
 def _measures(world: _World, organisation: Organisation) -> list[str]:
-    adoption = neighbour_adoption(organisation, world.index, world.vectoriser, world.settings.measures)
-    return [m.id for m in recommend_measures(organisation, world.reference.catalog, world.settings.measures, adoption)]
+    measures = recommend_measures_nearby(
+        organisation, world.index, world.vectoriser, world.reference.catalog, world.settings.measures
+    )
+    return [m.id for m in measures]
 
 
 def _advisor_ids(world: _World, organisation: Organisation) -> list[str]:

@@ -34,9 +34,8 @@ from matcher.errors import InputError
 from matcher.explain import Contribution, Reason, Recommendation, explain, format_km
 from matcher.funding import FundingRecommendation, max_rate_percent, recommend_funding
 from matcher.index import IntArray, OrganisationIndex
-from matcher.measures import MeasureRecommendation, recommend_measures
+from matcher.measures import MeasureRecommendation, recommend_measures_nearby
 from matcher.models import Organisation
-from matcher.neighbourhood import neighbour_adoption
 from matcher.peers import recommend_peers
 from matcher.settings import LeadSettings, MatcherSettings
 from matcher.vectorise import PROBLEMS, Vectoriser
@@ -208,8 +207,9 @@ def lead_plan(
 ) -> LeadPlan:
     """Top measures (with the neighbour signal, as the organisation itself would see them) and the best grant
     programme funding one of them: confirmed status first, then funding relevance."""
-    adoption = neighbour_adoption(organisation, index, vectoriser, settings.measures)
-    measures = recommend_measures(organisation, catalog, settings.measures, adoption, limit=settings.leads.top_measures)
+    measures = recommend_measures_nearby(
+        organisation, index, vectoriser, catalog, settings.measures, limit=settings.leads.top_measures
+    )
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, as_of)
     programme = best_grant(funding.items)
     if programme is None:

@@ -26,9 +26,11 @@ from pydantic import Field
 
 from matcher.catalog import Catalog, Measure, ShiftSuitability
 from matcher.explain import Contribution, Recommendation, explain, format_km
+from matcher.index import OrganisationIndex
 from matcher.models import Organisation
-from matcher.neighbourhood import NeighbourAdoption
+from matcher.neighbourhood import NeighbourAdoption, neighbour_adoption
 from matcher.settings import MeasureSettings
+from matcher.vectorise import Vectoriser
 from matcher.vocabulary import CATEGORY_LABELS_DE, PROBLEM_LABELS_DE, PUBLIC_KINDS, MeasureCategory, ProblemCode
 
 
@@ -208,3 +210,16 @@ def _neighbours_text(using: int, public_body: bool) -> str:
     if using > 1:
         return f"{using} {many} in der Nähe nutzen das bereits"
     return f"{many} in der Nähe nutzen das bereits"
+
+
+def recommend_measures_nearby(
+    organisation: Organisation,
+    index: OrganisationIndex,
+    vectoriser: Vectoriser,
+    catalog: Catalog,
+    settings: MeasureSettings,
+    limit: int | None = None,
+) -> list[MeasureRecommendation]:
+    """Measures with the collaborative signal from similar organisations nearby, as an organisation sees them."""
+    adoption = neighbour_adoption(organisation, index, vectoriser, settings)
+    return recommend_measures(organisation, catalog, settings, adoption, limit)

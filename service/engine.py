@@ -38,7 +38,7 @@ def load_engine(models: Path | None = None) -> MatchingEngine:
     except (FileNotFoundError, ModelVersionError, ValidationError) as error:
         # Refitting is deterministic and takes seconds, so a stale artefact never blocks the service.
         logger.warning("model not usable (%s); refitting on the demo data in memory", error)
-        from service.fitting import demo_organisations
+        from service.seeding import demo_organisations
 
         organisations = demo_organisations(reference, settings, size=FALLBACK_SIZE, seed=FALLBACK_SEED)
         vectoriser = fit_vectoriser(organisations, settings.vectors)

@@ -7,24 +7,11 @@ from pathlib import Path
 
 from matcher.artefacts import ModelCard, describe, save_model
 from matcher.models import Organisation
-from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
-from matcher.synthetic import generate_demo
 from matcher.vectorise import fit_vectoriser
+from service.seeding import demo_organisations
 from service.storage.repository import OrganisationRepository
-
-
-def demo_organisations(
-    reference: ReferenceData, settings: MatcherSettings, *, size: int, seed: int
-) -> list[Organisation]:
-    """The synthetic demo organisations, built (validated, located) as the store would hold them."""
-    profiles = generate_demo(reference, size=size, seed=seed)
-    built = ProfileBuilder(reference, settings).build_many([(p, p.id or "") for p in profiles])
-    organisations = [b for b in built if isinstance(b, Organisation)]
-    if len(organisations) != len(built):
-        raise RuntimeError("the demo generator produced invalid profiles")
-    return organisations
 
 
 def fit_and_save(

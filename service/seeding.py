@@ -22,6 +22,25 @@ class SeedReport:
     store_seconds: float
 
 
+def demo_organisations(
+    reference: ReferenceData, settings: MatcherSettings, *, size: int, seed: int, chunk: int = 50_000
+) -> list[Organisation]:
+    """The synthetic demo organisations, built (validated, located) as the store holds them.
+
+    Built in chunks so that the resolver's intermediate arrays stay small at millions of profiles.
+    """
+    profiles = generate_demo(reference, size=size, seed=seed)
+    builder = ProfileBuilder(reference, settings)
+    organisations: list[Organisation] = []
+    for start in range(0, len(profiles), chunk):
+        part = profiles[start : start + chunk]
+        for profile, result in zip(part, builder.build_many([(p, p.id or "") for p in part]), strict=True):
+            if isinstance(result, list):  # a generator bug, not a user error: fail loudly
+                raise RuntimeError(f"generated profile {profile.id} is invalid: {result[0]}")
+            organisations.append(result)
+    return organisations
+
+
 def seed_demo(repository: OrganisationRepository, reference: ReferenceData, *, size: int, seed: int) -> SeedReport:
     """Replace all synthetic organisations with a freshly generated set; real profiles stay untouched."""
     started = time.perf_counter()
@@ -29,15 +48,9 @@ def seed_demo(repository: OrganisationRepository, reference: ReferenceData, *, s
     # repeatedly (nearly doubling the time at 1M). Only the CLI process is affected; it is restored after.
     gc.disable()
     try:
-        profiles = generate_demo(reference, size=size, seed=seed)
-        built = ProfileBuilder(reference, MatcherSettings()).build_many([(p, p.id or "") for p in profiles])
+        organisations = demo_organisations(reference, MatcherSettings(), size=size, seed=seed)
     finally:
         gc.enable()
-    organisations: list[Organisation] = []
-    for profile, result in zip(profiles, built, strict=True):
-        if isinstance(result, list):  # a generator bug, not a user error: fail loudly
-            raise RuntimeError(f"generated profile {profile.id} is invalid: {result[0]}")
-        organisations.append(result)
     generated = time.perf_counter()
     repository.replace_synthetic(organisations)
     return SeedReport(

@@ -281,6 +281,17 @@ def get_organisation(
     return _view(policy, principal, organisation, view)
 
 
+def _writable(
+    organisation_id: str, principal: Principal, policy: AccessPolicy, repository: OrganisationRepository
+) -> Organisation:
+    """The stored organisation the caller may change; 404 alike for unknown and other organisations' ids."""
+    existing = repository.get(organisation_id)
+    policy.require_organisation(principal, Capability.WRITE_PROFILE, organisation_id, existing)
+    if existing is None:
+        raise _not_found(organisation_id)
+    return existing
+
+
 @router.put(
     "/organisations/{organisation_id}",
     summary="Organisation ersetzen / Replace an organisation",
@@ -300,10 +311,7 @@ def replace_organisation(
     builder: BuilderDep,
     profile: OrganisationProfile,
 ) -> OrganisationFull:
-    existing = repository.get(organisation_id)
-    policy.require_organisation(principal, Capability.WRITE_PROFILE, organisation_id, existing)
-    if existing is None:
-        raise _not_found(organisation_id)
+    _writable(organisation_id, principal, policy, repository)
     _check_body_id(profile, organisation_id)
     stored = _store(repository, builder, profile, organisation_id, WriteMode.UPSERT)
     return _full(policy, principal, stored)
@@ -340,10 +348,7 @@ def update_organisation(
     builder: BuilderDep,
     changes: PatchBody,
 ) -> OrganisationFull:
-    existing = repository.get(organisation_id)
-    policy.require_organisation(principal, Capability.WRITE_PROFILE, organisation_id, existing)
-    if existing is None:
-        raise _not_found(organisation_id)
+    existing = _writable(organisation_id, principal, policy, repository)
     current = existing.model_dump(mode="json", exclude={"location", "features"})
     try:
         profile = OrganisationProfile.model_validate({**current, **changes})
@@ -370,8 +375,7 @@ def update_organisation(
 def delete_organisation(
     organisation_id: OrganisationIdPath, principal: WriterDep, policy: PolicyDep, repository: RepositoryDep
 ) -> Response:
-    existing = repository.get(organisation_id)
-    policy.require_organisation(principal, Capability.WRITE_PROFILE, organisation_id, existing)
-    if existing is None or not repository.delete(organisation_id):
+    _writable(organisation_id, principal, policy, repository)
+    if not repository.delete(organisation_id):
         raise _not_found(organisation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,20 @@
+"""Helpers shared by the benchmark scripts (run them with PYTHONPATH=. from the repository root)."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+
+def status_mb(key: str) -> float:
+    """A memory figure of this process from /proc/self/status (Linux), in MB: VmRSS now, VmHWM peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def print_machine() -> None:
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
