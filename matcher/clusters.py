@@ -14,6 +14,7 @@ independent of the order of the organisations in the index (cluster ids derive f
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -99,21 +100,30 @@ def find_clusters(
     )
 
 
-def clusters_to_geojson(answer: ClusterAnswer, *, include_members: bool = False) -> dict[str, Any]:
+def clusters_to_geojson(
+    answer: ClusterAnswer,
+    *,
+    include_members: bool = False,
+    clusters: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """A GeoJSON FeatureCollection: one Feature per cluster (hull polygon, else centroid point).
 
     Member ids are left out unless ``include_members``: the service decides by consent what may be shown.
+    ``clusters`` replaces ``answer.clusters`` by JSON-ready cluster dicts in the same shape (e.g. redacted
+    by the service: members only as far as visible, hull withheld); geometry and properties come from them.
     """
+    data = clusters if clusters is not None else [cluster.model_dump(mode="json") for cluster in answer.clusters]
     features = []
-    for rank, cluster in enumerate(answer.clusters, start=1):
+    for rank, cluster in enumerate(data, start=1):
+        hull = cluster.get("hull")
         geometry: dict[str, Any] = (
-            {"type": "Polygon", "coordinates": cluster.hull}
-            if cluster.hull is not None
-            else {"type": "Point", "coordinates": [cluster.centroid_lon, cluster.centroid_lat]}
+            {"type": "Polygon", "coordinates": hull}
+            if hull is not None
+            else {"type": "Point", "coordinates": [cluster["centroid_lon"], cluster["centroid_lat"]]}
         )
-        properties = cluster.model_dump(mode="json", exclude={"hull"} if include_members else {"hull", "members"})
+        properties = {k: v for k, v in cluster.items() if k != "hull" and (include_members or k != "members")}
         properties["rank"] = rank
-        features.append({"type": "Feature", "id": cluster.id, "geometry": geometry, "properties": properties})
+        features.append({"type": "Feature", "id": cluster["id"], "geometry": geometry, "properties": properties})
     return {
         "type": "FeatureCollection",
         "features": features,

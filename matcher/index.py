@@ -111,8 +111,14 @@ class OrganisationIndex:
 
     @classmethod
     def build(
-        cls, organisations: Sequence[Organisation], vectoriser: Vectoriser, catalog: Catalog
+        cls,
+        organisations: Sequence[Organisation],
+        vectoriser: Vectoriser,
+        catalog: Catalog,
+        previous: OrganisationIndex | None = None,
     ) -> OrganisationIndex:
+        """Index ``organisations``; rows unchanged since ``previous`` (built with the same vectoriser) keep
+        their vectors, so a rebuild after a few writes only vectorises what changed."""
         ids = np.array([o.id for o in organisations], dtype=object)
         measure_ids, addresses = measure_problem_matrix(catalog)
         measure_column = {m: i for i, m in enumerate(measure_ids)}
@@ -132,6 +138,7 @@ class OrganisationIndex:
         group_members = {g: np.flatnonzero(groups == g) for g in sorted(set(PEER_GROUPS.values()))}
         visible = np.array([o.visible_to_peers for o in organisations], dtype=np.bool_)
         estates = np.array([estate_key(o.estate) for o in organisations], dtype=object)
+        fingerprints = np.array([vector_fingerprint(o) for o in organisations], dtype=np.int64)
         return cls(
             ids=ids,
             names=np.array([o.name for o in organisations], dtype=object),
@@ -151,13 +158,13 @@ class OrganisationIndex:
             measures=measures,
             solved=(measures.astype(np.float32) @ addresses.astype(np.float32)) > 0,
             visible=visible,
-            vectors=vectoriser.transform(organisations),
+            vectors=_vectors(organisations, fingerprints, vectoriser, previous),
             id_rank=id_rank,
             position={str(i): p for p, i in enumerate(ids)},
             measure_ids=measure_ids,
             measure_addresses=addresses,
             issue_weights=vectoriser.issue_weights,
-            fingerprints=np.array([vector_fingerprint(o) for o in organisations], dtype=np.int64),
+            fingerprints=fingerprints,
             group_members=group_members,
             blocks=_build_blocks(group_members, issues, visible, xyz),
         )
@@ -243,6 +250,25 @@ def _build_blocks(
                 if len(subset):
                     blocks[(group, problem, visible_only)] = _Block(subset, cKDTree(xyz[subset]))
     return blocks
+
+
+def _vectors(
+    organisations: Sequence[Organisation],
+    fingerprints: npt.NDArray[np.int64],
+    vectoriser: Vectoriser,
+    previous: OrganisationIndex | None,
+) -> FloatMatrix:
+    if previous is None or not len(previous):
+        return vectoriser.transform(organisations)
+    old = np.array([previous.position.get(o.id, -1) for o in organisations], dtype=np.int64)
+    reusable = old >= 0
+    reusable[reusable] = previous.fingerprints[old[reusable]] == fingerprints[reusable]
+    vectors = np.empty((len(organisations), previous.vectors.shape[1]), dtype=previous.vectors.dtype)
+    vectors[reusable] = previous.vectors[old[reusable]]
+    fresh = np.flatnonzero(~reusable)
+    if len(fresh):
+        vectors[fresh] = vectoriser.transform([organisations[i] for i in fresh.tolist()])
+    return vectors
 
 
 def vector_fingerprint(organisation: Organisation) -> int:

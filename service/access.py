@@ -59,6 +59,7 @@ class Capability(StrEnum):
     BRIEF = "brief"  # consultation brief of a stored organisation
     LEADS = "leads"  # leads of an advisor
     CLUSTERS = "clusters"  # clusters of a region
+    FEEDBACK = "feedback"  # feedback on a recommendation served to a stored organisation
 
 
 # Roles per capability; admin has every capability. Anonymous callers only have MATCH.
@@ -72,6 +73,7 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[Role]] = {
     Capability.BRIEF: frozenset({Role.ADMIN, Role.ADVISOR, Role.ORGANISATION}),
     Capability.LEADS: frozenset({Role.ADMIN, Role.ADVISOR}),
     Capability.CLUSTERS: frozenset({Role.ADMIN, Role.ADVISOR, Role.PLANNER}),
+    Capability.FEEDBACK: frozenset({Role.ADMIN, Role.ADVISOR, Role.ORGANISATION}),
 }
 PUBLIC_CAPABILITIES = frozenset({Capability.MATCH})
 ORGANISATION_CAPABILITIES = frozenset(
@@ -81,6 +83,7 @@ ORGANISATION_CAPABILITIES = frozenset(
         Capability.PEERS,
         Capability.RECOMMENDATIONS,
         Capability.BRIEF,
+        Capability.FEEDBACK,
     }
 )
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import gc
 import os
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy import Engine, make_url
 
+from matcher.vocabulary import ProblemCode
+from service.api.cluster_schemas import ClusterState
 from service.auth import Role
 from service.config import DEFAULT_DATABASE_URL
 from service.io.exporting import ExportFormat
@@ -20,7 +24,12 @@ from service.storage.database import (
     make_engine,
     upgrade,
 )
-from service.storage.repository import WriteMode
+from service.storage.repository import OrganisationRepository, WriteMode
+
+if TYPE_CHECKING:
+    from matcher.cluster_models import ClusterAnswer, RegionFilter
+    from service.engine import MatchingEngine
+    from service.live import Snapshot
 
 app = typer.Typer(
     help=(
@@ -297,6 +306,224 @@ def export_file(
         export_geojson(organisations, sys.stdout, include_contacts=include_contacts)
     else:
         export_csv(organisations, sys.stdout, include_contacts=include_contacts)
+
+
+class ClusterOutput(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    GEOJSON = "geojson"
+
+
+_CLUSTER_OPTIONS = {"eps_km": "--eps-km", "min_members": "--min-size", "limit": "--limit", "region.kreis": "--kreis"}
+
+
+def _range_text(name: str) -> str:
+    """The allowed range of a ClusterSettings field in German, e.g. 'größer als 0 und höchstens 20'."""
+    from matcher.settings import ClusterSettings
+
+    words = {"gt": "größer als", "ge": "mindestens", "lt": "kleiner als", "le": "höchstens"}
+    metadata = ClusterSettings.model_fields[name].metadata
+    return " und ".join(f"{text} {getattr(m, key)}" for m in metadata for key, text in words.items() if hasattr(m, key))
+
+
+def _cluster_region(kreis: str | None, state: str | None, bbox: str | None) -> RegionFilter | None:
+    """The region of the options, or exit 2 naming the bad option."""
+    from pydantic import ValidationError
+
+    from matcher.cluster_models import CLUSTER_STATES, RegionFilter
+    from service.access import region_state
+
+    box: tuple[float, float, float, float] | None = None
+    if bbox is not None:
+        try:
+            min_lon, min_lat, max_lon, max_lat = (float(part) for part in bbox.split(","))
+            box = RegionFilter(bbox=(min_lon, min_lat, max_lon, max_lat)).bbox
+        except (ValueError, ValidationError):
+            _fail(
+                f"Ungültiger Wert für '--bbox': {bbox!r}; erwartet minlon,minlat,maxlon,maxlat (WGS84, min < max), "
+                "z. B. 7.3,51.45,7.6,51.6.",
+                code=2,
+            )
+    if kreis is not None and (len(kreis) != 5 or not kreis.isdigit() or region_state(kreis) not in CLUSTER_STATES):
+        _fail(
+            f"Ungültiger Wert für '--kreis': {kreis!r} ist kein Kreisschlüssel in NRW oder BW; erwartet 5 Ziffern, "
+            "beginnend mit 05 (NRW) oder 08 (BW), z. B. 05913 für Dortmund.",
+            code=2,
+        )
+    if kreis is None and state is None and box is None:
+        return None
+    land = state or (region_state(kreis) if kreis is not None else None)
+    if kreis is not None and land != region_state(kreis):
+        _fail(f"Ungültige Kombination '--kreis' {kreis} und '--state' {state}: der Kreis liegt nicht in {state}.", 2)
+    return RegionFilter(kreis=kreis, state=land, bbox=box)
+
+
+def _german_int(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _cluster_table(answer: ClusterAnswer) -> list[str]:
+    """German table: rank, size, employees, dominant problems, municipalities, joint measure."""
+
+    def cut(text: str, width: int) -> str:
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    rows: list[tuple[str, ...]] = [
+        ("Rang", "Mitglieder", "Beschäftigte", "Hauptprobleme", "Gemeinden", "Gemeinsame Maßnahme")
+    ]
+    for rank, cluster in enumerate(answer.clusters, start=1):
+        problems = ", ".join(f"{p.label} {round(p.share * 100)} %" for p in cluster.dominant_problems)
+        places = ", ".join(f"{m.name} ({m.members})" for m in cluster.municipalities)
+        measure = cluster.suggested_measures[0].name if cluster.suggested_measures else "-"
+        cells = (str(rank), _german_int(cluster.size), _german_int(cluster.employees), problems, places, measure)
+        rows.append(tuple(cut(cell, width) for cell, width in zip(cells, (4, 10, 12, 48, 36, 44), strict=True)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    right = (True, True, True, False, False, False)
+    return [
+        "  ".join(
+            cell.rjust(width) if align else cell.ljust(width)
+            for cell, width, align in zip(row, widths, right, strict=True)
+        ).rstrip()
+        for row in rows
+    ]
+
+
+def _existing_repository(db: str) -> OrganisationRepository:
+    from service.storage.sql_repository import SqlOrganisationRepository
+
+    database_file = _sqlite_file(db)
+    if database_file is not None and not database_file.exists():
+        _fail(f"The database file {database_file} does not exist. Run 'bmm demo --db {_safe(db)}' for demo data.")
+    return SqlOrganisationRepository(_migrated_engine(db))
+
+
+def _load_snapshot(repository: OrganisationRepository, db: str) -> tuple[Snapshot, MatchingEngine]:
+    """All stored organisations and their index (the service's LiveIndex), with the matching engine."""
+    from service.engine import load_engine
+    from service.live import LiveIndex
+
+    typer.echo(f"Lade Organisationen aus {_safe(db)} … (loading)", err=True)
+    engine = load_engine()
+    return LiveIndex(repository, engine).current(), engine
+
+
+@app.command()
+def clusters(
+    db: DbOption = DEFAULT_DATABASE_URL,
+    issue: Annotated[
+        ProblemCode | None, typer.Option(case_sensitive=False, help="nur Arbeitgeber mit diesem Problem")
+    ] = None,
+    kreis: Annotated[str | None, typer.Option(help="Kreisschlüssel in NRW (05…) oder BW (08…), z. B. 05913")] = None,
+    state: Annotated[ClusterState | None, typer.Option(case_sensitive=False, help="Land: DE-NW oder DE-BW")] = None,
+    bbox: Annotated[
+        str | None, typer.Option(help="minlon,minlat,maxlon,maxlat (WGS84), z. B. 7.3,51.45,7.6,51.6")
+    ] = None,
+    min_size: Annotated[int | None, typer.Option(help="Mindestzahl Mitglieder je Cluster (2–1000, Standard 5)")] = None,
+    eps_km: Annotated[
+        float | None, typer.Option(help="Nachbarschaft in km (DBSCAN eps, > 0 bis 20, Standard 0.5)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="nur die besten N Cluster (Zählungen bleiben)")] = None,
+    as_of: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Stichtag für Förderprogramme (Standard: heute)")
+    ] = None,
+    output: Annotated[
+        ClusterOutput, typer.Option("--format", case_sensitive=False, help="table, json oder geojson (mit Mitgliedern)")
+    ] = ClusterOutput.TABLE,
+    out: Annotated[Path | None, typer.Option(dir_okay=False, help="Ausgabedatei (Standard: stdout)")] = None,
+) -> None:
+    """Clusters of employers sharing a problem (as GET /api/v1/clusters, with all member ids: admin level)."""
+    import json
+    from datetime import date
+
+    from pydantic import ValidationError
+
+    from matcher.clusters import clusters_to_geojson, find_clusters
+    from matcher.errors import InputError
+    from matcher.settings import ClusterSettings
+
+    for name, value in (("eps_km", eps_km), ("min_members", min_size)):
+        try:
+            ClusterSettings.model_validate({name: value} if value is not None else {})
+        except ValidationError:
+            _fail(f"Ungültiger Wert für '{_CLUSTER_OPTIONS[name]}': {value}; erlaubt: {_range_text(name)}.", code=2)
+    if limit is not None and limit < 1:
+        _fail(f"Ungültiger Wert für '--limit': {limit}; erlaubt: mindestens 1.", code=2)
+    region = _cluster_region(kreis, state.value if state is not None else None, bbox)
+    snapshot, engine = _load_snapshot(_existing_repository(db), db)
+    day = as_of.date() if as_of is not None else date.today()
+    try:
+        answer = find_clusters(
+            snapshot.index, engine.reference, engine.settings, as_of=day, region=region, problem=issue,
+            eps_km=eps_km, min_members=min_size, limit=limit,
+        )  # fmt: skip
+    except InputError as error:
+        _fail(f"Ungültiger Wert für '{_CLUSTER_OPTIONS.get(error.field, error.field)}': {error.message}", code=2)
+        return
+    if output is ClusterOutput.TABLE:
+        parameters = answer.parameters
+        lines = [
+            f"{_german_int(len(answer.clusters))} Cluster (Stichtag {day:%d.%m.%Y}; eps "
+            f"{str(parameters.eps_km).replace('.', ',')} km, mindestens {parameters.min_members} Mitglieder; "
+            f"Problem: {parameters.problem_label or 'alle'}; Region: {_region_text(parameters.region)}). "
+            f"Betrachtet {_german_int(answer.considered)} Arbeitgeber, davon {_german_int(answer.clustered)} in "
+            f"Clustern, {_german_int(answer.noise)} ohne Cluster.",
+            *(_cluster_table(answer) if answer.clusters else []),
+        ]
+        text = "\n".join(lines) + "\n"
+    elif output is ClusterOutput.JSON:
+        text = answer.model_dump_json(indent=2) + "\n"
+    else:
+        text = json.dumps(clusters_to_geojson(answer, include_members=True), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"Geschrieben: {len(answer.clusters):,} Cluster nach {out} ({output.value}).", err=True)
+
+
+def _region_text(region: RegionFilter | None) -> str:
+    if region is None:
+        return "NRW und BW"
+    parts = [
+        f"Kreis {region.kreis}" if region.kreis else None,
+        region.state,
+        f"bbox {region.bbox}" if region.bbox else None,
+    ]
+    return ", ".join(part for part in parts if part)
+
+
+@app.command()
+def brief(
+    organisation_id: Annotated[str, typer.Argument(metavar="ID", help="id der Organisation")],
+    db: DbOption = DEFAULT_DATABASE_URL,
+    as_of: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Stichtag für die Förderung (Standard: heute)")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(dir_okay=False, help="HTML-Datei (Standard: brief-ID.html)")] = None,
+) -> None:
+    """Write the printable consultation brief of a stored organisation as HTML (one A4 page)."""
+    from datetime import date
+
+    from matcher.brief import build_brief
+    from service.brief_html import render_brief_html
+
+    repository = _existing_repository(db)
+    if repository.get(organisation_id) is None:  # before loading everything
+        _fail(f"Organisation '{organisation_id}' nicht gefunden in {_safe(db)}. / Organisation not found.", code=2)
+    snapshot, engine = _load_snapshot(repository, db)
+    organisation = snapshot.organisations.get(organisation_id)
+    if organisation is None:  # deleted in the meantime
+        _fail(f"Organisation '{organisation_id}' nicht gefunden in {_safe(db)}. / Organisation not found.", code=2)
+        return
+    day = as_of.date() if as_of is not None else date.today()
+    built = build_brief(
+        organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings,
+        as_of=day, include_invisible_peers=True,
+    )  # fmt: skip
+    peers = [snapshot.organisations[item.id] for item in built.peers.items if item.id in snapshot.organisations]
+    target = out or Path(f"brief-{organisation_id}.html")
+    target.write_text(render_brief_html(built, organisation, peers, engine.reference), encoding="utf-8")
+    typer.echo(f"Beratungsbrief für {organisation_id} (Stand {day:%d.%m.%Y}) geschrieben: {target}")
 
 
 keys_app = typer.Typer(

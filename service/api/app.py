@@ -5,26 +5,37 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from matcher import __version__
 from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy
+from service.api.deps import RepositoryDep
 from service.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware
 from service.api.problems import install_problem_handlers, use_problem_media_type
 from service.api.routes.catalog import advisors_router, funding_router, measures_router
+from service.api.routes.clusters import router as clusters_router
+from service.api.routes.feedback import router as feedback_router
+from service.api.routes.leads import router as leads_router
+from service.api.routes.match import router as match_router
+from service.api.routes.me import router as me_router
 from service.api.routes.organisations import router as organisations_router
+from service.api.routes.recommendations import router as recommendations_router
+from service.api.routes.transfer import import_body_limits
+from service.api.routes.transfer import router as transfer_router
 from service.api.routes.vocabulary import router as vocabulary_router
 from service.auth import SqlApiKeyRepository
 from service.config import ServiceSettings
 from service.engine import load_engine
+from service.live import LiveIndex
 from service.storage.database import ensure_up_to_date, make_engine
-from service.storage.repository import OrganisationRepository
+from service.storage.feedback import SqlFeedbackStore
 from service.storage.sql_repository import SqlOrganisationRepository
+from service.web import mount_web
 
 
 class ModelInfo(BaseModel):
@@ -60,20 +71,32 @@ TAGS: list[dict[str, Any]] = [
         "description": "Gespeicherte Profile, je nach Rolle (API-Schlüssel nötig) / "
         "stored profiles, per role (API key required)",
     },
+    {
+        "name": "recommendations",
+        "description": "Partner, Beratung, Maßnahmen, Förderung und Beratungsunterlage einer gespeicherten "
+        "Organisation (API-Schlüssel nötig) / peers, advisors, measures, funding and brief of a stored organisation "
+        "(API key required)",
+    },
+    {
+        "name": "match",
+        "description": "Abgleich eines nicht gespeicherten Profils (ohne Schlüssel möglich) / matching a profile "
+        "that is not stored (no key needed)",
+    },
+    {
+        "name": "feedback",
+        "description": "Rückmeldungen zu Empfehlungen / feedback on recommendations",
+    },
+    {
+        "name": "clusters",
+        "description": "Räumliche Cluster von Arbeitgebern mit gemeinsamem Problem (API-Schlüssel: admin, advisor, "
+        "planner) / spatial clusters of employers sharing a problem (API key: admin, advisor, planner)",
+    },
 ]
 
 
 def _operation_id(route: APIRoute) -> str:
     """Readable operation ids for generated clients: '<tag>-<function>'."""
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
-
-
-def get_repository(request: Request) -> OrganisationRepository:
-    repository: OrganisationRepository = request.app.state.repository
-    return repository
-
-
-RepositoryDep = Annotated[OrganisationRepository, Depends(get_repository)]
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -83,6 +106,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        live.current()  # build the index before the first request rather than during it
         yield
         engine.dispose()
 
@@ -104,8 +128,23 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=DEFAULT_MAX_BODY_BYTES)
-    for router in (vocabulary_router, measures_router, funding_router, advisors_router, organisations_router):
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=DEFAULT_MAX_BODY_BYTES, per_path=import_body_limits())
+    # transfer before organisations: /organisations/export is not an /organisations/{organisation_id}
+    routers = (
+        vocabulary_router,
+        measures_router,
+        funding_router,
+        advisors_router,
+        transfer_router,
+        organisations_router,
+        recommendations_router,
+        match_router,
+        leads_router,
+        feedback_router,
+        me_router,
+        clusters_router,
+    )
+    for router in routers:
         app.include_router(router)
     default_openapi = app.openapi
 
@@ -113,9 +152,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         return use_problem_media_type(default_openapi())
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.state.repository = SqlOrganisationRepository(engine)
+    app.state.repository = repository = SqlOrganisationRepository(engine)
     app.state.api_keys = SqlApiKeyRepository(engine)
     app.state.engine = matching = load_engine()
+    app.state.live = live = LiveIndex(repository, matching)
+    app.state.feedback = SqlFeedbackStore(engine)
     app.state.access = AccessPolicy(matching.reference.catalog)
     app.state.builder = ProfileBuilder(matching.reference, matching.settings)
 
@@ -130,4 +171,5 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             model=ModelInfo.model_validate(matching.model_card, from_attributes=True),
         )
 
+    mount_web(app)  # last, so the API paths win
     return app

@@ -21,13 +21,14 @@ COLUMNS: tuple[str, ...] = (
     "contact_name",
     "contact_email",
     "contact_phone",
+    "synthetic",  # true for generated demo profiles: an export re-imported stays flagged as synthetic
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("kind", "name", "employees")
 LIST_COLUMNS: frozenset[str] = frozenset({"issues", "measures_in_place"})
-BOOLEAN_COLUMNS: frozenset[str] = frozenset({"shift_work", "visible_to_peers", "contact_shareable"})
+BOOLEAN_COLUMNS: frozenset[str] = frozenset({"shift_work", "visible_to_peers", "contact_shareable", "synthetic"})
 CONTACT_COLUMNS: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone")
 
 # Derived, read-only properties that the GeoJSON export adds; an import of such a file ignores them.
-GEOJSON_DERIVED: tuple[str, ...] = ("municipality", "municipality_ags", "kreis", "kreis_code", "state", "synthetic")
+GEOJSON_DERIVED: tuple[str, ...] = ("municipality", "municipality_ags", "kreis", "kreis_code", "state")
 
 LIST_SEPARATOR = ";"  # written on export; on import ';' and '|' both separate list items

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -13,6 +14,8 @@ from matcher.models import Organisation
 from service.io.columns import COLUMNS, LIST_SEPARATOR
 
 Cell = str | int | float | bool | None
+CellsOf = Callable[[Organisation], dict[str, Cell]]
+"""The cells of one organisation by column (default: :func:`organisation_cells`); lets a caller redact per row."""
 
 
 class ExportFormat(StrEnum):
@@ -46,7 +49,12 @@ def organisation_cells(organisation: Organisation, *, include_contacts: bool = F
         "contact_name": contact.name if contact else None,
         "contact_email": contact.email if contact else None,
         "contact_phone": contact.phone if contact else None,
+        "synthetic": organisation.synthetic,
     }
+
+
+def _cells_of(cells: CellsOf | None, include_contacts: bool) -> CellsOf:
+    return cells or partial(organisation_cells, include_contacts=include_contacts)
 
 
 def _csv_text(value: Cell) -> str:
@@ -58,56 +66,78 @@ def _csv_text(value: Cell) -> str:
 
 
 def export_csv(
-    organisations: Iterable[Organisation], out: TextIO, *, include_contacts: bool = False, delimiter: str = ","
+    organisations: Iterable[Organisation],
+    out: TextIO,
+    *,
+    include_contacts: bool = False,
+    delimiter: str = ",",
+    cells_of: CellsOf | None = None,
 ) -> int:
-    """Write a header and one line per organisation (open ``out`` with ``newline=''``); returns the count."""
+    """Write a header and one line per organisation (open ``out`` with ``newline=''``); returns the count.
+
+    ``cells_of`` replaces :func:`organisation_cells` (and ``include_contacts``), e.g. to redact per row.
+    """
+    row_cells = _cells_of(cells_of, include_contacts)
     writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(COLUMNS)
     count = 0
     for organisation in organisations:
-        cells = organisation_cells(organisation, include_contacts=include_contacts)
+        cells = row_cells(organisation)
         writer.writerow([_csv_text(cells[c]) for c in COLUMNS])
         count += 1
     return count
 
 
-def export_xlsx(organisations: Iterable[Organisation], out: Path | BinaryIO, *, include_contacts: bool = False) -> int:
+def export_xlsx(
+    organisations: Iterable[Organisation],
+    out: Path | BinaryIO,
+    *,
+    include_contacts: bool = False,
+    cells_of: CellsOf | None = None,
+) -> int:
     """Write one sheet 'organisations' (streaming, write-only workbook); returns the count.
 
     Numbers and booleans are typed cells; postcodes are text so leading zeros survive.
     """
     import openpyxl
 
+    row_cells = _cells_of(cells_of, include_contacts)
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("organisations")
     sheet.append(list(COLUMNS))
     count = 0
     for organisation in organisations:
-        cells = organisation_cells(organisation, include_contacts=include_contacts)
+        cells = row_cells(organisation)
         sheet.append([cells[c] for c in COLUMNS])
         count += 1
     workbook.save(out)
     return count
 
 
-def export_geojson(organisations: Iterable[Organisation], out: TextIO, *, include_contacts: bool = False) -> int:
+def export_geojson(
+    organisations: Iterable[Organisation],
+    out: TextIO,
+    *,
+    include_contacts: bool = False,
+    cells_of: CellsOf | None = None,
+) -> int:
     """A FeatureCollection of points in WGS84 (the resolved location) for QGIS; returns the count.
 
     Properties are the import columns plus the derived municipality, municipality_ags, kreis, kreis_code,
-    state and synthetic. Written feature by feature, so memory stays flat.
+    state (and `synthetic`, an import column). Written feature by feature, so memory stays flat.
     """
+    row_cells = _cells_of(cells_of, include_contacts)
     out.write('{"type": "FeatureCollection", "features": [\n')
     count = 0
     for organisation in organisations:
         location = organisation.location
-        properties: dict[str, Cell] = organisation_cells(organisation, include_contacts=include_contacts)
+        properties: dict[str, Cell] = row_cells(organisation)
         properties.update(
             municipality=location.municipality_name,
             municipality_ags=location.municipality_ags,
             kreis=location.kreis_name,
             kreis_code=location.kreis_code,
             state=location.state,
-            synthetic=organisation.synthetic,
         )
         feature = {
             "type": "Feature",
@@ -127,11 +157,13 @@ def export_organisations(
     out: Path,
     *,
     include_contacts: bool = False,
+    cells_of: CellsOf | None = None,
+    encoding: str = "utf-8",
 ) -> int:
-    """Write to a file in the given format; returns the count."""
+    """Write to a file in the given format (text in ``encoding``; ``utf-8-sig`` adds a BOM); returns the count."""
     if file_format is ExportFormat.XLSX:
-        return export_xlsx(organisations, out, include_contacts=include_contacts)
-    with out.open("w", encoding="utf-8", newline="") as handle:
+        return export_xlsx(organisations, out, include_contacts=include_contacts, cells_of=cells_of)
+    with out.open("w", encoding=encoding, newline="") as handle:
         if file_format is ExportFormat.GEOJSON:
-            return export_geojson(organisations, handle, include_contacts=include_contacts)
-        return export_csv(organisations, handle, include_contacts=include_contacts)
+            return export_geojson(organisations, handle, include_contacts=include_contacts, cells_of=cells_of)
+        return export_csv(organisations, handle, include_contacts=include_contacts, cells_of=cells_of)

@@ -16,6 +16,14 @@ class WriteMode(StrEnum):
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What changed after a revision: the newest revision and the changed ids (None: reload everything)."""
+
+    revision: int
+    ids: list[str] | None
+
+
+@dataclass(frozen=True)
 class WriteResult:
     created: int
     updated: int
@@ -62,6 +70,10 @@ class OrganisationRepository(Protocol):
 
     def get(self, organisation_id: str) -> Organisation | None: ...
 
+    def get_many(self, ids: Sequence[str]) -> list[Organisation]:
+        """The stored ones among ``ids``, sorted by id."""
+        ...
+
     def add_many(self, organisations: Sequence[Organisation], *, mode: WriteMode = WriteMode.INSERT) -> WriteResult: ...
 
     def delete(self, organisation_id: str) -> bool: ...
@@ -71,6 +83,14 @@ class OrganisationRepository(Protocol):
         ...
 
     def iter_all(self, *, batch_size: int = 10_000) -> Iterator[Organisation]: ...
+
+    def revision(self) -> int:
+        """The store's revision: it grows with every write (0 before the first)."""
+        ...
+
+    def changes_since(self, revision: int) -> Changes:
+        """The ids created, changed or deleted after ``revision``, and the revision they bring the reader to."""
+        ...
 
     def list(self, query: OrganisationQuery, offset: int, limit: int) -> tuple[list[Organisation], int]:
         """The page ``[offset, offset + limit)`` of the matching organisations sorted by id, and their total."""

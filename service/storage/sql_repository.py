@@ -7,13 +7,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select, text
 
 from matcher.models import Organisation
-from service.storage.repository import DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
-from service.storage.tables import organisation_issues, organisation_measures, organisations
+from service.storage.repository import Changes, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
+from service.storage.tables import organisation_changes, organisation_issues, organisation_measures, organisations
 
 _CHUNK = 5_000  # rows per executemany; also keeps IN lists below SQLite's variable limit
+# A write changing more ids than this logs one "reload everything" entry instead of one per id.
+_LOGGED_IDS = 1_000
+# PostgreSQL: writes serialise on this advisory lock until commit, so revisions commit in order and a
+# reader that has seen revision n has seen every revision below it (SQLite serialises writers anyway).
+_CHANGE_LOCK = 0x626D6D  # "bmm"
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -169,11 +174,15 @@ class SqlOrganisationRepository:
                 raise DuplicateIdError(sorted(existing))
             self._delete_ids(connection, list(existing))
             self._insert(connection, organisations_, existing)
+            self._log_changes(connection, ids)
         return WriteResult(created=len(ids) - len(existing), updated=len(existing))
 
     def delete(self, organisation_id: str) -> bool:
         with self.engine.begin() as connection:
-            return self._delete_ids(connection, [organisation_id]) > 0
+            deleted = self._delete_ids(connection, [organisation_id]) > 0
+            if deleted:
+                self._log_changes(connection, [organisation_id])
+            return deleted
 
     def replace_synthetic(self, organisations_: Sequence[Organisation]) -> WriteResult:
         with self.engine.begin() as connection:
@@ -186,7 +195,36 @@ class SqlOrganisationRepository:
             if clashes:
                 raise DuplicateIdError(sorted(clashes))
             self._insert(connection, organisations_, {})
+            self._log_changes(connection, synthetic_ids + [o.id for o in organisations_])
         return WriteResult(created=len(organisations_), updated=0)
+
+    def get_many(self, ids: Sequence[str]) -> list[Organisation]:
+        found: list[Organisation] = []
+        with self.engine.connect() as connection:
+            for chunk in _chunks(sorted(set(ids))):
+                found.extend(self._load(connection, chunk))
+        return found
+
+    def revision(self) -> int:
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(select(func.coalesce(func.max(organisation_changes.c.revision), 0))).scalar_one()
+            )
+
+    def changes_since(self, revision: int) -> Changes:
+        query = select(organisation_changes.c.revision, organisation_changes.c.organisation_id).where(
+            organisation_changes.c.revision > revision
+        )
+        latest = revision
+        ids: set[str] | None = set()
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                latest = max(latest, int(row.revision))
+                if row.organisation_id is None:
+                    ids = None
+                elif ids is not None:
+                    ids.add(str(row.organisation_id))
+        return Changes(revision=latest, ids=None if ids is None else sorted(ids))
 
     def iter_all(self, *, batch_size: int = 10_000) -> Iterator[Organisation]:
         last_id = ""
@@ -227,6 +265,15 @@ class SqlOrganisationRepository:
             return list(self._load(connection, ids)), total
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _log_changes(self, connection: Connection, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOCK})
+        now = datetime.now(UTC)
+        logged: Sequence[str | None] = ids if len(ids) <= _LOGGED_IDS else [None]
+        connection.execute(organisation_changes.insert(), [{"organisation_id": i, "changed_at": now} for i in logged])
 
     def _created_at(self, connection: Connection, ids: Sequence[str]) -> dict[str, datetime]:
         found: dict[str, datetime] = {}

@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
 )
 
 metadata = MetaData(
@@ -90,4 +91,46 @@ api_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
     Index("ix_api_keys_key_hash", "key_hash", unique=True),
+)
+
+# Every write appends the ids it changed, so each service process can bring its in-memory index up to
+# date with only those (a NULL id means "many changed: reload everything").
+organisation_changes = Table(
+    "organisation_changes",
+    metadata,
+    Column("revision", Integer, primary_key=True, autoincrement=True),
+    Column("organisation_id", String(64)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every recommendation served, with a snapshot of what was shown (ids, scores, reason codes; never
+# contact data), so that feedback can later be learned from.
+recommendation_log = Table(
+    "recommendation_log",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("served_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("endpoint", String(32), nullable=False),
+    Column("item_type", String(16), nullable=False),
+    Column("organisation_id", String(64), index=True),  # None for an unstored profile (POST /match)
+    Column("key_id", String(32)),  # None for anonymous callers
+    Column("role", String(16)),
+    Column("parameters", Text, nullable=False),  # JSON
+    Column("items", Text, nullable=False),  # JSON: [{id, rank, score, reasons: [code, ...]}]
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("organisation_id", String(64), nullable=False, index=True),
+    Column("item_type", String(16), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("comment", Text),
+    Column("key_id", String(32)),
+    Column("role", String(16)),
+    # The latest logged recommendation to this organisation that showed the item, when there is one.
+    Column("recommendation_id", String(32), ForeignKey("recommendation_log.id", ondelete="SET NULL")),
 )

@@ -165,3 +165,13 @@ def test_an_edited_profile_is_not_ranked_with_its_stale_vector(world: Any, refer
     assert peers[0].id == "other-problem"
     fresh = vectoriser.transform([edited])[0]
     assert index.query_point(edited, vectoriser).vector.tolist() == fresh.tolist()
+
+
+def test_rebuilding_with_the_previous_index_reuses_unchanged_vectors_only(world: Any, reference: ReferenceData) -> None:
+    organisations, vectoriser, index = world
+    changed = [o.model_copy(update={"employees": 5}) if o.id == "solver" else o for o in organisations[1:]]
+    rebuilt = OrganisationIndex.build(changed, vectoriser, reference.catalog, previous=index)
+    fresh = OrganisationIndex.build(changed, vectoriser, reference.catalog)
+    assert rebuilt.vectors.tobytes() == fresh.vectors.tobytes()
+    solver = fresh.position["solver"]
+    assert fresh.vectors[solver].tobytes() != index.vectors[index.position["solver"]].tobytes()

@@ -96,6 +96,7 @@ ROLE_TABLE: dict[Capability, set[str]] = {
     Capability.BRIEF: {"admin", "own", "advisor_in"},
     Capability.LEADS: {"admin", "advisor_in"},
     Capability.CLUSTERS: {"admin", "advisor_in", "planner_land"},
+    Capability.FEEDBACK: {"admin", "own", "advisor_in"},
 }
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
-from matcher.vocabulary import OrganisationKind, ProblemCode
 from service.access import AccessPolicy, Capability, ProfileView, not_found_detail, redact_profile
+from service.api.deps import BuilderDep, FeedbackStoreDep, PolicyDep, RepositoryDep
+from service.api.filters import FiltersDep
+from service.api.filters import parse_bbox as parse_bbox  # re-exported: routes/clusters.py imports it here
 from service.api.problems import problem_responses
 from service.api.schemas import (
     DEFAULT_PER_PAGE,
@@ -26,7 +28,6 @@ from service.api.schemas import (
     OrganisationPage,
     OrganisationPublic,
     OrganisationView,
-    State,
 )
 from service.api.security import OptionalPrincipalDep
 from service.auth import Principal, Role
@@ -34,26 +35,6 @@ from service.io.importing import new_id
 from service.storage.repository import DuplicateIdError, OrganisationQuery, OrganisationRepository, WriteMode
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
-
-
-def get_repository(request: Request) -> OrganisationRepository:
-    repository: OrganisationRepository = request.app.state.repository
-    return repository
-
-
-def get_policy(request: Request) -> AccessPolicy:
-    policy: AccessPolicy = request.app.state.access
-    return policy
-
-
-def get_builder(request: Request) -> ProfileBuilder:
-    builder: ProfileBuilder = request.app.state.builder
-    return builder
-
-
-RepositoryDep = Annotated[OrganisationRepository, Depends(get_repository)]
-PolicyDep = Annotated[AccessPolicy, Depends(get_policy)]
-BuilderDep = Annotated[ProfileBuilder, Depends(get_builder)]
 
 
 def _reader(principal: OptionalPrincipalDep, policy: PolicyDep) -> Principal:
@@ -92,23 +73,6 @@ def _invalid(loc: tuple[str, ...], message: str) -> RequestValidationError:
 
 def _not_found(organisation_id: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=not_found_detail(organisation_id))
-
-
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """``minlon,minlat,maxlon,maxlat`` as floats, or a 422 naming ``bbox``."""
-    message = (
-        f"{text!r} ist keine gültige Box; erwartet minlon,minlat,maxlon,maxlat (WGS84, min ≤ max), "
-        "z. B. 6.9,51.3,7.6,51.6."
-    )
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(part) for part in text.split(","))
-    except ValueError:
-        raise _invalid(("query", "bbox"), message) from None
-    ordered = min_lon <= max_lon and min_lat <= max_lat
-    in_range = all(-180 <= v <= 180 for v in (min_lon, max_lon)) and all(-90 <= v <= 90 for v in (min_lat, max_lat))
-    if not (ordered and in_range):
-        raise _invalid(("query", "bbox"), message)
-    return min_lon, min_lat, max_lon, max_lat
 
 
 def _view(
@@ -174,48 +138,14 @@ def list_organisations(
     principal: ReaderDep,
     policy: PolicyDep,
     repository: RepositoryDep,
-    kind: Annotated[OrganisationKind | None, Query(description="Organisationsart / organisation kind")] = None,
-    kreis: Annotated[
-        str | None, Query(pattern=r"^[0-9]{5}$", description="Kreisschlüssel, z. B. 05913 / Kreis code")
-    ] = None,
-    ags: Annotated[
-        str | None,
-        Query(pattern=r"^[0-9]{8}$", description="Gemeindeschlüssel (AGS), z. B. 05913000 / municipality code"),
-    ] = None,
-    state: Annotated[State | None, Query(description="Land (ISO 3166-2), z. B. DE-NW / Land")] = None,
-    issue: Annotated[ProblemCode | None, Query(description="hat dieses Problem / has this problem")] = None,
-    estate: Annotated[
-        str | None,
-        Query(min_length=1, max_length=200, description="Gewerbegebiet (genauer Name) / industrial estate (exact)"),
-    ] = None,
-    bbox: Annotated[
-        str | None,
-        Query(description="minlon,minlat,maxlon,maxlat (WGS84), z. B. 6.9,51.3,7.6,51.6 / bounding box"),
-    ] = None,
-    q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Teil des Namens / part of the name")
-    ] = None,
+    filters: FiltersDep,
     page: PageNumber = 1,
     per_page: PerPage = DEFAULT_PER_PAGE,
 ) -> OrganisationPage:
-    box = parse_bbox(bbox) if bbox is not None else None
     scope = policy.listing_scope(principal)
     if scope.nothing:
         return OrganisationPage(items=[], total=0, page=page, per_page=per_page)
-    query = OrganisationQuery(
-        kind=kind.value if kind else None,
-        kreis_code=kreis,
-        municipality_ags=ags,
-        state=state.value if state else None,
-        issue=issue.value if issue else None,
-        estate=estate,
-        bbox=box,
-        name_contains=q,
-        only_id=scope.organisation_id,
-        region_state=scope.state,
-        region_kreis=scope.kreis_code,
-        visible_to_peers=True if scope.visible_only else None,
-    )
+    query = filters.query(scope)
     found, total = repository.list(query, (page - 1) * per_page, per_page)
     items: list[OrganisationView] = []
     for organisation in found:
@@ -367,15 +297,23 @@ def update_organisation(
     response_class=Response,
     summary="Organisation löschen / Delete an organisation",
     description=(
-        "Löscht das Profil mit allen gespeicherten Angaben (Probleme, Maßnahmen, Kontaktdaten).\n\n"
-        "Deletes the profile with everything stored about it (problems, measures, contact data)."
+        "Löscht das Profil mit allen gespeicherten Angaben (Probleme, Maßnahmen, Kontaktdaten, an die "
+        "Organisation ausgelieferte Empfehlungen und ihr Feedback); ab der nächsten Anfrage "
+        "erscheint es in keiner Empfehlung.\n\n"
+        "Deletes the profile with everything stored about it (problems, measures, contact data, the "
+        "recommendations served to it and its feedback); from the next request on it appears in no recommendation."
     ),
     responses=DELETE_ERRORS,
 )
 def delete_organisation(
-    organisation_id: OrganisationIdPath, principal: WriterDep, policy: PolicyDep, repository: RepositoryDep
+    organisation_id: OrganisationIdPath,
+    principal: WriterDep,
+    policy: PolicyDep,
+    repository: RepositoryDep,
+    feedback: FeedbackStoreDep,
 ) -> Response:
     _writable(organisation_id, principal, policy, repository)
     if not repository.delete(organisation_id):
         raise _not_found(organisation_id)
+    feedback.erase_organisation(organisation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

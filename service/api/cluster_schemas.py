@@ -1,0 +1,77 @@
+"""Response models of ``GET /api/v1/clusters``: the library's cluster answer, redacted per caller.
+
+The clusters are ``matcher.cluster_models.Cluster`` as :meth:`service.access.AccessPolicy.redact_cluster`
+returns them: ``members`` only the ids the caller may see, ``member_count`` all members, ``hull`` withheld
+unless every member is shown (docs/privacy.md, Clusters).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.cluster_models import Cluster, ClusterParameters
+
+
+class ClusterFormat(StrEnum):
+    """Antwortformat / response format."""
+
+    JSON = "json"
+    GEOJSON = "geojson"
+
+
+class ClusterState(StrEnum):
+    """Die Länder mit Beratungskatalog / the Länder the catalogue covers."""
+
+    BW = "DE-BW"
+    NW = "DE-NW"
+
+
+class ClusterView(Cluster):
+    """Ein Cluster von Arbeitgebern mit gemeinsamem Problem, für den Aufrufer geschwärzt / a cluster of
+    employers sharing a problem, redacted for the caller."""
+
+    members: list[str] = Field(
+        description=(
+            "ids der Mitglieder, die Sie sehen dürfen (sortiert; Planer: für Peers sichtbare ihrer Region) / "
+            "ids of the members you may see (sorted; planners: those of their region visible to peers)"
+        )
+    )
+    member_count: int = Field(
+        ge=0, description="Anzahl aller Mitglieder, auch der nicht gezeigten / number of all members, shown or not"
+    )
+    hull: list[list[list[float]]] | None = Field(
+        description=(
+            "konvexe Hülle als GeoJSON-Polygon (lon, lat); null unter 3 Punkten oder wenn nicht alle Mitglieder "
+            "gezeigt werden (ihre Ecken sind Standorte) / convex hull as GeoJSON polygon coordinates; null below "
+            "3 points or unless every member is shown (its corners are member locations)"
+        )
+    )
+
+
+class ClusterResult(BaseModel):
+    """Cluster einer Region, nach Potenzial sortiert / clusters of a region, best first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    as_of: date = Field(description="Stichtag der Förderprogramme / date funding availability refers to")
+    parameters: ClusterParameters = Field(
+        description=(
+            "verwendete Parameter, Region nach Einschränkung auf die Region des Schlüssels / parameters used, "
+            "the region after narrowing to the key's region"
+        )
+    )
+    considered: int = Field(
+        ge=0,
+        description=(
+            "Arbeitgeber in der Region (mit dem Problem, falls angegeben) / employers in the region (reporting "
+            "the problem, if given)"
+        ),
+    )
+    clustered: int = Field(ge=0, description="davon in einem Cluster / of these, members of a cluster")
+    noise: int = Field(ge=0, description="davon in keinem Cluster / of these, in no cluster")
+    clusters: list[ClusterView] = Field(
+        description="nach Punktzahl absteigend, gleichauf nach id / score descending, ties by id"
+    )

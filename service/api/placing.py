@@ -1,0 +1,38 @@
+"""Organisations inside a result (peers, leads): where they are and, only where allowed, how to reach them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from matcher.models import Organisation
+from matcher.peers import PeerRecommendation
+from service.access import AccessPolicy
+from service.api.results import PeerItem
+from service.auth import Principal
+from service.live import Snapshot
+
+
+def placed(policy: AccessPolicy, principal: Principal | None, organisation: Organisation) -> dict[str, Any]:
+    """Location fields of a result item, plus contact data only when the policy allows."""
+    location = organisation.location
+    return {
+        "lat": location.lat,
+        "lon": location.lon,
+        "municipality": location.municipality_name,
+        "estate": organisation.estate,
+        "synthetic": organisation.synthetic,
+        **(policy.shared_contact(principal, organisation) or {"contact": None, "address": None}),
+    }
+
+
+def peer_items(
+    policy: AccessPolicy, principal: Principal | None, snapshot: Snapshot, items: Sequence[PeerRecommendation]
+) -> list[PeerItem]:
+    """Peer results with their place; a peer the caller may not see is dropped (defence in depth)."""
+    shown = []
+    for item in items:
+        peer = snapshot.organisations[item.id]
+        if policy.peer_visible(principal, peer):
+            shown.append(PeerItem(**item.model_dump(), **placed(policy, principal, peer)))
+    return shown

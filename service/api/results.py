@@ -1,0 +1,95 @@
+"""Response models of the recommendation endpoints: the matcher's answers plus what the service adds.
+
+The service adds the ``recommendation_id`` under which the answer was logged (quote it in feedback), the
+organisation it was computed for, and — for organisations in a result (peers, leads) — their location
+and, only where the access policy allows, their contact data.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from matcher.advisors import AdvisorAnswer
+from matcher.brief import Brief
+from matcher.funding import FundingAnswer
+from matcher.leads import Lead, LeadAnswer
+from matcher.measures import MeasureRecommendation
+from matcher.models import Contact
+from matcher.peers import PeerRecommendation
+from service.api.schemas import OrganisationFull
+
+LOGGED = Field(description="Protokoll-id dieser Antwort (für Feedback) / log id of this answer (quote it in feedback)")
+
+
+class SharedContact(BaseModel):
+    contact: Contact | None = Field(default=None, description="nur mit Einwilligung / only with consent")
+    address: str | None = Field(default=None, description="nur mit Einwilligung / only with consent")
+
+
+class PlacedOrganisation(SharedContact):
+    lat: float = Field(description="ermittelter Standort (WGS84) / resolved location")
+    lon: float
+    municipality: str = Field(description="Gemeinde / municipality")
+    estate: str | None = Field(default=None, description="Gewerbegebiet / industrial estate")
+    synthetic: bool = Field(description="synthetisches Demo-Profil / synthetic demo profile")
+
+
+class PeerItem(PeerRecommendation, PlacedOrganisation):
+    """Ein Partner in der Nähe / a peer nearby."""
+
+
+class PeersResponse(BaseModel):
+    organisation_id: str
+    recommendation_id: str = LOGGED
+    radius_km: float = Field(description="verwendeter Suchradius / search radius finally used (widened if needed)")
+    candidates: int = Field(description="bewertete Kandidaten im Radius / qualifying organisations ranked")
+    items: list[PeerItem]
+
+
+class MeasuresResponse(BaseModel):
+    organisation_id: str
+    recommendation_id: str = LOGGED
+    items: list[MeasureRecommendation]
+
+
+class FundingResponse(FundingAnswer):
+    organisation_id: str
+    recommendation_id: str = LOGGED
+
+
+class AdvisorsResponse(AdvisorAnswer):
+    organisation_id: str
+    recommendation_id: str = LOGGED
+
+
+class BriefResponse(Brief):
+    recommendation_id: str = LOGGED
+
+
+class MatchPeers(BaseModel):
+    radius_km: float
+    candidates: int
+    items: list[PeerItem]
+
+
+class MatchResponse(BaseModel):
+    """Empfehlungen für ein nicht gespeichertes Profil / recommendations for a profile that is not stored."""
+
+    recommendation_id: str = LOGGED
+    profile: OrganisationFull = Field(description="das Profil mit abgeleiteten Feldern / with its derived fields")
+    measures: list[MeasureRecommendation]
+    funding: FundingAnswer
+    advisors: AdvisorAnswer
+    peers: MatchPeers | None = Field(
+        description="nur mit einem Schlüssel, der Peers sehen darf (admin, advisor, organisation), sonst null / "
+        "only with a key allowed to see peers, else null"
+    )
+
+
+class LeadItem(Lead, PlacedOrganisation):
+    """Eine Organisation im Gebiet mit Gesprächsanlass / an organisation of the territory worth a visit."""
+
+
+class LeadsResponse(LeadAnswer):
+    recommendation_id: str = LOGGED
+    items: list[LeadItem]  # type: ignore[assignment]

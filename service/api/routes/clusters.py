@@ -1,0 +1,339 @@
+"""Clusters for planners: dense groups of employers sharing a problem (API key: admin, advisor, planner).
+
+The clusters are computed by :func:`matcher.clusters.find_clusters` over all employers of the (narrowed)
+region of the in-memory snapshot and redacted per request (:meth:`AccessPolicy.redact_cluster`,
+docs/privacy.md): ``members`` only the ids the caller may see, ``member_count`` all members, ``hull`` only
+when every member is shown. Clustering is CPU-heavy (about 4 s at 200,000 organisations), so the route
+runs in the thread pool and the unredacted answers are cached per (store revision, parameters, as_of) in
+a small LRU; a write creates a new revision, and the next request computes afresh.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from matcher.cluster_models import CLUSTER_STATES, ClusterAnswer, RegionFilter
+from matcher.clusters import clusters_to_geojson, find_clusters
+from matcher.reference import ReferenceData
+from matcher.settings import ClusterSettings
+from matcher.vocabulary import ProblemCode
+from service.access import Capability, region_state
+from service.api.cluster_schemas import ClusterFormat, ClusterResult, ClusterState
+from service.api.deps import EngineDep, PolicyDep
+from service.api.problems import problem_responses
+from service.api.routes.organisations import parse_bbox
+from service.api.security import OptionalPrincipalDep
+from service.auth import Principal
+from service.live import LiveIndex
+
+router = APIRouter(prefix="/api/v1", tags=["clusters"])
+
+GEOJSON_MEDIA_TYPE = "application/geo+json"
+CACHE_SIZE = 16
+# Memory bound besides the entry count: a cached cluster takes about 30 kB (measured at 20,000 organisations:
+# 863 clusters, 24 MB), so 5,000 clusters are about 150 MB.
+CACHE_MAX_CLUSTERS = 5000
+MAX_LIMIT = 1000
+_KREIS = re.compile(r"^[0-9]{5}$")
+
+
+# -- cache -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterKey:
+    """Everything an unredacted answer depends on: store revision, effective parameters, as_of."""
+
+    revision: int
+    region: RegionFilter | None
+    problem: ProblemCode | None
+    eps_km: float
+    min_members: int
+    limit: int | None
+    as_of: date
+
+
+class ClusterCache:
+    """A small thread-safe LRU of unredacted :class:`ClusterAnswer` objects.
+
+    At most ``size`` entries holding at most ``max_clusters`` clusters together (a larger answer is not
+    kept). Entries of an older revision are dropped as soon as a newer revision is seen. Concurrent requests
+    for the same key compute once (the others wait for the first). Never store redacted output here:
+    redaction depends on the caller.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE, max_clusters: int = CACHE_MAX_CLUSTERS) -> None:
+        self.size = size
+        self.max_clusters = max_clusters
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[ClusterKey, ClusterAnswer] = OrderedDict()
+        self._pending: dict[ClusterKey, threading.Lock] = {}
+        self._revision = -1
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _clusters(self) -> int:
+        return sum(len(answer.clusters) for answer in self._entries.values())
+
+    def _lookup(self, key: ClusterKey) -> ClusterAnswer | None:
+        """Call with ``self._lock`` held."""
+        if key.revision > self._revision:
+            self._entries.clear()
+            self._revision = key.revision
+        answer = self._entries.get(key)
+        if answer is not None:
+            self._entries.move_to_end(key)
+        return answer
+
+    def get(self, key: ClusterKey, compute: Callable[[], ClusterAnswer]) -> ClusterAnswer:
+        with self._lock:
+            if (answer := self._lookup(key)) is not None:
+                self.hits += 1
+                return answer
+            pending = self._pending.setdefault(key, threading.Lock())
+        with pending:
+            with self._lock:
+                if (answer := self._lookup(key)) is not None:
+                    self.hits += 1
+                    return answer
+                self.misses += 1
+            try:
+                answer = compute()
+            finally:
+                with self._lock:
+                    self._pending.pop(key, None)
+            with self._lock:
+                if key.revision >= self._revision and len(answer.clusters) <= self.max_clusters:
+                    self._entries[key] = answer
+                    while len(self._entries) > self.size or self._clusters() > self.max_clusters:
+                        self._entries.popitem(last=False)
+            return answer
+
+
+_CREATE_CACHE = threading.Lock()
+
+
+def get_cluster_cache(request: Request) -> ClusterCache:
+    """The app's cluster cache (``app.state.cluster_cache``), created on first use."""
+    state = request.app.state
+    with _CREATE_CACHE:
+        cache: ClusterCache | None = getattr(state, "cluster_cache", None)
+        if cache is None:
+            cache = state.cluster_cache = ClusterCache()
+    return cache
+
+
+# -- dependencies ----------------------------------------------------------------------------------
+
+
+def get_live(request: Request) -> LiveIndex:
+    """The live index; asked for the snapshot only after the parameters are validated."""
+    live: LiveIndex = request.app.state.live
+    return live
+
+
+LiveDep = Annotated[LiveIndex, Depends(get_live)]
+CacheDep = Annotated[ClusterCache, Depends(get_cluster_cache)]
+
+
+def _cluster_caller(principal: OptionalPrincipalDep, policy: PolicyDep) -> Principal:
+    """401 without a key, 403 for a role without clusters (decided before the parameters are looked at)."""
+    admitted = policy.require(principal, Capability.CLUSTERS)
+    assert admitted is not None
+    return admitted
+
+
+CallerDep = Annotated[Principal, Depends(_cluster_caller)]
+
+
+def _bound(name: str, attribute: str) -> Any:
+    """A numeric bound (``gt``, ``ge``, ``le``) of a :class:`ClusterSettings` field: API and library agree."""
+    for constraint in ClusterSettings.model_fields[name].metadata:
+        if hasattr(constraint, attribute):
+            return getattr(constraint, attribute)
+    raise LookupError(f"ClusterSettings.{name} has no {attribute} bound")
+
+
+_EPS_GT, _EPS_LE = _bound("eps_km", "gt"), _bound("eps_km", "le")
+_MIN_GE, _MIN_LE = _bound("min_members", "ge"), _bound("min_members", "le")
+_DEFAULTS = ClusterSettings()
+
+
+def _invalid(field: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
+
+
+def _check_kreis(kreis: str, reference: ReferenceData) -> str:
+    kreis = kreis.strip()
+    known = _KREIS.match(kreis) is not None and kreis in reference.geo.kreise.index
+    if not known or region_state(kreis) not in CLUSTER_STATES:
+        raise _invalid(
+            "kreis",
+            f"{kreis!r} ist kein bekannter Kreisschlüssel in Nordrhein-Westfalen oder Baden-Württemberg; erwartet "
+            "werden 5 Ziffern, beginnend mit 05 (NRW) oder 08 (BW), z. B. 05913 für Dortmund.",
+        )
+    return kreis
+
+
+def _region(
+    kreis: str | None, state: ClusterState | None, bbox: str | None, reference: ReferenceData
+) -> RegionFilter | None:
+    """The asked region (422 naming the field for a bad value), None when nothing was asked."""
+    box = parse_bbox(bbox) if bbox is not None else None
+    code = _check_kreis(kreis, reference) if kreis is not None else None
+    if code is None and state is None and box is None:
+        return None
+    # A Kreis implies its Land: asked with or without it (or narrowed for a planner), the same cache key.
+    land = state.value if state is not None else region_state(code) if code is not None else None
+    try:
+        return RegionFilter(kreis=code, state=land, bbox=box)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = str(first["loc"][0]) if first["loc"] else "kreis"
+        raise _invalid(field, str(first["msg"]).removeprefix("Value error, ")) from None
+
+
+# -- route -----------------------------------------------------------------------------------------
+
+CLUSTER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": (
+            "Cluster (JSON) oder, mit `format=geojson`, eine GeoJSON-FeatureCollection / clusters (JSON) or, "
+            "with `format=geojson`, a GeoJSON FeatureCollection"
+        ),
+        "content": {
+            GEOJSON_MEDIA_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "description": (
+                        "FeatureCollection: je Cluster ein Feature (Hülle als Polygon, sonst Schwerpunkt als "
+                        "Punkt); properties wie im JSON ohne hull, dazu rank / one Feature per cluster (hull "
+                        "polygon, else centroid point); properties as in JSON without hull, plus rank"
+                    ),
+                }
+            }
+        },
+    },
+    **problem_responses(401, 403, 422),
+}
+
+
+@router.get(
+    "/clusters",
+    response_model=ClusterResult,
+    summary="Cluster von Arbeitgebern mit gemeinsamem Problem / Clusters of employers sharing a problem",
+    description=(
+        "Dichte Gruppen von Arbeitgebern (DBSCAN, `eps_km` Nachbarschaft, `min_size` Mitglieder), optional nur "
+        "mit einem Problem (`issue`) und in einer Region (`kreis`, `state`, `bbox`), nach Potenzial sortiert: "
+        "mit gemeinsamen Maßnahmen, Förderprogrammen am Stichtag `as_of` (Standard: heute) und wer an den "
+        "Tisch gehört. admin, advisor und planner (planner nur in der eigenen Region; eine andere Region ist "
+        "403). Gezählt werden alle Arbeitgeber; `members` nennt nur die ids, die Sie sehen dürfen (Planer: für "
+        "Peers sichtbare), `member_count` alle, `hull` nur wenn alle gezeigt werden. `format=geojson` liefert "
+        "eine FeatureCollection (`application/geo+json`).\n\n"
+        "Dense groups of employers (DBSCAN with neighbourhood `eps_km` and `min_size` members), optionally "
+        "only those reporting `issue` and within a region (`kreis`, `state`, `bbox`), best first: with joint "
+        "measures, funding available on `as_of` (default: today) and who should be at the table. admin, advisor "
+        "and planner (planners only in their own region; another region is 403). All employers are counted; "
+        "`members` lists only the ids you may see (planners: those visible to peers), `member_count` all of "
+        "them, `hull` only when all are shown. `format=geojson` answers a FeatureCollection "
+        "(`application/geo+json`)."
+    ),
+    responses=CLUSTER_RESPONSES,
+)
+def list_clusters(
+    principal: CallerDep,
+    policy: PolicyDep,
+    live: LiveDep,
+    matching: EngineDep,
+    cache: CacheDep,
+    issue: Annotated[
+        ProblemCode | None, Query(description="nur Arbeitgeber mit diesem Problem / only employers reporting it")
+    ] = None,
+    kreis: Annotated[
+        str | None,
+        Query(description="Kreisschlüssel in NRW (05…) oder BW (08…), z. B. 05913 / Kreis code in NRW or BW"),
+    ] = None,
+    state: Annotated[ClusterState | None, Query(description="Land: DE-NW oder DE-BW / Land")] = None,
+    bbox: Annotated[
+        str | None,
+        Query(description="minlon,minlat,maxlon,maxlat (WGS84), z. B. 7.3,51.45,7.6,51.6 / bounding box"),
+    ] = None,
+    min_size: Annotated[
+        int | None,
+        Query(
+            ge=_MIN_GE,
+            le=_MIN_LE,
+            description=f"Mindestzahl Mitglieder je Cluster ({_MIN_GE}–{_MIN_LE}, Standard {_DEFAULTS.min_members}) "
+            "/ minimum members per cluster",
+        ),
+    ] = None,
+    eps_km: Annotated[
+        float | None,
+        Query(
+            gt=_EPS_GT,
+            le=_EPS_LE,
+            description=f"Nachbarschaft in km (> {_EPS_GT} bis {_EPS_LE}, Standard {_DEFAULTS.eps_km}) / "
+            "neighbourhood size in km (DBSCAN eps)",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_LIMIT, description="nur die besten n Cluster (Zählungen bleiben) / only the best n"),
+    ] = None,
+    as_of: Annotated[
+        date | None,
+        Query(description="Stichtag JJJJ-MM-TT für Förderprogramme (Standard: heute) / date YYYY-MM-DD"),
+    ] = None,
+    response_format: Annotated[
+        ClusterFormat, Query(alias="format", description="json oder geojson / response format")
+    ] = ClusterFormat.JSON,
+) -> Response:
+    reference, settings = matching.reference, matching.settings
+    region = policy.cluster_region(principal, _region(kreis, state, bbox, reference))
+    snapshot = live.current()
+    key = ClusterKey(
+        revision=snapshot.revision,
+        region=region,
+        problem=issue,
+        eps_km=eps_km if eps_km is not None else settings.clusters.eps_km,
+        min_members=min_size if min_size is not None else settings.clusters.min_members,
+        limit=limit,
+        as_of=as_of or date.today(),
+    )
+    answer = cache.get(
+        key,
+        lambda: find_clusters(
+            snapshot.index,
+            reference,
+            settings,
+            as_of=key.as_of,
+            region=key.region,
+            problem=key.problem,
+            eps_km=key.eps_km,
+            min_members=key.min_members,
+            limit=key.limit,
+        ),
+    )
+    # Per request, never cached: what a caller may see of the members depends on the caller.
+    clusters = [policy.redact_cluster(principal, cluster, snapshot.organisations) for cluster in answer.clusters]
+    if response_format is ClusterFormat.GEOJSON:
+        collection = clusters_to_geojson(answer, include_members=True, clusters=clusters)
+        return JSONResponse(collection, media_type=GEOJSON_MEDIA_TYPE)
+    # The redacted clusters are JSON-ready dicts in the shape of ClusterView (tested); written as they are,
+    # because validating and dumping a few thousand nested models again costs more than the redaction.
+    result = {**answer.model_dump(mode="json", exclude={"clusters"}), "clusters": clusters}
+    return JSONResponse(result)

@@ -1,0 +1,84 @@
+"""POST /api/v1/match: recommendations for a profile that is not stored ("what if", first contact)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from matcher.advisors import recommend_advisors
+from matcher.funding import recommend_funding
+from matcher.measures import recommend_measures_nearby
+from matcher.models import OrganisationProfile
+from matcher.peers import recommend_peers
+from service.access import Capability, ProfileView, redact_profile
+from service.api.deps import BuilderDep, EngineDep, FeedbackStoreDep, PolicyDep, SnapshotDep
+from service.api.placing import peer_items
+from service.api.problems import problem_responses
+from service.api.results import MatchPeers, MatchResponse
+from service.api.schemas import OrganisationFull
+from service.api.security import OptionalPrincipalDep
+from service.api.served import MIXED, log_served
+from service.auth import Role
+
+router = APIRouter(prefix="/api/v1", tags=["match"])
+
+# The id an unsaved profile is matched under; an organisation's own key matches under its own id, so its
+# stored profile is not offered as its own peer.
+UNSAVED_ID = "unsaved-profile"
+
+
+@router.post(
+    "/match",
+    summary="Profil abgleichen, ohne es zu speichern / Match a profile without storing it",
+    description=(
+        "Für Was-wäre-wenn-Fragen und den ersten Kontakt: das Profil wird geprüft, verortet und abgeglichen, "
+        "aber nicht gespeichert. Antwort: das Profil mit abgeleiteten Feldern, Maßnahmen, Förderung am Stichtag "
+        "`as_of` und Beratung; `peers` nur mit einem Schlüssel, der Partner sehen darf (admin, advisor, "
+        "organisation), sonst null. Ohne Schlüssel nutzbar.\n\n"
+        "For 'what if' questions and first contact: the profile is validated, located and matched but not "
+        "stored. Answers the profile with its derived fields, measures, funding on `as_of` and advisors; `peers` "
+        "only with a key allowed to see peers, else null. Usable without a key."
+    ),
+    responses=problem_responses(401, 413, 422),
+)
+def match_profile(
+    profile: OrganisationProfile,
+    principal: OptionalPrincipalDep,
+    policy: PolicyDep,
+    builder: BuilderDep,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    store: FeedbackStoreDep,
+    as_of: Annotated[
+        date | None, Query(description="Stichtag YYYY-MM-DD (Standard: heute) / reference date (default: today)")
+    ] = None,
+) -> MatchResponse:
+    policy.require(principal, Capability.MATCH)
+    own = principal is not None and principal.role is Role.ORGANISATION and principal.subject is not None
+    organisation_id = principal.subject if own and principal is not None and principal.subject else UNSAVED_ID
+    organisation = builder.build(profile, organisation_id)
+    catalog, settings, day = engine.reference.catalog, engine.settings, as_of or date.today()
+    measures = recommend_measures_nearby(organisation, snapshot.index, engine.vectoriser, catalog, settings.measures)
+    funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, day)
+    advisors = recommend_advisors(organisation, catalog, settings.advisors)
+    peers = None
+    if policy.may_request(principal, Capability.MATCH_WITH_PEERS):
+        answer = recommend_peers(
+            organisation, snapshot.index, engine.vectoriser, catalog, settings.peers,
+            include_invisible=policy.include_invisible_peers(principal),
+        )  # fmt: skip
+        items = peer_items(policy, principal, snapshot, answer.items)
+        peers = MatchPeers(radius_km=answer.radius_km, candidates=answer.candidates, items=items)
+    shown = [
+        *(("measure", m) for m in measures), *(("funding", f) for f in funding.items),
+        *(("advisor", a) for a in advisors.items), *(("peer", p) for p in (peers.items if peers else [])),
+    ]  # fmt: skip
+    logged_for = organisation_id if own else None
+    recommendation_id = log_served(store, principal, "match", MIXED, logged_for, {"as_of": day.isoformat()}, shown)
+    return MatchResponse(
+        recommendation_id=recommendation_id,
+        profile=OrganisationFull.model_validate(redact_profile(organisation, ProfileView.FULL, True)),
+        measures=measures, funding=funding, advisors=advisors, peers=peers,
+    )  # fmt: skip

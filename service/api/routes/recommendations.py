@@ -1,0 +1,246 @@
+"""Recommendations for one stored organisation: peers, advisors, measures, funding and the brief.
+
+Computed on the in-memory snapshot (``service.live``), so every write is reflected from the next request
+on. Who may ask is decided by :class:`service.access.AccessPolicy` before anything is looked up; another
+organisation's id is 404 like an unknown one. Every answer is logged (``recommendation_id``) with what
+was shown, never with contact data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse
+
+from matcher.advisors import recommend_advisors
+from matcher.brief import build_brief
+from matcher.funding import recommend_funding
+from matcher.measures import MeasureRecommendation, recommend_measures_nearby
+from matcher.models import Organisation
+from matcher.peers import recommend_peers
+from matcher.settings import PeerSettings
+from service.access import AccessPolicy, Capability
+from service.api.deps import EngineDep, FeedbackStoreDep, PolicyDep, SnapshotDep
+from service.api.placing import peer_items
+from service.api.problems import problem_responses
+from service.api.results import AdvisorsResponse, BriefResponse, FundingResponse, MeasuresResponse, PeersResponse
+from service.api.security import OptionalPrincipalDep
+from service.api.served import MIXED, log_served
+from service.auth import Principal
+from service.brief_html import render_brief_html
+from service.engine import MatchingEngine
+from service.live import Snapshot
+
+router = APIRouter(prefix="/api/v1/organisations/{organisation_id}", tags=["recommendations"])
+
+ERRORS = problem_responses(401, 403, 404, 422)
+OrganisationIdPath = Annotated[str, Path(description="id der Organisation / organisation id")]
+AsOf = Annotated[
+    date | None,
+    Query(description="Stichtag YYYY-MM-DD für die Förderung (Standard: heute) / reference date (default: today)"),
+]
+MAX_RADIUS_KM = PeerSettings.model_fields["max_radius_km"].default
+MAX_MEASURES = 49
+
+
+class BriefFormat(StrEnum):
+    JSON = "json"
+    HTML = "html"
+
+
+def target(
+    principal: Principal | None,
+    policy: AccessPolicy,
+    snapshot: Snapshot,
+    organisation_id: str,
+    capability: Capability,
+) -> Organisation:
+    """The stored organisation the caller may ask about (401/403/404 otherwise)."""
+    organisation = snapshot.organisations.get(organisation_id)
+    policy.require_organisation(principal, capability, organisation_id, organisation)
+    assert organisation is not None
+    return organisation
+
+
+@router.get(
+    "/peers",
+    summary="Partner in der Nähe / Peers nearby",
+    description=(
+        "Organisationen in der Nähe mit denselben Problemen oder schon gelösten, mit Score und Begründungen, "
+        "deren Gewichte den Score ergeben. Organisationen sehen nur für Peers sichtbare Partner, Kontaktdaten nur "
+        "mit Einwilligung; admin und advisor sehen alle. Der Radius wird bis 80 km erweitert, wenn zu wenige "
+        "passen.\n\n"
+        "Organisations nearby with the same problems or ones that solved them, with a score and reasons whose "
+        "weights add up to it. Organisations see only peers visible to peers, contact data only with consent; "
+        "admins and advisors see all. The radius widens up to 80 km when too few qualify."
+    ),
+    responses=ERRORS,
+)
+def get_peers(
+    organisation_id: OrganisationIdPath,
+    principal: OptionalPrincipalDep,
+    policy: PolicyDep,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    store: FeedbackStoreDep,
+    limit: Annotated[int | None, Query(ge=1, le=100, description="höchstens / at most (1–100, Standard 10)")] = None,
+    radius_km: Annotated[
+        float | None,
+        Query(gt=0, le=MAX_RADIUS_KM, description=f"Suchradius in km (bis {MAX_RADIUS_KM:g}) / search radius"),
+    ] = None,
+) -> PeersResponse:
+    organisation = target(principal, policy, snapshot, organisation_id, Capability.PEERS)
+    answer = recommend_peers(
+        organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings.peers,
+        include_invisible=policy.include_invisible_peers(principal), limit=limit, radius_km=radius_km,
+    )  # fmt: skip
+    items = peer_items(policy, principal, snapshot, answer.items)
+    parameters = {"limit": limit, "radius_km": radius_km}
+    recommendation_id = log_served(store, principal, "peers", "peer", organisation_id, parameters, items)
+    return PeersResponse(
+        organisation_id=organisation_id, recommendation_id=recommendation_id, radius_km=answer.radius_km,
+        candidates=answer.candidates, items=items,
+    )  # fmt: skip
+
+
+@router.get(
+    "/advisors",
+    summary="Zuständige Beratung / Responsible advisors",
+    description=(
+        "Die für Standort und Organisationsart zuständigen Kammern, Netzwerke und Verbünde, mit Begründungen.\n\n"
+        "The chambers, networks and transport associations responsible for the location and kind, with reasons."
+    ),
+    responses=ERRORS,
+)
+def get_advisors(
+    organisation_id: OrganisationIdPath,
+    principal: OptionalPrincipalDep,
+    policy: PolicyDep,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    store: FeedbackStoreDep,
+) -> AdvisorsResponse:
+    organisation = target(principal, policy, snapshot, organisation_id, Capability.RECOMMENDATIONS)
+    answer = recommend_advisors(organisation, engine.reference.catalog, engine.settings.advisors)
+    recommendation_id = log_served(store, principal, "advisors", "advisor", organisation_id, {}, answer.items)
+    return AdvisorsResponse(**answer.model_dump(), organisation_id=organisation_id, recommendation_id=recommendation_id)
+
+
+@router.get(
+    "/measures",
+    summary="Passende Maßnahmen / Suitable measures",
+    description=(
+        "Maßnahmen aus dem Katalog für die Probleme der Organisation, ohne die schon umgesetzten, mit dem Signal "
+        "ähnlicher Organisationen in der Nähe und Vielfalt über die Kategorien.\n\n"
+        "Catalogue measures for the organisation's problems, without those in place, with the signal of similar "
+        "organisations nearby and diversity across categories."
+    ),
+    responses=ERRORS,
+)
+def get_measures(
+    organisation_id: OrganisationIdPath,
+    principal: OptionalPrincipalDep,
+    policy: PolicyDep,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    store: FeedbackStoreDep,
+    limit: Annotated[
+        int | None, Query(ge=1, le=MAX_MEASURES, description=f"höchstens / at most (1–{MAX_MEASURES}, Standard 10)")
+    ] = None,
+) -> MeasuresResponse:
+    organisation = target(principal, policy, snapshot, organisation_id, Capability.RECOMMENDATIONS)
+    items = _measures(organisation, snapshot, engine, limit)
+    recommendation_id = log_served(store, principal, "measures", "measure", organisation_id, {"limit": limit}, items)
+    return MeasuresResponse(organisation_id=organisation_id, recommendation_id=recommendation_id, items=items)
+
+
+@router.get(
+    "/funding",
+    summary="Passende Förderprogramme / Eligible funding programmes",
+    description=(
+        "Förderprogramme, die am Stichtag `as_of` beantragt werden können und die empfohlenen Maßnahmen fördern; "
+        "Nicht-Zuschüsse sind als solche bezeichnet. Mit `include_ineligible=true` auch die übrigen mit Grund.\n\n"
+        "Programmes open on `as_of` that fund the recommended measures; non-grants are labelled. With "
+        "`include_ineligible=true` also the others, with the reason."
+    ),
+    responses=ERRORS,
+)
+def get_funding(
+    organisation_id: OrganisationIdPath,
+    principal: OptionalPrincipalDep,
+    policy: PolicyDep,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    store: FeedbackStoreDep,
+    as_of: AsOf = None,
+    include_ineligible: Annotated[
+        bool, Query(description="auch nicht passende Programme mit Grund / also ineligible ones with the reason")
+    ] = False,
+) -> FundingResponse:
+    organisation = target(principal, policy, snapshot, organisation_id, Capability.RECOMMENDATIONS)
+    day = as_of or date.today()
+    recommended = [m.id for m in _measures(organisation, snapshot, engine, None)]
+    answer = recommend_funding(
+        organisation, engine.reference.catalog, recommended, engine.settings.funding, day, include_ineligible
+    )
+    parameters = {"as_of": day.isoformat(), "include_ineligible": include_ineligible}
+    recommendation_id = log_served(store, principal, "funding", "funding", organisation_id, parameters, answer.items)
+    return FundingResponse(**answer.model_dump(), organisation_id=organisation_id, recommendation_id=recommendation_id)
+
+
+@router.get(
+    "/brief",
+    summary="Beratungsunterlage / Consultation brief",
+    description=(
+        "Alles für ein Erstgespräch auf einer Seite: Profil, Probleme, Maßnahmen, Förderung, Partner, Beratung "
+        "und eine Zusammenfassung. `format=html` liefert eine druckbare deutsche A4-Seite mit kleiner Karte. "
+        "Kontaktdaten nur nach docs/privacy.md.\n\n"
+        "Everything for a first consultation on one page. `format=html` returns a printable German A4 page with "
+        "a small map. Contact data as in docs/privacy.md."
+    ),
+    response_model=BriefResponse,
+    responses={**ERRORS, 200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+def get_brief(
+    organisation_id: OrganisationIdPath,
+    principal: OptionalPrincipalDep,
+    policy: PolicyDep,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    store: FeedbackStoreDep,
+    as_of: AsOf = None,
+    format: Annotated[BriefFormat, Query(description="json oder html / json or html")] = BriefFormat.JSON,
+) -> BriefResponse | HTMLResponse:
+    organisation = target(principal, policy, snapshot, organisation_id, Capability.BRIEF)
+    day = as_of or date.today()
+    built = build_brief(
+        organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings, as_of=day,
+        include_invisible_peers=policy.include_invisible_peers(principal),
+    )  # fmt: skip
+    visible_contact = policy.contact_visible(principal, organisation)
+    contact = {"contact": organisation.contact, "address": organisation.address} if visible_contact else {}
+    built = built.model_copy(
+        update={"organisation": built.organisation.model_copy(update={"contact": None, "address": None, **contact})}
+    )
+    visible = [p for p in built.peers.items if policy.peer_visible(principal, snapshot.organisations[p.id])]
+    built = built.model_copy(update={"peers": built.peers.model_copy(update={"items": visible})})
+    shown_items = [
+        *(("measure", m) for m in built.measures), *(("funding", f) for f in built.funding.items),
+        *(("peer", p) for p in built.peers.items), *(("advisor", a) for a in built.advisors.items),
+    ]  # fmt: skip
+    parameters = {"as_of": day.isoformat(), "format": format.value}
+    recommendation_id = log_served(store, principal, "brief", MIXED, organisation_id, parameters, shown_items)
+    if format is BriefFormat.HTML:
+        peers_shown = [snapshot.organisations[p.id] for p in built.peers.items]
+        return HTMLResponse(render_brief_html(built, organisation, peers_shown, engine.reference))
+    return BriefResponse(**built.model_dump(), recommendation_id=recommendation_id)
+
+
+def _measures(
+    organisation: Organisation, snapshot: Snapshot, engine: MatchingEngine, limit: int | None
+) -> list[MeasureRecommendation]:
+    catalog, settings = engine.reference.catalog, engine.settings.measures
+    return recommend_measures_nearby(organisation, snapshot.index, engine.vectoriser, catalog, settings, limit)

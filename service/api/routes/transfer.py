@@ -1,0 +1,395 @@
+"""Import and export of organisations over HTTP (CSV, XLSX, GeoJSON), on the building blocks of ``service.io``.
+
+Import: admin only, all rows or none. The upload is streamed to a temporary file (CSV and XLSX are then read
+row by row; GeoJSON is parsed as one document) and checked in a worker thread; one import at a time per
+process. Export: the list's filters and scope, written to a temporary file in a worker thread and sent as an
+attachment; each role sees what the list shows it (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import AsyncExitStack
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matcher.models import Organisation
+from matcher.profiles import ProfileBuilder
+from service.access import AccessPolicy, ProfileView
+from service.api.deps import BuilderDep, PolicyDep, RepositoryDep
+from service.api.filters import FiltersDep
+from service.api.problems import FieldProblem, problem, problem_responses
+from service.api.routes.organisations import ReaderDep
+from service.api.security import require_roles
+from service.auth import Principal
+from service.io import COLUMNS, ExportFormat, ImportFailed, ImportReport, RowError, import_organisations
+from service.io.columns import CONTACT_COLUMNS
+from service.io.exporting import Cell, CellsOf, export_organisations, organisation_cells
+from service.storage.repository import OrganisationQuery, OrganisationRepository, WriteMode
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/v1", tags=["organisations"])
+
+IMPORT_PATH = f"{router.prefix}/organisations/import"
+IMPORT_MAX_BYTES = 512 * 1024 * 1024  # read when the app is built (create_app), so tests can lower it
+EXPORT_PAGE_SIZE = 5_000
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Raw request bodies by media type, with the file ending that tells service.io the format.
+RAW_BODY_TYPES: dict[str, str] = {
+    "text/csv": ".csv",
+    "application/csv": ".csv",
+    XLSX_MEDIA_TYPE: ".xlsx",
+    "application/geo+json": ".geojson",
+}
+EXPORT_MEDIA_TYPES: dict[ExportFormat, str] = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.XLSX: XLSX_MEDIA_TYPE,
+    ExportFormat.GEOJSON: "application/geo+json",
+}
+# What a planner's export holds (ProfileView.PUBLIC): name and location; contact data only if visible.
+PUBLIC_COLUMNS = frozenset({"id", "kind", "name", "estate", "lat", "lon", "synthetic"})
+CONTACT_CELLS = frozenset({*CONTACT_COLUMNS, "address"})
+
+IMPORT_LOCK = threading.Lock()
+
+
+def import_body_limits() -> Mapping[str, int]:
+    """The ``per_path`` body limits for :class:`service.api.limits.BodySizeLimitMiddleware`."""
+    return {IMPORT_PATH: IMPORT_MAX_BYTES}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB"
+
+
+# -- models ------------------------------------------------------------------------------------------
+
+
+class ImportResult(BaseModel):
+    """Ergebnis eines erfolgreichen Imports / result of a successful import."""
+
+    rows: int = Field(description="gespeicherte Datenzeilen / data rows stored")
+    created: int = Field(description="neu angelegte Organisationen / organisations created")
+    updated: int = Field(description="ersetzte Organisationen (upsert) / organisations replaced (upsert)")
+    check_seconds: float = Field(description="Zeit für Lesen und Prüfen / time to read and check")
+    store_seconds: float = Field(description="Zeit für das Speichern / time to store")
+
+
+class RowProblem(FieldProblem):
+    row: int | None = Field(description="Tabellenzeile (Kopfzeile = 1), null: die Datei / row (header = 1)")
+    field: str | None = Field(description="Spalte, null: die ganze Zeile / column, null: the whole row")
+
+
+class ImportProblem(BaseModel):
+    """Problemdetails eines abgelehnten Imports (nichts gespeichert) / problem details of a refused import."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[RowProblem] = Field(description="die ersten Fehler (höchstens 1.000) / the first errors (≤ 1,000)")
+    error_count: int = Field(description="Anzahl aller Fehler / number of all errors")
+    omitted: int = Field(description="nicht aufgeführte Fehler / errors not listed")
+    rows: int = Field(description="gelesene Datenzeilen / data rows read")
+
+
+# -- import ------------------------------------------------------------------------------------------
+
+AdminDep = Annotated[Principal, Depends(require_roles())]
+ModeQuery = Annotated[
+    WriteMode,
+    Query(
+        description="upsert: vorhandene ids ersetzen; insert: vorhandene id ist ein Fehler / insert: stored id fails"
+    ),
+]
+
+
+def _unsupported(media_type: str) -> HTTPException:
+    accepted = ", ".join(["multipart/form-data (Feld file)", *RAW_BODY_TYPES])
+    return HTTPException(
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        detail=f"Content-Type '{media_type or '-'}' wird nicht unterstützt; erlaubt: {accepted}. "
+        "/ Unsupported content type.",
+    )
+
+
+async def _upload(request: Request, stack: AsyncExitStack) -> tuple[BinaryIO, str | None]:
+    """The uploaded file (on disk beyond 1 MB, never twice in memory) and its name for format detection."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except StarletteHTTPException as error:
+            if error.status_code != status.HTTP_400_BAD_REQUEST:
+                raise  # e.g. 413 from the body size limit
+            raise HTTPException(
+                status.HTTP_400_BAD_REQUEST,
+                detail="Fehlerhafter multipart/form-data-Inhalt (Grenze fehlt oder Inhalt unvollständig). "
+                "/ Malformed multipart body.",
+            ) from None
+        stack.push_async_callback(form.close)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise RequestValidationError([{"loc": ("body", "file"), "msg": "file fehlt", "type": "missing"}])
+        return upload.file, upload.filename
+    suffix = RAW_BODY_TYPES.get(media_type)
+    if suffix is None:
+        raise _unsupported(media_type)
+    spool = stack.enter_context(tempfile.TemporaryFile(prefix="bmm-import-"))  # noqa: SIM115 - closed by the stack
+    async for chunk in request.stream():
+        spool.write(chunk)
+    spool.seek(0)
+    return spool, f"upload{suffix}"
+
+
+def _run_import(
+    source: BinaryIO,
+    filename: str | None,
+    mode: WriteMode,
+    repository: OrganisationRepository,
+    builder: ProfileBuilder,
+) -> ImportReport | ImportFailed:
+    # As in 'bmm import': millions of new acyclic objects make full cyclic collections rescan them repeatedly
+    # (halves the time for 300,000 rows). Imports run one at a time (IMPORT_LOCK), so this cannot interleave.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return import_organisations(source, repository, builder, mode=mode, filename=filename)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _row_problem(error: RowError) -> RowProblem:
+    loc: list[str | int] = ["body", *(part for part in (error.row, error.field) if part is not None)]
+    return RowProblem(loc=loc, message=error.message, row=error.row, field=error.field)
+
+
+def _import_failed(result: ImportFailed) -> JSONResponse:
+    count = f"{result.error_count:,}".replace(",", ".")
+    detail = (
+        f"Import abgebrochen: {count} Fehler, nichts gespeichert. / Import failed: {count} error(s), nothing stored."
+    )
+    base = problem(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
+    body = ImportProblem(
+        **base.model_dump(exclude={"errors"}),
+        errors=[_row_problem(e) for e in result.errors],
+        error_count=result.error_count,
+        omitted=result.omitted,
+        rows=result.rows,
+    )
+    return JSONResponse(body.model_dump(), status_code=body.status, media_type="application/problem+json")
+
+
+_IMPORT_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary", "description": "CSV, XLSX, GeoJSON"}},
+            }
+        },
+        "text/csv": {"schema": {"type": "string"}},
+        XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        "application/geo+json": {"schema": {"type": "object"}},
+    },
+}
+_IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **problem_responses(401, 403, 413),
+    400: problem_responses(400)[400] | {"description": "multipart-Inhalt fehlerhaft / malformed multipart body"},
+    409: problem_responses(409)[409] | {"description": "Es läuft bereits ein Import / another import is running"},
+    415: problem_responses(415)[415] | {"description": "Content-Type nicht unterstützt / unsupported content type"},
+    422: {
+        "model": ImportProblem,
+        "description": "Ungültige Datei oder Zeilen, nichts gespeichert; jeder Fehler mit Zeile, Spalte und Meldung "
+        "/ invalid file or rows, nothing stored; every error with row, column and message",
+    },
+}
+
+
+@router.post(
+    "/organisations/import",
+    summary="Organisationen importieren / Import organisations",
+    description=(
+        "Importiert eine CSV-Datei (UTF-8, mit oder ohne BOM, `,` oder `;` getrennt, wie Excel sie schreibt), "
+        "XLSX (erstes Tabellenblatt) oder GeoJSON: entweder alle Zeilen oder keine. Hochladen als "
+        "`multipart/form-data` im Feld `file` (das Format folgt aus dem Dateinamen, sonst dem Inhalt) oder als "
+        f"Rohinhalt mit `Content-Type: text/csv`, `{XLSX_MEDIA_TYPE}` oder `application/geo+json`. Spalten: "
+        f"{', '.join(COLUMNS)}; Pflicht sind kind, name, employees und lat+lon oder postcode, leere Zellen heißen "
+        "„nicht angegeben“, Listen (issues, measures_in_place) durch `;` oder `|` in der Zelle getrennt. Jede "
+        "ungültige Zeile: 422 mit allen Fehlern als `errors: [{row, field, message, loc}]` (Kopfzeile = Zeile 1), "
+        "nichts gespeichert. `mode=insert` lehnt gespeicherte ids ab (422, die Zeile wird genannt), `upsert` "
+        f"ersetzt sie. Höchstens {_megabytes(IMPORT_MAX_BYTES)} (413), ein Import zugleich (409). Nur admin; "
+        "Organisationen ändern ihr Profil mit PUT.\n\n"
+        "Imports a CSV file (UTF-8, BOM allowed, `,` or `;` separated as Excel writes it), XLSX (first sheet) or "
+        "GeoJSON: all rows or none. Upload as `multipart/form-data` field `file` (format from the file name, else "
+        "the content) or as the raw body with one of the content types above. Required: kind, name, employees and "
+        "lat+lon or postcode; empty cells mean 'not given'; list cells separated by `;` or `|`. Any invalid row: "
+        "422 listing every error as `errors: [{row, field, message, loc}]`, nothing stored. `mode=insert` refuses "
+        f"stored ids (422 naming the row), `upsert` replaces them. At most {_megabytes(IMPORT_MAX_BYTES)} (413), "
+        "one import at a time (409). Admin only."
+    ),
+    response_model=ImportResult,
+    responses=_IMPORT_ERRORS,
+    openapi_extra={"requestBody": _IMPORT_BODY},
+)
+async def import_organisations_file(
+    request: Request,
+    principal: AdminDep,
+    repository: RepositoryDep,
+    builder: BuilderDep,
+    mode: ModeQuery = WriteMode.UPSERT,
+) -> ImportResult | JSONResponse:
+    if not IMPORT_LOCK.acquire(blocking=False):  # before the upload is read: a refused upload costs nothing
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail="Es läuft bereits ein Import; bitte danach erneut versuchen. / Another import is running.",
+        )
+    try:
+        async with AsyncExitStack() as stack:
+            source, filename = await _upload(request, stack)
+            result = await run_in_threadpool(_run_import, source, filename, mode, repository, builder)
+    finally:
+        IMPORT_LOCK.release()
+    if isinstance(result, ImportFailed):
+        logger.info("import by key %s refused: %d errors in %d rows", principal.key_id, result.error_count, result.rows)
+        return _import_failed(result)
+    logger.info(
+        "import by key %s: %d rows, %d created, %d updated",
+        principal.key_id,
+        result.rows,
+        result.created,
+        result.updated,
+    )
+    return ImportResult(
+        rows=result.rows,
+        created=result.created,
+        updated=result.updated,
+        check_seconds=round(result.check_seconds, 3),
+        store_seconds=round(result.store_seconds, 3),
+    )
+
+
+# -- export ------------------------------------------------------------------------------------------
+
+
+def _scoped(repository: OrganisationRepository, query: OrganisationQuery) -> Iterator[Organisation]:
+    """Every organisation matching ``query``, page by page in id order (memory stays flat)."""
+    offset = 0
+    while True:
+        page, _ = repository.list(query, offset, EXPORT_PAGE_SIZE)
+        yield from page
+        if len(page) < EXPORT_PAGE_SIZE:
+            return
+        offset += EXPORT_PAGE_SIZE
+
+
+def _cells_for(policy: AccessPolicy, principal: Principal) -> CellsOf:
+    """The cells the principal may see: the list's view per organisation (docs/privacy.md)."""
+
+    def cells(organisation: Organisation) -> dict[str, Cell]:
+        visible = policy.contact_visible(principal, organisation)
+        row = organisation_cells(organisation, include_contacts=visible)
+        if not visible:
+            row["address"] = None  # contact data, like the contact person
+        if policy.profile_view(principal, organisation) is ProfileView.PUBLIC:
+            shown = PUBLIC_COLUMNS | (CONTACT_CELLS if visible else frozenset())
+            row = {column: row[column] if column in shown else None for column in COLUMNS}
+            row["lat"], row["lon"] = organisation.location.lat, organisation.location.lon
+        return row
+
+    return cells
+
+
+def _write_export(
+    organisations: Iterator[Organisation], file_format: ExportFormat, cells_of: CellsOf
+) -> tuple[Path, int]:
+    handle, name = tempfile.mkstemp(prefix="bmm-export-", suffix=f".{file_format.value}")
+    os.close(handle)
+    path = Path(name)
+    try:
+        # CSV with a BOM so that Excel shows umlauts; the import accepts it.
+        encoding = "utf-8-sig" if file_format is ExportFormat.CSV else "utf-8"
+        count = export_organisations(organisations, file_format, path, cells_of=cells_of, encoding=encoding)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, count
+
+
+FormatQuery = Annotated[
+    ExportFormat,
+    Query(alias="format", description="csv, xlsx oder geojson (WGS84-Punkte, für QGIS) / csv, xlsx or geojson"),
+]
+
+
+@router.get(
+    "/organisations/export",
+    summary="Organisationen exportieren / Export organisations",
+    description=(
+        "Die Organisationen, die die Rolle in der Liste sieht, mit denselben Filtern, als Datei zum Herunterladen "
+        "(`Content-Disposition: attachment`): CSV (UTF-8 mit BOM, `,`; Listen mit `;`) oder XLSX mit den Spalten "
+        "des Imports, oder GeoJSON (WGS84-Punkte mit Gemeinde, Kreis, Land und `synthetic`, für QGIS). admin alle "
+        "mit Kontaktdaten; advisor alle, Kontaktdaten nur mit Einwilligung im eigenen Gebiet; planner nur die für "
+        "Peers sichtbaren seiner Region und nur id, kind, name, estate und Standort (Kontaktdaten nur mit "
+        "Einwilligung); organisation nur sich selbst. Kontaktdaten sind Kontaktperson und Adresse. Ein Export "
+        "von admin lässt sich unverändert wieder importieren.\n\n"
+        "The organisations the role sees in the list, with the same filters, as a download: CSV (UTF-8 with BOM) "
+        "or XLSX with the import's columns, or GeoJSON (WGS84 points with municipality, Kreis, Land and "
+        "`synthetic`, for QGIS). Admins all with contacts; advisors all, contacts only with consent in their "
+        "territory; planners only those of their region visible to peers and only id, kind, name, estate and "
+        "location; organisations only themselves. An admin's export can be imported again unchanged."
+    ),
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "die Datei / the file",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                "application/geo+json": {"schema": {"type": "object"}},
+            },
+        },
+        **problem_responses(401, 422),
+    },
+)
+def export_organisations_file(
+    principal: ReaderDep,
+    policy: PolicyDep,
+    repository: RepositoryDep,
+    filters: FiltersDep,
+    file_format: FormatQuery = ExportFormat.CSV,
+) -> FileResponse:
+    scope = policy.listing_scope(principal)
+    organisations: Iterator[Organisation] = iter(())
+    if not scope.nothing:
+        found = _scoped(repository, filters.query(scope))
+        # defence in depth: the SQL scope already left out what the principal may not see
+        organisations = (o for o in found if policy.profile_view(principal, o) is not ProfileView.NONE)
+    path, count = _write_export(organisations, file_format, _cells_for(policy, principal))
+    logger.info("export by key %s: %d organisations as %s", principal.key_id, count, file_format.value)
+    return FileResponse(
+        path,
+        media_type=EXPORT_MEDIA_TYPES[file_format],
+        filename=f"bmm-organisationen-{date.today().isoformat()}.{file_format.value}",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )

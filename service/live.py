@@ -1,0 +1,82 @@
+"""The stored organisations and their matching index in memory, kept current with the store.
+
+Every write appends the changed ids to the store's change log (``organisation_changes``). Before a
+request uses the index it asks the store for its revision (one indexed query); when another request
+or another worker process has written since, the changed profiles are fetched, and the index is rebuilt
+once from the updated set. So a deleted profile, or one no longer visible to peers, never appears in
+a recommendation after its write has committed, whichever process served the write.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from matcher.index import OrganisationIndex
+from matcher.models import Organisation
+from service.engine import MatchingEngine
+from service.storage.repository import OrganisationRepository
+
+logger = logging.getLogger(__name__)
+
+# Above this share of changed profiles a full reload is cheaper than fetching them one by one.
+FULL_RELOAD_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable view: the organisations of one store revision and their index."""
+
+    revision: int
+    organisations: Mapping[str, Organisation]
+    index: OrganisationIndex
+
+
+class LiveIndex:
+    """Hands out the current :class:`Snapshot`; thread-safe (one rebuild at a time, readers never block
+    on a snapshot that is already current)."""
+
+    def __init__(self, repository: OrganisationRepository, engine: MatchingEngine) -> None:
+        self._repository = repository
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    def current(self) -> Snapshot:
+        revision = self._repository.revision()
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.revision >= revision:
+            return snapshot
+        with self._lock:
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.revision < revision:
+                snapshot = self._snapshot = self._refresh(snapshot)
+            return snapshot
+
+    def _refresh(self, old: Snapshot | None) -> Snapshot:
+        started = time.perf_counter()
+        changes = self._repository.changes_since(old.revision) if old is not None else None
+        if old is None or changes is None or changes.ids is None or _too_many(changes.ids, old):
+            # The revision is read before the rows: a write in between is loaded now and again next time.
+            revision = changes.revision if changes is not None else self._repository.revision()
+            organisations = {o.id: o for o in self._repository.iter_all()}
+        else:
+            revision = changes.revision
+            organisations = dict(old.organisations)
+            for organisation_id in changes.ids:
+                organisations.pop(organisation_id, None)
+            organisations.update((o.id, o) for o in self._repository.get_many(changes.ids))
+        ordered = [organisations[i] for i in sorted(organisations)]
+        previous = old.index if old is not None else None
+        index = OrganisationIndex.build(ordered, self._engine.vectoriser, self._engine.reference.catalog, previous)
+        logger.info(
+            "index at revision %d: %d organisations in %.2f s", revision, len(ordered), time.perf_counter() - started
+        )
+        return Snapshot(revision=revision, organisations={o.id: o for o in ordered}, index=index)
+
+
+def _too_many(ids: list[str], old: Snapshot) -> bool:
+    return len(ids) > FULL_RELOAD_SHARE * max(len(old.organisations), 1)

@@ -1,0 +1,145 @@
+"""The recommendation log and feedback on it (SQLAlchemy Core, SQLite and PostgreSQL).
+
+Every recommendation served is logged with a snapshot of what was shown: item ids, ranks, scores and
+reason codes — enough to learn from feedback later, never contact data. Feedback links to the latest
+logged recommendation to the same organisation that showed the item.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from service.storage.tables import feedback, recommendation_log
+
+MIXED = "mixed"  # an answer with several item types (brief, match): its items are logged as "<type>:<id>"
+
+
+@dataclass(frozen=True)
+class ServedItem:
+    id: str
+    score: float
+    reasons: Sequence[str]  # reason codes
+
+
+@dataclass(frozen=True)
+class Served:
+    """One answer as logged: which endpoint, for whom, with which parameters, what was shown."""
+
+    endpoint: str
+    item_type: str
+    organisation_id: str | None
+    key_id: str | None
+    role: str | None
+    parameters: Mapping[str, Any]
+    items: Sequence[ServedItem]
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    organisation_id: str
+    item_type: str
+    item_id: str
+    verdict: str
+    comment: str | None
+    key_id: str | None
+    role: str | None
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(8)}"
+
+
+class SqlFeedbackStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def log(self, served: Served) -> str:
+        """Store what was served; returns the log id the answer carries as ``recommendation_id``."""
+        log_id = _new_id("rec")
+        items = [
+            {"id": item.id, "rank": rank, "score": item.score, "reasons": list(item.reasons)}
+            for rank, item in enumerate(served.items, start=1)
+        ]
+        with self.engine.begin() as connection:
+            connection.execute(
+                recommendation_log.insert(),
+                {
+                    "id": log_id,
+                    "served_at": datetime.now(UTC),
+                    "endpoint": served.endpoint,
+                    "item_type": served.item_type,
+                    "organisation_id": served.organisation_id,
+                    "key_id": served.key_id,
+                    "role": served.role,
+                    "parameters": json.dumps(served.parameters, sort_keys=True, default=str),
+                    "items": json.dumps(items),
+                },
+            )
+        return log_id
+
+    def add_feedback(self, entry: FeedbackEntry) -> tuple[str, str | None]:
+        """Store the feedback; returns its id and the id of the recommendation it refers to (if logged)."""
+        feedback_id = _new_id("fb")
+        with self.engine.begin() as connection:
+            recent = connection.execute(
+                select(recommendation_log.c.id, recommendation_log.c["items"])
+                .where(
+                    recommendation_log.c.organisation_id == entry.organisation_id,
+                    recommendation_log.c.item_type.in_([entry.item_type, MIXED]),
+                )
+                .order_by(recommendation_log.c.served_at.desc())
+                .limit(50)
+            )
+            wanted = {entry.item_id, f"{entry.item_type}:{entry.item_id}"}
+            recommendation_id = next(
+                (row.id for row in recent if any(i["id"] in wanted for i in json.loads(row._mapping["items"]))), None
+            )
+            connection.execute(
+                feedback.insert(),
+                {
+                    "id": feedback_id,
+                    "created_at": datetime.now(UTC),
+                    "organisation_id": entry.organisation_id,
+                    "item_type": entry.item_type,
+                    "item_id": entry.item_id,
+                    "verdict": entry.verdict,
+                    "comment": entry.comment,
+                    "key_id": entry.key_id,
+                    "role": entry.role,
+                    "recommendation_id": recommendation_id,
+                },
+            )
+        return feedback_id, recommendation_id
+
+    def count_logged(self, *, organisation_id: str | None = None) -> int:
+        query = select(func.count()).select_from(recommendation_log)
+        if organisation_id is not None:
+            query = query.where(recommendation_log.c.organisation_id == organisation_id)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def logged(self, log_id: str) -> dict[str, Any] | None:
+        """One logged answer with its decoded parameters and items (for review and learning)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(recommendation_log).where(recommendation_log.c.id == log_id)).first()
+        if row is None:
+            return None
+        data = dict(row._mapping)
+        data["parameters"] = json.loads(data["parameters"])
+        data["items"] = json.loads(data["items"])
+        return data
+
+    def erase_organisation(self, organisation_id: str) -> None:
+        """Forget what was served to and said by an organisation (its profile is being deleted)."""
+        with self.engine.begin() as connection:
+            connection.execute(feedback.delete().where(feedback.c.organisation_id == organisation_id))
+            connection.execute(
+                recommendation_log.delete().where(recommendation_log.c.organisation_id == organisation_id)
+            )

@@ -1,0 +1,272 @@
+// Planung (roles planner, advisor, admin): clusters of employers sharing a problem on the map (colour =
+// leading problem, size = affected employees), filters, a panel per cluster and export as GeoJSON and CSV.
+
+import { api } from "../api.js";
+import { createMap, colourFor, dot } from "../map.js";
+import {
+  announce, busy, clear, download, errorBox, field, fmt, h, message, reasonList, scoreBadge, select, tickets,
+} from "../ui.js";
+import { STATES, kreisOptions, vocabulary } from "../vocab.js";
+
+const DEFAULT_EPS_KM = 0.5;
+const DEFAULT_MIN_SIZE = 5;
+const STATUS = { open: "offen", closed: "geschlossen", unknown: "Status unbestätigt" };
+
+export async function render(root, { session }) {
+  root.append(h("h1", {}, "Planung: Cluster mit gemeinsamem Problem"),
+    h("p", { class: "lead-text" },
+      "Dichte Gruppen von Arbeitgebern, die ein Pendelproblem teilen – Kandidaten für ein gemeinsames "
+      + "Projekt wie Gewerbegebiets-Shuttle, Jobticket, Fahrgemeinschaften oder Mobilstation. Farbe: "
+      + "wichtigstes Problem; Größe: betroffene Beschäftigte."));
+  const vocab = await vocabulary();
+  const problemCodes = vocab.problems.map((p) => p.code);
+  const region = session.role === "planner" ? session.subject || "" : "";
+  const fixedState = region.startsWith("DE-") ? region : /^\d{5}$/.test(region) ? (region.startsWith("05") ? "DE-NW" : "DE-BW") : null;
+  const fixedKreis = /^\d{5}$/.test(region) ? region : null;
+
+  const issue = select("cluster-issue", vocab.problems.map((p) => ({ value: p.code, label: p.label })), { empty: "alle Probleme" });
+  const state = select("cluster-state", STATES, { value: fixedState || "DE-NW" });
+  state.disabled = Boolean(fixedState);
+  const kreis = select("cluster-kreis", await kreisOptions(fixedState || state.value), { empty: "alle Kreise", value: fixedKreis || "" });
+  kreis.disabled = Boolean(fixedKreis);
+  state.addEventListener("change", async () => {
+    const groups = await kreisOptions(state.value);
+    const replacement = select("cluster-kreis", groups, { empty: "alle Kreise" });
+    kreis.replaceChildren(...replacement.childNodes);
+    kreis.value = "";
+  });
+  const minSize = h("input", { id: "cluster-min-size", type: "number", min: "2", max: "1000", step: "1", value: String(DEFAULT_MIN_SIZE) });
+  const eps = h("input", { id: "cluster-eps", type: "number", min: "0.1", max: "20", step: "0.1", value: String(DEFAULT_EPS_KM) });
+  const inView = h("input", { id: "cluster-in-view", type: "checkbox" });
+  const summary = h("div", { "aria-live": "polite" });
+  const mapNode = h("div", { class: "map", id: "cluster-map" });
+  const legend = h("ul", { class: "legend", "aria-label": "Legende: wichtigstes Problem" });
+  const panel = h("div", { class: "panel", id: "cluster-panel", tabindex: "-1" },
+    h("p", {}, "Wählen Sie einen Cluster auf der Karte oder in der Liste."));
+  const list = h("div", {});
+  const exportGeo = h("button", { type: "button", class: "button button--secondary", disabled: true, onclick: () => exportGeojson() }, "Export GeoJSON");
+  const exportCsv = h("button", { type: "button", class: "button button--secondary", disabled: true, onclick: () => exportTable() }, "Export CSV");
+  const exportStatus = h("span", { role: "status", "aria-live": "polite" });
+
+  root.append(
+    h("form", {
+      novalidate: true,
+      class: "filters", role: "search", "aria-label": "Cluster filtern",
+      onsubmit: (event) => {
+        event.preventDefault();
+        load();
+      },
+    },
+    field("Problem", issue),
+    field("Land", state, fixedState ? "durch Ihren Schlüssel festgelegt" : null),
+    field("Kreis", kreis, fixedKreis ? "durch Ihren Schlüssel festgelegt" : null),
+    field("Mindestgröße (Betriebe)", minSize, "2 bis 1000"),
+    field("Nachbarschaft (km)", eps, "Abstand, bis zu dem Betriebe als benachbart gelten (0,1–20)"),
+    h("div", { class: "field" }, h("label", { class: "check", for: "cluster-in-view" }, inView, "nur im Kartenausschnitt")),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "button" }, "Cluster berechnen"))),
+    summary,
+    h("div", { class: "split" },
+      h("div", {}, mapNode, legend,
+        h("p", { class: "map-caption" }, "Punkte: Schwerpunkt eines Clusters; Flächen: Hülle, wenn alle Mitglieder gezeigt werden dürfen.")),
+      panel),
+    h("h2", {}, "Cluster"),
+    h("div", { class: "actions" }, exportGeo, exportCsv, exportStatus),
+    list,
+  );
+  const map = createMap(mapNode, { label: "Karte: Cluster von Arbeitgebern" });
+  let answer = null;
+  let lastQuery = null;
+  let markers = {};
+
+  function query() {
+    const bounds = map.map.getBounds();
+    return {
+      issue: issue.value,
+      state: fixedState ? null : kreis.value ? null : state.value,
+      kreis: fixedKreis ? null : kreis.value,
+      min_size: minSize.value,
+      eps_km: eps.value,
+      bbox: inView.checked
+        ? [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].map((v) => v.toFixed(4)).join(",")
+        : null,
+    };
+  }
+
+  const ticket = tickets();
+  async function load() {
+    const current = ticket();
+    clear(summary);
+    clear(list);
+    map.layer.clearLayers();
+    markers = {};
+    exportGeo.disabled = true;
+    exportCsv.disabled = true;
+    clear(panel).append(h("p", {}, "Wählen Sie einen Cluster auf der Karte oder in der Liste."));
+    for (const control of [minSize, eps]) control.removeAttribute("aria-invalid");
+    const progress = busy(summary, "Cluster werden berechnet – das kann bei großen Regionen einige Sekunden dauern …");
+    lastQuery = query();
+    try {
+      const fresh = await api("/clusters", { query: { ...lastQuery, format: "json" } });
+      if (!current()) return;
+      answer = fresh;
+      progress.done();
+      draw();
+    } catch (error) {
+      if (!current()) return;
+      progress.done();
+      for (const problem of error.fields || []) {
+        if (problem.field === "min_size") minSize.setAttribute("aria-invalid", "true");
+        if (problem.field === "eps_km") eps.setAttribute("aria-invalid", "true");
+      }
+      summary.append(errorBox(error));
+    }
+  }
+
+  function draw() {
+    const clusters = answer.clusters;
+    const where = answer.parameters.region;
+    const regionText = where ? [where.kreis && `Kreis ${where.kreis}`, where.state, where.bbox && "Kartenausschnitt"].filter(Boolean).join(", ") : "alle";
+    summary.append(h("p", {},
+      `${fmt.int(clusters.length)} Cluster (Region: ${regionText}${answer.parameters.problem_label ? `; Problem: ${answer.parameters.problem_label}` : ""}). `
+      + `${fmt.int(answer.considered)} Arbeitgeber betrachtet, ${fmt.int(answer.clustered)} in Clustern, `
+      + `${fmt.int(answer.noise)} einzeln. Förderstand: ${fmt.date(answer.as_of)}.`));
+    announce(`${clusters.length} Cluster gefunden.`);
+    if (!clusters.length) {
+      summary.append(message("Keine Cluster mit diesen Einstellungen. Versuchen Sie eine größere Nachbarschaft oder eine kleinere Mindestgröße.", "info"));
+      clear(legend);
+      return;
+    }
+    const maxAffected = Math.max(...clusters.map((c) => c.employees_affected), 1);
+    const shown = new Set();
+    clusters.forEach((cluster, index) => {
+      const lead = cluster.dominant_problems[0];
+      const colour = colourFor(lead ? lead.code : "", problemCodes);
+      if (lead) shown.add(lead.code);
+      if (cluster.hull) {
+        window.L.polygon(cluster.hull[0].map(([lon, lat]) => [lat, lon]), {
+          color: colour, weight: 1, fillOpacity: 0.15, interactive: false,
+        }).addTo(map.layer);
+      }
+      markers[cluster.id] = dot([cluster.centroid_lat, cluster.centroid_lon], {
+        colour,
+        radius: 6 + 18 * Math.sqrt(cluster.employees_affected / maxAffected),
+        title: `${index + 1}. ${cluster.name}`,
+        onSelect: () => choose(cluster.id, true),
+      }).addTo(map.layer);
+    });
+    clear(legend).append(...[...shown].map((code) => h("li", {},
+      h("span", { class: "swatch", style: `background:${colourFor(code, problemCodes)}`, "aria-hidden": "true" }),
+      vocab.labels.problem[code] || code)));
+    if (!lastQuery.bbox) map.fit(clusters.map((c) => [c.centroid_lat, c.centroid_lon]), 13);
+    list.append(h("ul", { class: "cluster-list", "aria-label": "Cluster, nach Potenzial sortiert" }, clusters.map((cluster, index) => {
+      const lead = cluster.dominant_problems[0];
+      return h("li", {}, h("button", {
+        type: "button", "aria-pressed": "false", dataset: { cluster: cluster.id },
+        onclick: () => choose(cluster.id, false),
+      },
+      h("span", { class: "swatch", style: `background:${colourFor(lead ? lead.code : "", problemCodes)}`, "aria-hidden": "true" }),
+      h("span", {}, `${index + 1}. ${cluster.name}`),
+      h("span", { class: "score" }, `${fmt.int(cluster.employees_affected)} betroffen`)));
+    })));
+    exportGeo.disabled = false;
+    exportCsv.disabled = false;
+  }
+
+  function choose(id, fromMap) {
+    const cluster = answer.clusters.find((c) => c.id === id);
+    list.querySelectorAll("button[data-cluster]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.cluster === id)));
+    const marker = markers[id];
+    if (marker && !fromMap) {
+      map.map.setView(marker.getLatLng(), Math.max(map.map.getZoom(), 13));
+      marker.openTooltip();
+    }
+    clear(panel).append(...clusterPanel(cluster));
+    panel.scrollTop = 0;
+    if (!fromMap) panel.focus({ preventScroll: true });
+  }
+
+  async function exportGeojson() {
+    exportStatus.textContent = "GeoJSON wird erstellt …";
+    try {
+      const response = await api("/clusters", { query: { ...lastQuery, format: "geojson" }, accept: "application/geo+json", raw: true });
+      download("bmm-cluster.geojson", await response.blob(), "application/geo+json");
+      exportStatus.textContent = "GeoJSON heruntergeladen.";
+    } catch (error) {
+      exportStatus.textContent = error.message;
+    }
+  }
+
+  function exportTable() {
+    download("bmm-cluster.csv", clustersCsv(answer), "text/csv;charset=utf-8");
+    exportStatus.textContent = "CSV heruntergeladen.";
+  }
+
+  load();
+  return () => map.destroy();
+}
+
+function clusterPanel(cluster) {
+  const count = cluster.member_count ?? cluster.size;
+  const hidden = count - cluster.members.length;
+  return [
+    h("h2", { id: "cluster-title" }, cluster.name),
+    scoreBadge(cluster.score),
+    reasonList(cluster.reasons),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Betriebe"), h("dd", {}, fmt.int(count)),
+      h("dt", {}, "Beschäftigte"), h("dd", {}, `${fmt.int(cluster.employees)}, davon ${fmt.int(cluster.employees_affected)} vom Hauptproblem betroffen`),
+      h("dt", {}, "Ausdehnung"), h("dd", {}, `Radius ${fmt.km(cluster.radius_km)}`),
+      h("dt", {}, "Gemeinden"), h("dd", {}, cluster.municipalities.map((m) => `${m.name} (${m.members})`).join(", ")),
+      h("dt", {}, "Gewerbegebiete"), h("dd", {}, cluster.estates.length
+        ? `${cluster.estates.map((e) => `${e.name} (${e.members})`).join(", ")}; außerhalb: ${cluster.members_outside_estates}`
+        : "keine angegeben")),
+    h("h3", {}, "Wichtigste Probleme"),
+    h("ul", {}, cluster.dominant_problems.map((p) => h("li", {},
+      h("span", { class: "share-bar", style: `width:${Math.round(p.share * 6)}rem`, "aria-hidden": "true" }),
+      `${p.label}: ${p.members} Betriebe (${fmt.pct(p.share)})`))),
+    h("h3", {}, "Gemeinsame Maßnahmen"),
+    h("ol", {}, cluster.suggested_measures.map((m) => h("li", {}, h("strong", {}, m.name), ` (${m.category_label}) – hilft ${m.members_addressed} Betrieben, `
+      + `deckt ${fmt.pct(m.load_share)} der Problemlast ab${m.members_using ? `; ${m.members_using} nutzen sie schon` : ""}`))),
+    h("h3", {}, "Förderung"),
+    cluster.funding.length
+      ? h("ul", {}, cluster.funding.map((f) => h("li", {}, h("strong", {}, f.name), ` – ${f.instrument_label}, ${STATUS[f.status] || f.status}`,
+        f.note ? ` (${f.note})` : "",
+        f.applicants.length ? `; Antrag: ${f.applicants.map((a) => a.eligible_members === null || a.eligible_members === undefined ? a.label : `${a.label} (${a.eligible_members})`).join(", ")}` : "")))
+      : h("p", {}, "Kein passendes Programm am Stichtag."),
+    h("h3", {}, "Wer an den Tisch gehört"),
+    h("ul", {}, cluster.at_the_table.map((seat) => h("li", {}, h("strong", {}, seat.name), ` (${seat.role_label}): ${seat.reason}`))),
+    h("h3", {}, "Mitglieder"),
+    h("p", {}, `${fmt.int(count)} Betriebe, davon ${fmt.int(cluster.members.length)} für Sie sichtbar`
+      + (hidden > 0 ? `; ${fmt.int(hidden)} ohne Einwilligung zur Sichtbarkeit werden nur gezählt.` : ".")),
+    cluster.members.length ? h("ul", { class: "tags", "aria-label": "sichtbare Mitglieder (ids)" }, cluster.members.map((m) => h("li", { class: "tag" }, m))) : null,
+  ];
+}
+
+function csvCell(value) {
+  const text = value === null || value === undefined ? "" : String(value);
+  return /[";\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const decimal = (value, digits = 4) => (value === null || value === undefined ? "" : value.toFixed(digits).replace(".", ","));
+
+/** The clusters as CSV for German spreadsheets: `;`-separated, decimal comma, UTF-8 with BOM. */
+export function clustersCsv(answer) {
+  const header = [
+    "rang", "id", "name", "relevanz", "betriebe", "sichtbare_mitglieder", "beschaeftigte", "betroffene_beschaeftigte",
+    "schwerpunkt_lat", "schwerpunkt_lon", "radius_km", "hauptproblem", "probleme", "gemeinden", "gewerbegebiete",
+    "massnahmen", "foerderprogramme", "an_den_tisch", "mitglieder_ids",
+  ];
+  const rows = answer.clusters.map((c, index) => [
+    index + 1, c.id, c.name, decimal(c.score), c.member_count ?? c.size, c.members.length, c.employees, c.employees_affected,
+    decimal(c.centroid_lat, 6), decimal(c.centroid_lon, 6), decimal(c.radius_km, 2),
+    c.dominant_problems[0] ? c.dominant_problems[0].label : "",
+    c.dominant_problems.map((p) => `${p.label} (${Math.round(p.share * 100)} %)`).join(" | "),
+    c.municipalities.map((m) => `${m.name} (${m.members})`).join(" | "),
+    c.estates.map((e) => `${e.name} (${e.members})`).join(" | "),
+    c.suggested_measures.map((m) => m.name).join(" | "),
+    c.funding.map((f) => f.name).join(" | "),
+    c.at_the_table.map((s) => s.name).join(" | "),
+    c.members.join(" "),
+  ]);
+  return "\ufeff" + [header, ...rows].map((row) => row.map(csvCell).join(";")).join("\r\n") + "\r\n";
+}

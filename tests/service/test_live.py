@@ -1,0 +1,77 @@
+"""The in-memory index follows the store: writes by this or another process, incremental or full."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from matcher.artefacts import describe
+from matcher.reference import ReferenceData
+from matcher.settings import MatcherSettings
+from matcher.vectorise import fit_vectoriser
+from service.engine import MatchingEngine
+from service.live import LiveIndex
+from service.storage.repository import WriteMode
+from service.storage.sql_repository import SqlOrganisationRepository
+from tests.service.conftest import OrganisationFactory
+
+
+@pytest.fixture
+def matching(
+    reference: ReferenceData, settings: MatcherSettings, make_organisation: OrganisationFactory
+) -> MatchingEngine:
+    training = [make_organisation(id=f"t{i}", employees=10 + i) for i in range(20)]
+    vectoriser = fit_vectoriser(training, settings.vectors)
+    card = describe(vectoriser, settings.vectors, "test profiles", len(training), date(2026, 11, 23))
+    return MatchingEngine(reference=reference, settings=settings, vectoriser=vectoriser, model_card=card)
+
+
+def test_snapshot_follows_writes_of_another_process(
+    repository: SqlOrganisationRepository, matching: MatchingEngine, make_organisation: OrganisationFactory
+) -> None:
+    repository.add_many([make_organisation(id=f"o{i}") for i in range(10)])
+    mine, other_worker = LiveIndex(repository, matching), LiveIndex(repository, matching)
+    first = mine.current()
+    assert sorted(first.organisations) == [f"o{i}" for i in range(10)]
+    assert mine.current() is first  # nothing written: the same snapshot, no rebuild
+
+    repository.add_many([make_organisation(id="o3", name="Umbenannt GmbH")], mode=WriteMode.UPSERT)
+    repository.delete("o5")
+    repository.add_many([make_organisation(id="o10")])
+    for live in (mine, other_worker):
+        snapshot = live.current()
+        assert "o5" not in snapshot.organisations
+        assert "o10" in snapshot.organisations
+        assert snapshot.organisations["o3"].name == "Umbenannt GmbH"
+        assert list(snapshot.index.ids) == sorted(snapshot.organisations)
+        assert snapshot.revision == repository.revision()
+
+
+def test_a_large_write_logs_one_entry_and_triggers_a_full_reload(
+    repository: SqlOrganisationRepository, matching: MatchingEngine, make_organisation: OrganisationFactory
+) -> None:
+    live = LiveIndex(repository, matching)
+    live.current()
+    before = repository.revision()
+    template = make_organisation(id="x")
+    repository.add_many([template.model_copy(update={"id": f"bulk{i:05d}"}) for i in range(1_500)])
+    changes = repository.changes_since(before)
+    assert changes.ids is None
+    assert changes.revision == before + 1
+    assert len(live.current().organisations) == 1_500
+
+
+def test_changes_since_lists_each_changed_id_once(
+    repository: SqlOrganisationRepository, make_organisation: OrganisationFactory
+) -> None:
+    assert repository.revision() == 0
+    repository.add_many([make_organisation(id="a"), make_organisation(id="b")])
+    middle = repository.revision()
+    repository.add_many([make_organisation(id="a")], mode=WriteMode.UPSERT)
+    repository.delete("b")
+    assert not repository.delete("b")  # nothing deleted, nothing logged
+    changes = repository.changes_since(middle)
+    assert changes.ids == ["a", "b"]
+    assert changes.revision == repository.revision() == middle + 2
+    assert repository.changes_since(changes.revision).ids == []
