@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from fastapi.testclient import TestClient
 
 from matcher.geo.reference import GeoReference
 from matcher.models import Location, OrganisationProfile
 from matcher.vocabulary import STATE_BY_LAND_CODE, LocationPrecision
+from service.auth import Role, SqlApiKeyRepository, SubjectRules
 
 # A mid-sized manufacturer in Köln-Altstadt-Nord, located by postcode only.
 DEFAULT_PROFILE: dict[str, Any] = {
@@ -52,3 +54,10 @@ def make_location(
         "state": STATE_BY_LAND_CODE[str(municipality["land_code"])],
     }
     return Location(**{**data, **overrides})
+
+
+def api_key_headers(client: TestClient, role: Role, subject: str | None = None) -> dict[str, str]:
+    """Request headers with a fresh API key of ``role`` bound to ``subject``, stored in the app's key store."""
+    keys: SqlApiKeyRepository = client.app.state.api_keys  # type: ignore[attr-defined]
+    rules = SubjectRules.from_reference(client.app.state.engine.reference)  # type: ignore[attr-defined]
+    return {"X-API-Key": keys.create(role, subject, rules=rules)[1]}

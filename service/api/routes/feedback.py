@@ -10,10 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.models import OrganisationId
 from service.access import Capability
-from service.api.deps import EngineDep, FeedbackStoreDep, PolicyDep, SnapshotDep
+from service.api.deps import AskingDep
 from service.api.problems import problem_responses
-from service.api.routes.recommendations import target
-from service.api.security import OptionalPrincipalDep
 from service.storage.feedback import FeedbackEntry
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
@@ -70,30 +68,26 @@ class FeedbackOut(BaseModel):
 )
 def give_feedback(
     body: FeedbackIn,
-    principal: OptionalPrincipalDep,
-    policy: PolicyDep,
-    snapshot: SnapshotDep,
-    engine: EngineDep,
-    store: FeedbackStoreDep,
+    asking: AskingDep,
 ) -> FeedbackOut:
-    target(principal, policy, snapshot, body.organisation_id, Capability.FEEDBACK)
-    catalog = engine.reference.catalog
+    asking.organisation(body.organisation_id, Capability.FEEDBACK)
+    principal, catalog = asking.principal, asking.engine.reference.catalog
     known: dict[ItemType, bool] = {
         ItemType.MEASURE: body.item_id in catalog.measures,
         ItemType.FUNDING: body.item_id in catalog.funding,
         ItemType.ADVISOR: body.item_id in catalog.advisors,
     }
     if body.item_type is ItemType.PEER:
-        peer = snapshot.organisations.get(body.item_id)
+        peer = asking.snapshot.organisations.get(body.item_id)
         own = peer is not None and peer.id == body.organisation_id
-        known[ItemType.PEER] = peer is not None and not own and policy.peer_visible(principal, peer)
+        known[ItemType.PEER] = peer is not None and not own and asking.policy.peer_visible(principal, peer)
     if not known[body.item_type]:
         allowed = "eine für Sie sichtbare Organisation" if body.item_type is ItemType.PEER else "eine Katalog-id"
         raise RequestValidationError(
             [{"loc": ("body", "item_id"), "type": "value_error",
               "msg": f"Unbekannter Eintrag '{body.item_id}' für item_type '{body.item_type}'; erlaubt: {allowed}."}]
         )  # fmt: skip
-    feedback_id, recommendation_id = store.add_feedback(
+    feedback_id, recommendation_id = asking.store.add_feedback(
         FeedbackEntry(
             organisation_id=body.organisation_id, item_type=body.item_type.value, item_id=body.item_id,
             verdict=body.verdict.value, comment=body.comment,

@@ -9,12 +9,10 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from matcher.leads import recommend_leads
 from matcher.vocabulary import OrganisationKind, ProblemCode
-from service.api.deps import EngineDep, FeedbackStoreDep, PolicyDep, SnapshotDep
+from service.api.deps import AskingDep
 from service.api.placing import placed
 from service.api.problems import problem_responses
 from service.api.results import LeadItem, LeadsResponse
-from service.api.security import OptionalPrincipalDep
-from service.api.served import log_served
 
 router = APIRouter(prefix="/api/v1", tags=["advisors"])
 
@@ -35,11 +33,7 @@ router = APIRouter(prefix="/api/v1", tags=["advisors"])
 )
 def get_leads(
     advisor_id: Annotated[str, Path(description="id der Beratungsstelle / advisor id")],
-    principal: OptionalPrincipalDep,
-    policy: PolicyDep,
-    snapshot: SnapshotDep,
-    engine: EngineDep,
-    store: FeedbackStoreDep,
+    asking: AskingDep,
     limit: Annotated[int | None, Query(ge=1, le=500, description="höchstens / at most (1–500, Standard 20)")] = None,
     kreis: Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="nur dieser Kreis / Kreis code")] = None,
     kind: Annotated[OrganisationKind | None, Query(description="nur diese Art / organisation kind")] = None,
@@ -51,6 +45,7 @@ def get_leads(
         date | None, Query(description="Stichtag YYYY-MM-DD (Standard: heute) / reference date (default: today)")
     ] = None,
 ) -> LeadsResponse:
+    engine, policy, principal, snapshot = asking.engine, asking.policy, asking.principal, asking.snapshot
     policy.require_leads(principal, advisor_id)
     if advisor_id not in engine.reference.catalog.advisors:
         raise HTTPException(
@@ -71,5 +66,5 @@ def get_leads(
         "advisor_id": advisor_id, "limit": limit, "kreis": kreis, "kind": kind, "problem": problem,
         "min_employees": min_employees, "as_of": day,
     }  # fmt: skip
-    recommendation_id = log_served(store, principal, "leads", "lead", None, parameters, items)
+    recommendation_id = asking.log("leads", "lead", None, parameters, items)
     return LeadsResponse(**{**answer.model_dump(), "items": items}, recommendation_id=recommendation_id)

@@ -13,13 +13,12 @@ from matcher.measures import recommend_measures_nearby
 from matcher.models import OrganisationProfile
 from matcher.peers import recommend_peers
 from service.access import Capability, ProfileView, redact_profile
-from service.api.deps import BuilderDep, EngineDep, FeedbackStoreDep, PolicyDep, SnapshotDep
+from service.api.deps import AskingDep, BuilderDep
 from service.api.placing import peer_items
 from service.api.problems import problem_responses
 from service.api.results import MatchPeers, MatchResponse
 from service.api.schemas import OrganisationFull
-from service.api.security import OptionalPrincipalDep
-from service.api.served import MIXED, log_served
+from service.api.served import MIXED
 from service.auth import Role
 
 router = APIRouter(prefix="/api/v1", tags=["match"])
@@ -45,16 +44,13 @@ UNSAVED_ID = "unsaved-profile"
 )
 def match_profile(
     profile: OrganisationProfile,
-    principal: OptionalPrincipalDep,
-    policy: PolicyDep,
+    asking: AskingDep,
     builder: BuilderDep,
-    snapshot: SnapshotDep,
-    engine: EngineDep,
-    store: FeedbackStoreDep,
     as_of: Annotated[
         date | None, Query(description="Stichtag YYYY-MM-DD (Standard: heute) / reference date (default: today)")
     ] = None,
 ) -> MatchResponse:
+    engine, policy, principal, snapshot = asking.engine, asking.policy, asking.principal, asking.snapshot
     policy.require(principal, Capability.MATCH)
     own = principal is not None and principal.role is Role.ORGANISATION and principal.subject is not None
     organisation_id = principal.subject if own and principal is not None and principal.subject else UNSAVED_ID
@@ -76,7 +72,7 @@ def match_profile(
         *(("advisor", a) for a in advisors.items), *(("peer", p) for p in (peers.items if peers else [])),
     ]  # fmt: skip
     logged_for = organisation_id if own else None
-    recommendation_id = log_served(store, principal, "match", MIXED, logged_for, {"as_of": day.isoformat()}, shown)
+    recommendation_id = asking.log("match", MIXED, logged_for, {"as_of": day.isoformat()}, shown)
     return MatchResponse(
         recommendation_id=recommendation_id,
         profile=OrganisationFull.model_validate(redact_profile(organisation, ProfileView.FULL, True)),

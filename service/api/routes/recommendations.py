@@ -22,17 +22,13 @@ from matcher.measures import MeasureRecommendation, recommend_measures_nearby
 from matcher.models import Organisation
 from matcher.peers import recommend_peers
 from matcher.settings import PeerSettings
-from service.access import AccessPolicy, Capability
-from service.api.deps import EngineDep, FeedbackStoreDep, PolicyDep, SnapshotDep
+from service.access import Capability
+from service.api.deps import Asking, AskingDep
 from service.api.placing import peer_items
 from service.api.problems import problem_responses
 from service.api.results import AdvisorsResponse, BriefResponse, FundingResponse, MeasuresResponse, PeersResponse
-from service.api.security import OptionalPrincipalDep
-from service.api.served import MIXED, log_served
-from service.auth import Principal
+from service.api.served import MIXED
 from service.brief_html import render_brief_html
-from service.engine import MatchingEngine
-from service.live import Snapshot
 
 router = APIRouter(prefix="/api/v1/organisations/{organisation_id}", tags=["recommendations"])
 
@@ -51,20 +47,6 @@ class BriefFormat(StrEnum):
     HTML = "html"
 
 
-def target(
-    principal: Principal | None,
-    policy: AccessPolicy,
-    snapshot: Snapshot,
-    organisation_id: str,
-    capability: Capability,
-) -> Organisation:
-    """The stored organisation the caller may ask about (401/403/404 otherwise)."""
-    organisation = snapshot.organisations.get(organisation_id)
-    policy.require_organisation(principal, capability, organisation_id, organisation)
-    assert organisation is not None
-    return organisation
-
-
 @router.get(
     "/peers",
     summary="Partner in der Nähe / Peers nearby",
@@ -81,25 +63,22 @@ def target(
 )
 def get_peers(
     organisation_id: OrganisationIdPath,
-    principal: OptionalPrincipalDep,
-    policy: PolicyDep,
-    snapshot: SnapshotDep,
-    engine: EngineDep,
-    store: FeedbackStoreDep,
+    asking: AskingDep,
     limit: Annotated[int | None, Query(ge=1, le=100, description="höchstens / at most (1–100, Standard 10)")] = None,
     radius_km: Annotated[
         float | None,
         Query(gt=0, le=MAX_RADIUS_KM, description=f"Suchradius in km (bis {MAX_RADIUS_KM:g}) / search radius"),
     ] = None,
 ) -> PeersResponse:
-    organisation = target(principal, policy, snapshot, organisation_id, Capability.PEERS)
+    organisation = asking.organisation(organisation_id, Capability.PEERS)
+    engine = asking.engine
     answer = recommend_peers(
-        organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings.peers,
-        include_invisible=policy.include_invisible_peers(principal), limit=limit, radius_km=radius_km,
+        organisation, asking.snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings.peers,
+        include_invisible=asking.policy.include_invisible_peers(asking.principal), limit=limit, radius_km=radius_km,
     )  # fmt: skip
-    items = peer_items(policy, principal, snapshot, answer.items)
+    items = peer_items(asking.policy, asking.principal, asking.snapshot, answer.items)
     parameters = {"limit": limit, "radius_km": radius_km}
-    recommendation_id = log_served(store, principal, "peers", "peer", organisation_id, parameters, items)
+    recommendation_id = asking.log("peers", "peer", organisation_id, parameters, items)
     return PeersResponse(
         organisation_id=organisation_id, recommendation_id=recommendation_id, radius_km=answer.radius_km,
         candidates=answer.candidates, items=items,
@@ -117,15 +96,11 @@ def get_peers(
 )
 def get_advisors(
     organisation_id: OrganisationIdPath,
-    principal: OptionalPrincipalDep,
-    policy: PolicyDep,
-    snapshot: SnapshotDep,
-    engine: EngineDep,
-    store: FeedbackStoreDep,
+    asking: AskingDep,
 ) -> AdvisorsResponse:
-    organisation = target(principal, policy, snapshot, organisation_id, Capability.RECOMMENDATIONS)
-    answer = recommend_advisors(organisation, engine.reference.catalog, engine.settings.advisors)
-    recommendation_id = log_served(store, principal, "advisors", "advisor", organisation_id, {}, answer.items)
+    organisation = asking.organisation(organisation_id, Capability.RECOMMENDATIONS)
+    answer = recommend_advisors(organisation, asking.engine.reference.catalog, asking.engine.settings.advisors)
+    recommendation_id = asking.log("advisors", "advisor", organisation_id, {}, answer.items)
     return AdvisorsResponse(**answer.model_dump(), organisation_id=organisation_id, recommendation_id=recommendation_id)
 
 
@@ -142,18 +117,14 @@ def get_advisors(
 )
 def get_measures(
     organisation_id: OrganisationIdPath,
-    principal: OptionalPrincipalDep,
-    policy: PolicyDep,
-    snapshot: SnapshotDep,
-    engine: EngineDep,
-    store: FeedbackStoreDep,
+    asking: AskingDep,
     limit: Annotated[
         int | None, Query(ge=1, le=MAX_MEASURES, description=f"höchstens / at most (1–{MAX_MEASURES}, Standard 10)")
     ] = None,
 ) -> MeasuresResponse:
-    organisation = target(principal, policy, snapshot, organisation_id, Capability.RECOMMENDATIONS)
-    items = _measures(organisation, snapshot, engine, limit)
-    recommendation_id = log_served(store, principal, "measures", "measure", organisation_id, {"limit": limit}, items)
+    organisation = asking.organisation(organisation_id, Capability.RECOMMENDATIONS)
+    items = _measures(organisation, asking, limit)
+    recommendation_id = asking.log("measures", "measure", organisation_id, {"limit": limit}, items)
     return MeasuresResponse(organisation_id=organisation_id, recommendation_id=recommendation_id, items=items)
 
 
@@ -170,24 +141,21 @@ def get_measures(
 )
 def get_funding(
     organisation_id: OrganisationIdPath,
-    principal: OptionalPrincipalDep,
-    policy: PolicyDep,
-    snapshot: SnapshotDep,
-    engine: EngineDep,
-    store: FeedbackStoreDep,
+    asking: AskingDep,
     as_of: AsOf = None,
     include_ineligible: Annotated[
         bool, Query(description="auch nicht passende Programme mit Grund / also ineligible ones with the reason")
     ] = False,
 ) -> FundingResponse:
-    organisation = target(principal, policy, snapshot, organisation_id, Capability.RECOMMENDATIONS)
+    organisation = asking.organisation(organisation_id, Capability.RECOMMENDATIONS)
     day = as_of or date.today()
-    recommended = [m.id for m in _measures(organisation, snapshot, engine, None)]
+    recommended = [m.id for m in _measures(organisation, asking, None)]
     answer = recommend_funding(
-        organisation, engine.reference.catalog, recommended, engine.settings.funding, day, include_ineligible
-    )
+        organisation, asking.engine.reference.catalog, recommended, asking.engine.settings.funding, day,
+        include_ineligible,
+    )  # fmt: skip
     parameters = {"as_of": day.isoformat(), "include_ineligible": include_ineligible}
-    recommendation_id = log_served(store, principal, "funding", "funding", organisation_id, parameters, answer.items)
+    recommendation_id = asking.log("funding", "funding", organisation_id, parameters, answer.items)
     return FundingResponse(**answer.model_dump(), organisation_id=organisation_id, recommendation_id=recommendation_id)
 
 
@@ -206,41 +174,39 @@ def get_funding(
 )
 def get_brief(
     organisation_id: OrganisationIdPath,
-    principal: OptionalPrincipalDep,
-    policy: PolicyDep,
-    snapshot: SnapshotDep,
-    engine: EngineDep,
-    store: FeedbackStoreDep,
+    asking: AskingDep,
     as_of: AsOf = None,
     format: Annotated[BriefFormat, Query(description="json oder html / json or html")] = BriefFormat.JSON,
 ) -> BriefResponse | HTMLResponse:
-    organisation = target(principal, policy, snapshot, organisation_id, Capability.BRIEF)
+    organisation = asking.organisation(organisation_id, Capability.BRIEF)
+    engine, policy, principal, snapshot = asking.engine, asking.policy, asking.principal, asking.snapshot
     day = as_of or date.today()
     built = build_brief(
         organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings, as_of=day,
         include_invisible_peers=policy.include_invisible_peers(principal),
     )  # fmt: skip
-    visible_contact = policy.contact_visible(principal, organisation)
-    contact = {"contact": organisation.contact, "address": organisation.address} if visible_contact else {}
-    built = built.model_copy(
-        update={"organisation": built.organisation.model_copy(update={"contact": None, "address": None, **contact})}
-    )
+    contact = {"contact": organisation.contact, "address": organisation.address}
+    shown = contact if policy.contact_visible(principal, organisation) else dict.fromkeys(contact)
     visible = [p for p in built.peers.items if policy.peer_visible(principal, snapshot.organisations[p.id])]
-    built = built.model_copy(update={"peers": built.peers.model_copy(update={"items": visible})})
+    built = built.model_copy(
+        update={
+            "organisation": built.organisation.model_copy(update=shown),
+            "peers": built.peers.model_copy(update={"items": visible}),
+        }
+    )
     shown_items = [
         *(("measure", m) for m in built.measures), *(("funding", f) for f in built.funding.items),
         *(("peer", p) for p in built.peers.items), *(("advisor", a) for a in built.advisors.items),
     ]  # fmt: skip
     parameters = {"as_of": day.isoformat(), "format": format.value}
-    recommendation_id = log_served(store, principal, "brief", MIXED, organisation_id, parameters, shown_items)
+    recommendation_id = asking.log("brief", MIXED, organisation_id, parameters, shown_items)
     if format is BriefFormat.HTML:
         peers_shown = [snapshot.organisations[p.id] for p in built.peers.items]
         return HTMLResponse(render_brief_html(built, organisation, peers_shown, engine.reference))
     return BriefResponse(**built.model_dump(), recommendation_id=recommendation_id)
 
 
-def _measures(
-    organisation: Organisation, snapshot: Snapshot, engine: MatchingEngine, limit: int | None
-) -> list[MeasureRecommendation]:
+def _measures(organisation: Organisation, asking: Asking, limit: int | None) -> list[MeasureRecommendation]:
+    engine = asking.engine
     catalog, settings = engine.reference.catalog, engine.settings.measures
-    return recommend_measures_nearby(organisation, snapshot.index, engine.vectoriser, catalog, settings, limit)
+    return recommend_measures_nearby(organisation, asking.snapshot.index, engine.vectoriser, catalog, settings, limit)

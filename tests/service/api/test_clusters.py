@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from matcher.cluster_models import Cluster, ClusterAnswer, ClusterParameters, RegionFilter
 from service.api.cluster_schemas import ClusterResult
 from service.api.routes.clusters import ClusterCache, ClusterKey
-from service.auth import Role, SqlApiKeyRepository, SubjectRules
+from service.auth import Role
+from tests.factories import api_key_headers
 
 URL = "/api/v1/clusters"
 ORGANISATIONS = "/api/v1/organisations"
@@ -76,22 +77,16 @@ def _seed() -> dict[str, dict[str, Any]]:
     return seed
 
 
-def _headers(keys: SqlApiKeyRepository, rules: SubjectRules, role: Role, subject: str | None = None) -> dict[str, str]:
-    return {"X-API-Key": keys.create(role, subject, rules=rules)[1]}
-
-
 @pytest.fixture(scope="module")
 def auth(client: TestClient) -> dict[str, dict[str, str]]:
-    keys: SqlApiKeyRepository = client.app.state.api_keys  # type: ignore[attr-defined]
-    rules = SubjectRules.from_reference(client.app.state.engine.reference)  # type: ignore[attr-defined]
     return {
         "none": {},
-        "admin": _headers(keys, rules, Role.ADMIN),
-        "advisor": _headers(keys, rules, Role.ADVISOR, "ihk_dortmund"),
-        "planner_nw": _headers(keys, rules, Role.PLANNER, "DE-NW"),
-        "planner_dortmund": _headers(keys, rules, Role.PLANNER, "05913"),
-        "planner_bw": _headers(keys, rules, Role.PLANNER, "DE-BW"),
-        "organisation": _headers(keys, rules, Role.ORGANISATION, "do-0"),
+        "admin": api_key_headers(client, Role.ADMIN),
+        "advisor": api_key_headers(client, Role.ADVISOR, "ihk_dortmund"),
+        "planner_nw": api_key_headers(client, Role.PLANNER, "DE-NW"),
+        "planner_dortmund": api_key_headers(client, Role.PLANNER, "05913"),
+        "planner_bw": api_key_headers(client, Role.PLANNER, "DE-BW"),
+        "organisation": api_key_headers(client, Role.ORGANISATION, "do-0"),
     }
 
 

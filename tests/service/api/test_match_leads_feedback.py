@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.auth import Role, SqlApiKeyRepository, SubjectRules
+from service.auth import Role
 from service.storage.feedback import SqlFeedbackStore
+from tests.factories import api_key_headers
 
 URL = "/api/v1/organisations"
 PROBLEM = "application/problem+json"
@@ -37,11 +38,8 @@ PROFILE = {"kind": "company", "name": "Was-wäre-wenn GmbH", "sector": "C", "emp
 
 @pytest.fixture(scope="module")
 def auth(client: TestClient) -> dict[str, dict[str, str]]:
-    keys: SqlApiKeyRepository = client.app.state.api_keys  # type: ignore[attr-defined]
-    rules = SubjectRules.from_reference(client.app.state.engine.reference)  # type: ignore[attr-defined]
-
     def key(role: Role, subject: str | None = None) -> dict[str, str]:
-        return {"X-API-Key": keys.create(role, subject, rules=rules)[1]}
+        return api_key_headers(client, role, subject)
 
     return {
         "none": {},

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service.access import not_found_detail
-from service.auth import Role, SqlApiKeyRepository, SubjectRules
+from service.auth import Role
 from service.storage.tables import organisation_issues, organisation_measures, organisations
+from tests.factories import api_key_headers
 
 URL = "/api/v1/organisations"
 PROBLEM = "application/problem+json"
@@ -70,23 +71,17 @@ SEED: dict[str, dict[str, Any]] = {
 }
 
 
-def _headers(keys: SqlApiKeyRepository, rules: SubjectRules, role: Role, subject: str | None = None) -> dict[str, str]:
-    return {"X-API-Key": keys.create(role, subject, rules=rules)[1]}
-
-
 @pytest.fixture(scope="module")
 def auth(client: TestClient) -> dict[str, dict[str, str]]:
-    keys: SqlApiKeyRepository = client.app.state.api_keys  # type: ignore[attr-defined]
-    rules = SubjectRules.from_reference(client.app.state.engine.reference)  # type: ignore[attr-defined]
     return {
         "none": {},
-        "admin": _headers(keys, rules, Role.ADMIN),
-        "advisor": _headers(keys, rules, Role.ADVISOR, "ihk_dortmund"),
-        "planner_dortmund": _headers(keys, rules, Role.PLANNER, "05913"),
-        "planner_nw": _headers(keys, rules, Role.PLANNER, "DE-NW"),
-        "planner_bw": _headers(keys, rules, Role.PLANNER, "DE-BW"),
-        "org_a": _headers(keys, rules, Role.ORGANISATION, "org-a"),
-        "org_new": _headers(keys, rules, Role.ORGANISATION, "org-new"),
+        "admin": api_key_headers(client, Role.ADMIN),
+        "advisor": api_key_headers(client, Role.ADVISOR, "ihk_dortmund"),
+        "planner_dortmund": api_key_headers(client, Role.PLANNER, "05913"),
+        "planner_nw": api_key_headers(client, Role.PLANNER, "DE-NW"),
+        "planner_bw": api_key_headers(client, Role.PLANNER, "DE-BW"),
+        "org_a": api_key_headers(client, Role.ORGANISATION, "org-a"),
+        "org_new": api_key_headers(client, Role.ORGANISATION, "org-new"),
     }
 
 

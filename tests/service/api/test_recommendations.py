@@ -8,8 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.access import not_found_detail
-from service.auth import Role, SqlApiKeyRepository, SubjectRules
+from service.auth import Role
 from service.storage.feedback import SqlFeedbackStore
+from tests.factories import api_key_headers
 
 URL = "/api/v1/organisations"
 PROBLEM = "application/problem+json"
@@ -52,11 +53,8 @@ ENDPOINTS = ("peers", "advisors", "measures", "funding", "brief")
 
 @pytest.fixture(scope="module")
 def auth(client: TestClient) -> dict[str, dict[str, str]]:
-    keys: SqlApiKeyRepository = client.app.state.api_keys  # type: ignore[attr-defined]
-    rules = SubjectRules.from_reference(client.app.state.engine.reference)  # type: ignore[attr-defined]
-
     def key(role: Role, subject: str | None = None) -> dict[str, str]:
-        return {"X-API-Key": keys.create(role, subject, rules=rules)[1]}
+        return api_key_headers(client, role, subject)
 
     return {
         "none": {},

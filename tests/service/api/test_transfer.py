@@ -18,12 +18,13 @@ from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from service.api.app import create_app
 from service.api.routes import transfer
-from service.auth import Role, SqlApiKeyRepository, SubjectRules
+from service.auth import Role
 from service.config import ServiceSettings
 from service.io import COLUMNS
 from service.io.columns import CONTACT_COLUMNS
 from service.storage.database import make_engine, upgrade
 from service.storage.repository import OrganisationRepository
+from tests.factories import api_key_headers
 
 URL = "/api/v1/organisations"
 IMPORT = f"{URL}/import"
@@ -100,12 +101,6 @@ SEED: dict[str, dict[str, Any]] = {
 }
 
 
-def _key(client: TestClient, role: Role, subject: str | None = None) -> dict[str, str]:
-    keys: SqlApiKeyRepository = client.app.state.api_keys  # type: ignore[attr-defined]
-    rules = SubjectRules.from_reference(client.app.state.engine.reference)  # type: ignore[attr-defined]
-    return {"X-API-Key": keys.create(role, subject, rules=rules)[1]}
-
-
 def _repository(client: TestClient) -> OrganisationRepository:
     repository: OrganisationRepository = client.app.state.repository  # type: ignore[attr-defined]
     return repository
@@ -115,12 +110,12 @@ def _repository(client: TestClient) -> OrganisationRepository:
 def auth(client: TestClient) -> dict[str, dict[str, str]]:
     return {
         "none": {},
-        "admin": _key(client, Role.ADMIN),
-        "advisor": _key(client, Role.ADVISOR, "ihk_dortmund"),
-        "planner_dortmund": _key(client, Role.PLANNER, "05913"),
-        "planner_nw": _key(client, Role.PLANNER, "DE-NW"),
-        "org_a": _key(client, Role.ORGANISATION, "org-a"),
-        "org_c": _key(client, Role.ORGANISATION, "org-c"),
+        "admin": api_key_headers(client, Role.ADMIN),
+        "advisor": api_key_headers(client, Role.ADVISOR, "ihk_dortmund"),
+        "planner_dortmund": api_key_headers(client, Role.PLANNER, "05913"),
+        "planner_nw": api_key_headers(client, Role.PLANNER, "DE-NW"),
+        "org_a": api_key_headers(client, Role.ORGANISATION, "org-a"),
+        "org_c": api_key_headers(client, Role.ORGANISATION, "org-c"),
     }
 
 
@@ -445,7 +440,7 @@ def test_one_import_at_a_time(client: TestClient, auth: dict[str, dict[str, str]
 
 
 def test_bodies_above_the_import_limit_are_413(second: TestClient) -> None:
-    admin = _key(second, Role.ADMIN)
+    admin = api_key_headers(second, Role.ADMIN)
     header = b"id;kind;name;sector;employees;lat;lon\r\n"
     data = header + b"".join(f"big-{n};company;Firma {n};H;5;{MUNICH}\r\n".encode() for n in range(SMALL_LIMIT // 30))
     assert len(data) > SMALL_LIMIT
@@ -479,9 +474,9 @@ def test_export_then_import_into_an_empty_database_gives_the_same_data(
     exported = client.get(EXPORT, params={"format": file_format}, headers=auth["admin"])
     assert exported.status_code == 200
     filename = f"export.{file_format}"
-    response = empty.post(
-        IMPORT, params={"mode": "insert"}, files={"file": (filename, exported.content)}, headers=_key(empty, Role.ADMIN)
-    )
+    admin = api_key_headers(empty, Role.ADMIN)
+    upload = {"file": (filename, exported.content)}
+    response = empty.post(IMPORT, params={"mode": "insert"}, files=upload, headers=admin)
     assert response.status_code == 200, response.text
     source = {o.id: o for o in _repository(client).iter_all()}
     target = {o.id: o for o in _repository(empty).iter_all()}
@@ -511,7 +506,7 @@ def test_import_of_100k_rows_over_http(tmp_path: Path) -> None:
         lines.append(f"big-{n:06d};company;Firma {n};H;{rng.randint(1, 5000)};{lat:.5f};{lon:.5f};congestion;ja")
     data = _csv(*lines)
     with TestClient(create_app(ServiceSettings(database_url=url))) as large:
-        admin = _key(large, Role.ADMIN)
+        admin = api_key_headers(large, Role.ADMIN)
         response = large.post(IMPORT, files={"file": ("gross.csv", data)}, headers=admin)
         assert response.status_code == 200, response.text
         assert response.json()["created"] == 100_000
