@@ -132,6 +132,12 @@ def field_message(error: dict[str, Any]) -> str:
         "less_than_equal": f"Darf höchstens {ctx.get('le')} sein (must be ≤ {ctx.get('le')}).",
         "less_than": f"Muss kleiner als {ctx.get('lt')} sein (must be < {ctx.get('lt')}).",
         "int_parsing": f"{given!r} ist keine ganze Zahl (integer expected).",
+        "int_from_float": f"{given!r} ist keine ganze Zahl (integer expected).",
+        "float_parsing": f"{given!r} ist keine Zahl; erwartet z. B. 0.5 (number expected).",
+        "string_too_long": f"Zu lang: höchstens {ctx.get('max_length')} Zeichen (too long).",
+        "string_too_short": f"Zu kurz: mindestens {ctx.get('min_length')} Zeichen (too short).",
+        "string_pattern_mismatch": f"{given!r} hat nicht das erwartete Format {ctx.get('pattern')} (format).",
+        "extra_forbidden": "Unbekanntes Feld; bitte weglassen (unknown field).",
         "bool_parsing": f"{given!r} ist kein Wahrheitswert; erlaubt sind: true, false.",
         "date_from_datetime_parsing": f"{given!r} ist kein Datum; erwartet JJJJ-MM-TT (YYYY-MM-DD).",
         "date_parsing": f"{given!r} ist kein Datum; erwartet JJJJ-MM-TT (YYYY-MM-DD).",
@@ -162,7 +168,9 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def input_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputError)
-    field = FieldProblem(loc=[exc.field], message=exc.message)
+    # The matcher names the field of what it was given; on a request with a body that is the body's field.
+    has_body = request.method in ("POST", "PUT", "PATCH")
+    field = FieldProblem(loc=["body", exc.field] if has_body else [exc.field], message=exc.message)
     return problem_response(422, f"Ungültige Eingabe in: {exc.field} (invalid input).", [field])
 
 

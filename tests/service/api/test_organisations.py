@@ -178,10 +178,11 @@ def test_location_and_catalogue_errors_are_422_naming_the_field(
 ) -> None:
     paris = _profile(lat=48.8566, lon=2.3522)
     body = _assert_problem(client.post(URL, json=paris, headers=auth["admin"]), 422)
-    assert body["errors"][0]["loc"][0] in {"lat", "lon", "postcode"}
+    assert body["errors"][0]["loc"][0] == "body"
+    assert body["errors"][0]["loc"][1] in {"lat", "lon", "postcode"}
     measure = _profile(measures_in_place=["no_such_measure"])
     body = _assert_problem(client.post(URL, json=measure, headers=auth["admin"]), 422)
-    assert body["errors"][0]["loc"] == ["measures_in_place"]
+    assert body["errors"][0]["loc"] == ["body", "measures_in_place"]
 
 
 def test_broken_json_is_422_not_500(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
@@ -471,7 +472,7 @@ def test_patch_merges_and_revalidates(client: TestClient, auth: dict[str, dict[s
         ({"sector": None}, ["body", "sector"]),
         ({"nonsense": 1}, ["body", "nonsense"]),
         ({"id": "org-other"}, ["body", "id"]),
-        ({"measures_in_place": ["no_such_measure"]}, ["measures_in_place"]),
+        ({"measures_in_place": ["no_such_measure"]}, ["body", "measures_in_place"]),
     ):
         body = _assert_problem(client.patch(f"{URL}/org-patch", json=changes, headers=auth["admin"]), 422)
         assert body["errors"][0]["loc"] == loc, changes
