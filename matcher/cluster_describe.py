@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ from matcher.cluster_models import Cluster, EstateCount, MunicipalityCount, Prob
 from matcher.cluster_table import AdvisorLookup, FundingCheck, at_the_table, suggested_measures
 from matcher.explain import Contribution, Reason, explain
 from matcher.geo.distance import haversine_km
-from matcher.index import OrganisationIndex
+from matcher.index import OrganisationIndex, estate_key
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
@@ -151,13 +152,13 @@ def _name(
 
 
 def _estates(index: OrganisationIndex, members: IntArray) -> tuple[list[EstateCount], int]:
+    return estate_counts(index.estate_names[members].tolist())
+
+
+def estate_counts(estates: Sequence[str | None]) -> tuple[list[EstateCount], int]:
     """Estates with member counts (most members first), named in their most frequent spelling; and the
-    number of members outside any estate."""
-    pairs = Counter(
-        (key, str(name))
-        for key, name in zip(index.estates[members].tolist(), index.estate_names[members].tolist(), strict=True)
-        if key
-    )
+    number of members outside any estate. ``estates``: each member's estate as written (None: none)."""
+    pairs = Counter((key, str(name)) for name in estates if (key := estate_key(name)))
     totals: Counter[str] = Counter()
     spelling: dict[str, tuple[int, str]] = {}
     for (key, name), count in pairs.items():
@@ -165,7 +166,7 @@ def _estates(index: OrganisationIndex, members: IntArray) -> tuple[list[EstateCo
         spelling[key] = min(spelling.get(key, (0, name)), (-count, name))
     named = [EstateCount(name=spelling[key][1], members=count) for key, count in totals.items()]
     named.sort(key=lambda estate: (-estate.members, estate.name))
-    return named, len(members) - sum(totals.values())
+    return named, len(estates) - sum(totals.values())
 
 
 def table_organisations(

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any, NoReturn
 
 from matcher.catalog import Catalog
+from matcher.cluster_describe import estate_counts
 from matcher.cluster_models import Cluster, RegionFilter
 from matcher.models import Location, Organisation
 from matcher.vocabulary import STATE_BY_LAND_CODE
@@ -438,6 +439,10 @@ class AccessPolicy:
         data["member_count"] = count
         if len(members) < count:
             data["hull"] = None
+            # An estate is part of a profile: name only the estates of members the caller may see.
+            estates, _ = estate_counts([organisations[m].estate for m in members])
+            data["estates"] = [estate.model_dump(mode="json") for estate in estates]
+            data["members_outside_estates"] = count - sum(estate.members for estate in estates)
         return data
 
     # -- helpers -----------------------------------------------------------------------------------

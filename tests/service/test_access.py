@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from matcher.catalog import Catalog
-from matcher.cluster_models import Cluster, RegionFilter
+from matcher.cluster_models import Cluster, EstateCount, RegionFilter
 from matcher.models import Organisation
 from service.access import (
     CONTACT_FIELDS,
@@ -516,6 +516,21 @@ def test_redacted_clusters_never_name_hidden_members_nor_show_their_corners(
     admin = policy.redact_cluster(PRINCIPALS["admin"], cluster, by_id)
     assert admin["members"] == sorted(by_id)
     assert admin["hull"] == cluster.hull
+
+
+def test_redacted_clusters_name_only_the_estates_of_shown_members(
+    policy: AccessPolicy, orgs: dict[str, Organisation]
+) -> None:
+    by_id = {o.id: o.model_copy(update={"estate": "Hafen"}) for o in orgs.values()}
+    by_id["org-is"] = orgs["invisible_shared"].model_copy(update={"estate": "Geheimes Gebiet"})
+    estates = [EstateCount(name="Hafen", members=len(by_id) - 1), EstateCount(name="Geheimes Gebiet", members=1)]
+    cluster = _cluster(list(by_id)).model_copy(update={"estates": estates})
+    planner = policy.redact_cluster(PRINCIPALS["planner_kreis"], cluster, by_id)
+    assert planner["estates"] == [{"name": "Hafen", "members": 2}]
+    assert planner["members_outside_estates"] == planner["member_count"] - 2
+    assert "Geheimes Gebiet" not in _flat(planner)
+    admin = policy.redact_cluster(PRINCIPALS["admin"], cluster, by_id)
+    assert [e["name"] for e in admin["estates"]] == ["Hafen", "Geheimes Gebiet"]
 
 
 def test_nothing_a_planner_gets_names_a_hidden_organisation(
