@@ -46,11 +46,20 @@ STARTUP_SECONDS = 60
 
 @dataclass(frozen=True)
 class WebServer:
-    """A running ``bmm serve`` with demo data: its base URL and one demo key per role."""
+    """A running ``bmm serve`` with demo data: its base URL, database and one demo key per role."""
 
     base_url: str
     keys: dict[str, str]
     subjects: dict[str, str]
+    database_url: str = ""
+
+    def create_key(self, role: str, subject: str | None = None) -> str:
+        """A new API key (``bmm keys create`` on the server's database; the key is the last line printed)."""
+        command = [_bmm(), "keys", "create", "--db", self.database_url, "--role", role]
+        if subject is not None:
+            command += ["--subject", subject]
+        done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60)
+        return done.stdout.strip().splitlines()[-1].strip()
 
 
 def _free_port() -> int:
@@ -109,7 +118,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError((folder / "serve.log").read_text()) from None
                 time.sleep(0.2)
-        yield WebServer(base_url=base_url, keys=keys, subjects=subjects)
+        yield WebServer(base_url=base_url, keys=keys, subjects=subjects, database_url=database_url)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -68,6 +68,14 @@ const FIELD_LABELS = {
   category: "Kategorie",
   available: "Verfügbarkeit",
   instrument: "Instrument",
+  // columns of the organisation import that are no form field names
+  contact_name: "Kontakt – Name",
+  contact_email: "Kontakt – E-Mail",
+  contact_phone: "Kontakt – Telefon",
+  synthetic: "synthetisch",
+  file: "Datei",
+  mode: "Modus",
+  q: "Name enthält",
 };
 
 const CONTAINERS = new Set(["body", "query", "path", "header"]);
@@ -121,8 +129,14 @@ export function describeProblem(status, problem) {
     case 413:
       message = "Die Anfrage ist zu groß für den Dienst. Bitte weniger Daten auf einmal senden.";
       break;
+    case 415:
+      message = "Dieses Datenformat nimmt der Dienst nicht an. Bitte eine CSV-, XLSX- oder GeoJSON-Datei wählen.";
+      break;
     case 422:
-      message = fields.length
+      message = typeof (problem && problem.error_count) === "number"
+        // an import refused with row errors (the view shows them as a table)
+        ? `Bitte die Datei prüfen – ${detail || "sie enthält Fehler; nichts wurde gespeichert."}`
+        : fields.length
         ? `Bitte Eingaben prüfen – ${fields.map((f) => `${f.label}: ${f.message}`).join("; ")}`
         : `Bitte Eingaben prüfen${detail ? ": " + detail : "."}`;
       break;
@@ -136,6 +150,14 @@ export function describeProblem(status, problem) {
   }
   return { message, fields };
 }
+
+/** The ApiError for a failed response: its status and (parsed, may be null) problem body. */
+function apiError(status, problem) {
+  const { message, fields } = describeProblem(status, problem);
+  return new ApiError(message, status, problem, fields);
+}
+
+const UNREACHABLE = "Der Dienst ist nicht erreichbar. Bitte die Verbindung prüfen und es erneut versuchen.";
 
 // Paths outside the versioned API that the app calls as they are.
 const ABSOLUTE_PREFIXES = [API_PREFIX + "/", "/web/", "/health"];
@@ -167,10 +189,7 @@ export async function api(path, { method = "GET", query, body, auth = true, acce
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(
-      "Der Dienst ist nicht erreichbar. Bitte die Verbindung prüfen und es erneut versuchen.",
-      0,
-    );
+    throw new ApiError(UNREACHABLE, 0);
   }
   if (!response.ok) {
     let problem = null;
@@ -182,8 +201,7 @@ export async function api(path, { method = "GET", query, body, auth = true, acce
         problem = null;
       }
     }
-    const { message, fields } = describeProblem(response.status, problem);
-    throw new ApiError(message, response.status, problem, fields);
+    throw apiError(response.status, problem);
   }
   if (raw) return response;
   if (response.status === 204) return null;
@@ -192,4 +210,101 @@ export async function api(path, { method = "GET", query, body, auth = true, acce
   } catch {
     throw new ApiError("Die Antwort des Dienstes war unlesbar. Bitte später erneut versuchen.", response.status);
   }
+}
+
+/**
+ * Upload `file` as multipart/form-data (field `field`) with XMLHttpRequest, which – unlike fetch – reports
+ * the upload's progress. `onProgress(loaded, total)` while the bytes go out, `onUploaded()` once they are all
+ * sent (the server is then still working). Returns {promise, abort}: the promise resolves with the parsed
+ * JSON answer and rejects with an ApiError (German message; `aborted: true` after abort()).
+ */
+export function uploadFile(path, { query, file, field = "file", onProgress = () => {}, onUploaded = () => {} } = {}) {
+  const request = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    request.open("POST", buildUrl(path, query));
+    request.setRequestHeader("Accept", "application/json");
+    const key = getKey();
+    if (key) request.setRequestHeader("X-API-Key", key);
+    // Listeners on request.upload must exist before send(), or the browser reports no upload progress.
+    request.upload.addEventListener("progress", (event) => {
+      onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    });
+    request.upload.addEventListener("load", () => onUploaded());
+    request.addEventListener("load", () => {
+      let body = null;
+      try {
+        body = request.responseText ? JSON.parse(request.responseText) : null;
+      } catch {
+        body = null;
+      }
+      if (request.status >= 200 && request.status < 300 && body !== null) resolve(body);
+      else if (request.status >= 200 && request.status < 300) {
+        reject(new ApiError("Die Antwort des Dienstes war unlesbar. Bitte später erneut versuchen.", request.status));
+      } else reject(apiError(request.status, body));
+    });
+    request.addEventListener("error", () => reject(new ApiError(UNREACHABLE, 0)));
+    request.addEventListener("abort", () => {
+      const error = new ApiError("Abgebrochen: Die Datei wurde nicht vollständig gesendet, nichts wurde gespeichert.", 0);
+      error.aborted = true;
+      reject(error);
+    });
+    const form = new FormData();
+    form.append(field, file, file.name);
+    request.send(form);
+  });
+  return { promise, abort: () => request.abort() };
+}
+
+/** The file name of a Content-Disposition header (RFC 6266, `filename*` first), without any path; or null. */
+export function fileNameFrom(disposition) {
+  if (!disposition) return null;
+  let name = null;
+  const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(disposition);
+  if (extended) {
+    try {
+      name = decodeURIComponent(extended[2].trim().replace(/^"|"$/g, ""));
+    } catch {
+      name = null;
+    }
+  }
+  if (!name) {
+    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(disposition);
+    if (plain) name = (plain[1] !== undefined ? plain[1].replace(/\\(.)/g, "$1") : plain[2]).trim();
+  }
+  const base = name ? name.split(/[\\/]/).pop().trim() : "";
+  return base || null;
+}
+
+/**
+ * Fetch a file from the API with the key header and read it with progress: `onProgress(loaded, total)`
+ * (`total` 0 when the server sends no Content-Length). Resolves with {blob, fileName, size}; the name comes
+ * from Content-Disposition (`fallbackName` otherwise).
+ */
+export async function fetchFile(path, { query, accept = "*/*", fallbackName = "download", onProgress = () => {} } = {}) {
+  const response = await api(path, { query, accept, raw: true });
+  const total = Number(response.headers.get("content-length")) || 0;
+  const type = response.headers.get("content-type") || "application/octet-stream";
+  const fileName = fileNameFrom(response.headers.get("content-disposition")) || fallbackName;
+  const chunks = [];
+  let loaded = 0;
+  try {
+    if (response.body && typeof response.body.getReader === "function") {
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        loaded += value.byteLength;
+        onProgress(loaded, total);
+      }
+    } else {
+      const whole = await response.blob();
+      chunks.push(whole);
+      loaded = whole.size;
+      onProgress(loaded, total);
+    }
+  } catch {
+    throw new ApiError("Die Übertragung wurde unterbrochen. Bitte erneut versuchen.", response.status);
+  }
+  return { blob: new Blob(chunks, { type }), fileName, size: loaded };
 }

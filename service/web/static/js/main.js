@@ -7,6 +7,7 @@ import * as catalog from "./views/catalog.js";
 import * as organisation from "./views/organisation.js";
 import * as advisor from "./views/advisor.js";
 import * as planner from "./views/planner.js";
+import * as data from "./views/data.js";
 
 const ROUTES = {
   start: { title: "Start", module: start, public: true },
@@ -14,6 +15,7 @@ const ROUTES = {
   unternehmen: { title: "Unternehmen / Kommune", module: organisation },
   beratung: { title: "Beratung", module: advisor },
   planung: { title: "Planung", module: planner },
+  daten: { title: "Daten", module: data },
 };
 
 let cleanup = null;

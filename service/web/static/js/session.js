@@ -16,7 +16,7 @@ export const ROLE_VIEWS = {
   organisation: ["unternehmen"],
   advisor: ["beratung", "planung"],
   planner: ["planung"],
-  admin: ["unternehmen", "beratung", "planung"],
+  admin: ["unternehmen", "beratung", "planung", "daten"],
 };
 
 /** The current session {role, subject, capabilities} or null. */

@@ -4,7 +4,9 @@ import { api } from "../api.js";
 import { ROLE_LABELS, ROLE_VIEWS, signIn, signOut } from "../session.js";
 import { announce, busy, errorBox, field, fmt, h, message } from "../ui.js";
 
-const VIEW_TITLES = { unternehmen: "Unternehmen / Kommune", beratung: "Beratung", planung: "Planung" };
+const VIEW_TITLES = {
+  unternehmen: "Unternehmen / Kommune", beratung: "Beratung", planung: "Planung", daten: "Daten: Import und Export",
+};
 
 const ROLES = [
   {
