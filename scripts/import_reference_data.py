@@ -6,13 +6,15 @@ Run once by a maintainer when the raw data changes (never at run time or in test
 
 Geography files are trimmed to the columns the product uses; the catalogue is copied with
 stable ids and enriched with machine-readable columns (advisor coverage as AGS codes,
-funding status/instrument/dates). Every editorial decision is in the tables below.
+funding status/instrument/dates), and the source's English wording of user-facing cells is replaced
+by German (``scripts/catalog_german_wording.json``). Every editorial decision is in this file or that one.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import re
 import shutil
 from pathlib import Path
@@ -84,6 +86,24 @@ FUNDABLE_MEASURES_OVERRIDE: dict[str, list[str]] = {
     ],
     "bw_mobilitaetspass": [],
 }
+
+# (id, column) -> (the source's wording, its German wording), per catalogue file.
+GermanWording = dict[tuple[str, str], tuple[str, str]]
+GERMAN_WORDING_HEADING = "## Deutsche Fassungen / German wording"
+# The source catalogue is compiled in English, but these cells reach users verbatim (API answers, the
+# printed brief, the web app), whose texts are German. Each entry holds the source's wording and an
+# editorial German translation of it: no new facts, the same numbers (written the German way: 20.000 EUR,
+# 0,25 %; dates stay ISO 8601); "as above" and "see funding.csv" resolved to what they point to.
+GERMAN_WORDING_FILE = Path(__file__).with_name("catalog_german_wording.json")
+CATALOGUE_FILES = ("measures.csv", "funding.csv", "advisors.csv")
+
+
+def german_wording() -> dict[str, GermanWording]:
+    """The German wording per catalogue file, from ``GERMAN_WORDING_FILE``."""
+    tables: dict[str, GermanWording] = {name: {} for name in CATALOGUE_FILES}
+    for entry in json.loads(GERMAN_WORDING_FILE.read_text(encoding="utf-8")):
+        tables[entry["file"]][(entry["id"], entry["column"])] = (entry["source"], entry["german"])
+    return tables
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -242,14 +262,57 @@ class CoverageResolver:
         }
 
 
+def apply_german_wording(name: str, rows: list[dict[str, str]], wording: GermanWording) -> None:
+    """Replace the source's English wording of user-facing cells by its German wording (in place).
+
+    A cell that no longer reads as recorded stops the import: the source changed, so its German wording
+    must be reviewed rather than silently overwrite new facts.
+    """
+    by_id = {row["id"]: row for row in rows}
+    for (row_id, column), (original, german) in wording.items():
+        if by_id[row_id][column] != original:
+            raise ValueError(f"{name}: {row_id}.{column} no longer reads as recorded; review its German wording")
+        by_id[row_id][column] = german
+
+
+def _markdown(text: str) -> str:
+    return re.sub(r"([\\`*_~<>\[\]])", r"\\\1", text)
+
+
+def german_wording_section() -> str:
+    """The section appended to catalog/SOURCE.md: every translated cell with the source's wording."""
+    lines = [
+        GERMAN_WORDING_HEADING,
+        "",
+        "The source compiled these user-facing cells in English. The product shows them verbatim to German",
+        "users (API answers, printed brief, web app), so `scripts/import_reference_data.py` (with",
+        "`scripts/catalog_german_wording.json`) replaces them with editorial German",
+        "translations when it builds the catalogue: no new facts and the same numbers, written the German",
+        "way (20.000 EUR, 0,25 %; dates stay ISO 8601). The CSV files hold the German wording; the source's",
+        "original wording is kept below. `measures.csv` keeps `name_en` in English on purpose.",
+    ]
+    for name, wording in german_wording().items():
+        lines += ["", f"### {name}", ""]
+        for (row_id, column), (original, german) in wording.items():
+            lines += [
+                f"- `{row_id}` · `{column}`",
+                f"  - original: {_markdown(original)}",
+                f"  - Deutsch: {_markdown(german)}",
+            ]
+    return "\n".join(lines) + "\n"
+
+
 def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]], kreise: list[dict[str, str]]) -> None:
     source = shared / "catalog"
     target = out / "catalog"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source / "VOCABULARY.md", target / "VOCABULARY.md")
-    shutil.copyfile(source / "SOURCE.md", target / "SOURCE.md")
+    source_md = (source / "SOURCE.md").read_text(encoding="utf-8").rstrip("\n")
+    (target / "SOURCE.md").write_text(f"{source_md}\n\n{german_wording_section()}", encoding="utf-8")
 
+    wording = german_wording()
     measures = read_csv(source / "measures.csv")
+    apply_german_wording("measures.csv", measures, wording["measures.csv"])
     write_csv(target / "measures.csv", measures, list(measures[0].keys()))
 
     categories_to_measures: dict[str, list[str]] = {}
@@ -273,6 +336,7 @@ def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]],
                 for measure_id in categories_to_measures.get(category, [])
             ]
         row["fundable_measures"] = ";".join(fundable)
+    apply_german_wording("funding.csv", funding, wording["funding.csv"])
     columns = list(read_csv(source / "funding.csv")[0].keys())
     columns[columns.index("status_as_of") + 1 : columns.index("status_as_of") + 1] = [
         "status",
@@ -288,6 +352,7 @@ def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]],
     for row in advisors:
         row.update(resolver.resolve(row["state"], row["covers"]))
         row["parent_id"] = ADVISOR_PARENTS.get(row["id"], "")
+    apply_german_wording("advisors.csv", advisors, wording["advisors.csv"])  # after coverage, which reads 'Germany'
     columns = list(read_csv(source / "advisors.csv")[0].keys())
     columns[columns.index("covers") + 1 : columns.index("covers") + 1] = [
         "covers_states",

@@ -12,6 +12,7 @@ from types import ModuleType
 import pytest
 
 from matcher.catalog import Advisor, Catalog, FundingStatus, vocabulary_codes
+from matcher.funding import cap_eur, max_rate_percent
 from matcher.geo.reference import GeoReference
 from matcher.models import MEASURE_ID_PATTERN, Location
 from matcher.resources import data_dir
@@ -151,6 +152,123 @@ def test_ids_named_by_the_importer_exist(catalog: Catalog) -> None:
     overridden = {m for measures in module.FUNDABLE_MEASURES_OVERRIDE.values() for m in measures}
     assert overridden <= set(catalog.measures)
     assert set(module.ADVISOR_PARENTS) | set(module.ADVISOR_PARENTS.values()) <= set(catalog.advisors)
+
+
+# -- German wording of user-facing text ---------------------------------------------------------------
+
+# Columns whose text reaches users verbatim (API answers, the printed brief, the web app). `name_en` is
+# English on purpose (it is searched, never shown as the name).
+USER_FACING_TEXT = {
+    "measures.csv": ("name_de", "co2_effect_note"),
+    "funding.csv": ("name", "funder", "funding_rate_percent", "max_amount_eur", "status_as_of", "notes"),
+    "advisors.csv": ("name", "seat_city", "covers", "specialisms"),
+}
+# Obvious English of the source's wording (substrings, case-insensitive) and English function words.
+ENGLISH_FRAGMENTS = (
+    " not a ",
+    "grant",
+    "subsid",
+    "in force",
+    "employer",
+    "levy",
+    "tax rules",
+    " per month",
+    " up to ",
+    "germany",
+    "federal",
+    "ministry",
+    "municipalit",
+    "administered",
+    "applications",
+    " now ",
+    " open",
+    " free ",
+    " small",
+    "charging point",
+    "e-cargo",
+    "campaign",
+)
+ENGLISH_WORDS = re.compile(
+    r"\b(?:the|and|of|with|for|from|which|only|since|until|about|formerly|closed|opened|unknown|staff|firms?)\b",
+    re.IGNORECASE,
+)
+
+
+def english_in(text: str) -> list[str]:
+    padded = f" {text.casefold()} "
+    return [f for f in ENGLISH_FRAGMENTS if f in padded] + ENGLISH_WORDS.findall(text)
+
+
+def numbers(text: str) -> list[str]:
+    """The figures of a text, whatever their separators: '2,400' and '2.400' are both '2400'."""
+    return sorted(re.sub(r"[.,]", "", n) for n in re.findall(r"\d+(?:[.,]\d+)*", text))
+
+
+def german_wording() -> dict[str, dict[tuple[str, str], tuple[str, str]]]:
+    """The importer's tables: per file, (id, column) -> (the source's English wording, German wording)."""
+    tables: dict[str, dict[tuple[str, str], tuple[str, str]]] = importer().german_wording()
+    return tables
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("Deutschlandticket Job (employer-subsidised ticket; not a grant)", True),
+        ("Dienstrad / JobRad tax rules (not a subsidy)", True),
+        ("in force; 58 EUR/month in 2025", True),
+        ("chamber for craft businesses; business advice", True),
+        ("Deutschlandticket Job (Ticket mit Arbeitgeberzuschuss; kein Förderzuschuss)", False),
+        ("Dienstradleasing per Entgeltumwandlung; Partner von ways2work; Bahn plus Rad, was also hilft", False),
+    ],
+)
+def test_english_check_tells_english_from_german(text: str, english: bool) -> None:
+    assert bool(english_in(text)) is english
+
+
+@pytest.mark.parametrize("name", CATALOG_FILES)
+def test_user_facing_catalogue_text_has_no_obvious_english(name: str) -> None:
+    found = {
+        (row["id"], column): hits
+        for row in catalog_rows(name)
+        for column in USER_FACING_TEXT[name]
+        if (hits := english_in(row[column]))
+    }
+    assert not found, f"English in {name}; add its German wording to scripts/catalog_german_wording.json: {found}"
+
+
+def test_german_wording_is_what_the_catalogue_holds() -> None:
+    for name, wording in german_wording().items():
+        rows = {row["id"]: row for row in catalog_rows(name)}
+        for (row_id, column), (original, german) in wording.items():
+            assert column in USER_FACING_TEXT[name], (name, row_id, column)
+            assert rows[row_id][column] == german, (name, row_id, column)
+            assert german != original, (name, row_id, column)
+
+
+def test_german_wording_keeps_every_number() -> None:
+    # Editorial translations: the same figures, years and dates (separators written the German way).
+    for name, wording in german_wording().items():
+        for (row_id, column), (original, german) in wording.items():
+            assert numbers(german) == numbers(original), (name, row_id, column)
+
+
+def test_german_rates_and_caps_parse_like_the_source(catalog: Catalog) -> None:
+    """Ranking reads the largest rate and the first cap from these texts; the translation changes neither."""
+    wording = german_wording()["funding.csv"]
+    for programme in catalog.funding.values():
+        source = {
+            column: wording[(programme.id, column)][0]
+            for column in ("funding_rate_percent", "max_amount_eur")
+            if (programme.id, column) in wording
+        }
+        original = programme.model_copy(update=source)
+        assert max_rate_percent(programme) == max_rate_percent(original), programme.id
+        assert cap_eur(programme) == cap_eur(original), programme.id
+
+
+def test_source_md_lists_the_german_wording() -> None:
+    source = (data_dir() / "catalog" / "SOURCE.md").read_text(encoding="utf-8")
+    assert source.endswith("\n\n" + importer().german_wording_section())
 
 
 # -- funding ----------------------------------------------------------------------------------------

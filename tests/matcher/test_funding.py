@@ -169,7 +169,7 @@ def test_unknown_status_is_available_but_flagged_and_slightly_lower(builder: Pro
     flagged = recommend_funding(org, catalog, MEASURES, DEFAULTS, CHECKED)
     item = next(i for i in flagged.items if i.id == "bmdv_bmm_initialfoerderung")
     assert item.status is FundingStatus.UNKNOWN
-    assert item.status_note == "opened 2023-05-15; current status unknown"
+    assert item.status_note == "geöffnet am 2023-05-15; aktueller Status unbekannt"
     note = next(r for r in item.reasons if r.code == "status_unknown")
     assert note.text == "Status nicht bestätigt – zuletzt geprüft am 23.11.2026, vor Antrag prüfen"
     assert note.weight == 0
@@ -260,7 +260,10 @@ def test_reason_texts_for_rate_cap_and_coverage(builder: ProfileBuilder, catalog
         "Ladepunkte für Beschäftigte am Standort"
     )
     assert item.funds_measures == ["secure_bike_parking", "employee_charging"]
-    assert (item.funding_rate_percent, item.max_amount_eur) == ("50 (medium-sized) / 60 (small)", "60000")
+    assert (item.funding_rate_percent, item.max_amount_eur) == (
+        "50 (mittlere Unternehmen) / 60 (kleine Unternehmen)",
+        "60000",
+    )
     assert (item.open_from, item.valid_until, item.checked_on) == (date(2023, 5, 2), date(2024, 3, 31), CHECKED)
 
 
