@@ -105,7 +105,7 @@ def draft_cluster(
         dominant=dominant,
         score=score,
         reasons=reasons,
-        name=_name(size, dominant, estates, municipalities),
+        name=cluster_name(size, dominant, estates, municipalities),
         centroid=(round(lat, 6), round(lon, 6)),
         nearest_member=int(members[int(np.argmin(distance))]),
         radius_km=round(float(distance.max()), 3),
@@ -139,7 +139,7 @@ def _contributions(
     return parts
 
 
-def _name(
+def cluster_name(
     size: int, dominant: list[ProblemShare], estates: list[EstateCount], municipalities: list[MunicipalityCount]
 ) -> str:
     """ "Cluster <estate, else municipality>: <leading problem> (<n> Betriebe)"."""

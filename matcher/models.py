@@ -33,6 +33,16 @@ MeasureId = Annotated[str, StringConstraints(pattern=MEASURE_ID_PATTERN)]
 Postcode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=POSTCODE_PATTERN)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(value: str | None) -> str | None:
+    """Text without control characters (NUL and the like cannot be stored and are never meant)."""
+    if value is not None and _CONTROL.search(value):
+        raise ValueError("enthält ein Steuerzeichen (z. B. \\0); bitte nur druckbaren Text angeben")
+    return value
+
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()/.-]{4,32}$")
 
@@ -46,6 +56,8 @@ class Contact(BaseModel):
     name: ShortText | None = None
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
     phone: str | None = None
+
+    _printable = field_validator("name", "email", "phone")(no_control_characters)
 
     @field_validator("email")
     @classmethod
@@ -91,6 +103,8 @@ class OrganisationProfile(BaseModel):
     contact_shareable: bool = False
     contact: Contact | None = None
     synthetic: bool = False
+
+    _printable = field_validator("name", "address", "estate")(no_control_characters)
 
     @field_validator("issues", "measures_in_place")
     @classmethod

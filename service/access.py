@@ -20,14 +20,18 @@ Denials are logged with the key id, role, capability and target id; never contac
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NoReturn
 
+import numpy as np
+
 from matcher.catalog import Catalog
-from matcher.cluster_describe import estate_counts
+from matcher.cluster_describe import cluster_name, estate_counts
 from matcher.cluster_models import Cluster, RegionFilter
+from matcher.geo.distance import haversine_km
 from matcher.models import Location, Organisation
 from matcher.vocabulary import STATE_BY_LAND_CODE
 from service.auth import Principal, Role
@@ -181,6 +185,17 @@ class ListingScope:
             and (self.kreis_code is None or organisation.location.kreis_code == self.kreis_code)
             and (not self.visible_only or organisation.visible_to_peers)
         )
+
+
+def _extent(shown: list[Organisation], cluster: Cluster) -> tuple[float, float, float]:
+    """Centroid and radius (km) of the shown members; without any, the cluster's rounded to about 1 km."""
+    if not shown:
+        return round(cluster.centroid_lat, 2), round(cluster.centroid_lon, 2), float(math.ceil(cluster.radius_km))
+    lats = np.array([o.location.lat for o in shown])
+    lons = np.array([o.location.lon for o in shown])
+    lat, lon = float(lats.mean()), float(lons.mean())  # clusters span a few km: the plain mean is exact enough
+    distances = haversine_km(lat, lon, lats, lons)
+    return round(lat, 6), round(lon, 6), round(float(distances.max()), 3)
 
 
 class AccessPolicy:
@@ -438,11 +453,18 @@ class AccessPolicy:
         data["members"] = members
         data["member_count"] = count
         if len(members) < count:
-            data["hull"] = None
-            # An estate is part of a profile: name only the estates of members the caller may see.
-            estates, _ = estate_counts([organisations[m].estate for m in members])
+            shown = [organisations[m] for m in members]
+            # An estate is part of a profile: name only the estates of members the caller may see (in the
+            # list and in the cluster's name).
+            estates, _ = estate_counts([o.estate for o in shown])
             data["estates"] = [estate.model_dump(mode="json") for estate in estates]
             data["members_outside_estates"] = count - sum(estate.members for estate in estates)
+            data["name"] = cluster_name(count, cluster.dominant_problems, estates, cluster.municipalities)
+            # Hull, centroid and radius of all members would locate a hidden one (one hidden member is the
+            # all-member centroid times n minus the visible ones): describe the extent of the shown members,
+            # or only roughly (about 1 km) when none is shown.
+            data["hull"] = None
+            data["centroid_lat"], data["centroid_lon"], data["radius_km"] = _extent(shown, cluster)
         return data
 
     # -- helpers -----------------------------------------------------------------------------------

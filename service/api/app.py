@@ -15,7 +15,7 @@ from matcher import __version__
 from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy
 from service.api.deps import RepositoryDep
-from service.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware
+from service.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, ControlCharacterMiddleware
 from service.api.problems import install_problem_handlers, use_problem_media_type
 from service.api.routes.catalog import advisors_router, funding_router, measures_router
 from service.api.routes.clusters import router as clusters_router
@@ -128,6 +128,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=DEFAULT_MAX_BODY_BYTES, per_path=import_body_limits())
     # transfer before organisations: /organisations/export is not an /organisations/{organisation_id}
     routers = (

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import SQLAlchemyError
 
 from matcher.explain import Recommendation
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy, Capability
 from service.api.security import OptionalPrincipalDep
-from service.api.served import log_served
 from service.auth import Principal
 from service.engine import MatchingEngine
 from service.live import LiveIndex, Snapshot
-from service.storage.feedback import SqlFeedbackStore
+from service.storage.feedback import Served, ServedItem, SqlFeedbackStore
 from service.storage.repository import OrganisationRepository
+
+logger = logging.getLogger(__name__)
 
 
 def get_repository(request: Request) -> OrganisationRepository:
@@ -84,9 +87,25 @@ class Asking:
         organisation_id: str | None,
         parameters: Mapping[str, Any],
         items: Sequence[Recommendation] | Sequence[tuple[str, Recommendation]],
-    ) -> str:
-        """Log what was served (service.api.served); returns the ``recommendation_id``."""
-        return log_served(self.store, self.principal, endpoint, item_type, organisation_id, parameters, items)
+    ) -> str | None:
+        """Log what was served (ids, scores, reason codes; for ``MIXED`` answers (type, item) pairs logged as
+        "<type>:<id>"); returns the ``recommendation_id``, or None when the log could not be written."""
+        shown = []
+        for entry in items:
+            prefix, item = (f"{entry[0]}:", entry[1]) if isinstance(entry, tuple) else ("", entry)
+            shown.append(ServedItem(id=prefix + item.id, score=item.score, reasons=[r.code for r in item.reasons]))
+        principal = self.principal
+        served = Served(
+            endpoint=endpoint, item_type=item_type, organisation_id=organisation_id,
+            key_id=principal.key_id if principal else None, role=principal.role.value if principal else None,
+            parameters=parameters, items=shown,
+        )  # fmt: skip
+        try:
+            return self.store.log(served)
+        except SQLAlchemyError as error:
+            # The answer matters more than its log entry (e.g. SQLite busy during a large import).
+            logger.warning("recommendation not logged (%s): %s", endpoint, type(error).__name__)
+            return None
 
 
 def get_asking(

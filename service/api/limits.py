@@ -6,12 +6,14 @@ prefix (``per_path``), so the default stays small for everything else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from urllib.parse import unquote_to_bytes
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.problems import problem_response
+from service.api.problems import FieldProblem, problem_response
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # 10 MB for JSON requests
 
@@ -86,3 +88,26 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+class ControlCharacterMiddleware:
+    """Refuse a path or query string with NUL or other control characters (422 naming where): they never
+    belong in an id or a filter, and PostgreSQL cannot even compare text containing NUL."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = unquote_to_bytes(scope.get("query_string", b""))
+            for where, value in (("path", scope["path"].encode()), ("query", query)):
+                if _CONTROL_BYTES.search(value):
+                    message = "enthält ein Steuerzeichen (z. B. %00); bitte nur druckbaren Text angeben"
+                    errors = [FieldProblem(loc=[where], message=message)]
+                    detail = f"Ungültige Eingabe in: {where} (control character)."
+                    await problem_response(422, detail, errors)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")

@@ -18,7 +18,10 @@ from matcher.models import Contact
 from matcher.peers import PeerRecommendation
 from service.api.schemas import OrganisationFull
 
-LOGGED = Field(description="Protokoll-id dieser Antwort (für Feedback) / log id of this answer (quote it in feedback)")
+LOGGED = Field(
+    description="Protokoll-id dieser Antwort (null, wenn sie nicht protokolliert werden konnte) / "
+    "log id of this answer (null when it could not be logged)"
+)
 
 
 class SharedContact(BaseModel):
@@ -40,7 +43,7 @@ class PeerItem(PeerRecommendation, PlacedOrganisation):
 
 class PeersResponse(BaseModel):
     organisation_id: str
-    recommendation_id: str = LOGGED
+    recommendation_id: str | None = LOGGED
     radius_km: float = Field(description="verwendeter Suchradius / search radius finally used (widened if needed)")
     candidates: int = Field(description="bewertete Kandidaten im Radius / qualifying organisations ranked")
     items: list[PeerItem]
@@ -48,22 +51,22 @@ class PeersResponse(BaseModel):
 
 class MeasuresResponse(BaseModel):
     organisation_id: str
-    recommendation_id: str = LOGGED
+    recommendation_id: str | None = LOGGED
     items: list[MeasureRecommendation]
 
 
 class FundingResponse(FundingAnswer):
     organisation_id: str
-    recommendation_id: str = LOGGED
+    recommendation_id: str | None = LOGGED
 
 
 class AdvisorsResponse(AdvisorAnswer):
     organisation_id: str
-    recommendation_id: str = LOGGED
+    recommendation_id: str | None = LOGGED
 
 
 class BriefResponse(Brief):
-    recommendation_id: str = LOGGED
+    recommendation_id: str | None = LOGGED
 
 
 class MatchPeers(BaseModel):
@@ -75,7 +78,7 @@ class MatchPeers(BaseModel):
 class MatchResponse(BaseModel):
     """Empfehlungen für ein nicht gespeichertes Profil / recommendations for a profile that is not stored."""
 
-    recommendation_id: str = LOGGED
+    recommendation_id: str | None = LOGGED
     profile: OrganisationFull = Field(description="das Profil mit abgeleiteten Feldern / with its derived fields")
     measures: list[MeasureRecommendation]
     funding: FundingAnswer
@@ -91,5 +94,5 @@ class LeadItem(Lead, PlacedOrganisation):
 
 
 class LeadsResponse(LeadAnswer):
-    recommendation_id: str = LOGGED
+    recommendation_id: str | None = LOGGED
     items: list[LeadItem]  # type: ignore[assignment]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from matcher.catalog import Catalog
-from matcher.cluster_models import Cluster, EstateCount, RegionFilter
+from matcher.cluster_models import Cluster, EstateCount, MunicipalityCount, RegionFilter
 from matcher.models import Organisation
 from service.access import (
     CONTACT_FIELDS,
@@ -478,7 +478,7 @@ def _cluster(members: list[str]) -> Cluster:
         dominant_problems=[],
         estates=[],
         members_outside_estates=0,
-        municipalities=[],
+        municipalities=[MunicipalityCount(ags="05954036", name="Witten", members=len(members))],
         suggested_measures=[],
         funding=[],
         at_the_table=[],
@@ -513,9 +513,17 @@ def test_redacted_clusters_never_name_hidden_members_nor_show_their_corners(
         assert orgs[hidden].name not in text
     for secret in (EMAIL, PHONE, PERSON, ADDRESS):
         assert secret not in text
+    # Centroid and radius describe the shown members only, so no hidden member can be located from them.
+    shown = [by_id[m] for m in planner["members"]]
+    assert planner["centroid_lat"] == pytest.approx(sum(o.location.lat for o in shown) / len(shown))
+    assert planner["centroid_lon"] == pytest.approx(sum(o.location.lon for o in shown) / len(shown))
+    nobody = policy.redact_cluster(None, cluster, by_id)
+    assert nobody["members"] == []
+    assert (nobody["centroid_lat"], nobody["centroid_lon"]) == (round(cluster.centroid_lat, 2), 7.35)
     admin = policy.redact_cluster(PRINCIPALS["admin"], cluster, by_id)
     assert admin["members"] == sorted(by_id)
     assert admin["hull"] == cluster.hull
+    assert (admin["centroid_lat"], admin["radius_km"]) == (cluster.centroid_lat, cluster.radius_km)
 
 
 def test_redacted_clusters_name_only_the_estates_of_shown_members(
@@ -524,11 +532,12 @@ def test_redacted_clusters_name_only_the_estates_of_shown_members(
     by_id = {o.id: o.model_copy(update={"estate": "Hafen"}) for o in orgs.values()}
     by_id["org-is"] = orgs["invisible_shared"].model_copy(update={"estate": "Geheimes Gebiet"})
     estates = [EstateCount(name="Hafen", members=len(by_id) - 1), EstateCount(name="Geheimes Gebiet", members=1)]
-    cluster = _cluster(list(by_id)).model_copy(update={"estates": estates})
+    cluster = _cluster(list(by_id)).model_copy(update={"estates": estates, "name": "Cluster Geheimes Gebiet"})
     planner = policy.redact_cluster(PRINCIPALS["planner_kreis"], cluster, by_id)
     assert planner["estates"] == [{"name": "Hafen", "members": 2}]
     assert planner["members_outside_estates"] == planner["member_count"] - 2
     assert "Geheimes Gebiet" not in _flat(planner)
+    assert planner["name"] == "Cluster Witten (5 Betriebe)"  # 2 shown of 5 in "Hafen": named by municipality
     admin = policy.redact_cluster(PRINCIPALS["admin"], cluster, by_id)
     assert [e["name"] for e in admin["estates"]] == ["Hafen", "Geheimes Gebiet"]
 

@@ -6,9 +6,9 @@ from enum import StrEnum
 
 from fastapi import APIRouter, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from matcher.models import OrganisationId
+from matcher.models import OrganisationId, no_control_characters
 from service.access import Capability
 from service.api.deps import AskingDep
 from service.api.problems import problem_responses
@@ -42,6 +42,8 @@ class FeedbackIn(BaseModel):
         "(umgesetzt)"
     )
     comment: str | None = Field(default=None, max_length=2000, description="freier Kommentar / free comment")
+
+    _printable = field_validator("comment")(no_control_characters)
 
 
 class FeedbackOut(BaseModel):

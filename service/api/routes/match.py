@@ -18,8 +18,8 @@ from service.api.placing import peer_items
 from service.api.problems import problem_responses
 from service.api.results import MatchPeers, MatchResponse
 from service.api.schemas import OrganisationFull
-from service.api.served import MIXED
 from service.auth import Role
+from service.storage.feedback import MIXED
 
 router = APIRouter(prefix="/api/v1", tags=["match"])
 

@@ -27,8 +27,8 @@ from service.api.deps import Asking, AskingDep
 from service.api.placing import peer_items
 from service.api.problems import problem_responses
 from service.api.results import AdvisorsResponse, BriefResponse, FundingResponse, MeasuresResponse, PeersResponse
-from service.api.served import MIXED
 from service.brief_html import render_brief_html
+from service.storage.feedback import MIXED
 
 router = APIRouter(prefix="/api/v1/organisations/{organisation_id}", tags=["recommendations"])
 

@@ -160,3 +160,28 @@ def test_crash_is_a_500_problem_without_internals(tiny: TestClient, caplog: pyte
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert "secret" not in response.text
     assert "GET /crash" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [("/api/v1/measures?q=a%00b", "query"), ("/api/v1/organisations/a%00b", "path"),
+     ("/api/v1/clusters?estate=%1b", "query"), ("/api/v1/advisors/ihk%00", "path")],
+)  # fmt: skip
+def test_control_characters_in_path_or_query_are_422_before_anything_else(
+    client: TestClient, path: str, where: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert response.json()["errors"] == [
+        {"loc": [where], "message": pytest.approx(response.json()["errors"][0]["message"])}
+    ]
+    assert "Steuerzeichen" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("field", ["name", "address", "estate"])
+def test_control_characters_in_a_profile_are_422_naming_the_field(client: TestClient, field: str) -> None:
+    profile = {"kind": "company", "name": "Firma", "sector": "C", "employees": 5, "postcode": "44135"}
+    response = client.post("/api/v1/match", json={**profile, field: "a\u0000b"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", field]

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from service.access import not_found_detail
 from service.auth import Role
@@ -248,3 +249,17 @@ def test_every_answer_is_logged_without_contact_data(client: TestClient, auth: d
     assert [i["id"] for i in logged["items"]] == [i["id"] for i in body["items"]]
     assert logged["items"][0]["reasons"] == [r["code"] for r in body["items"][0]["reasons"]]
     assert CONTACT["email"] not in str(logged)
+
+
+def test_an_answer_is_served_even_when_it_cannot_be_logged(
+    client: TestClient, auth: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store: SqlFeedbackStore = client.app.state.feedback  # type: ignore[attr-defined]
+
+    def busy(*_: object) -> str:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(store, "log", busy)
+    body = _ok(_get(client, auth, "me", "me/peers"))
+    assert body["recommendation_id"] is None
+    assert body["items"]
