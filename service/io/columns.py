@@ -32,3 +32,17 @@ CONTACT_COLUMNS: tuple[str, ...] = ("contact_name", "contact_email", "contact_ph
 GEOJSON_DERIVED: tuple[str, ...] = ("municipality", "municipality_ags", "kreis", "kreis_code", "state")
 
 LIST_SEPARATOR = ";"  # written on export; on import ';' and '|' both separate list items
+
+# Text that a spreadsheet would run as a formula starts with one of these; exports write such text with a
+# leading apostrophe (CSV) or as a typed text cell (XLSX), and imports drop that apostrophe again.
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(text: str) -> str:
+    """``'=…`` for text a spreadsheet would evaluate (OWASP CSV injection), other text unchanged."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unescape_formula(text: str) -> str:
+    """The inverse of :func:`escape_formula` on an imported cell."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text

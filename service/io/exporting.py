@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from matcher.models import Organisation
-from service.io.columns import COLUMNS, LIST_SEPARATOR
+from service.io.columns import COLUMNS, FORMULA_STARTS, LIST_SEPARATOR, escape_formula
 
 Cell = str | int | float | bool | None
 CellsOf = Callable[[Organisation], dict[str, Cell]]
@@ -62,6 +62,8 @@ def _csv_text(value: Cell) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return escape_formula(value)
     return str(value)  # floats: the shortest text that reads back to the same number
 
 
@@ -108,10 +110,21 @@ def export_xlsx(
     count = 0
     for organisation in organisations:
         cells = row_cells(organisation)
-        sheet.append([cells[c] for c in COLUMNS])
+        sheet.append([_xlsx_cell(sheet, cells[c]) for c in COLUMNS])
         count += 1
     workbook.save(out)
     return count
+
+
+def _xlsx_cell(sheet: Any, value: Cell) -> Any:
+    """Text as a typed text cell: openpyxl would otherwise store text starting with '=' as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def export_geojson(

