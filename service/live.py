@@ -48,20 +48,23 @@ class LiveIndex:
     def current(self) -> Snapshot:
         revision = self._repository.revision()
         snapshot = self._snapshot
-        if snapshot is not None and snapshot.revision >= revision:
+        if snapshot is not None and snapshot.revision == revision:
             return snapshot
         with self._lock:
             snapshot = self._snapshot
-            if snapshot is None or snapshot.revision < revision:
-                snapshot = self._snapshot = self._refresh(snapshot)
+            if snapshot is None or snapshot.revision != revision:
+                snapshot = self._snapshot = self._refresh(snapshot, revision)
             return snapshot
 
-    def _refresh(self, old: Snapshot | None) -> Snapshot:
+    def _refresh(self, old: Snapshot | None, store_revision: int) -> Snapshot:
         started = time.perf_counter()
-        changes = self._repository.changes_since(old.revision) if old is not None else None
+        changes = None
+        # A store revision below ours means another database (restored or recreated): reload everything.
+        if old is not None and store_revision > old.revision:
+            changes = self._repository.changes_since(old.revision)
         if old is None or changes is None or changes.ids is None or _too_many(changes.ids, old):
             # The revision is read before the rows: a write in between is loaded now and again next time.
-            revision = changes.revision if changes is not None else self._repository.revision()
+            revision = changes.revision if changes is not None else store_revision
             organisations = {o.id: o for o in self._repository.iter_all()}
         else:
             revision = changes.revision

@@ -18,6 +18,7 @@ from service.api.deps import RepositoryDep
 from service.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, ControlCharacterMiddleware
 from service.api.problems import install_problem_handlers, use_problem_media_type
 from service.api.routes.catalog import advisors_router, funding_router, measures_router
+from service.api.routes.clusters import ClusterCache
 from service.api.routes.clusters import router as clusters_router
 from service.api.routes.feedback import router as feedback_router
 from service.api.routes.leads import router as leads_router
@@ -158,6 +159,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.engine = matching = load_engine()
     app.state.live = live = LiveIndex(repository, matching)
     app.state.feedback = SqlFeedbackStore(engine)
+    app.state.cluster_cache = ClusterCache()
     app.state.access = AccessPolicy(matching.reference.catalog)
     app.state.builder = ProfileBuilder(matching.reference, matching.settings)
 

@@ -31,8 +31,8 @@ from matcher.vocabulary import ProblemCode
 from service.access import Capability, region_state
 from service.api.cluster_schemas import ClusterFormat, ClusterResult, ClusterState
 from service.api.deps import EngineDep, PolicyDep
+from service.api.filters import parse_bbox
 from service.api.problems import problem_responses
-from service.api.routes.organisations import parse_bbox
 from service.api.security import OptionalPrincipalDep
 from service.auth import Principal
 from service.live import LiveIndex
@@ -113,27 +113,22 @@ class ClusterCache:
                 self.misses += 1
             try:
                 answer = compute()
-            finally:
+            except BaseException:
                 with self._lock:
                     self._pending.pop(key, None)
-            with self._lock:
+                raise
+            with self._lock:  # cache first, then release the key: a request in between finds the answer
                 if key.revision >= self._revision and len(answer.clusters) <= self.max_clusters:
                     self._entries[key] = answer
                     while len(self._entries) > self.size or self._clusters() > self.max_clusters:
                         self._entries.popitem(last=False)
+                self._pending.pop(key, None)
             return answer
 
 
-_CREATE_CACHE = threading.Lock()
-
-
 def get_cluster_cache(request: Request) -> ClusterCache:
-    """The app's cluster cache (``app.state.cluster_cache``), created on first use."""
-    state = request.app.state
-    with _CREATE_CACHE:
-        cache: ClusterCache | None = getattr(state, "cluster_cache", None)
-        if cache is None:
-            cache = state.cluster_cache = ClusterCache()
+    """The app's cluster cache (``app.state.cluster_cache``, created with the app)."""
+    cache: ClusterCache = request.app.state.cluster_cache
     return cache
 
 

@@ -19,7 +19,6 @@ from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy, Capability, ProfileView, not_found_detail, redact_profile
 from service.api.deps import BuilderDep, FeedbackStoreDep, PolicyDep, RepositoryDep
 from service.api.filters import FiltersDep
-from service.api.filters import parse_bbox as parse_bbox  # re-exported: routes/clusters.py imports it here
 from service.api.problems import problem_responses
 from service.api.schemas import (
     DEFAULT_PER_PAGE,
