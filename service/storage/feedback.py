@@ -132,6 +132,9 @@ class SqlFeedbackStore:
         if row is None:
             return None
         data = dict(row._mapping)
+        served_at: datetime = data["served_at"]
+        if served_at.tzinfo is None:  # SQLite drops the zone; the value was stored in UTC
+            data["served_at"] = served_at.replace(tzinfo=UTC)
         data["parameters"] = json.loads(data["parameters"])
         data["items"] = json.loads(data["items"])
         return data

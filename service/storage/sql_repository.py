@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from matcher.models import Organisation
 from service.storage.repository import Changes, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
@@ -168,13 +169,18 @@ class SqlOrganisationRepository:
         repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
         if repeated:
             raise DuplicateIdError(repeated)
-        with self.engine.begin() as connection:
-            existing = self._created_at(connection, ids)
-            if existing and mode is WriteMode.INSERT:
-                raise DuplicateIdError(sorted(existing))
-            self._delete_ids(connection, list(existing))
-            self._insert(connection, organisations_, existing)
-            self._log_changes(connection, ids)
+        try:
+            with self.engine.begin() as connection:
+                existing = self._created_at(connection, ids)
+                if existing and mode is WriteMode.INSERT:
+                    raise DuplicateIdError(sorted(existing))
+                self._delete_ids(connection, list(existing))
+                self._insert(connection, organisations_, existing)
+                self._log_changes(connection, ids)
+        except IntegrityError:
+            # A concurrent write stored one of these ids after our check; the transaction was rolled back.
+            with self.engine.connect() as connection:
+                raise DuplicateIdError(sorted(self._created_at(connection, ids))) from None
         return WriteResult(created=len(ids) - len(existing), updated=len(existing))
 
     def delete(self, organisation_id: str) -> bool:

@@ -16,6 +16,10 @@ from sqlalchemy import (
     Text,
 )
 
+# Organisation ids compare and sort by code point, as Python sorts them: SQLite does so anyway; on
+# PostgreSQL the column collation is "C" (migration 0004), whatever the database's default collation.
+OrganisationId = String(64).with_variant(String(64, collation="C"), "postgresql")
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -27,7 +31,7 @@ metadata = MetaData(
 organisations = Table(
     "organisations",
     metadata,
-    Column("id", String(64), primary_key=True),
+    Column("id", OrganisationId, primary_key=True),
     Column("kind", String(32), nullable=False, index=True),
     Column("name", String(200), nullable=False),
     Column("sector", String(1)),
@@ -66,7 +70,7 @@ organisations = Table(
 organisation_issues = Table(
     "organisation_issues",
     metadata,
-    Column("organisation_id", String(64), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", OrganisationId, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
     Column("issue", String(64), primary_key=True),
     Index("ix_organisation_issues_issue", "issue"),
 )
@@ -74,7 +78,7 @@ organisation_issues = Table(
 organisation_measures = Table(
     "organisation_measures",
     metadata,
-    Column("organisation_id", String(64), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", OrganisationId, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
     Column("measure_id", String(64), primary_key=True),
     Index("ix_organisation_measures_measure_id", "measure_id"),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +13,55 @@ from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from service.storage.database import make_engine, upgrade
 from service.storage.sql_repository import SqlOrganisationRepository
+from tests.service.postgres import PostgresServer, PostgresUnavailableError, postgres_server
+
+# Storage tests run on both backends: ``pytestmark = BOTH_BACKENDS`` in their module (or the mark on one
+# test). Everything else gets SQLite only. The PostgreSQL cases are skipped, naming the reason, when no
+# server can be started (tests/service/postgres.py); ``-m "not postgresql"`` leaves them out.
+BOTH_BACKENDS = pytest.mark.parametrize(
+    "backend",
+    [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql)],
+    indirect=True,
+)
+POSTGRESQL_ONLY = pytest.mark.parametrize(
+    "backend", [pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql)], indirect=True
+)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server (started on first use, stopped at the end), or a skip saying why not."""
+    try:
+        with postgres_server() as server:
+            yield server
+    except PostgresUnavailableError as error:
+        pytest.skip(f"PostgreSQL unavailable: {error}")
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'bmm-test.db'}"
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` unless the test is parametrised with :data:`BOTH_BACKENDS`."""
+    return str(getattr(request, "param", "sqlite"))
 
 
 @pytest.fixture
-def engine(database_url: str) -> Engine:
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database of ``backend``: a SQLite file, or a fresh PostgreSQL database dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bmm-test.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     upgrade(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -33,6 +70,10 @@ def repository(engine: Engine) -> SqlOrganisationRepository:
 
 
 OrganisationFactory = Callable[..., Organisation]
+
+# Ids may mix case, digits, '.', '_' and '-'. Python sorts them by code point; a de_DE or ICU collation
+# would not ('a_b' < 'A-1' < 'a-b' < 'a1'), so the stores must sort them by code point on every backend.
+MIXED_IDS = ["a_b", "A-1", "a-b", "a.b", "a1", "ab", "aB", "Z", "z-9", "Z_0", "0-a", "_x", "-y", "ab-c", "abb"]
 
 
 @pytest.fixture

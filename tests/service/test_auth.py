@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 from matcher.reference import ReferenceData
 from service.auth import InvalidSubjectError, Principal, Role, SqlApiKeyRepository, SubjectRules
 from service.storage.tables import api_keys
+from tests.service.conftest import BOTH_BACKENDS
 
 
 @pytest.fixture(scope="session")
@@ -18,9 +19,11 @@ def rules(reference: ReferenceData) -> SubjectRules:
 
 @pytest.fixture
 def keys(engine: Engine) -> SqlApiKeyRepository:
+    """The key store; its tests run on SQLite and PostgreSQL (BOTH_BACKENDS)."""
     return SqlApiKeyRepository(engine)
 
 
+@BOTH_BACKENDS
 def test_a_created_key_authenticates_as_its_role_and_subject(keys: SqlApiKeyRepository, rules: SubjectRules) -> None:
     key_id, secret = keys.create(Role.ADVISOR, "ihk_dortmund", rules=rules, label="IHK Dortmund, Frau M.")
     assert key_id.startswith("key-")
@@ -30,6 +33,7 @@ def test_a_created_key_authenticates_as_its_role_and_subject(keys: SqlApiKeyRepo
     assert keys.authenticate(secret) == Principal(key_id=key_id, role=Role.ADVISOR, subject="ihk_dortmund")
 
 
+@BOTH_BACKENDS
 def test_wrong_or_malformed_secrets_do_not_authenticate(keys: SqlApiKeyRepository, rules: SubjectRules) -> None:
     _, secret = keys.create(Role.ADMIN, rules=rules)
     assert keys.authenticate(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
@@ -38,6 +42,7 @@ def test_wrong_or_malformed_secrets_do_not_authenticate(keys: SqlApiKeyRepositor
     assert keys.authenticate(hashlib.sha256(secret.encode()).hexdigest()) is None  # the hash is no key
 
 
+@BOTH_BACKENDS
 def test_only_the_hash_of_the_secret_is_stored(
     engine: Engine, keys: SqlApiKeyRepository, rules: SubjectRules, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -51,11 +56,13 @@ def test_only_the_hash_of_the_secret_is_stored(
     assert secret not in caplog.text
 
 
+@BOTH_BACKENDS
 def test_keys_are_unique(keys: SqlApiKeyRepository, rules: SubjectRules) -> None:
     created = [keys.create(Role.ADMIN, rules=rules) for _ in range(20)]
     assert len({key_id for key_id, _ in created}) == len({secret for _, secret in created}) == 20
 
 
+@BOTH_BACKENDS
 def test_list_shows_metadata_but_never_secrets(keys: SqlApiKeyRepository, rules: SubjectRules) -> None:
     admin_id, admin_secret = keys.create(Role.ADMIN, rules=rules, label="Betrieb")
     org_id, _ = keys.create(Role.ORGANISATION, "org-1", rules=rules)
@@ -69,6 +76,7 @@ def test_list_shows_metadata_but_never_secrets(keys: SqlApiKeyRepository, rules:
     assert not hasattr(listed[0], "key_hash")
 
 
+@BOTH_BACKENDS
 def test_revoked_keys_fail_and_stay_listed(keys: SqlApiKeyRepository, rules: SubjectRules) -> None:
     key_id, secret = keys.create(Role.PLANNER, "05913", rules=rules)
     _, other_secret = keys.create(Role.PLANNER, "DE-BW", rules=rules)

@@ -14,7 +14,10 @@ from service.engine import MatchingEngine
 from service.live import LiveIndex
 from service.storage.repository import WriteMode
 from service.storage.sql_repository import SqlOrganisationRepository
-from tests.service.conftest import OrganisationFactory
+from service.storage.tables import organisation_changes, organisations
+from tests.service.conftest import BOTH_BACKENDS, OrganisationFactory
+
+pytestmark = BOTH_BACKENDS
 
 
 @pytest.fixture
@@ -75,3 +78,18 @@ def test_changes_since_lists_each_changed_id_once(
     assert changes.ids == ["a", "b"]
     assert changes.revision == repository.revision() == middle + 2
     assert repository.changes_since(changes.revision).ids == []
+
+
+def test_a_store_whose_revision_went_back_is_reloaded_completely(
+    repository: SqlOrganisationRepository, matching: MatchingEngine, make_organisation: OrganisationFactory
+) -> None:
+    if repository.engine.dialect.name != "sqlite":
+        pytest.skip("simulated with SQLite, whose revision counter restarts below the old one")
+    repository.add_many([make_organisation(id=f"r{i}") for i in range(3)])
+    live = LiveIndex(repository, matching)
+    assert len(live.current().organisations) == 3
+    with repository.engine.begin() as connection:  # as if the database had been restored from an older backup
+        connection.execute(organisation_changes.delete())
+        connection.execute(organisations.delete().where(organisations.c.id == "r2"))
+    repository.add_many([make_organisation(id="r9")])  # revision 1 again, below the snapshot's 3
+    assert sorted(live.current().organisations) == ["r0", "r1", "r9"]

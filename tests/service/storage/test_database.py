@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from service.storage.database import (
     DatabaseNotReadyError,
+    _alembic_config,
     current_revision,
     ensure_up_to_date,
     head_revision,
     make_engine,
     upgrade,
 )
+from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.tables import metadata
+from tests.service.conftest import BOTH_BACKENDS, MIXED_IDS, OrganisationFactory
+
+pytestmark = BOTH_BACKENDS
 
 
 def test_migrations_create_exactly_the_declared_schema(engine: Engine) -> None:
@@ -29,5 +35,54 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
 
 
 def test_unmigrated_database_is_refused_with_the_command_to_run(database_url: str) -> None:
-    with pytest.raises(DatabaseNotReadyError, match="bmm init --db"):
-        ensure_up_to_date(make_engine(database_url))
+    engine = make_engine(database_url)
+    try:
+        with pytest.raises(DatabaseNotReadyError, match="bmm init --db"):
+            ensure_up_to_date(engine)
+    finally:
+        engine.dispose()
+
+
+def test_ids_sort_by_code_point_after_upgrading_a_database_with_data(
+    database_url: str, make_organisation: OrganisationFactory
+) -> None:
+    """Migration 0004 on stored rows: nothing lost, ids then sort as in Python (PostgreSQL: collation "C")."""
+    engine = make_engine(database_url)
+    try:
+        _migrate(engine, "upgrade", "0003")
+        repository = SqlOrganisationRepository(engine)
+        repository.add_many([make_organisation(id=i) for i in MIXED_IDS])
+        upgrade(engine)
+        assert [o.id for o in repository.iter_all(batch_size=4)] == sorted(MIXED_IDS)
+        assert repository.count() == len(MIXED_IDS)
+        if engine.dialect.name == "postgresql":
+            assert _id_collations(engine) == {"C"}
+            _migrate(engine, "downgrade", "0003")
+            assert _id_collations(engine) == {None}  # back to the database's default
+            upgrade(engine)
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    finally:
+        engine.dispose()
+
+
+def _migrate(engine: Engine, direction: str, revision: str) -> None:
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, direction)(config, revision)
+
+
+def _id_collations(engine: Engine) -> set[str | None]:
+    inspector = inspect(engine)
+    columns = {
+        "organisations": "id",
+        "organisation_issues": "organisation_id",
+        "organisation_measures": "organisation_id",
+    }
+    return {
+        getattr(column["type"], "collation", None)
+        for table, name in columns.items()
+        for column in inspector.get_columns(table)
+        if column["name"] == name
+    }

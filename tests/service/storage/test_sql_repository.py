@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from service.storage.repository import DuplicateIdError, WriteMode
+from service.storage.repository import DuplicateIdError, OrganisationQuery, WriteMode
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.tables import organisation_issues, organisation_measures
-from tests.service.conftest import OrganisationFactory
+from tests.service.conftest import BOTH_BACKENDS, MIXED_IDS, OrganisationFactory
+
+pytestmark = BOTH_BACKENDS
 
 
 def _child_rows(engine: Engine) -> int:
@@ -138,3 +142,67 @@ def test_iter_all_pages_through_everything_in_id_order(
     ids = [f"it-{i:03d}" for i in range(25)]
     repository.add_many([make_organisation(id=i) for i in reversed(ids)])
     assert [o.id for o in repository.iter_all(batch_size=7)] == ids
+
+
+def test_ids_are_ordered_by_code_point_on_every_backend(
+    repository: SqlOrganisationRepository, make_organisation: OrganisationFactory
+) -> None:
+    repository.add_many([make_organisation(id=i) for i in MIXED_IDS])
+    expected = sorted(MIXED_IDS)
+    assert [o.id for o in repository.iter_all(batch_size=4)] == expected
+    assert [o.id for o in repository.list(OrganisationQuery(), 0, 100)[0]] == expected
+    pages = [repository.list(OrganisationQuery(), offset, 4)[0] for offset in range(0, len(expected), 4)]
+    assert [o.id for page in pages for o in page] == expected
+    assert [o.id for o in repository.get_many(list(reversed(MIXED_IDS)))] == expected
+
+
+def test_filters_behave_alike_on_every_backend(
+    repository: SqlOrganisationRepository, make_organisation: OrganisationFactory
+) -> None:
+    repository.add_many(
+        [
+            make_organisation(id="f-1", name="BÄCKEREI MÜLLER", estate="GEWERBEPARK ÖSTLICH", visible_to_peers=True),
+            make_organisation(id="f-2", name="100% Öko_Strom\\Nord", issues=["congestion"], kind="craft_business"),
+            make_organisation(id="f-3", name="Stadtwerke", kind="municipality", sector=None, lat=48.7758, lon=9.1829),
+        ]
+    )
+
+    def ids(**filters: Any) -> list[str]:
+        found, total = repository.list(OrganisationQuery(**filters), 0, 10)
+        assert total == len(found)
+        return [o.id for o in found]
+
+    assert ids(name_contains="bäckerei müller") == ["f-1"]  # case-insensitive beyond ASCII
+    assert ids(name_contains="öko") == ids(name_contains="ÖKO") == ["f-2"]
+    assert ids(estate="gewerbepark östlich") == ["f-1"]
+    assert ids(name_contains="%") == ["f-2"]  # LIKE wildcards are literals
+    assert ids(name_contains="0%") == ["f-2"]
+    assert ids(name_contains="_") == ["f-2"]
+    assert ids(name_contains="m_n") == ids(name_contains="m%n") == []  # would match "m\\n" as wildcards
+    assert ids(name_contains="\\nord") == ["f-2"]
+    assert ids(visible_to_peers=True) == ["f-1"]
+    assert ids(visible_to_peers=False) == ["f-2", "f-3"]
+    assert ids(kind="municipality") == ["f-3"]
+    assert ids(issue="congestion") == ["f-2"]
+    assert ids(state="DE-BW") == ids(bbox=(9.0, 48.7, 9.3, 48.9)) == ["f-3"]
+    assert ids(kreis_code="05954", issue="parking_shortage") == ["f-1"]
+    assert repository.list(OrganisationQuery(), 1, 1) == ([repository.get("f-2")], 3)
+    assert repository.count(synthetic=False) == 3
+
+
+def test_an_insert_racing_another_for_the_same_id_is_a_duplicate_error(
+    repository: SqlOrganisationRepository, make_organisation: OrganisationFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if repository.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serialises writers: the race cannot happen")
+    other_writer = SqlOrganisationRepository(repository.engine)
+    check = repository._created_at
+
+    def check_then_lose_the_race(connection: Any, ids: Any) -> Any:
+        found = check(connection, ids)
+        other_writer.add_many([make_organisation(id="race")])  # stored between our check and our insert
+        return found
+
+    monkeypatch.setattr(repository, "_created_at", check_then_lose_the_race)
+    with pytest.raises(DuplicateIdError):
+        repository.add_many([make_organisation(id="race")])
