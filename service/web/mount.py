@@ -7,13 +7,21 @@
 
 None of these paths is part of the versioned API (``/api/v1``) or its OpenAPI schema; the web app calls the
 API like any other client. Call :func:`mount_web` after the API routers are included so the API paths win.
+
+Every answer of these routes carries :data:`SECURITY_HEADERS`: a Content-Security-Policy that allows scripts,
+styles, images and requests from the service itself only (plus the tiles of the optional OpenStreetMap layer),
+``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``. The consultation brief (server HTML,
+shown in a sandboxed ``srcdoc`` frame or as a ``blob:`` page) inherits the app's policy; its one stylesheet and
+its few fixed style attributes are allowed by their hashes (:func:`brief_style_hashes`), nothing else inline.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,8 +30,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from matcher.resources import data_dir
+from service.brief_html import CSS as BRIEF_CSS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 APP_PATH = "/app"
@@ -32,6 +42,54 @@ BOUNDARY_FILES = ("kreise_nrw_vg1000_2022.geojson", "kreise_bw_vg1000_2022.geojs
 BOUNDARY_ATTRIBUTION = "© GeoBasis-DE / BKG 2022 (Daten verändert), VG1000, dl-de/by-2-0"
 CACHE_SECONDS = 86_400
 GEOJSON_MEDIA_TYPE = "application/geo+json"
+# The host of the optional online layer (static/js/map.js, OSM_TILES); the only origin besides the service.
+OSM_TILE_ORIGIN = "https://tile.openstreetmap.org"
+# The style attributes the brief writes (service/brief_html.py, the map legend's coloured dots).
+BRIEF_STYLE_ATTRIBUTES = ("color:#cc0000", "color:#0b5394")
+
+
+def csp_hash(text: str) -> str:
+    """A CSP source expression for ``text`` (``'sha256-…'``), as browsers hash inline styles and attributes."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def brief_style_hashes() -> tuple[str, ...]:
+    """The hashes that let the brief's inline stylesheet and style attributes apply (and nothing else inline)."""
+    return (csp_hash(BRIEF_CSS), "'unsafe-hashes'", *(csp_hash(style) for style in BRIEF_STYLE_ATTRIBUTES))
+
+
+def content_security_policy() -> str:
+    """The web app's policy: everything from the service itself; inline scripts, event handler attributes,
+    ``eval``, plugins and ``<base>`` are refused; only the app may frame its pages."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", *brief_style_hashes()],
+        "img-src": ["'self'", "data:", OSM_TILE_ORIGIN],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+SECURITY_HEADERS: Mapping[str, str] = {
+    "Content-Security-Policy": content_security_policy(),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class _SecureStaticFiles(StaticFiles):
+    """The app's static files with :data:`SECURITY_HEADERS` on every answer (200, 304, index.html)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
 
 @dataclass(frozen=True)
@@ -71,7 +129,7 @@ def mount_web(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def web_root() -> RedirectResponse:
-        return RedirectResponse(f"{APP_PATH}/", status_code=307)
+        return RedirectResponse(f"{APP_PATH}/", status_code=307, headers=dict(SECURITY_HEADERS))
 
     @app.get(BOUNDARIES_PATH, include_in_schema=False)
     def web_boundaries(request: Request) -> Response:
@@ -80,6 +138,7 @@ def mount_web(app: FastAPI) -> None:
             "Cache-Control": f"public, max-age={CACHE_SECONDS}",
             "ETag": payload.etag,
             "Vary": "Accept-Encoding",
+            **SECURITY_HEADERS,
         }
         if payload.etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
@@ -89,4 +148,4 @@ def mount_web(app: FastAPI) -> None:
             )
         return Response(payload.body, media_type=GEOJSON_MEDIA_TYPE, headers=headers)
 
-    app.mount(APP_PATH, StaticFiles(directory=STATIC_DIR, html=True), name="web")
+    app.mount(APP_PATH, _SecureStaticFiles(directory=STATIC_DIR, html=True), name="web")

@@ -161,6 +161,21 @@ class WebPage:
         self.page.fill("#api-key", key)
         self.page.click("form button[type=submit]")
 
+    def wait_for_function(self, expression: str, timeout_ms: float = 20_000, interval_ms: float = 50) -> Any:
+        """Poll the JavaScript ``expression`` until it is truthy; returns its value.
+
+        Playwright's ``page.wait_for_function`` evaluates its expression with ``eval`` *inside* the page, which
+        the app's Content-Security-Policy (``script-src 'self'``) forbids; ``page.evaluate`` runs through the
+        DevTools protocol and is not subject to the page's policy."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            result = self.page.evaluate(expression)
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not true within {timeout_ms / 1000:.0f} s: {expression}")
+            self.page.wait_for_timeout(interval_ms)
+
     def text(self, selector: str) -> str:
         """The text of the first element matching ``selector`` once it is visible."""
         element = self.page.locator(selector).first

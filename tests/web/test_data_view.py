@@ -252,7 +252,7 @@ def test_a_slow_upload_shows_its_progress_and_can_be_cancelled(
     web.page.set_input_files("#import-file", str(source))
     web.page.get_by_role("button", name="Importieren").click()
     web.page.wait_for_selector("#import-progress progress[value]")
-    web.page.wait_for_function(
+    web.wait_for_function(
         "(() => { const bar = document.querySelector('#import-progress progress');"
         " return bar && bar.value >= 10 && bar.value < 100; })()"
     )

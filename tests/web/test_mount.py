@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import inspect
 import json
 import re
 from collections.abc import Iterator
@@ -11,10 +12,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher.resources import data_dir
+from service import brief_html
 from service.api.app import create_app
 from service.config import ServiceSettings
 from service.storage.database import make_engine, upgrade
-from service.web.mount import BOUNDARIES_PATH, STATIC_DIR, merged_boundaries
+from service.web.mount import (
+    BOUNDARIES_PATH,
+    SECURITY_HEADERS,
+    STATIC_DIR,
+    content_security_policy,
+    csp_hash,
+    merged_boundaries,
+)
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +105,71 @@ def test_merged_boundaries_keep_codes_and_names() -> None:
     dortmund = next(f for f in collection["features"] if f["properties"]["ags"] == "05913")
     assert dortmund["properties"]["name"] == "Dortmund"
     assert dortmund["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    return {name: sources for name, *sources in (part.split() for part in policy.split(";"))}
+
+
+@pytest.mark.parametrize(
+    "path", ["/app/", "/app/index.html", "/app/js/main.js", "/app/css/app.css", "/app/vendor/leaflet/leaflet.js", "/"]
+)
+def test_the_app_is_served_with_security_headers(client: TestClient, path: str) -> None:
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code in {200, 307}
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    policy = _directives(response.headers["content-security-policy"])
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]  # no inline script, no eval, no other host
+    assert policy["style-src"][0] == "'self'"
+    assert "'unsafe-inline'" not in policy["style-src"]
+    assert policy["img-src"] == ["'self'", "data:", "https://tile.openstreetmap.org"]
+    assert policy["connect-src"] == ["'self'"]
+    assert policy["frame-src"] == ["'self'", "blob:"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'self'"]
+
+
+def test_security_headers_also_on_revalidation_and_boundaries(client: TestClient) -> None:
+    first = client.get("/app/js/map.js")
+    again = client.get("/app/js/map.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    boundaries = client.get(BOUNDARIES_PATH)
+    for response in (again, boundaries):
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value
+
+
+def test_the_policy_allows_exactly_the_inline_styles_of_the_brief() -> None:
+    """The brief (server HTML in a srcdoc frame or blob: tab) inherits the app's policy: its stylesheet and each
+    style attribute it writes must be allowed by hash; the app itself needs no inline style."""
+    style_src = _directives(content_security_policy())["style-src"]
+    assert csp_hash(brief_html.CSS) in style_src
+    source = inspect.getsource(brief_html)
+    assert source.count("<style>") == 1
+    assert "<style>{CSS}</style>" in source
+    attributes = re.findall(r'style="([^"]*)"', source)
+    assert attributes, "the brief's legend uses style attributes"
+    assert "'unsafe-hashes'" in style_src
+    for attribute in attributes:
+        assert csp_hash(attribute) in style_src, attribute
+
+
+def test_the_app_uses_no_inline_script_style_or_html_sink() -> None:
+    """index.html has no inline script, style or handler; the modules never hand a string to an HTML sink."""
+    index = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<script(?![^>]*\bsrc=)", index) is None
+    assert "<style" not in index
+    assert "style=" not in index
+    assert re.search(r"\son[a-z]+=", index) is None
+    sinks = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|bindPopup|setContent|divIcon|eval\(")
+    for module in (STATIC_DIR / "js").rglob("*.js"):
+        text = module.read_text(encoding="utf-8")
+        found = [line for line in text.splitlines() if sinks.search(line) and not line.lstrip().startswith("//")]
+        if module.name == "ui.js":  # the list of sinks h() refuses
+            found = [line for line in found if "HTML_SINKS" not in line]
+        assert found == [], (module.name, found)
+        for call in re.findall(r"bindTooltip\(([^,)]*)", text):
+            assert call.startswith("textTooltip("), (module.name, call)

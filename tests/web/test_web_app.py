@@ -49,7 +49,7 @@ def test_catalogue_lists_measures_and_marks_closed_programmes(web: WebPage) -> N
     web.page.wait_for_selector("[data-measure]")
     assert web.page.locator("[data-measure]").count() > 20
     web.page.select_option("#measure-category", "cycling")
-    web.page.wait_for_function(
+    web.wait_for_function(
         "document.querySelectorAll('[data-measure]').length > 0 && "
         "[...document.querySelectorAll('[data-measure] h3 .badge')].every(b => b.textContent === 'Radverkehr')"
     )
@@ -144,7 +144,7 @@ def test_advisor_sees_sortable_leads_on_the_map_and_opens_the_brief(web: WebPage
 
     web.page.select_option("#lead-kreis", "05915")  # Hamm
     web.page.click("form[aria-label='Gesprächsanlässe filtern'] button[type=submit]")
-    web.page.wait_for_function(
+    web.wait_for_function(
         "(cells => cells.length > 0 && cells.every(td => td.textContent.includes('Hamm')))"
         "([...document.querySelectorAll('#lead-table tbody td:nth-child(4)')])"
     )
@@ -160,7 +160,7 @@ def test_advisor_sees_sortable_leads_on_the_map_and_opens_the_brief(web: WebPage
     assert frame.locator("svg").count() >= 1  # the small map of the brief
     web.screenshot("beratung-unterlage")
     web.page.get_by_role("button", name="Schließen").click()
-    assert web.page.locator("dialog.brief-dialog").count() == 0
+    web.page.locator("dialog.brief-dialog").wait_for(state="detached")  # removed in the dialog's close event
     assert web.unexpected_errors() == []
 
 

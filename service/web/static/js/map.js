@@ -1,10 +1,18 @@
 // Leaflet maps on the bundled Kreis boundaries (offline). OpenStreetMap tiles are an optional layer that
 // is only fetched when someone switches it on.
+//
+// Security: Leaflet inserts *strings* given to tooltips, popups, divIcon `html`, layer-control names and
+// attributions with innerHTML. Text from the server (names of organisations, clusters, estates, Kreise) must
+// therefore only reach Leaflet as DOM nodes (`textContent`); see `textTooltip`. The only strings Leaflet
+// parses as HTML are the constants below and the layer names in `createMap`.
 
 import { boundaries } from "./vocab.js";
+import { h } from "./ui.js";
 
 const OFFLINE_ATTRIBUTION = "© GeoBasis-DE / BKG 2022 (Daten verändert), VG1000, dl-de/by-2-0";
 const OSM_ATTRIBUTION = "© <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a>-Mitwirkende";
+/** The tile URL of the optional online layer; the server's Content-Security-Policy allows this host (img-src). */
+export const OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 const HOME = [[47.5, 5.8], [52.6, 10.6]]; // NRW and Baden-Württemberg
 
 export const COLOURS = {
@@ -44,14 +52,14 @@ export function createMap(container, { label = "Karte" } = {}) {
   map.attributionControl.setPrefix(false);
   map.fitBounds(HOME);
   const blank = L.layerGroup().addTo(map);
-  const osm = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+  const osm = L.tileLayer(OSM_TILES, {
     maxZoom: 18,
     attribution: OSM_ATTRIBUTION,
   });
   const kreisLayer = L.geoJSON(null, {
     style: () => ({ color: "#5b6b78", weight: 1, fillColor: "#dfe7ec", fillOpacity: 0.55 }),
     onEachFeature: (feature, layer) => {
-      layer.bindTooltip(feature.properties.name, { sticky: true });
+      layer.bindTooltip(textTooltip(feature.properties.name), { sticky: true });
     },
     attribution: OFFLINE_ATTRIBUTION,
   }).addTo(map);
@@ -90,7 +98,15 @@ export function createMap(container, { label = "Karte" } = {}) {
   };
 }
 
-/** A circle marker with a tooltip; `onSelect` on click or Enter (markers are also listed next to the map). */
+/**
+ * Tooltip (or popup) content that Leaflet shows as plain text: a function returning a fresh element whose only
+ * child is a text node (Leaflet parses string content as HTML, DOM content is inserted as is).
+ */
+export function textTooltip(text) {
+  return () => h("span", { class: "map-tooltip" }, String(text ?? ""));
+}
+
+/** A circle marker with a text tooltip; `onSelect` on click or Enter (markers are also listed next to the map). */
 export function dot(latlng, { colour = COLOURS.organisation, radius = 6, title = "", onSelect = null, weight = 1 } = {}) {
   const L = leaflet();
   const marker = L.circleMarker(latlng, {
@@ -101,7 +117,7 @@ export function dot(latlng, { colour = COLOURS.organisation, radius = 6, title =
     fillOpacity: 0.85,
     className: "map-dot",
   });
-  if (title) marker.bindTooltip(title);
+  if (title) marker.bindTooltip(textTooltip(title));
   if (onSelect) marker.on("click", onSelect);
   return marker;
 }

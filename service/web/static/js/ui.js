@@ -1,15 +1,24 @@
 // Small DOM helpers shared by the views: element builder, messages, progress, badges, reasons, tabs.
 
+// Properties that would parse a string as HTML; `h` refuses them (text goes in as text nodes only).
+const HTML_SINKS = new Set(["innerHTML", "outerHTML", "srcdoc"]);
+
 /**
  * Create an element: h("a", {href: "#", class: "x", onclick: fn}, "text", child, [children]).
- * Attributes with value false/null/undefined are left out; `true` sets an empty attribute.
+ * Attributes with value false/null/undefined are left out; `true` sets an empty attribute. Children that are
+ * not nodes become text nodes, so server data never turns into markup. `style` is set through the CSSOM (the
+ * Content-Security-Policy refuses style attributes); `on…` takes functions only; HTML sinks are refused.
  */
 export function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(props || {})) {
     if (value === false || value === null || value === undefined) continue;
-    if (name.startsWith("on") && typeof value === "function") {
+    if (HTML_SINKS.has(name)) throw new Error(`h(): "${name}" is not allowed; pass text or nodes as children.`);
+    if (name.startsWith("on")) {
+      if (typeof value !== "function") throw new Error(`h(): the handler "${name}" must be a function.`);
       node.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (name === "style") {
+      node.style.cssText = String(value);
     } else if (name === "class") {
       node.className = value;
     } else if (name === "text") {
@@ -31,6 +40,17 @@ function append(node, children) {
     if (child === null || child === undefined || child === false) continue;
     if (Array.isArray(child)) append(node, child);
     else node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** `value` when it is an absolute http(s) URL (for links to external sources), else null. */
+export function externalUrl(value) {
+  if (typeof value !== "string") return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
   }
 }
 

@@ -1,8 +1,16 @@
 // Katalog (public): measures and funding programmes with filters; closed programmes visibly marked.
 
 import { api } from "../api.js";
-import { busy, clear, errorBox, field, fmt, h, message, select, tabs, tags, tickets, todayIso } from "../ui.js";
+import {
+  busy, clear, errorBox, externalUrl, field, fmt, h, message, select, tabs, tags, tickets, todayIso,
+} from "../ui.js";
 import { STATES, label, vocabulary } from "../vocab.js";
+
+/** A link to the catalogue's source (http/https only: no javascript: or data: URL from the data). */
+function sourceLink(value) {
+  const url = externalUrl(value);
+  return url ? h("p", { class: "card__meta" }, h("a", { href: url, rel: "noopener noreferrer", target: "_blank" }, "Quelle (externe Seite)")) : null;
+}
 
 export const LEVELS = { 1: "niedrig", 2: "mittel", 3: "hoch" };
 const SHIFT = { yes: "geeignet", partly: "teilweise geeignet", no: "nicht geeignet" };
@@ -95,7 +103,7 @@ function measureCard(measure, vocab) {
       h("dt", {}, "Gemeinsam mit Nachbarn"), h("dd", {}, measure.joint_with_neighbours ? "ja, am besten gemeinsam" : "nein"),
       measure.co2_effect_note ? [h("dt", {}, "CO₂-Wirkung"), h("dd", {}, measure.co2_effect_note)] : null,
     ),
-    measure.source_url ? h("p", { class: "card__meta" }, h("a", { href: measure.source_url, rel: "noopener noreferrer", target: "_blank" }, "Quelle (externe Seite)")) : null,
+    sourceLink(measure.source_url),
   );
 }
 
@@ -174,6 +182,6 @@ function programmeCard(programme, vocab) {
       h("dt", {}, "Zuletzt geprüft"), h("dd", {}, `${fmt.date(programme.checked_on)}: „${programme.status_as_of}“`),
     ),
     programme.notes ? h("p", { class: "card__meta" }, programme.notes) : null,
-    programme.source_url ? h("p", { class: "card__meta" }, h("a", { href: programme.source_url, rel: "noopener noreferrer", target: "_blank" }, "Quelle (externe Seite)")) : null,
+    sourceLink(programme.source_url),
   );
 }

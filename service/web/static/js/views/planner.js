@@ -2,6 +2,7 @@
 // leading problem, size = affected employees), filters, a panel per cluster and export as GeoJSON and CSV.
 
 import { api } from "../api.js";
+import { csvText } from "../csv.js";
 import { createMap, colourFor, dot } from "../map.js";
 import {
   announce, busy, clear, download, errorBox, field, fmt, h, message, reasonList, scoreBadge, select, tickets,
@@ -242,14 +243,12 @@ function clusterPanel(cluster) {
   ];
 }
 
-function csvCell(value) {
-  const text = value === null || value === undefined ? "" : String(value);
-  return /[";\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 const decimal = (value, digits = 4) => (value === null || value === undefined ? "" : value.toFixed(digits).replace(".", ","));
 
-/** The clusters as CSV for German spreadsheets: `;`-separated, decimal comma, UTF-8 with BOM. */
+/**
+ * The clusters as CSV for German spreadsheets: `;`-separated, decimal comma, UTF-8 with BOM; cells that a
+ * spreadsheet would run as a formula (names, estates from stored data) start with ' (csv.js).
+ */
 export function clustersCsv(answer) {
   const header = [
     "rang", "id", "name", "relevanz", "betriebe", "sichtbare_mitglieder", "beschaeftigte", "betroffene_beschaeftigte",
@@ -268,5 +267,5 @@ export function clustersCsv(answer) {
     c.at_the_table.map((s) => s.name).join(" | "),
     c.members.join(" "),
   ]);
-  return "\ufeff" + [header, ...rows].map((row) => row.map(csvCell).join(";")).join("\r\n") + "\r\n";
+  return csvText([header, ...rows]);
 }
