@@ -42,7 +42,7 @@ UNSAVED_ID = "unsaved-profile"
     ),
     responses=problem_responses(401, 413, 422),
 )
-def match_profile(
+def recommend_for_profile(
     profile: OrganisationProfile,
     asking: AskingDep,
     builder: BuilderDep,
