@@ -209,6 +209,7 @@ def serve(
         _fail(str(error))
     os.environ["BMM_DATABASE_URL"] = db  # worker processes build the app from the environment
     typer.echo(f"Serving bmm-match on http://{host}:{port} (database {_safe(db)}) — stop with Ctrl+C")
+    typer.echo(f"Web-Oberfläche: http://{host}:{port}/app/   API-Dokumentation: http://{host}:{port}/docs")
     uvicorn.run("service.api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
