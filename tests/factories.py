@@ -61,3 +61,15 @@ def api_key_headers(client: TestClient, role: Role, subject: str | None = None) 
     keys: SqlApiKeyRepository = client.app.state.api_keys  # type: ignore[attr-defined]
     rules = SubjectRules.from_reference(client.app.state.engine.reference)  # type: ignore[attr-defined]
     return {"X-API-Key": keys.create(role, subject, rules=rules)[1]}
+
+
+def create_through_api(
+    client: TestClient, admin: dict[str, str], profiles: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """POST each profile under its id as admin (each must be created: 201); returns the stored answers."""
+    created = {}
+    for organisation_id, profile in profiles.items():
+        response = client.post("/api/v1/organisations", json={"id": organisation_id, **profile}, headers=admin)
+        assert response.status_code == 201, response.text
+        created[organisation_id] = response.json()
+    return created

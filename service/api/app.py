@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 from matcher import __version__
 from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy
+from service.api.cluster_cache import ClusterCache
 from service.api.deps import RepositoryDep
 from service.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, ControlCharacterMiddleware
 from service.api.problems import install_problem_handlers, use_problem_media_type
 from service.api.routes.catalog import advisors_router, funding_router, measures_router
-from service.api.routes.clusters import ClusterCache
 from service.api.routes.clusters import router as clusters_router
 from service.api.routes.feedback import router as feedback_router
 from service.api.routes.leads import router as leads_router

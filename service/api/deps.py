@@ -14,6 +14,7 @@ from matcher.explain import Recommendation
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy, Capability
+from service.api.cluster_cache import ClusterCache
 from service.api.security import OptionalPrincipalDep
 from service.auth import Principal
 from service.engine import MatchingEngine
@@ -44,10 +45,20 @@ def get_engine(request: Request) -> MatchingEngine:
     return engine
 
 
+def get_live(request: Request) -> LiveIndex:
+    """The live index, for routes that validate their parameters before they ask for the snapshot."""
+    live: LiveIndex = request.app.state.live
+    return live
+
+
 def get_snapshot(request: Request) -> Snapshot:
     """The organisations and their index as of the store's current revision (see service.live)."""
-    live: LiveIndex = request.app.state.live
-    return live.current()
+    return get_live(request).current()
+
+
+def get_cluster_cache(request: Request) -> ClusterCache:
+    cache: ClusterCache = request.app.state.cluster_cache
+    return cache
 
 
 def get_feedback_store(request: Request) -> SqlFeedbackStore:
@@ -60,6 +71,8 @@ PolicyDep = Annotated[AccessPolicy, Depends(get_policy)]
 BuilderDep = Annotated[ProfileBuilder, Depends(get_builder)]
 EngineDep = Annotated[MatchingEngine, Depends(get_engine)]
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
+LiveDep = Annotated[LiveIndex, Depends(get_live)]
+ClusterCacheDep = Annotated[ClusterCache, Depends(get_cluster_cache)]
 FeedbackStoreDep = Annotated[SqlFeedbackStore, Depends(get_feedback_store)]
 
 

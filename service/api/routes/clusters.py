@@ -11,138 +11,33 @@ a small LRU; a write creates a new revision, and the next request computes afres
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from matcher.cluster_models import CLUSTER_STATES, ClusterAnswer, RegionFilter
+from matcher.cluster_models import CLUSTER_STATES, RegionFilter
 from matcher.clusters import clusters_to_geojson, find_clusters
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings
 from matcher.vocabulary import ProblemCode
 from service.access import Capability, region_state
+from service.api.cluster_cache import ClusterKey
 from service.api.cluster_schemas import ClusterFormat, ClusterResult, ClusterState
-from service.api.deps import EngineDep, PolicyDep
+from service.api.deps import ClusterCacheDep, EngineDep, LiveDep, PolicyDep
 from service.api.filters import parse_bbox
 from service.api.problems import problem_responses
 from service.api.security import OptionalPrincipalDep
 from service.auth import Principal
-from service.live import LiveIndex
 
 router = APIRouter(prefix="/api/v1", tags=["clusters"])
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
-CACHE_SIZE = 16
-# Memory bound besides the entry count: a cached cluster takes about 30 kB (measured at 20,000 organisations:
-# 863 clusters, 24 MB), so 5,000 clusters are about 150 MB.
-CACHE_MAX_CLUSTERS = 5000
 MAX_LIMIT = 1000
 _KREIS = re.compile(r"^[0-9]{5}$")
-
-
-# -- cache -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClusterKey:
-    """Everything an unredacted answer depends on: store revision, effective parameters, as_of."""
-
-    revision: int
-    region: RegionFilter | None
-    problem: ProblemCode | None
-    eps_km: float
-    min_members: int
-    limit: int | None
-    as_of: date
-
-
-class ClusterCache:
-    """A small thread-safe LRU of unredacted :class:`ClusterAnswer` objects.
-
-    At most ``size`` entries holding at most ``max_clusters`` clusters together (a larger answer is not
-    kept). Entries of an older revision are dropped as soon as a newer revision is seen. Concurrent requests
-    for the same key compute once (the others wait for the first). Never store redacted output here:
-    redaction depends on the caller.
-    """
-
-    def __init__(self, size: int = CACHE_SIZE, max_clusters: int = CACHE_MAX_CLUSTERS) -> None:
-        self.size = size
-        self.max_clusters = max_clusters
-        self.hits = 0
-        self.misses = 0
-        self._entries: OrderedDict[ClusterKey, ClusterAnswer] = OrderedDict()
-        self._pending: dict[ClusterKey, threading.Lock] = {}
-        self._revision = -1
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def _clusters(self) -> int:
-        return sum(len(answer.clusters) for answer in self._entries.values())
-
-    def _lookup(self, key: ClusterKey) -> ClusterAnswer | None:
-        """Call with ``self._lock`` held."""
-        if key.revision > self._revision:
-            self._entries.clear()
-            self._revision = key.revision
-        answer = self._entries.get(key)
-        if answer is not None:
-            self._entries.move_to_end(key)
-        return answer
-
-    def get(self, key: ClusterKey, compute: Callable[[], ClusterAnswer]) -> ClusterAnswer:
-        with self._lock:
-            if (answer := self._lookup(key)) is not None:
-                self.hits += 1
-                return answer
-            pending = self._pending.setdefault(key, threading.Lock())
-        with pending:
-            with self._lock:
-                if (answer := self._lookup(key)) is not None:
-                    self.hits += 1
-                    return answer
-                self.misses += 1
-            try:
-                answer = compute()
-            except BaseException:
-                with self._lock:
-                    self._pending.pop(key, None)
-                raise
-            with self._lock:  # cache first, then release the key: a request in between finds the answer
-                if key.revision >= self._revision and len(answer.clusters) <= self.max_clusters:
-                    self._entries[key] = answer
-                    while len(self._entries) > self.size or self._clusters() > self.max_clusters:
-                        self._entries.popitem(last=False)
-                self._pending.pop(key, None)
-            return answer
-
-
-def get_cluster_cache(request: Request) -> ClusterCache:
-    """The app's cluster cache (``app.state.cluster_cache``, created with the app)."""
-    cache: ClusterCache = request.app.state.cluster_cache
-    return cache
-
-
-# -- dependencies ----------------------------------------------------------------------------------
-
-
-def get_live(request: Request) -> LiveIndex:
-    """The live index; asked for the snapshot only after the parameters are validated."""
-    live: LiveIndex = request.app.state.live
-    return live
-
-
-LiveDep = Annotated[LiveIndex, Depends(get_live)]
-CacheDep = Annotated[ClusterCache, Depends(get_cluster_cache)]
 
 
 def _cluster_caller(principal: OptionalPrincipalDep, policy: PolicyDep) -> Principal:
@@ -254,7 +149,7 @@ def list_clusters(
     policy: PolicyDep,
     live: LiveDep,
     matching: EngineDep,
-    cache: CacheDep,
+    cache: ClusterCacheDep,
     issue: Annotated[
         ProblemCode | None, Query(description="nur Arbeitgeber mit diesem Problem / only employers reporting it")
     ] = None,

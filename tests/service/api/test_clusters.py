@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher.cluster_models import Cluster, ClusterAnswer, ClusterParameters, RegionFilter
+from service.api.cluster_cache import ClusterCache, ClusterKey
 from service.api.cluster_schemas import ClusterResult
-from service.api.routes.clusters import ClusterCache, ClusterKey
 from service.auth import Role
-from tests.factories import api_key_headers
+from tests.factories import api_key_headers, create_through_api
 
 URL = "/api/v1/clusters"
 ORGANISATIONS = "/api/v1/organisations"
@@ -92,9 +92,7 @@ def auth(client: TestClient) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module", autouse=True)
 def seeded(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
-    for organisation_id, profile in _seed().items():
-        response = client.post(ORGANISATIONS, json={"id": organisation_id, **profile}, headers=auth["admin"])
-        assert response.status_code == 201, response.text
+    create_through_api(client, auth["admin"], _seed())
 
 
 def _get(client: TestClient, headers: dict[str, str], **params: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from service.auth import Role
 from service.storage.feedback import SqlFeedbackStore
-from tests.factories import api_key_headers
+from tests.factories import api_key_headers, create_through_api
 
 URL = "/api/v1/organisations"
 PROBLEM = "application/problem+json"
@@ -38,25 +38,20 @@ PROFILE = {"kind": "company", "name": "Was-wäre-wenn GmbH", "sector": "C", "emp
 
 @pytest.fixture(scope="module")
 def auth(client: TestClient) -> dict[str, dict[str, str]]:
-    def key(role: Role, subject: str | None = None) -> dict[str, str]:
-        return api_key_headers(client, role, subject)
-
     return {
         "none": {},
-        "admin": key(Role.ADMIN),
-        "advisor": key(Role.ADVISOR, "ihk_dortmund"),
-        "advisor_other": key(Role.ADVISOR, "ihk_aachen"),
-        "planner": key(Role.PLANNER, "05913"),
-        "big": key(Role.ORGANISATION, "firm-big"),
-        "small": key(Role.ORGANISATION, "firm-small"),
+        "admin": api_key_headers(client, Role.ADMIN),
+        "advisor": api_key_headers(client, Role.ADVISOR, "ihk_dortmund"),
+        "advisor_other": api_key_headers(client, Role.ADVISOR, "ihk_aachen"),
+        "planner": api_key_headers(client, Role.PLANNER, "05913"),
+        "big": api_key_headers(client, Role.ORGANISATION, "firm-big"),
+        "small": api_key_headers(client, Role.ORGANISATION, "firm-small"),
     }
 
 
 @pytest.fixture(scope="module", autouse=True)
 def seeded(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
-    for organisation_id, profile in SEED.items():
-        response = client.post(URL, json={"id": organisation_id, **profile}, headers=auth["admin"])
-        assert response.status_code == 201, response.text
+    create_through_api(client, auth["admin"], SEED)
 
 
 def _problem(response: Any, status: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from service.access import not_found_detail
 from service.auth import Role
 from service.storage.tables import organisation_issues, organisation_measures, organisations
-from tests.factories import api_key_headers
+from tests.factories import api_key_headers, create_through_api
 
 URL = "/api/v1/organisations"
 PROBLEM = "application/problem+json"
@@ -87,12 +87,7 @@ def auth(client: TestClient) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module", autouse=True)
 def seeded(client: TestClient, auth: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
-    created = {}
-    for organisation_id, profile in SEED.items():
-        response = client.post(URL, json={"id": organisation_id, **profile}, headers=auth["admin"])
-        assert response.status_code == 201, response.text
-        created[organisation_id] = response.json()
-    return created
+    return create_through_api(client, auth["admin"], SEED)
 
 
 def _ids(response: Any) -> list[str]:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from service.access import not_found_detail
 from service.auth import Role
 from service.storage.feedback import SqlFeedbackStore
-from tests.factories import api_key_headers
+from tests.factories import api_key_headers, create_through_api
 
 URL = "/api/v1/organisations"
 PROBLEM = "application/problem+json"
@@ -54,25 +54,20 @@ ENDPOINTS = ("peers", "advisors", "measures", "funding", "brief")
 
 @pytest.fixture(scope="module")
 def auth(client: TestClient) -> dict[str, dict[str, str]]:
-    def key(role: Role, subject: str | None = None) -> dict[str, str]:
-        return api_key_headers(client, role, subject)
-
     return {
         "none": {},
-        "admin": key(Role.ADMIN),
-        "advisor": key(Role.ADVISOR, "ihk_dortmund"),
-        "advisor_bw": key(Role.ADVISOR, "ihk_region_stuttgart"),
-        "planner": key(Role.PLANNER, "DE-NW"),
-        "me": key(Role.ORGANISATION, "me"),
-        "other": key(Role.ORGANISATION, "stuttgart"),
+        "admin": api_key_headers(client, Role.ADMIN),
+        "advisor": api_key_headers(client, Role.ADVISOR, "ihk_dortmund"),
+        "advisor_bw": api_key_headers(client, Role.ADVISOR, "ihk_region_stuttgart"),
+        "planner": api_key_headers(client, Role.PLANNER, "DE-NW"),
+        "me": api_key_headers(client, Role.ORGANISATION, "me"),
+        "other": api_key_headers(client, Role.ORGANISATION, "stuttgart"),
     }
 
 
 @pytest.fixture(scope="module", autouse=True)
 def seeded(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
-    for organisation_id, profile in SEED.items():
-        response = client.post(URL, json={"id": organisation_id, **profile}, headers=auth["admin"])
-        assert response.status_code == 201, response.text
+    create_through_api(client, auth["admin"], SEED)
 
 
 def _get(client: TestClient, auth: dict[str, dict[str, str]], who: str, path: str, **params: Any) -> Any:
