@@ -27,10 +27,10 @@ from typing import TypeVar
 import numpy as np
 
 from benchmarks.common import print_machine, status_mb
-from matcher.cluster_density import dbscan, stereographic_km
-from matcher.cluster_models import ClusterAnswer, RegionFilter
-from matcher.clusters import find_clusters
 from matcher.index import OrganisationIndex
+from matcher.planning.clusters.density import dbscan, stereographic_km
+from matcher.planning.clusters.finding import find_clusters
+from matcher.planning.clusters.models import ClusterAnswer, RegionFilter
 from matcher.reference import ReferenceData, load_reference_data
 from matcher.settings import MatcherSettings
 from matcher.vectorise import fit_vectoriser

@@ -17,12 +17,12 @@ from datetime import date
 import numpy as np
 
 from benchmarks.common import print_machine, status_mb
-from matcher.advisors import recommend_advisors
-from matcher.funding import recommend_funding
 from matcher.index import OrganisationIndex
-from matcher.measures import MeasureRecommendation, recommend_measures_nearby
+from matcher.matching.advisors import recommend_advisors
+from matcher.matching.funding import recommend_funding
+from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
+from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation
-from matcher.peers import recommend_peers
 from matcher.reference import ReferenceData, load_reference_data
 from matcher.settings import MatcherSettings
 from matcher.vectorise import fit_vectoriser

@@ -50,15 +50,3 @@ def explain(contributions: list[Contribution]) -> tuple[float, list[Reason]]:
     if not 0.0 <= score <= 1.0:  # the settings keep every component's weights within [0, 1]
         raise ValueError(f"score {score} outside [0, 1]: check the weights in MatcherSettings")
     return score, reasons
-
-
-def format_km(value: float) -> str:
-    """German decimal format: 3,2 km."""
-    return f"{value:.1f}".replace(".", ",") + " km"
-
-
-def join_de(items: list[str]) -> str:
-    """German enumeration: 'A', 'A und B', 'A, B und C'."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " und " + items[-1]

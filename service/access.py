@@ -29,10 +29,10 @@ from typing import Any, NoReturn
 import numpy as np
 
 from matcher.catalog import Catalog
-from matcher.cluster_describe import cluster_name, estate_counts
-from matcher.cluster_models import Cluster, RegionFilter
 from matcher.geo.distance import haversine_km
 from matcher.models import Location, Organisation
+from matcher.planning.clusters.describe import cluster_name, estate_counts
+from matcher.planning.clusters.models import Cluster, RegionFilter
 from matcher.vocabulary import STATE_BY_LAND_CODE
 from service.auth import Principal, Role
 

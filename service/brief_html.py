@@ -2,7 +2,7 @@
 
 Self-contained: inline CSS and an inline SVG map of the organisation's Kreis (BKG boundaries of the reference
 data) with a marker for the organisation and numbered markers for the peers. Every text is escaped. What the
-page shows is what the :class:`~matcher.brief.Brief` carries; contact data only when the brief has them (the
+page shows is what the :class:`~matcher.planning.brief.Brief` carries; contact data only when the brief has them (the
 service decided consent before).
 """
 
@@ -16,13 +16,13 @@ from html import escape
 import numpy as np
 import shapely
 
-from matcher.brief import Brief
 from matcher.catalog import FundingStatus
-from matcher.explain import format_km
 from matcher.geo.boundaries import project
 from matcher.models import Organisation
+from matcher.planning.brief import Brief
 from matcher.reference import ReferenceData
 from matcher.vocabulary import PROBLEM_LABELS_DE
+from matcher.wording import format_km, german_int
 
 ATTRIBUTION = "Kreisgrenzen: © GeoBasis-DE / BKG 2022 (Daten verändert), VG1000, dl-de/by-2-0"
 STATUS_LABELS = {FundingStatus.OPEN: "offen", FundingStatus.CLOSED: "geschlossen", FundingStatus.UNKNOWN: "unbestätigt"}
@@ -157,7 +157,7 @@ def _header(brief: Brief) -> str:
     o = brief.organisation
     what = escape(o.kind_label + (f", {o.sector_label}" if o.sector_label else ""))
     where = escape(f"{o.location.municipality}, {o.location.kreis}, {o.location.state_name}")
-    staff = f"{o.employees:,}".replace(",", ".")
+    staff = german_int(o.employees)
     notice = f'<p class="synthetic">{escape(brief.synthetic_notice)}</p>' if brief.synthetic_notice else ""
     return (
         '<header><div class="top"><p class="eyebrow">Beratungsbrief Betriebliches Mobilitätsmanagement</p>'

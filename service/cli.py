@@ -13,6 +13,7 @@ import typer
 from sqlalchemy import Engine, make_url
 
 from matcher.vocabulary import ProblemCode
+from matcher.wording import german_int
 from service.api.cluster_schemas import ClusterState
 from service.auth import Role
 from service.config import DEFAULT_DATABASE_URL
@@ -27,7 +28,7 @@ from service.storage.database import (
 from service.storage.repository import OrganisationRepository, WriteMode
 
 if TYPE_CHECKING:
-    from matcher.cluster_models import ClusterAnswer, RegionFilter
+    from matcher.planning.clusters.models import ClusterAnswer, RegionFilter
     from service.engine import MatchingEngine
     from service.live import Snapshot
 
@@ -161,7 +162,7 @@ def evaluate(
 ) -> None:
     """Evaluate on a generated scenario with planted truth: peers precision/recall and expert cases."""
     from matcher.artefacts import load_model, write_card
-    from matcher.evaluation import evaluate as run_evaluation
+    from matcher.evaluation.report import evaluate as run_evaluation
     from matcher.reference import load_reference_data
     from matcher.resources import models_dir
     from matcher.settings import MatcherSettings
@@ -331,7 +332,7 @@ def _cluster_region(kreis: str | None, state: str | None, bbox: str | None) -> R
     """The region of the options, or exit 2 naming the bad option."""
     from pydantic import ValidationError
 
-    from matcher.cluster_models import CLUSTER_STATES, RegionFilter
+    from matcher.planning.clusters.models import CLUSTER_STATES, RegionFilter
     from service.access import region_state
 
     box: tuple[float, float, float, float] | None = None
@@ -359,10 +360,6 @@ def _cluster_region(kreis: str | None, state: str | None, bbox: str | None) -> R
     return RegionFilter(kreis=kreis, state=land, bbox=box)
 
 
-def _german_int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
 def _cluster_table(answer: ClusterAnswer) -> list[str]:
     """German table: rank, size, employees, dominant problems, municipalities, joint measure."""
 
@@ -376,7 +373,7 @@ def _cluster_table(answer: ClusterAnswer) -> list[str]:
         problems = ", ".join(f"{p.label} {round(p.share * 100)} %" for p in cluster.dominant_problems)
         places = ", ".join(f"{m.name} ({m.members})" for m in cluster.municipalities)
         measure = cluster.suggested_measures[0].name if cluster.suggested_measures else "-"
-        cells = (str(rank), _german_int(cluster.size), _german_int(cluster.employees), problems, places, measure)
+        cells = (str(rank), german_int(cluster.size), german_int(cluster.employees), problems, places, measure)
         rows.append(tuple(cut(cell, width) for cell, width in zip(cells, (4, 10, 12, 48, 36, 44), strict=True)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     right = (True, True, True, False, False, False)
@@ -438,8 +435,8 @@ def clusters(
 
     from pydantic import ValidationError
 
-    from matcher.clusters import clusters_to_geojson, find_clusters
     from matcher.errors import InputError
+    from matcher.planning.clusters.finding import clusters_to_geojson, find_clusters
     from matcher.settings import ClusterSettings
 
     for name, value in (("eps_km", eps_km), ("min_members", min_size)):
@@ -463,11 +460,11 @@ def clusters(
     if output is ClusterOutput.TABLE:
         parameters = answer.parameters
         lines = [
-            f"{_german_int(len(answer.clusters))} Cluster (Stichtag {day:%d.%m.%Y}; eps "
+            f"{german_int(len(answer.clusters))} Cluster (Stichtag {day:%d.%m.%Y}; eps "
             f"{str(parameters.eps_km).replace('.', ',')} km, mindestens {parameters.min_members} Mitglieder; "
             f"Problem: {parameters.problem_label or 'alle'}; Region: {_region_text(parameters.region)}). "
-            f"Betrachtet {_german_int(answer.considered)} Arbeitgeber, davon {_german_int(answer.clustered)} in "
-            f"Clustern, {_german_int(answer.noise)} ohne Cluster.",
+            f"Betrachtet {german_int(answer.considered)} Arbeitgeber, davon {german_int(answer.clustered)} in "
+            f"Clustern, {german_int(answer.noise)} ohne Cluster.",
             *(_cluster_table(answer) if answer.clusters else []),
         ]
         text = "\n".join(lines) + "\n"
@@ -505,7 +502,7 @@ def brief(
     """Write the printable consultation brief of a stored organisation as HTML (one A4 page)."""
     from datetime import date
 
-    from matcher.brief import build_brief
+    from matcher.planning.brief import build_brief
     from service.brief_html import render_brief_html
 
     repository = _existing_repository(db)

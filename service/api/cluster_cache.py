@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from matcher.cluster_models import ClusterAnswer, RegionFilter
+from matcher.planning.clusters.models import ClusterAnswer, RegionFilter
 from matcher.vocabulary import ProblemCode
 
 CACHE_SIZE = 16

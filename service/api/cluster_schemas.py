@@ -1,6 +1,6 @@
 """Response models of ``GET /api/v1/clusters``: the library's cluster answer, redacted per caller.
 
-The clusters are ``matcher.cluster_models.Cluster`` as :meth:`service.access.AccessPolicy.redact_cluster`
+The clusters are ``matcher.planning.clusters.models.Cluster`` as :meth:`service.access.AccessPolicy.redact_cluster`
 returns them: ``members`` only the ids the caller may see, ``member_count`` all members, ``hull`` withheld
 unless every member is shown (docs/privacy.md, Clusters).
 """
@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.cluster_models import Cluster, ClusterParameters
+from matcher.planning.clusters.models import Cluster, ClusterParameters
 
 
 class ClusterFormat(StrEnum):

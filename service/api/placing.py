@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from matcher.matching.peers import PeerRecommendation
 from matcher.models import Organisation
-from matcher.peers import PeerRecommendation
 from service.access import AccessPolicy
 from service.api.results import PeerItem
 from service.auth import Principal

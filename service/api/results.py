@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from matcher.advisors import AdvisorAnswer
-from matcher.brief import Brief
-from matcher.funding import FundingAnswer
-from matcher.leads import Lead, LeadAnswer
-from matcher.measures import MeasureRecommendation
+from matcher.matching.advisors import AdvisorAnswer
+from matcher.matching.funding import FundingAnswer
+from matcher.matching.measures import MeasureRecommendation
+from matcher.matching.peers import PeerRecommendation
 from matcher.models import Contact
-from matcher.peers import PeerRecommendation
+from matcher.planning.brief import Brief
+from matcher.planning.leads import Lead, LeadAnswer
 from service.api.schemas import OrganisationFull
 
 LOGGED = Field(

@@ -13,7 +13,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from matcher import catalog
-from matcher.advisors import AdvisorRole
+from matcher.matching.advisors import AdvisorRole
 from matcher.models import Contact, Location, Organisation, OrganisationId
 from matcher.vocabulary import OrganisationKind
 

@@ -12,8 +12,8 @@ from types import ModuleType
 import pytest
 
 from matcher.catalog import Advisor, Catalog, FundingStatus, vocabulary_codes
-from matcher.funding import cap_eur, max_rate_percent
 from matcher.geo.reference import GeoReference
+from matcher.matching.funding import cap_eur, max_rate_percent
 from matcher.models import MEASURE_ID_PATTERN, Location
 from matcher.resources import data_dir
 from matcher.vocabulary import STATE_NAMES_DE, MeasureCategory, OrganisationKind, ProblemCode

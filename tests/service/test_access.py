@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from matcher.catalog import Catalog
-from matcher.cluster_models import Cluster, EstateCount, MunicipalityCount, RegionFilter
 from matcher.models import Organisation
+from matcher.planning.clusters.models import Cluster, EstateCount, MunicipalityCount, RegionFilter
 from service.access import (
     CONTACT_FIELDS,
     PUBLIC_FIELDS,

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from matcher.brief import SYNTHETIC_NOTICE, Brief, build_brief
-from matcher.lead_evaluation import LEAD_PROFILES, LeadWorld, build_lead_world
+from matcher.evaluation.leads import LEAD_PROFILES, LeadWorld, build_lead_world
+from matcher.planning.brief import SYNTHETIC_NOTICE, Brief, build_brief
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
 from service.brief_html import render_brief_html

@@ -12,12 +12,12 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
-from matcher.advisors import ROLE_LABELS_DE, advisor_role
 from matcher.catalog import Advisor as CatalogAdvisor
 from matcher.catalog import Catalog, Instrument
 from matcher.catalog import FundingProgramme as CatalogProgramme
 from matcher.catalog import Measure as CatalogMeasure
-from matcher.funding import INSTRUMENT_LABELS_DE, availability_problems
+from matcher.matching.advisors import ROLE_LABELS_DE, advisor_role
+from matcher.matching.funding import INSTRUMENT_LABELS_DE, availability_problems
 from matcher.vocabulary import CATEGORY_LABELS_DE, MeasureCategory, OrganisationKind, ProblemCode
 from service.api.problems import problem_responses
 from service.api.schemas import (

@@ -1,10 +1,10 @@
 """Clusters for planners: dense groups of employers sharing a problem (API key: admin, advisor, planner).
 
-The clusters are computed by :func:`matcher.clusters.find_clusters` over all employers of the (narrowed)
-region of the in-memory snapshot and redacted per request (:meth:`AccessPolicy.redact_cluster`,
-docs/privacy.md): ``members`` only the ids the caller may see, ``member_count`` all members, ``hull`` only
-when every member is shown. Clustering is CPU-heavy (about 4 s at 200,000 organisations), so the route
-runs in the thread pool and the unredacted answers are cached per (store revision, parameters, as_of) in
+The clusters are computed by :func:`~matcher.planning.clusters.finding.find_clusters` over all
+employers of the (narrowed) region of the in-memory snapshot and redacted per request
+(:meth:`AccessPolicy.redact_cluster`, docs/privacy.md): ``members`` only the ids the caller may see,
+``member_count`` all members, ``hull`` only when every member is shown.
+Clustering is CPU-heavy (about 4 s at 200,000 organisations), so the route runs in the thread pool and the unredacted answers are cached per (store revision, parameters, as_of) in
 a small LRU; a write creates a new revision, and the next request computes afresh.
 """
 
@@ -19,8 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from matcher.cluster_models import CLUSTER_STATES, RegionFilter
-from matcher.clusters import clusters_to_geojson, find_clusters
+from matcher.planning.clusters.finding import clusters_to_geojson, find_clusters
+from matcher.planning.clusters.models import CLUSTER_STATES, RegionFilter
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings
 from matcher.vocabulary import ProblemCode

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
-from matcher.leads import recommend_leads
+from matcher.planning.leads import recommend_leads
 from matcher.vocabulary import OrganisationKind, ProblemCode
 from service.api.deps import AskingDep
 from service.api.placing import placed

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from matcher.advisors import recommend_advisors
-from matcher.funding import recommend_funding
-from matcher.measures import recommend_measures_nearby
+from matcher.matching.advisors import recommend_advisors
+from matcher.matching.funding import recommend_funding
+from matcher.matching.measures import recommend_measures_nearby
+from matcher.matching.peers import recommend_peers
 from matcher.models import OrganisationProfile
-from matcher.peers import recommend_peers
 from service.access import Capability, ProfileView, redact_profile
 from service.api.deps import AskingDep, BuilderDep
 from service.api.placing import peer_items

@@ -15,12 +15,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
-from matcher.advisors import recommend_advisors
-from matcher.brief import build_brief
-from matcher.funding import recommend_funding
-from matcher.measures import MeasureRecommendation, recommend_measures_nearby
+from matcher.matching.advisors import recommend_advisors
+from matcher.matching.funding import recommend_funding
+from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
+from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation
-from matcher.peers import recommend_peers
+from matcher.planning.brief import build_brief
 from matcher.settings import PeerSettings
 from service.access import Capability
 from service.api.deps import Asking, AskingDep

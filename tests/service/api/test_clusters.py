@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher.cluster_models import Cluster, ClusterAnswer, ClusterParameters, RegionFilter
+from matcher.planning.clusters.models import Cluster, ClusterAnswer, ClusterParameters, RegionFilter
 from service.api.cluster_cache import ClusterCache, ClusterKey
 from service.api.cluster_schemas import ClusterResult
 from service.auth import Role

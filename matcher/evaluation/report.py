@@ -5,8 +5,8 @@ firm and ``planted_peers`` firms in the same estate with the same (rare) problem
 distractors: firms in the same estate with other problems and firms with the same problems 20–40 km
 away. Precision@k and recall@k (k = planted_peers) measure whether the planted peers come first.
 Expert cases check measures, funding and advisors against answers a BMM advisor would give; lead
-cases (matcher/lead_evaluation.py) check the advisors' ranking, and planted clusters among background
-organisations (matcher/cluster_evaluation.py) check the planners' clusters.
+cases (matcher/evaluation/leads.py) check the advisors' ranking, and planted clusters among background
+organisations (matcher/evaluation/clusters.py) check the planners' clusters.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from matcher.advisors import recommend_advisors
-from matcher.cluster_evaluation import evaluate_clusters
-from matcher.funding import recommend_funding
+from matcher.evaluation.clusters import evaluate_clusters
+from matcher.evaluation.leads import evaluate_leads
 from matcher.geo.distance import EARTH_RADIUS_KM
 from matcher.index import OrganisationIndex
-from matcher.lead_evaluation import evaluate_leads
-from matcher.measures import recommend_measures_nearby
+from matcher.matching.advisors import recommend_advisors
+from matcher.matching.funding import recommend_funding
+from matcher.matching.measures import recommend_measures_nearby
+from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation, OrganisationProfile
-from matcher.peers import recommend_peers
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings

@@ -1,4 +1,4 @@
-"""One cluster of ``matcher.clusters``: members, score, name, geometry, estates and what to do about it.
+"""One cluster of `finding`: members, score, name, geometry, estates and what to do about it.
 
 ``draft_cluster`` computes what ranking needs (problems, score, name, centroid) for every cluster;
 ``finish_cluster`` adds the rest (hull, estates, municipalities, measures, funding, table) to those shown.
@@ -18,12 +18,12 @@ import shapely
 from shapely.geometry import MultiPoint
 from shapely.geometry.polygon import orient
 
-from matcher.cluster_models import Cluster, EstateCount, MunicipalityCount, ProblemShare
-from matcher.cluster_table import AdvisorLookup, FundingCheck, at_the_table, suggested_measures
 from matcher.explain import Contribution, Reason, explain
 from matcher.geo.distance import haversine_km
 from matcher.index import OrganisationIndex, estate_key
 from matcher.models import Organisation, OrganisationProfile
+from matcher.planning.clusters.models import Cluster, EstateCount, MunicipalityCount, ProblemShare
+from matcher.planning.clusters.table import AdvisorLookup, FundingCheck, at_the_table, suggested_measures
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings

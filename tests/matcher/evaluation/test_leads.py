@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from matcher.lead_evaluation import LEAD_CASES, evaluate_leads
+from matcher.evaluation.leads import LEAD_CASES, evaluate_leads
 from matcher.reference import ReferenceData
 from matcher.settings import LeadSettings, LeadWeights, MatcherSettings
 

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 
 from matcher.catalog import Catalog
-from matcher.explain import format_km
-from matcher.measures import MeasureRecommendation, diversify, problem_weights, recommend_measures
+from matcher.matching.measures import MeasureRecommendation, diversify, problem_weights, recommend_measures
+from matcher.matching.neighbourhood import NeighbourAdoption
 from matcher.models import Organisation, OrganisationProfile
-from matcher.neighbourhood import NeighbourAdoption
 from matcher.profiles import ProfileBuilder
 from matcher.settings import MatcherSettings, MeasureSettings
 from matcher.vocabulary import CATEGORY_LABELS_DE, MeasureCategory, ProblemCode
+from matcher.wording import format_km
 
 ALL = 49  # limit that returns every candidate
 JOB_TICKETS = {"deutschlandticket_job", "jobticket_solidarity_model", "jobticket_via_chamber_framework"}

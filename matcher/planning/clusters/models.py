@@ -1,4 +1,4 @@
-"""Input filter and output models of the planners' clusters (``matcher.clusters``; docs/planning.md)."""
+"""Input filter and output models of the planners' clusters (`finding`; docs/planning.md)."""
 
 from __future__ import annotations
 

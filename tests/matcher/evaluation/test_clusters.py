@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.cluster_evaluation import ClusterEvaluation, evaluate_clusters
+from matcher.evaluation.clusters import ClusterEvaluation, evaluate_clusters
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings
 from matcher.vocabulary import ProblemCode

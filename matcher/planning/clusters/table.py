@@ -1,6 +1,6 @@
-"""What to do in a cluster and who should be at the table (``matcher.clusters``; docs/planning.md).
+"""What to do in a cluster and who should be at the table (``matcher.planning.clusters.finding``; docs/planning.md).
 
-The advisor and funding rules are those of ``matcher.advisors`` and ``matcher.funding``, applied to a
+The advisor and funding rules are those of ``matcher.matching.advisors`` and ``matcher.matching.funding``, applied to a
 "table" organisation at the cluster's centroid: a municipality (for the municipality, the Zukunftsnetz
 office or regional programme and, with a transit problem among the dominant ones, the transport
 association), a company and a craft business (for the chambers), and to the members themselves
@@ -15,12 +15,12 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from matcher.advisors import ROLE_LABELS_DE, AdvisorRecommendation, AdvisorRole, recommend_advisors
 from matcher.catalog import Catalog, FundingProgramme, FundingStatus
-from matcher.cluster_models import ClusterFunding, ClusterMeasure, FundingApplicant, TableSeat
-from matcher.funding import INSTRUMENT_LABELS_DE, availability_problems, coverage_weights, eligibility_problems
 from matcher.index import OrganisationIndex
+from matcher.matching.advisors import ROLE_LABELS_DE, AdvisorRecommendation, AdvisorRole, recommend_advisors
+from matcher.matching.funding import INSTRUMENT_LABELS_DE, availability_problems, coverage_weights, eligibility_problems
 from matcher.models import Organisation
+from matcher.planning.clusters.models import ClusterFunding, ClusterMeasure, FundingApplicant, TableSeat
 from matcher.settings import MatcherSettings
 from matcher.vectorise import PROBLEMS
 from matcher.vocabulary import CATEGORY_LABELS_DE, KIND_LABELS_DE, PROBLEM_LABELS_DE, OrganisationKind, ProblemCode

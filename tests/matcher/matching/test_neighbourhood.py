@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from matcher.index import OrganisationIndex
+from matcher.matching.neighbourhood import neighbour_adoption
 from matcher.models import Organisation, OrganisationProfile
-from matcher.neighbourhood import neighbour_adoption
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings, MeasureSettings

@@ -1,4 +1,4 @@
-"""The consultation brief for hand-built organisations in Dortmund (see matcher/lead_evaluation.py)."""
+"""The consultation brief for hand-built organisations in Dortmund (see matcher/evaluation/leads.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from matcher.brief import SYNTHETIC_NOTICE, Brief, build_brief
-from matcher.lead_evaluation import AS_OF, LEAD_PROFILES, SEVERE, LeadWorld, build_lead_world
-from matcher.measures import recommend_measures
+from matcher.evaluation.leads import AS_OF, LEAD_PROFILES, SEVERE, LeadWorld, build_lead_world
+from matcher.matching.measures import recommend_measures
+from matcher.matching.neighbourhood import neighbour_adoption
 from matcher.models import Organisation, OrganisationProfile
-from matcher.neighbourhood import neighbour_adoption
+from matcher.planning.brief import SYNTHETIC_NOTICE, Brief, build_brief
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings

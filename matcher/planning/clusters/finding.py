@@ -1,7 +1,7 @@
 """Clusters for planners: where is a joint project worth it? (docs/planning.md, section Clusters)
 
 Employers (optionally only those in a region, or only those reporting one problem) are clustered by
-density: exact DBSCAN (``matcher.cluster_density``) on stereographic kilometre coordinates, eps in km,
+density: exact DBSCAN (``matcher.planning.clusters.density``) on stereographic kilometre coordinates, eps in km,
 ``min_members`` as DBSCAN's min_samples. Each cluster gets its dominant problems, estates and
 municipalities, the joint measures that address its problems, the funding programmes the municipality
 or the members could use for them, and who should be at the table. Clusters are ranked by potential:
@@ -22,8 +22,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import ValidationError
 
-from matcher.cluster_density import dbscan, stereographic_km
-from matcher.cluster_describe import (
+from matcher.errors import InputError
+from matcher.index import OrganisationIndex
+from matcher.planning.clusters.density import dbscan, stereographic_km
+from matcher.planning.clusters.describe import (
     PROBLEM_COLUMN,
     draft_cluster,
     finish_cluster,
@@ -31,15 +33,13 @@ from matcher.cluster_describe import (
     rank_key,
     table_organisations,
 )
-from matcher.cluster_models import (
+from matcher.planning.clusters.models import (
     Cluster,
     ClusterAnswer,
     ClusterParameters,
     RegionFilter,
 )
-from matcher.cluster_table import AdvisorLookup, FundingCheck
-from matcher.errors import InputError
-from matcher.index import OrganisationIndex
+from matcher.planning.clusters.table import AdvisorLookup, FundingCheck
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings
 from matcher.vocabulary import PROBLEM_LABELS_DE, ProblemCode

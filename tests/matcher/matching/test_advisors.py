@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.advisors import AdvisorAnswer, AdvisorRole, advisor_role, recommend_advisors
 from matcher.catalog import Catalog
 from matcher.geo.distance import haversine_km
+from matcher.matching.advisors import AdvisorAnswer, AdvisorRole, advisor_role, recommend_advisors
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.settings import AdvisorSettings

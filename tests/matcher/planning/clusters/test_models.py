@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from matcher.cluster_models import RegionFilter
+from matcher.planning.clusters.models import RegionFilter
 
 
 def test_valid_filters_are_normalised() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.evaluation import EXPERT_CASES, EvaluationReport, evaluate
+from matcher.evaluation.report import EXPERT_CASES, EvaluationReport, evaluate
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
 

@@ -15,12 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog
 from matcher.errors import InputError
-from matcher.explain import WEIGHT_DECIMALS, Contribution, Recommendation, explain, format_km, join_de
+from matcher.explain import WEIGHT_DECIMALS, Contribution, Recommendation, explain
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation
 from matcher.settings import PeerSettings
 from matcher.vectorise import PROBLEMS, Vectoriser
 from matcher.vocabulary import PROBLEM_LABELS_DE, OrganisationKind, ProblemCode
+from matcher.wording import format_km, join_de
 
 
 class PeerRecommendation(Recommendation):

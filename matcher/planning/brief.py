@@ -14,15 +14,14 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.advisors import RESPONSIBLE_ROLES, AdvisorAnswer, recommend_advisors
 from matcher.catalog import Catalog, FundingStatus
-from matcher.explain import format_km
-from matcher.funding import FundingRecommendation, recommend_funding
 from matcher.index import OrganisationIndex
-from matcher.leads import best_grant, german_int, join_labels, rate_text, short_programme_name
-from matcher.measures import MeasureRecommendation, recommend_measures_nearby
+from matcher.matching.advisors import RESPONSIBLE_ROLES, AdvisorAnswer, recommend_advisors
+from matcher.matching.funding import FundingRecommendation, recommend_funding
+from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
+from matcher.matching.peers import PeerAnswer, recommend_peers
 from matcher.models import Contact, Organisation
-from matcher.peers import PeerAnswer, recommend_peers
+from matcher.planning.leads import best_grant, rate_text, short_programme_name
 from matcher.settings import MatcherSettings
 from matcher.vectorise import PROBLEMS, Vectoriser
 from matcher.vocabulary import (
@@ -37,6 +36,7 @@ from matcher.vocabulary import (
     ProblemCode,
     Sector,
 )
+from matcher.wording import format_km, german_int, join_labels
 
 SYNTHETIC_NOTICE = "Demo-Profil – synthetische Daten"
 

@@ -25,13 +25,14 @@ from collections import Counter
 from pydantic import Field
 
 from matcher.catalog import Catalog, Measure, ShiftSuitability
-from matcher.explain import Contribution, Recommendation, explain, format_km
+from matcher.explain import Contribution, Recommendation, explain
 from matcher.index import OrganisationIndex
+from matcher.matching.neighbourhood import NeighbourAdoption, neighbour_adoption
 from matcher.models import Organisation
-from matcher.neighbourhood import NeighbourAdoption, neighbour_adoption
 from matcher.settings import MeasureSettings
 from matcher.vectorise import Vectoriser
 from matcher.vocabulary import CATEGORY_LABELS_DE, PROBLEM_LABELS_DE, PUBLIC_KINDS, MeasureCategory, ProblemCode
+from matcher.wording import format_km
 
 
 class MeasureRecommendation(Recommendation):

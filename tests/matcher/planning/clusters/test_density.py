@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matcher import cluster_density
-from matcher.cluster_density import dbscan, stereographic_km
 from matcher.geo.distance import EARTH_RADIUS_KM
+from matcher.planning.clusters import density as cluster_density
+from matcher.planning.clusters.density import dbscan, stereographic_km
 
 
 def test_density_clustering_equals_scikit_learn_dbscan(monkeypatch: pytest.MonkeyPatch) -> None:

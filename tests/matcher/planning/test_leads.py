@@ -13,8 +13,8 @@ import pytest
 
 from matcher.catalog import Advisor
 from matcher.errors import InputError
-from matcher.lead_evaluation import AS_OF, LEAD_PROFILES, LeadWorld, build_lead_world
-from matcher.leads import recommend_leads, short_programme_name
+from matcher.evaluation.leads import AS_OF, LEAD_PROFILES, LeadWorld, build_lead_world
+from matcher.planning.leads import recommend_leads, short_programme_name
 from matcher.reference import ReferenceData
 from matcher.settings import LeadSettings, MatcherSettings
 

@@ -18,7 +18,7 @@ import pytest
 
 from matcher.catalog import Catalog, FundingStatus
 from matcher.errors import InputError
-from matcher.funding import (
+from matcher.matching.funding import (
     FundingAnswer,
     cap_eur,
     cap_score,

@@ -31,19 +31,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Advisor, Catalog, FundingStatus
 from matcher.errors import InputError
-from matcher.explain import Contribution, Reason, Recommendation, explain, format_km
-from matcher.funding import FundingRecommendation, max_rate_percent, recommend_funding
+from matcher.explain import Contribution, Reason, Recommendation, explain
 from matcher.index import IntArray, OrganisationIndex
-from matcher.measures import MeasureRecommendation, recommend_measures_nearby
+from matcher.matching.funding import FundingRecommendation, max_rate_percent, recommend_funding
+from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
+from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation
-from matcher.peers import recommend_peers
 from matcher.settings import LeadSettings, MatcherSettings
 from matcher.vectorise import PROBLEMS, Vectoriser
-from matcher.vocabulary import KIND_LABELS_DE, PROBLEM_LABELS_DE, STATE_NAMES_DE, OrganisationKind, ProblemCode
+from matcher.vocabulary import KIND_LABELS_DE, STATE_NAMES_DE, OrganisationKind, ProblemCode
+from matcher.wording import format_km, german_int, german_number, join_labels
 
 OrganisationLookup = Mapping[str, Organisation] | Callable[[str], Organisation]
 NATIONWIDE = "DE"
-LABELS_NAMED = 3  # problem labels named in a reason, then "und n weitere"
 _KREIS = re.compile(r"^[0-9]{5}$")
 
 
@@ -258,19 +258,7 @@ def funding_point(programme: FundingRecommendation | None, catalog: Catalog) -> 
 def rate_text(programme: FundingRecommendation, catalog: Catalog) -> str:
     """'bis 80 %' (the largest rate the source names), or '' when it names none."""
     rate = max_rate_percent(catalog.funding[programme.id])
-    return "" if rate is None else f"bis {f'{rate:g}'.replace('.', ',')} %"
-
-
-def join_labels(codes: Sequence[ProblemCode], named: int = LABELS_NAMED) -> str:
-    """'Parkplatzmangel', 'Parkplatzmangel und Schichtarbeit', 'A, B, C und 2 weitere'."""
-    labels = [PROBLEM_LABELS_DE[code] for code in codes]
-    if len(labels) > named:
-        return f"{', '.join(labels[:named])} und {len(labels) - named} weitere"
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} und {labels[-1]}"
-
-
-def german_int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+    return "" if rate is None else f"bis {german_number(rate)} %"
 
 
 def _member(values: npt.NDArray[np.object_], allowed: Sequence[str]) -> npt.NDArray[np.bool_]:

@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 from matcher.index import OrganisationIndex
-from matcher.leads import LeadAnswer, recommend_leads
 from matcher.models import Organisation, OrganisationProfile
+from matcher.planning.leads import LeadAnswer, recommend_leads
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings

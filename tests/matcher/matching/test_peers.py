@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from matcher.index import OrganisationIndex
+from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation, OrganisationProfile
-from matcher.peers import recommend_peers
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings, PeerSettings

@@ -20,10 +20,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
-from matcher.clusters import find_clusters
 from matcher.geo.distance import haversine_km
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation, OrganisationProfile
+from matcher.planning.clusters.finding import find_clusters
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from matcher.catalog import Catalog
-from matcher.cluster_describe import draft_cluster, municipality_names, table_organisations
-from matcher.clusters import ClusterAnswer, RegionFilter, clusters_to_geojson, find_clusters
 from matcher.errors import InputError
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation, OrganisationProfile
+from matcher.planning.clusters.describe import draft_cluster, municipality_names, table_organisations
+from matcher.planning.clusters.finding import ClusterAnswer, RegionFilter, clusters_to_geojson, find_clusters
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings

@@ -1,0 +1,1 @@
+"""Planted-truth evaluation of peers, measures, funding, advisors, leads and clusters."""

@@ -1,0 +1,1 @@
+"""The four recommenders for one organisation: peers, measures, funding, advisors, and the neighbourhood signal."""

@@ -1,0 +1,1 @@
+"""Planning and advising: leads for advisors, the consultation brief, spatial clusters for planners."""
