@@ -4,8 +4,8 @@ The clusters are computed by :func:`~matcher.planning.clusters.finding.find_clus
 employers of the (narrowed) region of the in-memory snapshot and redacted per request
 (:meth:`AccessPolicy.redact_cluster`, docs/privacy.md): ``members`` only the ids the caller may see,
 ``member_count`` all members, ``hull`` only when every member is shown.
-Clustering is CPU-heavy (about 4 s at 200,000 organisations), so the route runs in the thread pool and the unredacted answers are cached per (store revision, parameters, as_of) in
-a small LRU; a write creates a new revision, and the next request computes afresh.
+Clustering is CPU-heavy (about 4 s at 200,000 organisations), so the route runs in the thread pool and
+the unredacted answers are cached per (store revision, parameters, as_of) in a small LRU; a write creates a new revision, and the next request computes afresh.
 """
 
 from __future__ import annotations
