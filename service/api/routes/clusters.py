@@ -5,7 +5,8 @@ employers of the (narrowed) region of the in-memory snapshot and redacted per re
 (:meth:`AccessPolicy.redact_cluster`, docs/privacy.md): ``members`` only the ids the caller may see,
 ``member_count`` all members, ``hull`` only when every member is shown.
 Clustering is CPU-heavy (about 4 s at 200,000 organisations), so the route runs in the thread pool and
-the unredacted answers are cached per (store revision, parameters, as_of) in a small LRU; a write creates a new revision, and the next request computes afresh.
+the unredacted answers are cached per (store revision, parameters, as_of) in a small LRU;
+a write creates a new revision, and the next request computes afresh.
 """
 
 from __future__ import annotations
