@@ -12,8 +12,8 @@ from typing import Any, BinaryIO, TextIO
 
 from matcher.models import Organisation
 from service.io.columns import COLUMNS, FORMULA_STARTS, LIST_SEPARATOR, escape_formula
+from service.storage.rows import Cell, contact_cells, profile_cells
 
-Cell = str | int | float | bool | None
 CellsOf = Callable[[Organisation], dict[str, Cell]]
 """The cells of one organisation by column (default: :func:`organisation_cells`); lets a caller redact per row."""
 
@@ -25,32 +25,17 @@ class ExportFormat(StrEnum):
 
 
 def organisation_cells(organisation: Organisation, *, include_contacts: bool = False) -> dict[str, Cell]:
-    """The import columns of one organisation as typed values (lists joined with ';').
+    """The import columns of one organisation as typed values (lists joined with ';'), in column order.
 
     ``include_contacts=False`` leaves the contact columns empty; who may see contacts is the caller's decision.
     """
-    contact = organisation.contact if include_contacts else None
-    return {
-        "id": organisation.id,
-        "kind": organisation.kind.value,
-        "name": organisation.name,
-        "sector": organisation.sector.value if organisation.sector else None,
-        "employees": organisation.employees,
-        "lat": organisation.lat,
-        "lon": organisation.lon,
-        "postcode": organisation.postcode,
-        "address": organisation.address,
-        "estate": organisation.estate,
+    cells: dict[str, Cell] = {
+        **profile_cells(organisation),
+        **contact_cells(organisation.contact if include_contacts else None),
         "issues": LIST_SEPARATOR.join(i.value for i in organisation.issues) or None,
         "measures_in_place": LIST_SEPARATOR.join(organisation.measures_in_place) or None,
-        "shift_work": organisation.shift_work,
-        "visible_to_peers": organisation.visible_to_peers,
-        "contact_shareable": organisation.contact_shareable,
-        "contact_name": contact.name if contact else None,
-        "contact_email": contact.email if contact else None,
-        "contact_phone": contact.phone if contact else None,
-        "synthetic": organisation.synthetic,
     }
+    return {column: cells[column] for column in COLUMNS}
 
 
 def _cells_of(cells: CellsOf | None, include_contacts: bool) -> CellsOf:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from matcher.models import Organisation
 from service.storage.repository import Changes, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
+from service.storage.rows import organisation_from_row, organisation_row
 from service.storage.tables import organisation_changes, organisation_issues, organisation_measures, organisations
 
 _CHUNK = 5_000  # rows per executemany; also keeps IN lists below SQLite's variable limit
@@ -25,92 +26,6 @@ _CHANGE_LOCK = 0x626D6D  # "bmm"
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _to_row(organisation: Organisation, created_at: datetime, now: datetime) -> dict[str, Any]:
-    location = organisation.location
-    features = organisation.features
-    contact = organisation.contact
-    return {
-        "id": organisation.id,
-        "kind": organisation.kind.value,
-        "name": organisation.name,
-        "sector": organisation.sector.value if organisation.sector else None,
-        "employees": organisation.employees,
-        "lat": organisation.lat,
-        "lon": organisation.lon,
-        "postcode": organisation.postcode,
-        "address": organisation.address,
-        "estate": organisation.estate,
-        "shift_work": organisation.shift_work,
-        "visible_to_peers": organisation.visible_to_peers,
-        "contact_shareable": organisation.contact_shareable,
-        "contact_name": contact.name if contact else None,
-        "contact_email": contact.email if contact else None,
-        "contact_phone": contact.phone if contact else None,
-        "synthetic": organisation.synthetic,
-        "location_lat": location.lat,
-        "location_lon": location.lon,
-        "location_precision": location.precision.value,
-        "municipality_ags": location.municipality_ags,
-        "municipality_name": location.municipality_name,
-        "kreis_code": location.kreis_code,
-        "kreis_name": location.kreis_name,
-        "state": location.state,
-        "station_distance_km": features.station_distance_km,
-        "nearest_station": features.nearest_station,
-        "urbanisation": features.urbanisation.value,
-        "population_density": features.population_density,
-        "kreis_commuter_balance": features.kreis_commuter_balance,
-        "kreis_commuter_balance_per_1000": features.kreis_commuter_balance_per_1000,
-        "created_at": created_at,
-        "updated_at": now,
-    }
-
-
-def _from_row(row: Any, issues: list[str], measures: list[str]) -> Organisation:
-    contact = None
-    if row.contact_name or row.contact_email or row.contact_phone:
-        contact = {"name": row.contact_name, "email": row.contact_email, "phone": row.contact_phone}
-    return Organisation.model_validate(
-        {
-            "id": row.id,
-            "kind": row.kind,
-            "name": row.name,
-            "sector": row.sector,
-            "employees": row.employees,
-            "lat": row.lat,
-            "lon": row.lon,
-            "postcode": row.postcode,
-            "address": row.address,
-            "estate": row.estate,
-            "issues": issues,
-            "measures_in_place": measures,
-            "shift_work": row.shift_work,
-            "visible_to_peers": row.visible_to_peers,
-            "contact_shareable": row.contact_shareable,
-            "contact": contact,
-            "synthetic": row.synthetic,
-            "location": {
-                "lat": row.location_lat,
-                "lon": row.location_lon,
-                "precision": row.location_precision,
-                "municipality_ags": row.municipality_ags,
-                "municipality_name": row.municipality_name,
-                "kreis_code": row.kreis_code,
-                "kreis_name": row.kreis_name,
-                "state": row.state,
-            },
-            "features": {
-                "station_distance_km": row.station_distance_km,
-                "nearest_station": row.nearest_station,
-                "urbanisation": row.urbanisation,
-                "population_density": row.population_density,
-                "kreis_commuter_balance": row.kreis_commuter_balance,
-                "kreis_commuter_balance_per_1000": row.kreis_commuter_balance_per_1000,
-            },
-        }
-    )
 
 
 def _like_pattern(text: str) -> str:
@@ -302,7 +217,10 @@ class SqlOrganisationRepository:
     ) -> None:
         now = datetime.now(UTC)
         for chunk in _chunks(organisations_):
-            connection.execute(organisations.insert(), [_to_row(o, created.get(o.id, now), now) for o in chunk])
+            connection.execute(
+                organisations.insert(),
+                [{**organisation_row(o), "created_at": created.get(o.id, now), "updated_at": now} for o in chunk],
+            )
             issues = [{"organisation_id": o.id, "issue": i.value} for o in chunk for i in o.issues]
             measures = [{"organisation_id": o.id, "measure_id": m} for o in chunk for m in o.measures_in_place]
             if issues:
@@ -322,4 +240,4 @@ class SqlOrganisationRepository:
             select(organisation_measures).where(organisation_measures.c.organisation_id.in_(ids))
         ):
             measures.setdefault(row.organisation_id, []).append(row.measure_id)
-        return [_from_row(row, issues.get(row.id, []), measures.get(row.id, [])) for row in rows]
+        return [organisation_from_row(row._mapping, issues.get(row.id, []), measures.get(row.id, [])) for row in rows]

@@ -1,0 +1,108 @@
+"""The one mapping between an :class:`~matcher.models.Organisation` and flat, named cells.
+
+Used by the repository (a row of the ``organisations`` table) and by the export (the import/export
+columns), so a field is named and converted in one place. One dict per concept maps a column to the
+attribute it holds; adding a stored field (e.g. a derived transit feature) is one entry in the concept's
+dict plus the table column and its migration — writing and reading follow from the dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from matcher.models import Contact, Organisation
+
+Cell = str | int | float | bool | None
+
+# column -> attribute of the profile (scalar fields; the lists issues and measures_in_place are stored
+# in their own tables and exported joined, so each caller handles them).
+PROFILE_COLUMNS: dict[str, str] = {
+    "id": "id",
+    "kind": "kind",
+    "name": "name",
+    "sector": "sector",
+    "employees": "employees",
+    "lat": "lat",
+    "lon": "lon",
+    "postcode": "postcode",
+    "address": "address",
+    "estate": "estate",
+    "shift_work": "shift_work",
+    "visible_to_peers": "visible_to_peers",
+    "contact_shareable": "contact_shareable",
+    "synthetic": "synthetic",
+}
+# column -> attribute of Organisation.contact
+CONTACT_COLUMNS: dict[str, str] = {
+    "contact_name": "name",
+    "contact_email": "email",
+    "contact_phone": "phone",
+}
+# column -> attribute of Organisation.location (derived from the reference geography)
+LOCATION_COLUMNS: dict[str, str] = {
+    "location_lat": "lat",
+    "location_lon": "lon",
+    "location_precision": "precision",
+    "municipality_ags": "municipality_ags",
+    "municipality_name": "municipality_name",
+    "kreis_code": "kreis_code",
+    "kreis_name": "kreis_name",
+    "state": "state",
+}
+# column -> attribute of Organisation.features (derived location features)
+FEATURE_COLUMNS: dict[str, str] = {
+    "station_distance_km": "station_distance_km",
+    "nearest_station": "nearest_station",
+    "urbanisation": "urbanisation",
+    "population_density": "population_density",
+    "kreis_commuter_balance": "kreis_commuter_balance",
+    "kreis_commuter_balance_per_1000": "kreis_commuter_balance_per_1000",
+}
+
+
+def _plain(value: Any) -> Cell:
+    """Enums as their code, everything else as it is."""
+    return value.value if isinstance(value, Enum) else value  # type: ignore[no-any-return]
+
+
+def _cells(model: BaseModel | None, columns: Mapping[str, str]) -> dict[str, Cell]:
+    return {column: None if model is None else _plain(getattr(model, attr)) for column, attr in columns.items()}
+
+
+def profile_cells(organisation: Organisation) -> dict[str, Cell]:
+    """The scalar profile fields by column (codes for enums)."""
+    return _cells(organisation, PROFILE_COLUMNS)
+
+
+def contact_cells(contact: Contact | None) -> dict[str, Cell]:
+    """The contact columns; all ``None`` without a contact."""
+    return _cells(contact, CONTACT_COLUMNS)
+
+
+def organisation_row(organisation: Organisation) -> dict[str, Cell]:
+    """Every column of the ``organisations`` table except the timestamps."""
+    return {
+        **profile_cells(organisation),
+        **contact_cells(organisation.contact),
+        **_cells(organisation.location, LOCATION_COLUMNS),
+        **_cells(organisation.features, FEATURE_COLUMNS),
+    }
+
+
+def organisation_from_row(row: Mapping[Any, Any], issues: list[str], measures: list[str]) -> Organisation:
+    """The inverse of :func:`organisation_row`, with the organisation's issue and measure codes."""
+    contact_values = {attr: row[column] for column, attr in CONTACT_COLUMNS.items()}
+    return Organisation.model_validate(
+        {
+            **{attr: row[column] for column, attr in PROFILE_COLUMNS.items()},
+            "issues": issues,
+            "measures_in_place": measures,
+            "contact": contact_values if any(contact_values.values()) else None,
+            "location": {attr: row[column] for column, attr in LOCATION_COLUMNS.items()},
+            "features": {attr: row[column] for column, attr in FEATURE_COLUMNS.items()},
+        }
+    )

@@ -1,0 +1,34 @@
+"""The one Organisation-to-cells mapping: it covers the table and the export columns and reads back."""
+
+from __future__ import annotations
+
+from service.io.columns import COLUMNS
+from service.io.exporting import organisation_cells
+from service.storage.rows import organisation_from_row, organisation_row
+from service.storage.tables import organisations
+from tests.service.conftest import OrganisationFactory
+
+
+def test_row_has_every_table_column_but_the_timestamps(make_organisation: OrganisationFactory) -> None:
+    row = organisation_row(make_organisation(id="rows-1"))
+    assert set(row) == {c.name for c in organisations.columns} - {"created_at", "updated_at"}
+
+
+def test_row_reads_back_to_the_same_organisation(make_organisation: OrganisationFactory) -> None:
+    organisation = make_organisation(
+        id="rows-2",
+        contact={"name": "Erika Mustermann", "email": "erika@example.org", "phone": None},
+        issues=["parking_shortage", "shift_work"],
+    )
+    codes = [i.value for i in organisation.issues]
+    back = organisation_from_row(organisation_row(organisation), codes, list(organisation.measures_in_place))
+    assert back == organisation
+
+
+def test_export_cells_are_the_import_columns_in_order(make_organisation: OrganisationFactory) -> None:
+    organisation = make_organisation(id="rows-3", contact={"name": "Erika Mustermann"})
+    cells = organisation_cells(organisation)
+    assert tuple(cells) == COLUMNS
+    assert cells["contact_name"] is None  # contacts only when asked for
+    assert organisation_cells(organisation, include_contacts=True)["contact_name"] == "Erika Mustermann"
+    assert cells["kind"] == organisation.kind.value
