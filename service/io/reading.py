@@ -13,7 +13,7 @@ import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -56,6 +56,26 @@ class RawRow:
     values: dict[str, str]
 
 
+@dataclass
+class ReadInfo:
+    """What reading found out about the file, filled in while the rows are read (for reports and dry runs)."""
+
+    format: str | None = None
+    encoding: str | None = None  # German name of the detected text encoding (CSV only)
+    delimiter: str | None = None  # German name of the detected delimiter (CSV only)
+    mapping: dict[str, str] = field(default_factory=dict)  # header as written -> column
+    warnings: list[str] = field(default_factory=list)  # German, for people
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "mapping": dict(self.mapping),
+            "warnings": list(self.warnings),
+        }
+
+
 class FileFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
@@ -70,9 +90,7 @@ _SUFFIXES = {
     ".json": FileFormat.GEOJSON,
 }
 _ALLOWED = ", ".join(COLUMNS)
-_UTF8_HINT = (
-    "Die Datei muss UTF-8-kodiert sein (in Excel: Speichern unter → „CSV UTF-8 (durch Trennzeichen getrennt)“)."
-)
+_UTF8_HINT = "Am sichersten: in Excel Speichern unter → „CSV UTF-8 (durch Trennzeichen getrennt)“."
 
 
 def detect_format(filename: str | None, head: bytes) -> FileFormat:
@@ -92,12 +110,13 @@ def detect_format(filename: str | None, head: bytes) -> FileFormat:
     return FileFormat.CSV
 
 
-def read_rows(source: Source, filename: str | None = None) -> Iterator[RawRow | RowError]:
+def read_rows(source: Source, filename: str | None = None, info: ReadInfo | None = None) -> Iterator[RawRow | RowError]:
     """The data rows of a CSV, XLSX or GeoJSON file; malformed rows come as :class:`RowError`.
 
     Raises :class:`ImportFileError` (possibly only while iterating) when the file as a whole is unusable:
-    not UTF-8, not a valid XLSX/GeoJSON, unknown or missing columns.
+    not a valid XLSX/GeoJSON, repeated or missing columns. ``info`` (if given) is filled in while reading.
     """
+    info = info if info is not None else ReadInfo()
     with ExitStack() as stack:
         if isinstance(source, bytes):
             stream: BinaryIO = io.BytesIO(source)
@@ -108,12 +127,13 @@ def read_rows(source: Source, filename: str | None = None) -> Iterator[RawRow | 
             stream = source
         head = _peek(stream)
         file_format = detect_format(filename, head)
+        info.format = file_format.value
         if file_format is FileFormat.XLSX:
-            yield from _xlsx_rows(stream)
+            yield from _xlsx_rows(stream, info)
         elif file_format is FileFormat.GEOJSON:
-            yield from _geojson_rows(stream)
+            yield from _geojson_rows(stream, info)
         else:
-            yield from _csv_rows(stream)
+            yield from _csv_rows(stream, info)
 
 
 def _peek(stream: BinaryIO) -> bytes:
@@ -200,28 +220,100 @@ def _text(value: object) -> str:
 
 # -- CSV ---------------------------------------------------------------------------------
 
+SAMPLE_BYTES = 64 * 1024  # enough text for the encoding guess; the file itself is still read line by line
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8 mit BOM"),
+    (b"\xff\xfe", "utf-16", "UTF-16 (Excel „Unicode-Text“)"),
+    (b"\xfe\xff", "utf-16", "UTF-16 (Excel „Unicode-Text“)"),
+)
+# What German spreadsheets are saved as besides UTF-8: charset-normalizer chooses among these only, so a
+# short German file is never taken for, say, a Cyrillic code page.
+_LEGACY_ENCODINGS = ("cp1252", "iso8859_15", "latin_1")
+_ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "cp1252": "Windows-1252 (Excel „CSV (Trennzeichen-getrennt)“)",
+    "iso8859_15": "ISO-8859-15",
+    "latin_1": "ISO-8859-1",
+}
+_DELIMITER_NAMES = {";": "Semikolon", ",": "Komma", "\t": "Tabulator"}
 
-def _utf8_lines(stream: BinaryIO) -> Iterator[str]:
-    for number, line in enumerate(stream, start=1):
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as error:
-            byte = line[error.start : error.start + 1].hex()
-            raise ImportFileError(
-                [RowError(number, None, f"Ungültiges Zeichen (Byte 0x{byte}) in Textzeile {number}. {_UTF8_HINT}")]
-            ) from None
-        yield text.removeprefix("\ufeff") if number == 1 else text
+
+def detect_encoding(sample: bytes) -> tuple[str, str]:
+    """The codec and a German name for it, from the file's first bytes (a byte-order mark decides first)."""
+    for bom, codec, name in _BOMS:
+        if sample.startswith(bom):
+            return codec, name
+    text = sample.decode("utf-8", errors="surrogateescape")
+    undecodable = sum(1 for char in text if "\udc80" <= char <= "\udcff")
+    multibyte = sum(1 for char in text if char > "\x7f") - undecodable
+    # Text in a legacy code page almost never forms valid UTF-8 sequences; a UTF-8 file with a stray byte
+    # (or a character cut by the end of the sample) has many more valid ones than broken ones.
+    if undecodable == 0 or multibyte > undecodable:
+        return "utf-8", _ENCODING_NAMES["utf-8"]
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=list(_LEGACY_ENCODINGS)).best()
+    codec = best.encoding if best is not None and best.encoding in _ENCODING_NAMES else "cp1252"
+    return codec, _ENCODING_NAMES[codec]
 
 
-def _csv_rows(stream: BinaryIO) -> Iterator[RawRow | RowError]:
-    lines = _utf8_lines(stream)
+def _sample(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
+    """The first bytes and a stream that still starts at the beginning (non-seekable input is buffered)."""
+    if not stream.seekable():
+        stream = io.BytesIO(stream.read())
+    position = stream.tell()
+    sample = stream.read(SAMPLE_BYTES)
+    stream.seek(position)
+    return sample, stream
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """';', ',' or tab: whichever occurs most often outside quotes in the header line (',' on a tie)."""
+    outside = "".join(part for index, part in enumerate(header_line.split('"')) if index % 2 == 0)
+    counts = {d: outside.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _text_lines(stream: BinaryIO, codec: str, encoding_name: str) -> Iterator[str]:
+    """Decoded lines; bytes the encoding cannot decode stay as lone surrogates for :func:`_bad_bytes`."""
+    text = io.TextIOWrapper(stream, encoding=codec, errors="surrogateescape", newline="")
+    try:
+        for number, line in enumerate(text, start=1):
+            yield line.removeprefix("\ufeff") if number == 1 else line
+    except UnicodeDecodeError:  # only UTF-16 gets here (surrogateescape covers single-byte and UTF-8 files)
+        raise ImportFileError(
+            [RowError(None, None, f"Die Datei ist nicht durchgehend {encoding_name}-kodiert (ungültige Bytefolge).")]
+        ) from None
+    finally:
+        text.detach()  # the caller owns the binary stream
+
+
+def _bad_bytes(cells: list[str]) -> str | None:
+    """The first undecodable byte of a row as hex, or ``None``."""
+    for cell in cells:
+        for char in cell:
+            if "\udc80" <= char <= "\udcff":
+                return f"{ord(char) - 0xDC00:02x}"
+    return None
+
+
+def _csv_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
+    sample, stream = _sample(stream)
+    codec, encoding_name = detect_encoding(sample)
+    info.encoding = encoding_name
+    lines = _text_lines(stream, codec, encoding_name)
     first = next(lines, None)
     if first is None or not first.strip():
         message = f"Die Datei ist leer oder die Kopfzeile fehlt. Erlaubt: {_ALLOWED}."
         raise ImportFileError([RowError(1, None, message)])
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = sniff_delimiter(first)
+    info.delimiter = _DELIMITER_NAMES[delimiter]
     reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
-    header = _header(next(reader))
+    header_cells = next(reader)
+    if (byte := _bad_bytes(header_cells)) is not None:
+        raise ImportFileError([RowError(1, None, _undecodable(byte, encoding_name))])
+    header = _header(header_cells)
     number = 1
     while True:
         number += 1
@@ -233,9 +325,16 @@ def _csv_rows(stream: BinaryIO) -> Iterator[RawRow | RowError]:
         except csv.Error as error:
             yield RowError(number, None, _csv_message(str(error), start))
             continue
+        if (byte := _bad_bytes(cells)) is not None:
+            yield RowError(number, None, _undecodable(byte, encoding_name))
+            continue
         result = _row(number, header, cells)
         if result is not None:
             yield result
+
+
+def _undecodable(byte: str, encoding_name: str) -> str:
+    return f"Ungültiges Zeichen (Byte 0x{byte}) für die erkannte Kodierung {encoding_name}. {_UTF8_HINT}"
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
@@ -254,7 +353,7 @@ def _csv_message(error: str, line: int) -> str:
 # -- XLSX --------------------------------------------------------------------------------
 
 
-def _xlsx_rows(stream: BinaryIO) -> Iterator[RawRow | RowError]:
+def _xlsx_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
     import openpyxl
 
     try:
@@ -281,11 +380,11 @@ def _xlsx_rows(stream: BinaryIO) -> Iterator[RawRow | RowError]:
 # -- GeoJSON -----------------------------------------------------------------------------
 
 
-def _geojson_rows(stream: BinaryIO) -> Iterator[RawRow | RowError]:
+def _geojson_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
     try:
         document = json.loads(stream.read())
     except UnicodeDecodeError:
-        raise ImportFileError([RowError(None, None, _UTF8_HINT)]) from None
+        raise ImportFileError([RowError(None, None, "GeoJSON muss UTF-8-kodiert sein.")]) from None
     except json.JSONDecodeError as error:
         raise ImportFileError(
             [RowError(None, None, f"Kein gültiges JSON (Zeile {error.lineno}, Spalte {error.colno}).")]

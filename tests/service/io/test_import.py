@@ -184,12 +184,10 @@ def test_missing_required_columns(builder: ProfileBuilder) -> None:
     assert "lat+lon oder postcode" in errors[0].message
 
 
-def test_cp1252_file_is_refused_as_not_utf8(builder: ProfileBuilder) -> None:
+def test_cp1252_file_is_read_as_windows_1252(builder: ProfileBuilder) -> None:
     data = (HEADER + "\n" + GOOD.replace("Beispiel", "Müller") + "\n").encode("cp1252")
-    errors = failed(data, builder)
-    assert len(errors) == 1
-    assert errors[0].row == 2
-    assert "UTF-8" in errors[0].message
+    [organisation] = prepared(data, builder)
+    assert organisation.name == "Müller GmbH"
 
 
 def test_ragged_rows_are_row_errors(builder: ProfileBuilder) -> None:
