@@ -1,0 +1,85 @@
+"""What every command group shares: the ``--db`` option, failing with a message, opening the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from sqlalchemy import Engine, make_url
+
+from service.storage.database import DatabaseNotReadyError, ensure_up_to_date, make_engine
+from service.storage.repository import OrganisationRepository
+
+if TYPE_CHECKING:
+    from service.engine import MatchingEngine
+    from service.live import Snapshot
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="BMM_DATABASE_URL",
+        help="Database URL (SQLAlchemy), e.g. sqlite:///bmm.db or postgresql+psycopg://user@host/bmm.",
+        show_default=True,
+    ),
+]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print ``message`` in red on stderr and exit with ``code`` (2: a bad option value, as Click does)."""
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=code)
+
+
+def safe(url: str) -> str:
+    """The database URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other backends and in-memory databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database)
+    return None
+
+
+def sqlite_size(url: str) -> str:
+    """', database files 1.2 MB' for an existing SQLite file, else ''."""
+    path = sqlite_file(url)
+    if path is None or not path.exists():
+        return ""
+    # In WAL mode recent writes may still sit in the -wal file next to the database.
+    size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+    return f", database files {size / 1e6:.1f} MB"
+
+
+def migrated_engine(db: str) -> Engine:
+    """An engine on a database at the newest schema, or exit 1 saying what to run."""
+    engine = make_engine(db)
+    try:
+        ensure_up_to_date(engine)
+    except DatabaseNotReadyError as error:
+        fail(str(error))
+    return engine
+
+
+def existing_repository(db: str) -> OrganisationRepository:
+    """The organisations of an existing, migrated database (a missing SQLite file is not created)."""
+    from service.storage.sql_repository import SqlOrganisationRepository
+
+    database_file = sqlite_file(db)
+    if database_file is not None and not database_file.exists():
+        fail(f"The database file {database_file} does not exist. Run 'bmm demo --db {safe(db)}' for demo data.")
+    return SqlOrganisationRepository(migrated_engine(db))
+
+
+def load_snapshot(repository: OrganisationRepository, db: str) -> tuple[Snapshot, MatchingEngine]:
+    """All stored organisations and their index (the service's LiveIndex), with the matching engine."""
+    from service.engine import load_engine
+    from service.live import LiveIndex
+
+    typer.echo(f"Lade Organisationen aus {safe(db)} … (loading)", err=True)
+    engine = load_engine()
+    return LiveIndex(repository, engine).current(), engine
