@@ -46,3 +46,58 @@ def escape_formula(text: str) -> str:
 def unescape_formula(text: str) -> str:
     """The inverse of :func:`escape_formula` on an imported cell."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
+# -- headers as people write them ----------------------------------------------------------------------
+
+HOUSE_NUMBER = "house_number"  # not a column of its own: joined into ``address`` while reading
+CITY = "city"  # read but not stored: the municipality follows from the postcode (or the coordinates)
+READ_ONLY = frozenset({HOUSE_NUMBER, CITY})
+
+# Header (normalised by :func:`header_key`) -> column. Chamber CRM exports (IHK, HWK), municipal lists and
+# English files; every column's own name (and its spelling without underscores) is accepted as well.
+HEADER_SYNONYMS: dict[str, str] = {
+    **dict.fromkeys(("mitgliedsnummer", "mitgliedsnr", "mitgliednr", "ihknr", "ihknummer", "hwknr"), "id"),
+    **dict.fromkeys(("hwknummer", "betriebsnummer", "betriebsnr", "kundennummer", "kundennr"), "id"),
+    **dict.fromkeys(("firma", "firmenname", "unternehmen", "betrieb", "kommune", "organisation"), "name"),
+    **dict.fromkeys(("strasse", "str", "anschrift", "adresse", "street", "strassehausnummer"), "address"),
+    **dict.fromkeys(("hausnummer", "hausnr", "nr", "housenumber"), HOUSE_NUMBER),
+    **dict.fromkeys(("plz", "postleitzahl", "zip", "zipcode", "postalcode"), "postcode"),
+    **dict.fromkeys(("ort", "stadt", "gemeinde", "city", "town"), CITY),
+    **dict.fromkeys(("wz", "wz2008", "wzcode", "wirtschaftszweig", "abschnitt", "branche"), "sector"),
+    **dict.fromkeys(("beschaeftigte", "mitarbeiter", "mitarbeitende", "ma", "employeecount"), "employees"),
+    "anzahlbeschaeftigte": "employees",
+    "anzahlmitarbeiter": "employees",
+    **dict.fromkeys(("groessenklasse", "beschaeftigtengroessenklasse", "gk", "sizeclass"), "size_class"),
+    **dict.fromkeys(("art", "typ", "type", "organisationsart"), "kind"),
+    **dict.fromkeys(("probleme", "pendelprobleme", "problems"), "issues"),
+    **dict.fromkeys(("breitengrad", "breite", "latitude"), "lat"),
+    **dict.fromkeys(("laengengrad", "laenge", "longitude", "lng"), "lon"),
+    "gewerbegebiet": "estate",
+    "massnahmen": "measures_in_place",
+    "schichtarbeit": "shift_work",
+    "ansprechpartner": "contact_name",
+    "ansprechperson": "contact_name",
+    "email": "contact_email",
+    "telefon": "contact_phone",
+}
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def header_key(text: str) -> str:
+    """A header without regard to case, spaces and punctuation: 'Mitglieds-Nr.' -> 'mitgliedsnr'."""
+    folded = text.casefold().translate(_UMLAUTS)
+    return "".join(char for char in folded if char.isascii() and char.isalnum())
+
+
+def header_column(text: str, known: frozenset[str]) -> str | None:
+    """The column a header names (one of ``known`` or :data:`READ_ONLY`), or ``None`` if unknown."""
+    lowered = text.strip().lower()
+    if lowered in known:
+        return lowered
+    key = header_key(text)
+    by_key = {header_key(name): name for name in known}
+    if key in by_key:
+        return by_key[key]
+    column = HEADER_SYNONYMS.get(key)
+    return column if column is not None and (column in known or column in READ_ONLY) else None

@@ -12,13 +12,21 @@ import io
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from service.io.columns import COLUMNS, GEOJSON_DERIVED, REQUIRED_COLUMNS, unescape_formula
+from service.io.columns import (
+    COLUMNS,
+    GEOJSON_DERIVED,
+    HOUSE_NUMBER,
+    READ_ONLY,
+    REQUIRED_COLUMNS,
+    header_column,
+    unescape_formula,
+)
 
 Source = Path | bytes | BinaryIO
 """A file path, the file's bytes, or a binary file-like object (e.g. an uploaded file)."""
@@ -65,6 +73,7 @@ class ReadInfo:
     delimiter: str | None = None  # German name of the detected delimiter (CSV only)
     mapping: dict[str, str] = field(default_factory=dict)  # header as written -> column
     warnings: list[str] = field(default_factory=list)  # German, for people
+    defaults: dict[str, str] = field(default_factory=dict)  # column -> value for rows that leave it out (input)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -148,28 +157,50 @@ def _peek(stream: BinaryIO) -> bytes:
 # -- header ------------------------------------------------------------------------------
 
 
-def _header(cells: Iterable[object], *, extra: tuple[str, ...] = (), check_required: bool = True) -> list[str]:
-    """Normalised column names ('' for an empty header cell); unknown, repeated or missing columns fail."""
-    names = [_text(cell).lstrip("\ufeff").strip().lower() for cell in cells]
-    while names and not names[-1]:
-        names.pop()
-    errors: list[RowError] = []
-    unknown = [n for n in names if n and n not in COLUMNS and n not in extra]
+def _header(
+    cells: Iterable[object],
+    info: ReadInfo,
+    *,
+    extra: tuple[str, ...] = (),
+    check_required: bool = True,
+) -> list[str | None]:
+    """The column of each header cell ('' for an empty one, ``None`` for one ignored); repeated or missing
+    columns fail, unknown ones are ignored with one warning."""
+    written = [_text(cell).lstrip("\ufeff").strip() for cell in cells]
+    while written and not written[-1]:
+        written.pop()
+    known = frozenset(COLUMNS)
+    names: list[str | None] = []
+    unknown: list[str] = []
+    for text in written:
+        if not text:
+            names.append("")
+            continue
+        column = header_column(text, known)
+        if column is None and text.strip().lower() in extra:
+            names.append(None)  # derived GeoJSON properties: silently ignored
+            continue
+        names.append(column)
+        if column is None:
+            unknown.append(text)
+        else:
+            info.mapping[text] = column
     if unknown:
-        errors.append(
-            RowError(
-                1,
-                None,
-                f"Unbekannte Spalte(n): {', '.join(unknown)}. Erlaubt sind: {_ALLOWED}.",
-            )
+        info.warnings.append(
+            f"Nicht erkannte Spalte(n) werden ignoriert: {', '.join(f'„{u}“' for u in unknown)}. Erkannt werden "
+            f"{_ALLOWED} und ihre deutschen Namen (z. B. Firma, PLZ, WZ 2008, Beschäftigte)."
         )
+    errors: list[RowError] = []
     repeated = sorted({n for n in names if n and names.count(n) > 1})
-    if repeated:
-        errors.append(RowError(1, None, f"Spalte(n) mehrfach vorhanden: {', '.join(repeated)}."))
+    for column in repeated:
+        headers = [text for text, name in zip(written, names, strict=True) if name == column]
+        errors.append(RowError(1, None, f"Spalten {' und '.join(f'„{h}“' for h in headers)} meinen beide {column}."))
     if check_required:
-        missing = [c for c in REQUIRED_COLUMNS if c not in names]
-        has_coordinates = "lat" in names and "lon" in names
-        if not has_coordinates and "postcode" not in names:
+        present = set(names) | set(info.defaults)
+        missing = [
+            c for c in REQUIRED_COLUMNS if c not in present and not (c == "employees" and "size_class" in present)
+        ]
+        if not ({"lat", "lon"} <= present) and "postcode" not in present:
             missing.append("lat+lon oder postcode")
         if missing:
             errors.append(
@@ -185,7 +216,7 @@ def _header(cells: Iterable[object], *, extra: tuple[str, ...] = (), check_requi
     return names
 
 
-def _row(number: int, header: list[str], cells: list[str]) -> RawRow | RowError | None:
+def _row(number: int, header: list[str | None], cells: list[str], info: ReadInfo) -> RawRow | RowError | None:
     """A row of text cells against the header; ``None`` for a row without any value."""
     extra = [c for c in cells[len(header) :] if c.strip()]
     if extra:
@@ -195,14 +226,30 @@ def _row(number: int, header: list[str], cells: list[str]) -> RawRow | RowError 
             f"Zeile hat {len(cells)} Werte, die Kopfzeile nur {len(header)} Spalten "
             "(Trennzeichen im Text? Dann den Wert in Anführungszeichen setzen).",
         )
-    values = {name: unescape_formula(cell.strip()) for name, cell in zip(header, cells, strict=False) if cell.strip()}
+    values = {
+        name: unescape_formula(cell.strip())
+        for name, cell in zip(header, cells, strict=False)
+        if name is not None and cell.strip()
+    }
     if not values:
         return None
     if len(cells) < len(header):
         return RowError(number, None, f"Zeile hat nur {len(cells)} Werte, die Kopfzeile {len(header)} Spalten.")
     if "" in values:
         return RowError(number, None, "Wert in einer Spalte ohne Überschrift.")
-    return RawRow(number, values)
+    return RawRow(number, _completed(values, info))
+
+
+def _completed(values: dict[str, str], info: ReadInfo) -> dict[str, str]:
+    """House number joined to the street, read-only cells dropped, defaults for the whole list filled in."""
+    house_number = values.pop(HOUSE_NUMBER, None)
+    if house_number is not None:
+        values["address"] = f"{values['address']} {house_number}" if "address" in values else house_number
+    for column in READ_ONLY:
+        values.pop(column, None)
+    for column, value in info.defaults.items():
+        values.setdefault(column, value)
+    return values
 
 
 def _text(value: object) -> str:
@@ -286,15 +333,23 @@ def _text_lines(stream: BinaryIO, codec: str, encoding_name: str) -> Iterator[st
             [RowError(None, None, f"Die Datei ist nicht durchgehend {encoding_name}-kodiert (ungültige Bytefolge).")]
         ) from None
     finally:
-        text.detach()  # the caller owns the binary stream
+        # The caller owns the binary stream: detach so that the wrapper never closes it (it may be closed already).
+        with suppress(ValueError):
+            text.detach()
 
 
-def _bad_bytes(cells: list[str]) -> str | None:
-    """The first undecodable byte of a row as hex, or ``None``."""
+def _bad_bytes(cells: list[str], single_byte: bool) -> str | None:
+    """The first undecodable byte of a row as hex, or ``None``.
+
+    In a single-byte code page, bytes 0x80-0x9F that decode to C1 control characters (ISO-8859-1/15) did
+    not fit the encoding either: no German text contains them.
+    """
     for cell in cells:
         for char in cell:
             if "\udc80" <= char <= "\udcff":
                 return f"{ord(char) - 0xDC00:02x}"
+            if single_byte and "\x80" <= char <= "\x9f":
+                return f"{ord(char):02x}"
     return None
 
 
@@ -311,9 +366,10 @@ def _csv_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
     info.delimiter = _DELIMITER_NAMES[delimiter]
     reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
     header_cells = next(reader)
-    if (byte := _bad_bytes(header_cells)) is not None:
+    single_byte = codec in _LEGACY_ENCODINGS
+    if (byte := _bad_bytes(header_cells, single_byte)) is not None:
         raise ImportFileError([RowError(1, None, _undecodable(byte, encoding_name))])
-    header = _header(header_cells)
+    header = _header(header_cells, info)
     number = 1
     while True:
         number += 1
@@ -325,10 +381,10 @@ def _csv_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
         except csv.Error as error:
             yield RowError(number, None, _csv_message(str(error), start))
             continue
-        if (byte := _bad_bytes(cells)) is not None:
+        if (byte := _bad_bytes(cells, single_byte)) is not None:
             yield RowError(number, None, _undecodable(byte, encoding_name))
             continue
-        result = _row(number, header, cells)
+        result = _row(number, header, cells, info)
         if result is not None:
             yield result
 
@@ -366,11 +422,11 @@ def _xlsx_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
         first = next(rows, None)
         if first is None:
             raise ImportFileError([RowError(1, None, f"Das erste Tabellenblatt ist leer. Erlaubt: {_ALLOWED}.")])
-        header = _header(first)
+        header = _header(first, info)
         for number, values in enumerate(rows, start=2):
             cells = [_text(v) for v in values]
             cells += [""] * (len(header) - len(cells))  # XLSX rows have no ragged ends, only omitted empty cells
-            result = _row(number, header, cells)
+            result = _row(number, header, cells, info)
             if result is not None:
                 yield result
     finally:
@@ -396,20 +452,23 @@ def _geojson_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowErro
     for feature in features:
         properties = feature.get("properties") if isinstance(feature, dict) else None
         keys.update(dict.fromkeys(properties or {}))
-    _header(keys, extra=GEOJSON_DERIVED, check_required=False)
+    names = list(keys)
+    columns = dict(zip(names, _header(names, info, extra=GEOJSON_DERIVED, check_required=False), strict=False))
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or not isinstance(feature.get("properties") or {}, dict):
             yield RowError(number, None, "Feature ohne gültige properties.")
             continue
         properties = feature.get("properties") or {}
         values = {
-            k: _text(v).strip() for k, v in properties.items() if k in COLUMNS and v is not None and _text(v).strip()
+            column: text
+            for key, value in properties.items()
+            if (column := columns.get(key)) and value is not None and (text := _text(value).strip())
         }
         if not ({"lat", "lon", "postcode"} & values.keys()):
             point = _point(feature.get("geometry"))
             if point is not None:
                 values["lon"], values["lat"] = point
-        yield RawRow(number, values)
+        yield RawRow(number, _completed(values, info))
 
 
 def _point(geometry: object) -> tuple[str, str] | None:

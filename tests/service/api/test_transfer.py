@@ -403,11 +403,11 @@ def test_invalid_rows_are_all_reported_and_nothing_is_stored(
 @pytest.mark.parametrize(
     ("data", "content_type", "needle"),
     [
-        ("id;kind;name;employees;postcode\nx;company;Müller;5;80331\n".encode("latin-1"), "text/csv", "UTF-8"),
+        (b"id;kind;name;employees;postcode\nx;company;M\xfcller \x81;5;80331\n", "text/csv", "Byte 0x81"),
         (b"", "text/csv", "leer"),
         (b"   \r\n", "text/csv", "leer"),
         (b'id,kind,name,employees,postcode\nx,company,"offen,5,80331\n', "text/csv", "Anführungszeichen"),
-        (b"unbekannt,spalten\n1,2\n", "text/csv", "Unbekannte Spalte"),
+        (b"unbekannt,spalten\n1,2\n", "text/csv", "Pflichtspalte(n) fehlen"),
         (b"PK\x03\x04kaputt", XLSX, "XLSX"),
         (b"{kein json", "application/geo+json", "JSON"),
     ],

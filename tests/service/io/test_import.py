@@ -22,6 +22,7 @@ from service.io import (
     prepare_import,
     read_rows,
 )
+from service.io.reading import ReadInfo
 from service.storage.repository import WriteMode
 from service.storage.sql_repository import SqlOrganisationRepository
 from tests.service.conftest import OrganisationFactory
@@ -170,12 +171,15 @@ def test_row_errors_name_row_field_and_what_is_allowed(builder: ProfileBuilder) 
     assert "Dezimalzahl" in by_row[10]
 
 
-def test_unknown_columns_are_named_with_the_allowed_ones(builder: ProfileBuilder) -> None:
-    errors = failed(csv_bytes(HEADER + ",farbe,größe", GOOD + ",rot,L"), builder)
-    assert len(errors) == 1
-    assert errors[0].row == 1
-    assert "farbe, größe" in errors[0].message
-    assert "measures_in_place" in errors[0].message
+def test_unknown_columns_are_ignored_with_one_warning_naming_them(builder: ProfileBuilder) -> None:
+    info = ReadInfo()
+    items = list(read_rows(csv_bytes(HEADER + ",farbe,größe", GOOD + ",rot,L"), "f.csv", info))
+    assert [item.values.get("name") for item in items if isinstance(item, RawRow)] == ["Beispiel GmbH"]
+    assert "farbe" not in items[0].values  # type: ignore[union-attr]
+    assert len(info.warnings) == 1
+    assert "„farbe“, „größe“" in info.warnings[0]
+    [organisation] = prepared(csv_bytes(HEADER + ",farbe", GOOD + ",rot"), builder)
+    assert organisation.name == "Beispiel GmbH"
 
 
 def test_missing_required_columns(builder: ProfileBuilder) -> None:
@@ -290,8 +294,11 @@ def test_geojson_features_are_rows(builder: ProfileBuilder) -> None:
     [organisation] = prepared(json.dumps(document).encode(), builder, filename="a.geojson")
     assert (organisation.lat, organisation.lon) == (51.4434, 7.3526)
     document["features"][0]["properties"]["colour"] = "red"
-    with pytest.raises(ImportFileError, match="colour"):
-        list(read_rows(json.dumps(document).encode(), "a.geojson"))
+    info = ReadInfo()
+    [row] = read_rows(json.dumps(document).encode(), "a.geojson", info)
+    assert isinstance(row, RawRow)
+    assert "colour" not in row.values
+    assert "„colour“" in info.warnings[0]
 
 
 # -- storing: all or nothing, modes ----------------------------------------------------------
