@@ -1,13 +1,36 @@
-"""Service configuration from the environment (prefix ``BMM_``) and command-line options."""
+"""The service's one settings object: read once (environment, prefix ``BMM_``) and passed down.
+
+``create_app(settings)`` keeps it on ``app.state.settings`` (routes get it through
+:data:`service.api.deps.SettingsDep`); the CLI builds it from its options. Tests pass their own
+``ServiceSettings(...)`` instead of patching module globals.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from matcher.resources import data_dir, models_dir
+
 DEFAULT_DATABASE_URL = "sqlite:///bmm.db"
+MEGABYTE = 1024 * 1024
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BMM_", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_prefix="BMM_", extra="ignore", env_ignore_empty=True, frozen=True)
 
     database_url: str = DEFAULT_DATABASE_URL
+    max_body_bytes: int = Field(default=10 * MEGABYTE, gt=0, description="request bodies above this get 413")
+    import_max_bytes: int = Field(default=512 * MEGABYTE, gt=0, description="the body limit of the import route")
+    data_dir: Path | None = Field(default=None, description="reference data (default: the package's data/)")
+    models_dir: Path | None = Field(default=None, description="fitted artefacts (default: the package's models/)")
+
+    def resolved_data_dir(self) -> Path:
+        """``data_dir`` if set (it must hold the reference data), else the shipped folder."""
+        return data_dir(self.data_dir)
+
+    def resolved_models_dir(self) -> Path:
+        """``models_dir`` if set, else the shipped folder."""
+        return models_dir(self.models_dir)

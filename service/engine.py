@@ -29,9 +29,12 @@ class MatchingEngine:
     model_card: ModelCard
 
 
-def load_engine(models: Path | None = None) -> MatchingEngine:
-    """Load the shipped (or ``bmm fit``-written) model; refit in memory if it is missing or incompatible."""
-    reference = load_reference_data()
+def load_engine(models: Path | None = None, data: Path | None = None) -> MatchingEngine:
+    """Load the shipped (or ``bmm fit``-written) model; refit in memory if it is missing or incompatible.
+
+    ``models`` and ``data`` are the folders (default: the shipped ones; the service passes its settings').
+    """
+    reference = load_reference_data(data)
     settings = MatcherSettings()
     try:
         vectoriser, card = load_model(models or models_dir())

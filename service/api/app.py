@@ -16,7 +16,7 @@ from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy
 from service.api.cluster_cache import ClusterCache
 from service.api.deps import RepositoryDep
-from service.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, ControlCharacterMiddleware
+from service.api.limits import BodySizeLimitMiddleware, ControlCharacterMiddleware
 from service.api.problems import install_problem_handlers, use_problem_media_type
 from service.api.routes.catalog import advisors_router, funding_router, measures_router
 from service.api.routes.clusters import router as clusters_router
@@ -30,7 +30,7 @@ from service.api.routes.transfer import import_body_limits
 from service.api.routes.transfer import router as transfer_router
 from service.api.routes.vocabulary import router as vocabulary_router
 from service.auth import SqlApiKeyRepository
-from service.config import ServiceSettings
+from service.config import MEGABYTE, ServiceSettings
 from service.engine import load_engine
 from service.live import LiveIndex
 from service.storage.database import ensure_up_to_date, make_engine
@@ -119,9 +119,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             "Maßnahmen, Förderprogramme und Cluster. / Matchmaking for workplace mobility management.\n\n"
             "Fehler sind RFC-9457-Problemdetails (`application/problem+json`) mit `type`, `title`, `status`, "
             "`detail` und bei ungültigen Eingaben `errors: [{loc, message}]`. Anfrageinhalte sind auf "
-            f"{DEFAULT_MAX_BODY_BYTES // (1024 * 1024)} MB begrenzt (413). / Errors are RFC 9457 problem details "
+            f"{settings.max_body_bytes // MEGABYTE} MB begrenzt (413). / Errors are RFC 9457 problem details "
             "(`application/problem+json`) with `type`, `title`, `status`, `detail` and, for invalid input, "
-            f"`errors: [{{loc, message}}]`. Request bodies are limited to {DEFAULT_MAX_BODY_BYTES // (1024 * 1024)} "
+            f"`errors: [{{loc, message}}]`. Request bodies are limited to {settings.max_body_bytes // MEGABYTE} "
             "MB (413)."
         ),
         openapi_tags=TAGS,
@@ -130,7 +130,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     app.add_middleware(ControlCharacterMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=DEFAULT_MAX_BODY_BYTES, per_path=import_body_limits())
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, per_path=import_body_limits(settings)
+    )
     # transfer before organisations: /organisations/export is not an /organisations/{organisation_id}
     routers = (
         vocabulary_router,
@@ -154,9 +156,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         return use_problem_media_type(default_openapi())
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.state.settings = settings
     app.state.repository = repository = SqlOrganisationRepository(engine)
     app.state.api_keys = SqlApiKeyRepository(engine)
-    app.state.engine = matching = load_engine()
+    app.state.engine = matching = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
     app.state.live = live = LiveIndex(repository, matching)
     app.state.feedback = SqlFeedbackStore(engine)
     app.state.cluster_cache = ClusterCache()

@@ -17,12 +17,19 @@ from service.access import AccessPolicy, Capability
 from service.api.cluster_cache import ClusterCache
 from service.api.security import OptionalPrincipalDep
 from service.auth import Principal
+from service.config import ServiceSettings
 from service.engine import MatchingEngine
 from service.live import LiveIndex, Snapshot
 from service.storage.feedback import Served, ServedItem, SqlFeedbackStore
 from service.storage.repository import OrganisationRepository
 
 logger = logging.getLogger(__name__)
+
+
+def get_settings(request: Request) -> ServiceSettings:
+    """The settings the app was created with (read once, in ``create_app``)."""
+    settings: ServiceSettings = request.app.state.settings
+    return settings
 
 
 def get_repository(request: Request) -> OrganisationRepository:
@@ -66,6 +73,7 @@ def get_feedback_store(request: Request) -> SqlFeedbackStore:
     return store
 
 
+SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 RepositoryDep = Annotated[OrganisationRepository, Depends(get_repository)]
 PolicyDep = Annotated[AccessPolicy, Depends(get_policy)]
 BuilderDep = Annotated[ProfileBuilder, Depends(get_builder)]

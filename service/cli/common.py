@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from sqlalchemy import Engine, make_url
 
+from service.config import ServiceSettings
 from service.storage.database import DatabaseNotReadyError, ensure_up_to_date, make_engine
 from service.storage.repository import OrganisationRepository
 
@@ -24,6 +25,11 @@ DbOption = Annotated[
         show_default=True,
     ),
 ]
+
+
+def settings_for(db: str | None = None) -> ServiceSettings:
+    """The service settings (environment, prefix ``BMM_``), with the command's ``--db`` if it has one."""
+    return ServiceSettings() if db is None else ServiceSettings(database_url=db)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -81,5 +87,6 @@ def load_snapshot(repository: OrganisationRepository, db: str) -> tuple[Snapshot
     from service.live import LiveIndex
 
     typer.echo(f"Lade Organisationen aus {safe(db)} … (loading)", err=True)
-    engine = load_engine()
+    settings = settings_for(db)
+    engine = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
     return LiveIndex(repository, engine).current(), engine

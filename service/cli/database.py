@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
+from functools import partial
 from typing import Annotated
 
 import typer
 
-from service.cli.common import DbOption, fail, safe, sqlite_file, sqlite_size
+from service.cli.common import DbOption, fail, safe, settings_for, sqlite_file, sqlite_size
 from service.config import DEFAULT_DATABASE_URL
 from service.storage.database import DatabaseNotReadyError, current_revision, ensure_up_to_date, make_engine, upgrade
 
@@ -42,7 +42,7 @@ def demo(
     engine = make_engine(db)
     upgrade(engine)
     repository = SqlOrganisationRepository(engine)
-    reference = load_reference_data()
+    reference = load_reference_data(settings_for(db).resolved_data_dir())
     if if_empty and (existing := repository.count()):
         typer.echo(f"{safe(db)} already holds {existing:,} organisations; nothing generated (--if-empty).")
     else:
@@ -69,6 +69,9 @@ def serve(
 ) -> None:
     """Start the HTTP service (API docs at /docs). Refuses a database that lacks migrations."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from service.api.app import create_app
 
     database_file = sqlite_file(db)
     if database_file is not None and not database_file.exists():
@@ -80,7 +83,20 @@ def serve(
         ensure_up_to_date(make_engine(db))
     except DatabaseNotReadyError as error:
         fail(str(error))
-    os.environ["BMM_DATABASE_URL"] = db  # worker processes build the app from the environment
     typer.echo(f"Serving bmm-match on http://{host}:{port} (database {safe(db)}) — stop with Ctrl+C")
     typer.echo(f"Web-Oberfläche: http://{host}:{port}/app/   API-Dokumentation: http://{host}:{port}/docs")
-    uvicorn.run("service.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # The settings travel to the workers inside the factory: uvicorn pickles its Config (and so this
+    # partial with the frozen settings) into every spawned worker. Nothing is written to os.environ, no
+    # settings file can go stale or leak, and a worker builds exactly the app the parent checked above.
+    # uvicorn.run() insists on an import string for workers, so this is its tail with Config and Server.
+    config = uvicorn.Config(partial(create_app, settings_for(db)), factory=True, host=host, port=port, workers=workers)
+    server = uvicorn.Server(config)
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            server.run()
+    except KeyboardInterrupt:
+        pass
+    if workers == 1 and not server.started:
+        raise typer.Exit(code=3)  # uvicorn's STARTUP_FAILURE, e.g. the port is taken

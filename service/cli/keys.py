@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from service.auth import Role
-from service.cli.common import DbOption, fail, migrated_engine, safe
+from service.cli.common import DbOption, fail, migrated_engine, safe, settings_for
 from service.cli.tables import format_table
 from service.config import DEFAULT_DATABASE_URL
 from service.storage.database import make_engine, upgrade
@@ -41,7 +41,7 @@ def keys_create(
     from matcher.reference import load_reference_data
     from service.auth import InvalidSubjectError, SqlApiKeyRepository, SubjectRules
 
-    rules = SubjectRules.from_reference(load_reference_data())
+    rules = SubjectRules.from_reference(load_reference_data(settings_for(db).resolved_data_dir()))
     try:
         rules.check(role, subject)
     except InvalidSubjectError as error:

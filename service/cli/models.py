@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli.common import DbOption, migrated_engine
+from service.cli.common import DbOption, migrated_engine, settings_for
 from service.config import DEFAULT_DATABASE_URL
 
 app = typer.Typer()
@@ -25,17 +25,17 @@ def fit(
 ) -> None:
     """Fit the profile vectoriser and write it with its model card to models/ (reproducible)."""
     from matcher.reference import load_reference_data
-    from matcher.resources import models_dir
     from matcher.settings import MatcherSettings
     from service.fitting import fit_from_demo, fit_from_repository
     from service.storage.sql_repository import SqlOrganisationRepository
 
-    target = out or models_dir()
+    folders = settings_for(db)
+    target = out or folders.resolved_models_dir()
     settings = MatcherSettings()
     if from_db:
         card = fit_from_repository(SqlOrganisationRepository(migrated_engine(db)), settings, target)
     else:
-        card = fit_from_demo(load_reference_data(), settings, target, size=size, seed=seed)
+        card = fit_from_demo(load_reference_data(folders.resolved_data_dir()), settings, target, size=size, seed=seed)
     typer.echo(f"Fitted on {card.training_data}: {card.training_size:,} organisations, {card.dimension} dimensions.")
     typer.echo(f"Wrote {target}/vectoriser.joblib, model_card.json and MODEL_CARD.md")
 
@@ -52,13 +52,13 @@ def evaluate(
     from matcher.artefacts import load_model, write_card
     from matcher.evaluation.report import evaluate as run_evaluation
     from matcher.reference import load_reference_data
-    from matcher.resources import models_dir
     from matcher.settings import MatcherSettings
 
-    target = models or models_dir()
+    folders = settings_for()
+    target = models or folders.resolved_models_dir()
     vectoriser, card = load_model(target)
     report = run_evaluation(
-        load_reference_data(),
+        load_reference_data(folders.resolved_data_dir()),
         MatcherSettings(),
         size=size,
         groups=groups,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli.common import DbOption, fail, migrated_engine, safe, sqlite_file
+from service.cli.common import DbOption, fail, migrated_engine, safe, settings_for, sqlite_file
 from service.config import DEFAULT_DATABASE_URL
 from service.io.exporting import ExportFormat
 from service.storage.database import make_engine, upgrade
@@ -47,7 +47,7 @@ def import_file(
 
     engine = make_engine(db)
     upgrade(engine)
-    builder = ProfileBuilder(load_reference_data(), MatcherSettings())
+    builder = ProfileBuilder(load_reference_data(settings_for(db).resolved_data_dir()), MatcherSettings())
 
     def progress(rows: int) -> None:
         typer.echo(f"… {rows:,} Zeilen geprüft (rows checked)", err=True)

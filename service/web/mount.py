@@ -32,7 +32,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from matcher.resources import data_dir
+from service.api.deps import get_settings
 from service.brief_html import CSS as BRIEF_CSS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -133,7 +133,7 @@ def mount_web(app: FastAPI) -> None:
 
     @app.get(BOUNDARIES_PATH, include_in_schema=False)
     def web_boundaries(request: Request) -> Response:
-        payload = _boundaries_payload(data_dir() / "geo" / "boundaries")
+        payload = _boundaries_payload(get_settings(request).resolved_data_dir() / "geo" / "boundaries")
         headers = {
             "Cache-Control": f"public, max-age={CACHE_SECONDS}",
             "ETag": payload.etag,

@@ -37,18 +37,21 @@ from service.api.problems import FieldProblem, problem, problem_responses
 from service.api.routes.organisations import ReaderDep
 from service.api.security import require_roles
 from service.auth import Principal
+from service.config import ServiceSettings
 from service.io import COLUMNS, ExportFormat, ImportFailed, ImportReport, RowError, import_organisations
 from service.io.columns import CONTACT_COLUMNS
-from service.io.exporting import Cell, CellsOf, export_organisations, organisation_cells
+from service.io.exporting import CellsOf, export_organisations, organisation_cells
 from service.storage.repository import OrganisationQuery, OrganisationRepository, WriteMode
+from service.storage.rows import Cell
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
 
 IMPORT_PATH = f"{router.prefix}/organisations/import"
-IMPORT_MAX_BYTES = 512 * 1024 * 1024  # read when the app is built (create_app), so tests can lower it
 EXPORT_PAGE_SIZE = 5_000
+# The route description names the default; an app's own limit comes from its ServiceSettings.
+_IMPORT_DEFAULT: int = ServiceSettings.model_fields["import_max_bytes"].default
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Raw request bodies by media type, with the file ending that tells service.io the format.
@@ -70,9 +73,9 @@ CONTACT_CELLS = frozenset({*CONTACT_COLUMNS, "address"})
 IMPORT_LOCK = threading.Lock()
 
 
-def import_body_limits() -> Mapping[str, int]:
+def import_body_limits(settings: ServiceSettings) -> Mapping[str, int]:
     """The ``per_path`` body limits for :class:`service.api.limits.BodySizeLimitMiddleware`."""
-    return {IMPORT_PATH: IMPORT_MAX_BYTES}
+    return {IMPORT_PATH: settings.import_max_bytes}
 
 
 def _megabytes(size: int) -> str:
@@ -238,14 +241,14 @@ _IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
         "„nicht angegeben“, Listen (issues, measures_in_place) durch `;` oder `|` in der Zelle getrennt. Jede "
         "ungültige Zeile: 422 mit allen Fehlern als `errors: [{row, field, message, loc}]` (Kopfzeile = Zeile 1), "
         "nichts gespeichert. `mode=insert` lehnt gespeicherte ids ab (422, die Zeile wird genannt), `upsert` "
-        f"ersetzt sie. Höchstens {_megabytes(IMPORT_MAX_BYTES)} (413), ein Import zugleich (409). Nur admin; "
+        f"ersetzt sie. Höchstens {_megabytes(_IMPORT_DEFAULT)} (413), ein Import zugleich (409). Nur admin; "
         "Organisationen ändern ihr Profil mit PUT.\n\n"
         "Imports a CSV file (UTF-8, BOM allowed, `,` or `;` separated as Excel writes it), XLSX (first sheet) or "
         "GeoJSON: all rows or none. Upload as `multipart/form-data` field `file` (format from the file name, else "
         "the content) or as the raw body with one of the content types above. Required: kind, name, employees and "
         "lat+lon or postcode; empty cells mean 'not given'; list cells separated by `;` or `|`. Any invalid row: "
         "422 listing every error as `errors: [{row, field, message, loc}]`, nothing stored. `mode=insert` refuses "
-        f"stored ids (422 naming the row), `upsert` replaces them. At most {_megabytes(IMPORT_MAX_BYTES)} (413), "
+        f"stored ids (422 naming the row), `upsert` replaces them. At most {_megabytes(_IMPORT_DEFAULT)} (413), "
         "one import at a time (409). Admin only."
     ),
     response_model=ImportResult,

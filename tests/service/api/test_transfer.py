@@ -134,9 +134,7 @@ def second(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(transfer, "IMPORT_MAX_BYTES", SMALL_LIMIT)
-        app = create_app(ServiceSettings(database_url=url))
+    app = create_app(ServiceSettings(database_url=url, import_max_bytes=SMALL_LIMIT))
     with TestClient(app) as test_client:
         yield test_client
 
