@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from matcher.conditions import MeasureNature, ProgrammeConditions, load_funding_conditions
 from matcher.models import Location
 from matcher.vocabulary import MeasureCategory, OrganisationKind, ProblemCode
 
@@ -106,6 +107,7 @@ class FundingProgramme(BaseModel):
     checked_on: date
     source_url: str
     notes: str
+    conditions: ProgrammeConditions = Field(description="curated per applicant kind (funding_conditions.json)")
 
     @property
     def is_grant(self) -> bool:
@@ -155,6 +157,7 @@ class Catalog(BaseModel):
     measures: dict[str, Measure]
     funding: dict[str, FundingProgramme]
     advisors: dict[str, Advisor]
+    measure_natures: dict[str, MeasureNature] = Field(description="what funding a measure means (funding_conditions)")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -165,10 +168,17 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def load_catalog(data_dir: Path) -> Catalog:
     """Load and validate the catalogue in ``data_dir/catalog``."""
     folder = data_dir / "catalog"
+    conditions = load_funding_conditions(folder / "funding_conditions.json")
+    by_id = {entry.id: entry for entry in conditions.programmes}
+    rows = _rows(folder / "funding.csv")
+    missing = sorted({row["id"] for row in rows} - set(by_id))
+    if missing:
+        raise ValueError(f"funding_conditions.json has no conditions for {', '.join(missing)}")
     return Catalog(
         measures={row["id"]: Measure.model_validate(row) for row in _rows(folder / "measures.csv")},
-        funding={row["id"]: FundingProgramme.model_validate(row) for row in _rows(folder / "funding.csv")},
+        funding={row["id"]: FundingProgramme.model_validate({**row, "conditions": by_id[row["id"]]}) for row in rows},
         advisors={row["id"]: Advisor.model_validate(row) for row in _rows(folder / "advisors.csv")},
+        measure_natures=conditions.measure_natures,
     )
 
 

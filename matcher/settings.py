@@ -147,9 +147,10 @@ class MeasureSettings(_Frozen):
 
 
 class FundingWeights(_ComponentWeights):
-    measure_coverage: float = 0.60
-    funding_rate: float = 0.25
-    cap: float = 0.15
+    measure_coverage: float = 0.50
+    funding_rate: float = 0.20
+    cap: float = 0.10
+    direct_access: float = 0.20  # usable directly, without partner or ownership conditions
 
 
 class FundingSettings(_Frozen):
@@ -159,6 +160,14 @@ class FundingSettings(_Frozen):
     recommended_measures: int = Field(default=10, ge=1, le=49, description="measures whose funding is sought")
     unknown_status_factor: float = Field(
         default=0.9, gt=0, le=1, description="share of the relevance kept when a programme's status is unconfirmed"
+    )
+    indirect_factor: float = Field(
+        default=0.2,
+        gt=0,
+        le=0.25,
+        description="share of coverage, rate and cap kept when the applicant can use a programme only as partner, via "
+        "the municipality or under an ownership condition; at most direct_access / (1 - direct_access) keeps every "
+        "such programme below the directly usable ones that fund a measure",
     )
 
 

@@ -42,7 +42,8 @@ FUNDING_ENRICHMENT: dict[str, tuple[str, str, str]] = {
     "bmdv_bmm_innovationsfoerderung": ("closed", "competition", "2023-01-01"),
     "bw_b2mm": ("unknown", "grant", "2018-10-26"),
     "nrw_foeri_mm": ("open", "grant", "2025-07-01"),
-    # The 2026 application window (2025-07-15 to 2026-05-31) had ended on CATALOG_CHECKED_ON.
+    # The 2026 application window (2025-07-15 to 2026-05-31) had ended on CATALOG_CHECKED_ON: closed from then on,
+    # available inside the window for earlier dates; the German status text says so (catalog_german_wording.json).
     "nrw_foeri_nah": ("closed", "grant", "2025-07-15"),
     "nrw_progres_cargo_bikes": ("unknown", "grant", ""),
     "nrw_progres_staff_charging": ("open", "grant", ""),
@@ -302,13 +303,68 @@ def german_wording_section() -> str:
     return "\n".join(lines) + "\n"
 
 
+FUNDING_CONDITIONS_FILE = Path(__file__).with_name("funding_conditions.json")
+FUNDING_CONDITIONS_HEADING = "## Förderbedingungen / funding conditions"
+
+
+def restrict_fundable_measures(funding: list[dict[str, str]], measures: list[dict[str, str]], target: Path) -> None:
+    """Apply the curated funding conditions (``FUNDING_CONDITIONS_FILE``, copied to catalog/funding_conditions.json).
+
+    A programme funds a measure of a funded category only if the measure's nature is one the programme pays for
+    (a grant never pays a ticket discount or a tax rule) and the programme's conditions do not exclude it.
+    """
+    conditions = json.loads(FUNDING_CONDITIONS_FILE.read_text(encoding="utf-8"))
+    natures = conditions["measure_natures"]
+    unknown = {m["id"] for m in measures} ^ set(natures)
+    if unknown:
+        raise ValueError(f"funding_conditions.json: measure natures do not match measures.csv: {sorted(unknown)}")
+    by_id = {entry["id"]: entry for entry in conditions["programmes"]}
+    if set(by_id) != {row["id"] for row in funding}:
+        raise ValueError("funding_conditions.json: programmes do not match funding.csv")
+    for row in funding:
+        entry = by_id[row["id"]]
+        kept = [
+            m
+            for m in row["fundable_measures"].split(";")
+            if m and natures[m] in entry["funds_natures"] and m not in entry.get("excludes_measures", [])
+        ]
+        row["fundable_measures"] = ";".join(kept)
+    (target / "funding_conditions.json").write_text(
+        json.dumps(conditions, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    print(f"wrote {target / 'funding_conditions.json'} ({len(by_id)} programmes)")
+
+
+def funding_conditions_section() -> str:
+    """The section appended to catalog/SOURCE.md about funding_conditions.json."""
+    return "\n".join(
+        [
+            FUNDING_CONDITIONS_HEADING,
+            "",
+            "`funding_conditions.json` is curated in `scripts/funding_conditions.json` (checked 2026-12-04 against",
+            "each row's notes, rate and cap text, its source and the corrections of 2026-12-04 above; a public page",
+            "re-read is named in the value's `sources` note). Per programme: the measure natures it pays for",
+            "(`measure_natures` classifies every measure: analysis, investment, service, information, organisation,",
+            "ticket, tax_benefit), measures excluded from its funded categories, Kreise for areas smaller than a Land,",
+            "a required mobility plan, a minimum project cost, de-minimis, further conditions and application dates;",
+            "per applicant kind (and size class where rates differ) the role (direct, partner_only: only in a",
+            "consortium under municipal lead, via_municipality: the municipality applies), the rate and cap for that",
+            "applicant, a required municipal ownership share and other restrictions. Blank means not confirmed",
+            "(nicht bestätigt). `fundable_measures` in funding.csv is restricted to the natures a programme pays for.",
+            "",
+        ]
+    )
+
+
 def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]], kreise: list[dict[str, str]]) -> None:
     source = shared / "catalog"
     target = out / "catalog"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source / "VOCABULARY.md", target / "VOCABULARY.md")
     source_md = (source / "SOURCE.md").read_text(encoding="utf-8").rstrip("\n")
-    (target / "SOURCE.md").write_text(f"{source_md}\n\n{german_wording_section()}", encoding="utf-8")
+    (target / "SOURCE.md").write_text(
+        f"{source_md}\n\n{german_wording_section()}\n{funding_conditions_section()}", encoding="utf-8"
+    )
 
     wording = german_wording()
     measures = read_csv(source / "measures.csv")
@@ -336,6 +392,7 @@ def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]],
                 for measure_id in categories_to_measures.get(category, [])
             ]
         row["fundable_measures"] = ";".join(fundable)
+    restrict_fundable_measures(funding, measures, target)
     apply_german_wording("funding.csv", funding, wording["funding.csv"])
     columns = list(read_csv(source / "funding.csv")[0].keys())
     columns[columns.index("status_as_of") + 1 : columns.index("status_as_of") + 1] = [

@@ -1,9 +1,11 @@
 """Funding: who pays for the recommended measures? (docs/matching.md, section Funding)
 
-Hard rules decide eligibility (Land, applicant kind, SME and size limits, availability on ``as_of``);
-relevance ranks the eligible programmes: coverage of the recommended measures (earlier ones count
-more), the funding rate and the cap as the source states them. Blank or unparsable source cells
-score 0 and are never guessed. A closed or expired programme is never listed as available.
+Hard rules decide eligibility (Land and Kreis, applicant kind and role, SME and size limits, availability on
+``as_of``) from the curated conditions of each programme (``matcher.conditions``); relevance ranks the usable
+programmes: coverage of the recommended measures (earlier ones count more), the rate and cap for THIS applicant,
+and direct access. Programmes usable only as partner, via the municipality or under an ownership condition keep
+``indirect_factor`` of their relevance and no direct-access weight, so they rank below the directly usable ones.
+Blank values score 0 and are never guessed. A closed or expired programme is never listed as available.
 """
 
 from __future__ import annotations
@@ -12,24 +14,51 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import date
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog, FundingProgramme, FundingStatus, Instrument
+from matcher.conditions import ApplicantConditions, ApplicantRole
 from matcher.errors import InputError
 from matcher.explain import Contribution, Reason, Recommendation, explain
 from matcher.models import Organisation
 from matcher.settings import FundingSettings
-from matcher.vocabulary import KIND_LABELS_DE, STATE_NAMES_DE
+from matcher.vocabulary import KIND_LABELS_DE, STATE_NAMES_DE, OrganisationKind
+from matcher.wording import german_int, german_number
 
 INSTRUMENT_LABELS_DE: dict[Instrument, str] = {
     Instrument.GRANT: "Zuschuss",
     Instrument.COMPETITION: "Wettbewerb (Förderaufruf)",
     Instrument.CO_FINANCING: "Kofinanzierung",
     Instrument.CONSULTING: "geförderte Beratung",
-    Instrument.TICKET_DISCOUNT: "kein Zuschuss: Rabatt auf das Deutschlandticket Job",
+    Instrument.TICKET_DISCOUNT: "kein Zuschuss: Ticketrabatt (Deutschlandticket Job)",
     Instrument.TAX_RULE: "kein Zuschuss: Steuerregel",
     Instrument.LEVY: "kein Zuschuss: kommunale Abgabe",
+}
+
+NATURE_LABELS_DE: dict[Instrument, str] = {
+    Instrument.TICKET_DISCOUNT: "Ticketrabatt",
+    Instrument.TAX_RULE: "Steuerregel",
+    Instrument.LEVY: "kommunale Abgabe",
+}
+
+
+class Eligibility(StrEnum):
+    ELIGIBLE = "eligible"
+    PARTNER_ONLY = "partner_only"
+    NOT_ELIGIBLE = "not_eligible"
+
+
+ELIGIBILITY_LABELS_DE: dict[Eligibility, str] = {
+    Eligibility.ELIGIBLE: "antragsberechtigt",
+    Eligibility.PARTNER_ONLY: "nur als Partner",
+    Eligibility.NOT_ELIGIBLE: "nicht antragsberechtigt",
+}
+
+ROLE_TEXTS_DE: dict[ApplicantRole, str] = {
+    ApplicantRole.PARTNER_ONLY: "nur im Verbund unter Federführung einer Kommune",
+    ApplicantRole.VIA_MUNICIPALITY: "nur über die Kommune: die Kommune beantragt, der Betrieb wirkt mit",
 }
 
 MEASURES_NAMED = 3  # the coverage reason names this many measures, then "…"
@@ -47,18 +76,25 @@ class FundingRecommendation(Recommendation):
     checked_on: date
     open_from: date | None
     valid_until: date | None
-    funding_rate_percent: str = Field(description="as the source states it")
-    max_amount_eur: str = Field(description="as the source states it")
+    funding_rate_percent: str = Field(description="as the source states it (all applicants)")
+    max_amount_eur: str = Field(description="as the source states it (all applicants)")
     funds_measures: list[str] = Field(description="the recommended measures this programme funds, in their order")
-    eligible: bool
+    eligible: bool = Field(description="the applicant can use it (directly or as partner)")
     ineligible_reasons: list[Reason] = Field(description="why not (weight 0); empty when eligible")
+    eligibility: Eligibility = Field(description="for THIS applicant: eligible, partner_only or not_eligible")
+    eligibility_label: str = Field(description="German label of eligibility")
+    applicant_role: ApplicantRole | None = Field(description="direct, partner_only or via_municipality; null if none")
+    conditions: list[Reason] = Field(description="conditions for THIS applicant (German texts, weight 0)")
+    applicant_rate_percent: float | None = Field(description="standard rate for THIS applicant; null: not confirmed")
+    applicant_cap_eur: float | None = Field(description="cap for THIS applicant; null: none confirmed")
+    rate_text: str = Field(description="German: rate and cap for THIS applicant, or what the instrument is instead")
 
 
 class FundingAnswer(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     as_of: date
-    items: list[FundingRecommendation] = Field(description="eligible programmes, best first (ties by id)")
+    items: list[FundingRecommendation] = Field(description="usable programmes, best first (ties by id)")
     ineligible: list[FundingRecommendation] = Field(description="only when requested; by id, score 0")
 
 
@@ -75,43 +111,80 @@ def recommend_funding(
     items: list[FundingRecommendation] = []
     ineligible: list[FundingRecommendation] = []
     for programme in sorted(catalog.funding.values(), key=lambda p: p.id):
-        funded = [m for m in measures if m in programme.fundable_measures]
+        terms = applicant_terms(programme, organisation)
+        funded = [m for m in measures if funds_measure(programme, m, terms)]
         problems = eligibility_problems(programme, organisation, settings, as_of)
         if problems:
             if include_ineligible:
-                ineligible.append(_item(programme, 0.0, [], funded, problems))
+                ineligible.append(_item(programme, organisation, terms, 0.0, [], funded, problems))
             continue
-        score, reasons = explain(_relevance(programme, measures, funded, catalog, settings))
-        reasons += _notes(programme, measures, funded)
-        items.append(_item(programme, score, reasons, funded, []))
+        indirect = is_indirect(terms)
+        if indirect and measures and not funded:
+            continue  # a partner role in a programme for none of the measures helps nobody
+        contributions = _relevance(programme, terms, organisation.kind, measures, funded, catalog, settings)
+        score, reasons = explain(contributions)
+        reasons += _notes(programme, terms, measures, funded)
+        items.append(_item(programme, organisation, terms, score, reasons, funded, []))
     items.sort(key=lambda item: (-item.score, item.id))
     return FundingAnswer(as_of=as_of, items=items, ineligible=ineligible)
+
+
+def applicant_terms(programme: FundingProgramme, organisation: Organisation) -> ApplicantConditions | None:
+    """The programme's conditions for this kind and size (None: not for this applicant)."""
+    return programme.conditions.for_applicant(organisation.kind, organisation.employees)
+
+
+def is_indirect(terms: ApplicantConditions | None) -> bool:
+    return terms is not None and (terms.role is not ApplicantRole.DIRECT or terms.restricted)
+
+
+def funds_measure(programme: FundingProgramme, measure: str, terms: ApplicantConditions | None = None) -> bool:
+    """Whether the programme pays for the measure (for this applicant, when ``terms`` are given)."""
+    if measure not in programme.fundable_measures:
+        return False
+    return terms is None or terms.only_measures is None or measure in terms.only_measures
 
 
 def eligibility_problems(
     programme: FundingProgramme, organisation: Organisation, settings: FundingSettings, as_of: date
 ) -> list[Reason]:
-    """Every hard rule the organisation fails (empty: eligible); texts in German, weight 0."""
+    """Every hard rule the organisation fails (empty: it can use the programme); texts in German, weight 0."""
     problems: list[Reason] = []
-    if programme.states and organisation.location.state not in programme.states:
+    location = organisation.location
+    conditions = programme.conditions
+    if programme.states and location.state not in programme.states:
         names = " und ".join(STATE_NAMES_DE.get(state, state) for state in programme.states)
         problems.append(_problem("state", f"nur für {names}"))
-    if organisation.kind not in programme.eligible_kinds:
-        allowed = ", ".join(KIND_LABELS_DE[kind] for kind in programme.eligible_kinds)
+    elif conditions.kreise and location.kreis_code not in conditions.kreise:
+        problems.append(_problem("region", f"nur für Standorte in: {conditions.region_label}"))
+    kinds = conditions.kinds()
+    employees = organisation.employees
+    if organisation.kind not in kinds:
+        allowed = ", ".join(KIND_LABELS_DE[kind] for kind in kinds)
         problems.append(
             _problem("kind", f"nicht für {KIND_LABELS_DE[organisation.kind]} (antragsberechtigt: {allowed})")
         )
-    employees = organisation.employees
     too_big_for_sme = programme.sme_only and employees > settings.sme_max_employees
     if too_big_for_sme:
-        problems.append(_problem("sme", f"nur für KMU bis {_int(settings.sme_max_employees)} Beschäftigte"))
+        problems.append(_problem("sme", f"nur für KMU bis {german_int(settings.sme_max_employees)} Beschäftigte"))
     if programme.min_employees is not None and employees < programme.min_employees:
-        problems.append(_problem("min_employees", f"erst ab {_int(programme.min_employees)} Beschäftigten"))
+        problems.append(_problem("min_employees", f"erst ab {german_int(programme.min_employees)} Beschäftigten"))
     limit = programme.max_employees
     if limit is not None and employees > limit and not (too_big_for_sme and limit >= settings.sme_max_employees):
-        problems.append(_problem("max_employees", f"nur bis {_int(limit)} Beschäftigte"))
+        problems.append(_problem("max_employees", f"nur bis {german_int(limit)} Beschäftigte"))
+    if organisation.kind in kinds and not too_big_for_sme and applicant_terms(programme, organisation) is None:
+        problems.append(_problem("size_class", _size_text(programme, organisation.kind)))
     problems += availability_problems(programme, as_of)
     return problems
+
+
+def _size_text(programme: FundingProgramme, kind: OrganisationKind) -> str:
+    classes = [a for a in programme.conditions.applicants if a.kind is kind]
+    highs = [a.max_employees for a in classes if a.max_employees is not None]
+    if highs and len(highs) == len(classes):
+        return f"als {KIND_LABELS_DE[kind]} nur bis {german_int(max(highs))} Beschäftigte (KMU)"
+    lows = [a.min_employees or 0 for a in classes]
+    return f"als {KIND_LABELS_DE[kind]} erst ab {german_int(min(lows))} Beschäftigten"
 
 
 def availability_problems(programme: FundingProgramme, as_of: date) -> list[Reason]:
@@ -140,7 +213,10 @@ def coverage_weights(count: int) -> list[float]:
 
 
 def max_rate_percent(programme: FundingProgramme) -> float | None:
-    """The largest percentage in the source's rate text (numbers above 100, e.g. years, ignored)."""
+    """The largest percentage in the source's rate text (numbers above 100, e.g. years, ignored).
+
+    Over all applicants: only for catalogue views. An applicant's rate is ``applicant_rate``.
+    """
     if not programme.is_grant:
         return None
     numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(programme.funding_rate_percent)]
@@ -157,9 +233,64 @@ def cap_eur(programme: FundingProgramme) -> float | None:
     return amount if amount > 0 else None
 
 
+def applicant_rate(programme: FundingProgramme, terms: ApplicantConditions | None) -> float | None:
+    return terms.rate_percent if programme.is_grant and terms is not None else None
+
+
+def applicant_cap(programme: FundingProgramme, terms: ApplicantConditions | None) -> float | None:
+    return terms.cap_eur if programme.is_grant and terms is not None else None
+
+
+def applicant_rate_text(programme: FundingProgramme, terms: ApplicantConditions | None, kind: OrganisationKind) -> str:
+    """'bis 30 % für Unternehmen, höchstens 2.100 € je E-Lastenrad' or what the instrument is instead."""
+    note = terms.rate_note if terms is not None else None
+    if not programme.is_grant:
+        return note or INSTRUMENT_LABELS_DE[programme.instrument]
+    rate = applicant_rate(programme, terms)
+    if rate is None and terms is not None and terms.role is ApplicantRole.VIA_MUNICIPALITY:
+        text = note or "Zuschuss an die Kommune, nicht an den Betrieb"
+    elif rate is None:
+        text = note or "Förderquote nicht bestätigt"
+    else:
+        text = f"bis {german_number(rate)} % für {KIND_LABELS_DE[kind]}" + (f" ({note})" if note else "")
+    cap = applicant_cap(programme, terms)
+    if cap is not None and terms is not None:
+        per = f" {terms.cap_note}" if terms.cap_note else ""
+        text += f", höchstens {german_int(round(cap))} €{per}"
+    return text
+
+
 def cap_score(amount: float, full_cap_eur: float) -> float:
     """ln(amount) / ln(full_cap_eur), clipped to [0, 1]."""
     return min(1.0, max(0.0, math.log(amount) / math.log(full_cap_eur)))
+
+
+def condition_reasons(programme: FundingProgramme, terms: ApplicantConditions | None) -> list[Reason]:
+    """The conditions for this applicant, in German (weight 0): role, ownership, plan, cost, de-minimis, dates."""
+    conditions = programme.conditions
+    found: list[Reason] = []
+    if terms is not None and terms.role is not ApplicantRole.DIRECT:
+        found.append(_problem(f"role_{terms.role.value}", ROLE_TEXTS_DE[terms.role]))
+    if terms is not None and terms.min_municipal_share_percent is not None:
+        share = f"nur mit mindestens {german_number(terms.min_municipal_share_percent)} % kommunaler Beteiligung"
+        found.append(_problem("municipal_share", terms.municipal_share_note or share))
+    if terms is not None and terms.restriction:
+        found.append(_problem("restricted_applicants", terms.restriction))
+    if conditions.kreise:
+        found.append(_problem("region", f"nur für Standorte in: {conditions.region_label}"))
+    if conditions.mobility_plan:
+        found.append(_problem("mobility_plan", conditions.mobility_plan))
+    if conditions.min_project_cost_eur is not None:
+        text = f"Mindestprojektvolumen {german_int(round(conditions.min_project_cost_eur))} €"
+        note = conditions.min_project_cost_note
+        found.append(_problem("min_project_cost", text + (f" ({note})" if note else "")))
+    business = terms is not None and terms.kind in (OrganisationKind.COMPANY, OrganisationKind.CRAFT_BUSINESS)
+    if conditions.de_minimis and business:
+        found.append(_problem("de_minimis", "De-minimis-Beihilfe: zählt auf die De-minimis-Grenze des Betriebs an"))
+    if conditions.dates_note:
+        found.append(_problem("dates", conditions.dates_note))
+    found += [_problem("condition", text) for text in conditions.conditions_de]
+    return found
 
 
 def _considered_measures(recommended: Sequence[str], catalog: Catalog, settings: FundingSettings) -> list[str]:
@@ -175,13 +306,21 @@ def _considered_measures(recommended: Sequence[str], catalog: Catalog, settings:
 
 
 def _relevance(
-    programme: FundingProgramme, measures: list[str], funded: list[str], catalog: Catalog, settings: FundingSettings
+    programme: FundingProgramme,
+    terms: ApplicantConditions | None,
+    kind: OrganisationKind,
+    measures: list[str],
+    funded: list[str],
+    catalog: Catalog,
+    settings: FundingSettings,
 ) -> list[Contribution]:
-    """Coverage, rate and cap; a programme funding none of the (given) measures scores 0, so it ranks last."""
+    """Coverage, rate, cap and direct access; a programme funding none of the (given) measures scores 0."""
     if measures and not funded:
         return []
     weights = settings.weights
     factor = settings.unknown_status_factor if programme.status is FundingStatus.UNKNOWN else 1.0
+    if is_indirect(terms):
+        factor *= settings.indirect_factor
     contributions: list[Contribution] = []
     if funded:
         position_weights = coverage_weights(len(measures))
@@ -189,25 +328,38 @@ def _relevance(
         coverage /= sum(position_weights)
         names = [catalog.measures[m].name_de for m in funded[:MEASURES_NAMED]]
         more = ", …" if len(funded) > MEASURES_NAMED else ""
-        text = f"fördert {len(funded)} der {len(measures)} empfohlenen Maßnahmen: {', '.join(names)}{more}"
+        verb = "fördert" if programme.is_grant else f"{NATURE_LABELS_DE[programme.instrument]} für"
+        text = f"{verb} {len(funded)} der {len(measures)} empfohlenen Maßnahmen: {', '.join(names)}{more}"
         contributions.append(Contribution("measure_coverage", text, weights.measure_coverage * coverage * factor))
-    rate = max_rate_percent(programme)
+    rate = applicant_rate(programme, terms)
     if rate is not None:
-        text = f"Förderquote bis {_number(rate)} %"
+        text = f"Förderquote bis {german_number(rate)} % für {KIND_LABELS_DE[kind]}"
         contributions.append(Contribution("funding_rate", text, weights.funding_rate * rate / 100 * factor))
-    amount = cap_eur(programme)
-    if amount is not None:
-        per = "je Vorhaben" if programme.max_amount_eur.strip().isdigit() else "(Bezugsgröße laut Quelle)"
-        text = f"bis {_int(round(amount))} € {per}"
+    amount = applicant_cap(programme, terms)
+    if amount is not None and terms is not None:
+        per = terms.cap_note or "je Vorhaben"
+        text = f"bis {german_int(round(amount))} € {per}"
         contributions.append(Contribution("cap", text, weights.cap * cap_score(amount, settings.full_cap_eur) * factor))
+    if not is_indirect(terms):
+        status = factor if programme.status is FundingStatus.UNKNOWN else 1.0
+        text = f"direkt antragsberechtigt als {KIND_LABELS_DE[kind]}"
+        contributions.append(Contribution("direct_access", text, weights.direct_access * status))
     return contributions
 
 
-def _notes(programme: FundingProgramme, measures: list[str], funded: list[str]) -> list[Reason]:
-    """Zero-weight remarks shown with an eligible programme; they do not change the score."""
+def _notes(
+    programme: FundingProgramme, terms: ApplicantConditions | None, measures: list[str], funded: list[str]
+) -> list[Reason]:
+    """Zero-weight remarks shown with a usable programme; they do not change the score."""
     notes: list[Reason] = []
     if measures and not funded:
-        notes.append(_problem("no_measure_covered", "fördert keine der empfohlenen Maßnahmen"))
+        if programme.is_grant:
+            notes.append(_problem("no_measure_covered", "fördert keine der empfohlenen Maßnahmen"))
+        else:
+            label = NATURE_LABELS_DE[programme.instrument]
+            notes.append(_problem("no_measure_covered", f"{label}, betrifft keine der empfohlenen Maßnahmen"))
+    if is_indirect(terms):
+        notes.append(_problem("indirect", "nicht direkt nutzbar – daher nach den direkt nutzbaren Programmen"))
     if programme.status is FundingStatus.UNKNOWN:
         text = f"Status nicht bestätigt – zuletzt geprüft am {_date(programme.checked_on)}, vor Antrag prüfen"
         notes.append(_problem("status_unknown", text))
@@ -221,8 +373,20 @@ def _notes(programme: FundingProgramme, measures: list[str], funded: list[str]) 
 
 
 def _item(
-    programme: FundingProgramme, score: float, reasons: list[Reason], funded: list[str], problems: list[Reason]
+    programme: FundingProgramme,
+    organisation: Organisation,
+    terms: ApplicantConditions | None,
+    score: float,
+    reasons: list[Reason],
+    funded: list[str],
+    problems: list[Reason],
 ) -> FundingRecommendation:
+    if problems or terms is None:
+        eligibility = Eligibility.NOT_ELIGIBLE
+    elif terms.role is ApplicantRole.DIRECT:
+        eligibility = Eligibility.ELIGIBLE
+    else:
+        eligibility = Eligibility.PARTNER_ONLY
     return FundingRecommendation(
         id=programme.id,
         name=programme.name,
@@ -241,6 +405,13 @@ def _item(
         funds_measures=funded,
         eligible=not problems,
         ineligible_reasons=problems,
+        eligibility=eligibility,
+        eligibility_label=ELIGIBILITY_LABELS_DE[eligibility],
+        applicant_role=None if terms is None else terms.role,
+        conditions=condition_reasons(programme, terms),
+        applicant_rate_percent=applicant_rate(programme, terms),
+        applicant_cap_eur=applicant_cap(programme, terms),
+        rate_text=applicant_rate_text(programme, terms, organisation.kind),
     )
 
 
@@ -250,11 +421,3 @@ def _problem(code: str, text: str) -> Reason:
 
 def _date(value: date) -> str:
     return value.strftime("%d.%m.%Y")
-
-
-def _int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def _number(value: float) -> str:
-    return f"{value:g}".replace(".", ",")

@@ -11,7 +11,8 @@ from types import ModuleType
 
 import pytest
 
-from matcher.catalog import Advisor, Catalog, FundingStatus, vocabulary_codes
+from matcher.catalog import Advisor, Catalog, FundingStatus, Instrument, vocabulary_codes
+from matcher.conditions import ApplicantRole, MeasureNature
 from matcher.geo.reference import GeoReference
 from matcher.matching.funding import cap_eur, max_rate_percent
 from matcher.models import MEASURE_ID_PATTERN, Location
@@ -268,7 +269,9 @@ def test_german_rates_and_caps_parse_like_the_source(catalog: Catalog) -> None:
 
 def test_source_md_lists_the_german_wording() -> None:
     source = (data_dir() / "catalog" / "SOURCE.md").read_text(encoding="utf-8")
-    assert source.endswith("\n\n" + importer().german_wording_section())
+    module = importer()
+    assert source.endswith("\n\n" + module.german_wording_section() + "\n" + module.funding_conditions_section())
+    assert "## Corrections of 2026-12-04" in source  # carried over from the shared catalogue
 
 
 # -- funding ----------------------------------------------------------------------------------------
@@ -393,3 +396,80 @@ def test_ennepe_ruhr_kreis_is_split_between_two_ihks(catalog: Catalog, geo: GeoR
     for ags in kreis:
         expected = "ihk_mittleres_ruhrgebiet" if ags in {HATTINGEN, WITTEN} else "sihk_hagen"
         assert responsible(ihks, make_location(geo, ags)) == [expected], ags
+
+
+# -- funding conditions (data/catalog/funding_conditions.json) ----------------------------------------
+
+
+def test_every_programme_has_conditions_for_each_eligible_kind(catalog: Catalog) -> None:
+    for programme in catalog.funding.values():
+        conditions = programme.conditions
+        assert conditions.id == programme.id
+        assert set(programme.eligible_kinds) <= set(conditions.kinds()), programme.id
+        direct = {a.kind for a in conditions.applicants if a.role is ApplicantRole.DIRECT}
+        assert direct <= set(programme.eligible_kinds), programme.id  # the catalogue's kinds bound direct access
+        for applicant in conditions.applicants:
+            if (
+                applicant.rate_percent is None
+                and programme.is_grant
+                and applicant.role is not ApplicantRole.VIA_MUNICIPALITY
+            ):
+                assert applicant.rate_note, f"{programme.id}/{applicant.kind}: a blank rate says why"
+            for measure in applicant.only_measures or []:
+                assert measure in programme.fundable_measures, (programme.id, measure)
+
+
+def test_corrections_of_2026_12_04_are_carried_over(catalog: Catalog) -> None:
+    assert catalog.measures["transit_service_dialogue"].suits_shift_work.value == "yes"
+    bafa = catalog.funding["bafa_e_lastenfahrrad"]
+    assert bafa.eligible_kinds == [OrganisationKind.COMPANY, OrganisationKind.CRAFT_BUSINESS]
+    assert {(a.rate_percent, a.cap_eur) for a in bafa.conditions.applicants} == {(25, 3500)}
+    region = ["08111", "08115", "08116", "08117", "08118", "08119"]
+    assert catalog.funding["wrs_bmm_impulsprogramm"].conditions.kreise == region
+    assert catalog.funding["region_stuttgart_modellregion"].conditions.kreise == region
+    assert catalog.funding["stuttgart_city_bmm_consulting"].conditions.kreise == ["08111"]
+    efre = catalog.funding["nrw_efre_nachhaltige_staedtische_mobilitaet"].conditions
+    company = efre.for_applicant(OrganisationKind.COMPANY, 100)
+    assert company is not None
+    assert company.role is ApplicantRole.PARTNER_ONLY
+    assert efre.for_applicant(OrganisationKind.COMPANY, 1467) is None  # KMU only
+    assert (efre.min_project_cost_eur, efre.mobility_plan is not None) == (200000, True)
+    krl = catalog.funding["nki_kommunalrichtlinie_mobilitaet"].conditions.for_applicant(OrganisationKind.COMPANY, 50)
+    assert krl is not None
+    assert krl.min_municipal_share_percent == 25
+    cargo = catalog.funding["nrw_progres_cargo_bikes"].conditions
+    rates = [cargo.for_applicant(k, 10) for k in (OrganisationKind.CRAFT_BUSINESS, OrganisationKind.MUNICIPALITY)]
+    assert [None if r is None else r.rate_percent for r in rates] == [30, 60]
+
+
+GRANT_NATURES_NEVER = {MeasureNature.TICKET, MeasureNature.TAX_BENEFIT}
+
+
+def test_what_a_programme_funds_follows_categories_and_measure_natures(catalog: Catalog) -> None:
+    """Every programme x measure pair: funded iff the category is funded (or the programme names the measure), the
+    measure's nature is one the programme pays for and the conditions do not exclude it; a grant never funds a
+    ticket discount or a tax rule, a ticket discount or tax rule funds only its own kind of measure."""
+    assert set(catalog.measure_natures) == set(catalog.measures)
+    importer_module = importer()
+    for programme in catalog.funding.values():
+        conditions = programme.conditions
+        named = importer_module.FUNDABLE_MEASURES_OVERRIDE.get(programme.id)
+        for measure_id, measure in catalog.measures.items():
+            nature = catalog.measure_natures[measure_id]
+            in_scope = measure_id in named if named is not None else measure.category in programme.funded_categories
+            expected = (
+                in_scope and nature in conditions.funds_natures and measure_id not in conditions.excludes_measures
+            )
+            assert (measure_id in programme.fundable_measures) is expected, (programme.id, measure_id)
+            if measure_id not in programme.fundable_measures:
+                continue
+            if programme.instrument is Instrument.TICKET_DISCOUNT:
+                assert nature is MeasureNature.TICKET, (programme.id, measure_id)
+            elif programme.instrument is Instrument.TAX_RULE:
+                assert nature is MeasureNature.TAX_BENEFIT, (programme.id, measure_id)
+            else:
+                assert nature not in GRANT_NATURES_NEVER, (programme.id, measure_id)
+    assert catalog.funding["bw_mobilitaetspass"].fundable_measures == []
+    assert not any(
+        "bike_leasing_salary_conversion" in p.fundable_measures for p in catalog.funding.values() if p.is_grant
+    )

@@ -76,6 +76,7 @@ def why_not(answer: FundingAnswer, programme_id: str) -> dict[str, str]:
         (date(2026, 5, 31), True, {}),
         (date(2026, 7, 1), False, {"expired": "Antragsfrist am 31.05.2026 abgelaufen"}),
         (CHECKED, False, {"closed": "geschlossen seit 31.05.2026"}),
+        (date(2026, 12, 4), False, {"closed": "geschlossen seit 31.05.2026"}),
     ],
 )
 def test_foeri_nah_availability_follows_as_of(
@@ -89,6 +90,7 @@ def test_foeri_nah_availability_follows_as_of(
         assert item.eligible
         assert item.status is FundingStatus.CLOSED  # status at checked_on, later than as_of
         assert "closed_later" in {r.code for r in item.reasons}
+        assert "abgelaufen" in item.status_note  # status and status text agree (issue 11)
     else:
         assert why_not(answer, "nrw_foeri_nah") == reason
 
@@ -205,11 +207,14 @@ def test_non_grants_are_labelled(builder: ProfileBuilder, catalog: Catalog) -> N
         builder, catalog, COMPANY, ESSEN, measures=["deutschlandticket_job", "bike_leasing_salary_conversion"]
     )
     labels = {i.id: (i.is_grant, i.instrument_label) for i in company.items}
-    assert labels["deutschlandticket_job"] == (False, "kein Zuschuss: Rabatt auf das Deutschlandticket Job")
+    assert labels["deutschlandticket_job"] == (False, "kein Zuschuss: Ticketrabatt (Deutschlandticket Job)")
     assert labels["dienstrad_tax_rules"] == (False, "kein Zuschuss: Steuerregel")
     assert labels["nrw_foeri_mm"] == (True, "Zuschuss")
     ticket = next(i for i in company.items if i.id == "deutschlandticket_job")
-    assert {r.code for r in ticket.reasons} == {"measure_coverage", "not_a_grant"}  # no rate or cap from "not a grant"
+    assert {r.code for r in ticket.reasons} == {"measure_coverage", "direct_access", "not_a_grant"}  # no rate or cap
+    coverage = next(r.text for r in ticket.reasons if r.code == "measure_coverage")
+    assert coverage.startswith("Ticketrabatt für 1 der 2 empfohlenen Maßnahmen")
+    assert ticket.rate_text.startswith("kein Zuschuss: 5 % Rabatt")
     municipality = ask(builder, catalog, MUNICIPALITY, STUTTGART, employees=5000, measures=[])
     levy = next(i for i in municipality.items if i.id == "bw_mobilitaetspass")
     assert (levy.is_grant, levy.instrument_label) == (False, "kein Zuschuss: kommunale Abgabe")
@@ -243,7 +248,9 @@ def test_ranking_follows_coverage_and_earlier_measures_count_more(catalog: Catal
     )
     everything = answer.items[0]
     assert everything.funds_measures == MEASURES
-    assert everything.score == round(DEFAULTS.weights.measure_coverage + DEFAULTS.weights.funding_rate * 0.5, 4)
+    # FöRi-MM confirms no rate for companies (rate_text says so): coverage and direct access only.
+    assert everything.score == round(DEFAULTS.weights.measure_coverage + DEFAULTS.weights.direct_access, 4)
+    assert everything.rate_text == "bis zu 80 % laut Übersicht; Satz für Unternehmen nicht bestätigt"
     none = answer.items[-1]
     assert (none.score, none.funds_measures) == (0.0, [])
     assert [r.text for r in none.reasons] == ["fördert keine der empfohlenen Maßnahmen"]
@@ -253,7 +260,7 @@ def test_reason_texts_for_rate_cap_and_coverage(builder: ProfileBuilder, catalog
     answer = ask(builder, catalog, COMPANY, ESSEN, date(2023, 6, 1), employees=20, measures=MEASURES)
     item = next(i for i in answer.items if i.id == "bmdv_bmm_breitenfoerderung")
     texts = {r.code: r.text for r in item.reasons}
-    assert texts["funding_rate"] == "Förderquote bis 60 %"
+    assert texts["funding_rate"] == "Förderquote bis 60 % für Unternehmen"  # small firm (20 staff): 60, not 50
     assert texts["cap"] == "bis 60.000 € je Vorhaben"
     assert texts["measure_coverage"] == (
         "fördert 2 der 4 empfohlenen Maßnahmen: Sichere, überdachte Fahrradabstellanlagen nahe Eingang, "
