@@ -22,6 +22,7 @@ from service.api.routes.catalog import advisors_router, funding_router, measures
 from service.api.routes.clusters import router as clusters_router
 from service.api.routes.feedback import router as feedback_router
 from service.api.routes.leads import router as leads_router
+from service.api.routes.limits import router as limits_router
 from service.api.routes.match import router as match_router
 from service.api.routes.me import router as me_router
 from service.api.routes.organisations import router as organisations_router
@@ -146,6 +147,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         leads_router,
         feedback_router,
         me_router,
+        limits_router,
         clusters_router,
     )
     for router in routers:

@@ -39,3 +39,11 @@ def test_app_refuses_a_database_without_migrations(database_url: str) -> None:
 def test_operation_ids_are_readable(database_url: str, repository: SqlOrganisationRepository) -> None:
     schema = create_app(ServiceSettings(database_url=database_url)).openapi()
     assert schema["paths"]["/health"]["get"]["operationId"] == "system-health"
+
+
+def test_limits_are_the_apps_settings(database_url: str, repository: SqlOrganisationRepository) -> None:
+    settings = ServiceSettings(database_url=database_url, import_max_bytes=4096)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/api/v1/limits")  # public: the web app asks before it signs in
+    assert response.status_code == 200
+    assert response.json() == {"max_body_bytes": settings.max_body_bytes, "import_max_bytes": 4096}

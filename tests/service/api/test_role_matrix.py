@@ -450,6 +450,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", f"{API}/match"): Entry(one(f"{API}/match", params={"as_of": AS_OF}, json=MATCH_PROFILE), MATCH),
     # with a key
     ("GET", f"{API}/me"): Entry(one(f"{API}/me"), with_key(200)),
+    ("GET", f"{API}/limits"): Entry(one(f"{API}/limits"), every(200)),
     ("GET", ORGANISATIONS): Entry(
         (
             Call("all", ORGANISATIONS, params={"per_page": "200"}),

@@ -1,0 +1,26 @@
+"""GET /api/v1/limits: the request limits of this service, so clients check them instead of copying them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from service.api.deps import SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["system"])
+
+
+class Limits(BaseModel):
+    max_body_bytes: int = Field(description="größter Anfrageinhalt in Bytes (sonst 413) / largest request body")
+    import_max_bytes: int = Field(
+        description="größte Importdatei in Bytes (sonst 413) / largest file for POST /organisations/import"
+    )
+
+
+@router.get(
+    "/limits",
+    summary="Grenzen des Dienstes / Service limits",
+    description="Größen, die der Dienst annimmt (öffentlich). / Sizes the service accepts (public).",
+)
+def get_limits(settings: SettingsDep) -> Limits:
+    return Limits(max_body_bytes=settings.max_body_bytes, import_max_bytes=settings.import_max_bytes)
