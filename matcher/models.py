@@ -89,6 +89,15 @@ class OrganisationProfile(BaseModel):
         default=None, validate_default=True, description="WZ 2008 section A-U; optional for public bodies"
     )
     employees: int = Field(ge=0, le=500_000)
+    employees_estimated: bool = Field(
+        default=False, description="employees is a head count inside size_class (estimated), not a count"
+    )
+    size_class: Annotated[str, StringConstraints(max_length=20)] | None = Field(
+        default=None, description="employee size class as given, e.g. '50–249' or '250+'"
+    )
+    wz_code: Annotated[str, StringConstraints(pattern=r"^\d{2}(\.\d{1,2}(\.\d)?)?$")] | None = Field(
+        default=None, description="WZ 2008 code below the section as given, e.g. '25.62.0'"
+    )
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
     postcode: Postcode | None = Field(default=None, validate_default=True)

@@ -8,6 +8,9 @@ COLUMNS: tuple[str, ...] = (
     "name",
     "sector",
     "employees",
+    "employees_estimated",  # true: employees is a head count inside size_class
+    "size_class",
+    "wz_code",  # WZ 2008 code below the section, e.g. 25.62.0
     "lat",
     "lon",
     "postcode",
@@ -25,7 +28,9 @@ COLUMNS: tuple[str, ...] = (
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("kind", "name", "employees")
 LIST_COLUMNS: frozenset[str] = frozenset({"issues", "measures_in_place"})
-BOOLEAN_COLUMNS: frozenset[str] = frozenset({"shift_work", "visible_to_peers", "contact_shareable", "synthetic"})
+BOOLEAN_COLUMNS: frozenset[str] = frozenset(
+    {"employees_estimated", "shift_work", "visible_to_peers", "contact_shareable", "synthetic"}
+)
 CONTACT_COLUMNS: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone")
 
 # Derived, read-only properties that the GeoJSON export adds; an import of such a file ignores them.
@@ -96,8 +101,7 @@ def header_column(text: str, known: frozenset[str]) -> str | None:
     if lowered in known:
         return lowered
     key = header_key(text)
-    by_key = {header_key(name): name for name in known}
-    if key in by_key:
-        return by_key[key]
-    column = HEADER_SYNONYMS.get(key)
-    return column if column is not None and (column in known or column in READ_ONLY) else None
+    column = HEADER_SYNONYMS.get(key)  # before the spelled-out names: 'WZ-Code' is the sector column
+    if column is not None and (column in known or column in READ_ONLY):
+        return column
+    return next((name for name in known if header_key(name) == key), None)

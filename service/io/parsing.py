@@ -9,18 +9,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from matcher.models import OrganisationProfile
-from matcher.vocabulary import OrganisationKind, ProblemCode, Sector
-from service.io.columns import BOOLEAN_COLUMNS, CONTACT_COLUMNS
+from matcher.vocabulary import KIND_LABELS_DE, OrganisationKind, ProblemCode
+from service.io.columns import BOOLEAN_COLUMNS, CONTACT_COLUMNS, header_key
 from service.io.reading import RawRow, RowError
+from service.io.values import KIND_BY_LABEL, PROBLEM_BY_LABEL, parse_size_class, parse_wz
 
 _TRUE = frozenset({"true", "wahr", "ja", "j", "yes", "y", "1", "x"})
 _FALSE = frozenset({"false", "falsch", "nein", "n", "no", "0", "-"})
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+$")
+_INTEGRAL = re.compile(r"^[0-9]+[.,]0+$")
 _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)$")
 _LIST_SEPARATORS = re.compile(r"[;|]")
-_KINDS = {k.value for k in OrganisationKind}
-_SECTORS = {s.value for s in Sector}
-_PROBLEMS = {p.value for p in ProblemCode}
 
 
 def parse_bool(text: str) -> bool:
@@ -39,23 +39,22 @@ def split_list(text: str) -> list[str]:
 
 
 def _kind(text: str) -> str:
-    value = text.strip().lower()
-    if value not in _KINDS:
-        raise ValueError(f"Unbekannte Art '{text}'; erlaubt sind: {', '.join(k.value for k in OrganisationKind)}.")
-    return value
-
-
-def _sector(text: str) -> str:
-    value = text.strip().upper()
-    if value not in _SECTORS:
-        raise ValueError(f"Unbekannter Wirtschaftszweig '{text}'; erlaubt sind die WZ-2008-Abschnitte A–U.")
+    value = KIND_BY_LABEL.get(header_key(text))
+    if value is None:
+        allowed = ", ".join(f"{k.value} ({KIND_LABELS_DE[k]})" for k in OrganisationKind)
+        raise ValueError(f"Unbekannte Art '{text}'; erlaubt sind: {allowed}.")
     return value
 
 
 def _employees(text: str) -> int:
-    if not _INTEGER.match(text):
-        raise ValueError(f"'{text}' ist keine ganze Zahl (Anzahl Beschäftigte, ohne Tausenderpunkt).")
-    return int(text)
+    value = text.strip()
+    if _THOUSANDS.match(value):
+        return int(value.replace(".", ""))  # German thousands separator: 1.250
+    if _INTEGRAL.match(value):
+        return int(value.split(",")[0].split(".")[0])  # a number cell written as 120,0 or 120.0
+    if not _INTEGER.match(value):
+        raise ValueError(f"'{text}' ist keine ganze Zahl (Anzahl Beschäftigte, z. B. 120 oder 1.250).")
+    return int(value)
 
 
 def _degrees(text: str) -> float:
@@ -74,19 +73,29 @@ def _postcode(text: str) -> str:
 
 
 def _issues(text: str) -> list[str]:
+    """Problem codes or their German labels (``Parkplatzmangel``)."""
     items = split_list(text)
-    unknown = [i for i in items if i not in _PROBLEMS]
+    unknown = [i for i in items if header_key(i) not in PROBLEM_BY_LABEL]
     if unknown:
         raise ValueError(
             f"Unbekannte(r) Problemcode(s) {', '.join(repr(u) for u in unknown)}; erlaubt sind: "
-            f"{', '.join(p.value for p in ProblemCode)}."
+            f"{', '.join(p.value for p in ProblemCode)} oder ihre deutschen Bezeichnungen (z. B. Parkplatzmangel)."
         )
-    return items
+    return [PROBLEM_BY_LABEL[header_key(i)] for i in items]
+
+
+def _wz_code(text: str) -> str:
+    _, code = parse_wz(text)
+    if code is None:
+        raise ValueError(f"'{text}' ist ein Abschnitt, kein WZ-2008-Code; den Abschnitt in die Spalte sector.")
+    return code
 
 
 _CONVERTERS: dict[str, Any] = {
     "kind": _kind,
-    "sector": _sector,
+    "sector": lambda text: parse_wz(text)[0],
+    "wz_code": _wz_code,
+    "size_class": lambda text: parse_size_class(text)[0],
     "employees": _employees,
     "lat": _degrees,
     "lon": _degrees,
@@ -119,6 +128,7 @@ def parse_profile(raw: RawRow) -> OrganisationProfile | list[RowError]:
             errors.append(RowError(raw.row, column, str(error)))
     if contact:
         data["contact"] = contact
+    _codes_and_classes(raw, data)
     try:
         profile = OrganisationProfile.model_validate(data)
     except ValidationError as error:
@@ -131,6 +141,19 @@ def parse_profile(raw: RawRow) -> OrganisationProfile | list[RowError]:
                 errors.append(RowError(raw.row, field, _message(field, item)))
         return errors
     return errors or profile
+
+
+def _codes_and_classes(raw: RawRow, data: dict[str, Any]) -> None:
+    """WZ code kept beside the section; a size class without a head count gives an estimated one."""
+    if "sector" in data and "wz_code" not in data:
+        _, code = parse_wz(raw.values["sector"])
+        if code is not None:
+            data["wz_code"] = code
+    elif "wz_code" in data and "sector" not in data and "sector" not in raw.values:
+        data["sector"] = parse_wz(data["wz_code"])[0]
+    if "size_class" in data and "employees" not in data and "employees" not in raw.values:
+        _, data["employees"] = parse_size_class(raw.values["size_class"])
+        data["employees_estimated"] = True
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
