@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.catalog import Catalog, FundingStatus
 from matcher.index import OrganisationIndex
 from matcher.matching.advisors import RESPONSIBLE_ROLES, AdvisorAnswer, recommend_advisors
-from matcher.matching.funding import FundingRecommendation, recommend_funding
+from matcher.matching.funding import Eligibility, FundingRecommendation, recommend_funding
 from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
 from matcher.matching.peers import PeerAnswer, recommend_peers
 from matcher.models import Contact, Organisation
@@ -207,6 +207,10 @@ def _funding_note(items: list[FundingRecommendation], catalog: Catalog, as_of: d
     unknown = sum(item.status is FundingStatus.UNKNOWN for item in items)
     if unknown:
         note += f" Bei {unknown} {'Programm' if unknown == 1 else 'Programmen'} ist der Status nicht bestätigt."
+    partner = sum(item.eligibility is Eligibility.PARTNER_ONLY for item in items)
+    if partner:
+        noun = "Programm ist" if partner == 1 else "Programme sind"
+        note += f" {partner} {noun} nur als Partner oder über die Kommune nutzbar (nach den direkt nutzbaren gereiht)."
     return note
 
 

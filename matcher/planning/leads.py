@@ -33,7 +33,7 @@ from matcher.catalog import Advisor, Catalog, FundingStatus
 from matcher.errors import InputError
 from matcher.explain import Contribution, Reason, Recommendation, explain
 from matcher.index import IntArray, OrganisationIndex
-from matcher.matching.funding import FundingRecommendation, max_rate_percent, recommend_funding
+from matcher.matching.funding import Eligibility, FundingRecommendation, recommend_funding
 from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
 from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation
@@ -219,8 +219,9 @@ def lead_plan(
 
 
 def best_grant(items: Sequence[FundingRecommendation]) -> FundingRecommendation | None:
-    """The first grant programme (in funding order) that funds a given measure, confirmed status before unknown."""
-    qualifying = [f for f in items if f.is_grant and f.funds_measures]
+    """The first grant programme (in funding order) that funds a given measure and that the organisation can apply
+    for itself, confirmed status before unknown; partner-only programmes are never the talking point."""
+    qualifying = [f for f in items if f.is_grant and f.funds_measures and f.eligibility is Eligibility.ELIGIBLE]
     return next(iter(sorted(qualifying, key=lambda f: f.status is FundingStatus.UNKNOWN)), None)
 
 
@@ -256,8 +257,8 @@ def funding_point(programme: FundingRecommendation | None, catalog: Catalog) -> 
 
 
 def rate_text(programme: FundingRecommendation, catalog: Catalog) -> str:
-    """'bis 80 %' (the largest rate the source names), or '' when it names none."""
-    rate = max_rate_percent(catalog.funding[programme.id])
+    """'bis 30 %': the rate for THIS applicant (not the largest over all applicants), or '' when none is confirmed."""
+    rate = programme.applicant_rate_percent
     return "" if rate is None else f"bis {german_number(rate)} %"
 
 

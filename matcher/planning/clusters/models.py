@@ -108,6 +108,10 @@ class FundingApplicant(_Frozen):
     kind: OrganisationKind
     label: str = Field(description="German label of the applicant kind")
     eligible_members: int | None = Field(description="members of this kind that may apply; None for the municipality")
+    eligibility: str | None = Field(
+        default=None, description="for the municipality: eligible or partner_only (members: either)"
+    )
+    rate_text: str | None = Field(default=None, description="German: rate and cap for the municipality")
 
 
 class ClusterFunding(_Frozen):

@@ -18,7 +18,16 @@ import numpy.typing as npt
 from matcher.catalog import Catalog, FundingProgramme, FundingStatus
 from matcher.index import OrganisationIndex
 from matcher.matching.advisors import ROLE_LABELS_DE, AdvisorRecommendation, AdvisorRole, recommend_advisors
-from matcher.matching.funding import INSTRUMENT_LABELS_DE, availability_problems, coverage_weights, eligibility_problems
+from matcher.matching.funding import (
+    INSTRUMENT_LABELS_DE,
+    Eligibility,
+    applicant_rate_text,
+    applicant_terms,
+    availability_problems,
+    coverage_weights,
+    eligibility_problems,
+    is_indirect,
+)
 from matcher.models import Organisation
 from matcher.planning.clusters.models import ClusterFunding, ClusterMeasure, FundingApplicant, TableSeat
 from matcher.settings import MatcherSettings
@@ -88,7 +97,7 @@ def suggested_measures(
 
 @dataclass
 class FundingCheck:
-    """Eligibility of members for programmes, cached per (programme, kind, Land, size class) for one call.
+    """Eligibility of members for programmes, cached per (programme, kind, Land, Kreis, size class) for one call.
 
     Eligibility depends on headcount only through the SME limit and the programmes' own limits, so
     members whose headcounts lie between the same thresholds share one check.
@@ -98,7 +107,7 @@ class FundingCheck:
     settings: MatcherSettings
     as_of: date
     thresholds: npt.NDArray[np.int64] = field(init=False)
-    _cache: dict[tuple[str, str, str, int], bool] = field(default_factory=dict, init=False)
+    _cache: dict[tuple[str, str, str, str, int], bool] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         limits = {self.settings.funding.sme_max_employees}
@@ -107,6 +116,11 @@ class FundingCheck:
                 limits.add(programme.max_employees)
             if programme.min_employees is not None:
                 limits.add(programme.min_employees - 1)
+            for applicant in programme.conditions.applicants:  # size classes with their own rate or role
+                if applicant.max_employees is not None:
+                    limits.add(applicant.max_employees)
+                if applicant.min_employees is not None:
+                    limits.add(applicant.min_employees - 1)
         self.thresholds = np.array(sorted(limits), dtype=np.int64)
 
     def programmes(
@@ -117,12 +131,18 @@ class FundingCheck:
             return []
         weights = dict(zip(measures, coverage_weights(len(measures)), strict=True))
         size_class = np.searchsorted(self.thresholds, index.employees[members], side="left")
-        groups: dict[tuple[str, str, int], tuple[int, int]] = {}  # (kind, state, class) -> (a member, count)
-        for position, kind, state, klass in zip(
-            members.tolist(), index.kinds[members], index.states[members], size_class.tolist(), strict=True
+        # (kind, state, Kreis, class) -> (a member, count); the Kreis matters for regional programmes
+        groups: dict[tuple[str, str, str, int], tuple[int, int]] = {}
+        for position, kind, state, kreis, klass in zip(
+            members.tolist(),
+            index.kinds[members],
+            index.states[members],
+            index.kreis_codes[members],
+            size_class.tolist(),
+            strict=True,
         ):
-            first, count = groups.get((kind, state, klass), (position, 0))
-            groups[(kind, state, klass)] = (first, count + 1)
+            first, count = groups.get((kind, state, kreis, klass), (position, 0))
+            groups[(kind, state, kreis, klass)] = (first, count + 1)
         ranked: list[tuple[float, ClusterFunding]] = []
         for programme in sorted(self.catalog.funding.values(), key=lambda p: p.id):
             funded = [m for m in measures if m in programme.fundable_measures]
@@ -139,16 +159,23 @@ class FundingCheck:
         self,
         programme: FundingProgramme,
         index: OrganisationIndex,
-        groups: dict[tuple[str, str, int], tuple[int, int]],
+        groups: dict[tuple[str, str, str, int], tuple[int, int]],
         table: Organisation,
     ) -> list[FundingApplicant]:
         applicants = []
         if not eligibility_problems(programme, table, self.settings.funding, self.as_of):
             label = KIND_LABELS_DE[table.kind]
-            applicants.append(FundingApplicant(kind=table.kind, label=label, eligible_members=None))
+            terms = applicant_terms(programme, table)
+            eligibility = Eligibility.PARTNER_ONLY if is_indirect(terms) else Eligibility.ELIGIBLE
+            rate = applicant_rate_text(programme, terms, table.kind)
+            applicants.append(
+                FundingApplicant(
+                    kind=table.kind, label=label, eligible_members=None, eligibility=eligibility.value, rate_text=rate
+                )
+            )
         eligible: dict[OrganisationKind, int] = {}
-        for (kind, state, klass), (position, count) in groups.items():
-            key = (programme.id, kind, state, klass)
+        for (kind, state, kreis, klass), (position, count) in groups.items():
+            key = (programme.id, kind, state, kreis, klass)
             if key not in self._cache:
                 self._cache[key] = self._member_eligible(programme, index, position, table)
             if self._cache[key]:
@@ -160,12 +187,14 @@ class FundingCheck:
     def _member_eligible(
         self, programme: FundingProgramme, index: OrganisationIndex, position: int, table: Organisation
     ) -> bool:
-        # Only kind, Land and headcount enter the rules: the table organisation stands in with the member's values.
+        # Only kind, Land, Kreis and headcount enter the rules: the table organisation stands in with those values.
         stand_in = table.model_copy(
             update={
                 "kind": OrganisationKind(index.kinds[position]),
                 "employees": int(index.employees[position]),
-                "location": table.location.model_copy(update={"state": str(index.states[position])}),
+                "location": table.location.model_copy(
+                    update={"state": str(index.states[position]), "kreis_code": str(index.kreis_codes[position])}
+                ),
             }
         )
         return not eligibility_problems(programme, stand_in, self.settings.funding, self.as_of)
