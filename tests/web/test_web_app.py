@@ -122,6 +122,11 @@ def test_organisation_recommendation_tabs_show_scores_and_reasons(web: WebPage, 
         card.wait_for()
         assert "Relevanz" in card.inner_text()
         assert card.locator(".reasons li").count() >= 1
+    web.page.get_by_role("tab", name="Förderung").click()
+    programme = web.page.locator("[role=tabpanel]:not([hidden]) [data-programme]").first
+    badge = programme.locator("[data-eligibility]")
+    assert badge.inner_text() in {"antragsberechtigt", "nur als Partner"}  # eligibility for THIS applicant
+    assert programme.locator(".rate-for-you").inner_text()  # the rate for this applicant, or what it is instead
     web.page.get_by_role("tab", name="Maßnahmen").click()
     web.screenshot("unternehmen-massnahmen", scroll_to="#results-title")
     assert web.unexpected_errors() == []

@@ -100,6 +100,13 @@ export function measureCard(measure, { vocab, organisationId }) {
   );
 }
 
+/** Eligibility for THIS applicant: antragsberechtigt / nur als Partner / nicht antragsberechtigt. */
+function eligibilityBadge(programme) {
+  const kind = { eligible: "badge--ok", partner_only: "badge--warn", not_eligible: "badge--closed" }[programme.eligibility];
+  if (kind && programme.eligibility_label) return h("span", { class: `badge ${kind}`, dataset: { eligibility: programme.eligibility } }, programme.eligibility_label);
+  return programme.eligible === false ? h("span", { class: "badge badge--closed" }, "nicht antragsberechtigt") : null;
+}
+
 /** A recommended funding programme (FundingRecommendation). */
 export function fundingCard(programme, { organisationId, measureNames = {} }) {
   const funds = (programme.funds_measures || []).map((id) => measureNames[id] || id);
@@ -107,15 +114,20 @@ export function fundingCard(programme, { organisationId, measureNames = {} }) {
     h("h3", {}, programme.name),
     h("p", { class: "actions" }, statusBadge(programme.status, programme.checked_on),
       programme.is_grant ? null : h("span", { class: "badge badge--neutral" }, "kein Zuschuss"),
-      programme.eligible === false ? h("span", { class: "badge badge--closed" }, "nicht antragsberechtigt") : null),
+      eligibilityBadge(programme)),
     scoreBadge(programme.score),
     reasonList(programme.reasons),
+    programme.conditions && programme.conditions.length
+      ? h("div", { class: "conditions" }, h("p", {}, h("strong", {}, "Bedingungen für Sie")),
+        h("ul", { "aria-label": "Bedingungen" }, programme.conditions.map((c) => h("li", { dataset: { code: c.code } }, c.text))))
+      : null,
     programme.ineligible_reasons && programme.ineligible_reasons.length
       ? reasonList(programme.ineligible_reasons, "Warum nicht passend") : null,
     h("dl", { class: "facts" },
       h("dt", {}, "Instrument"), h("dd", {}, programme.instrument_label),
-      h("dt", {}, "Förderquote in %"), h("dd", {}, programme.funding_rate_percent || "nicht bestätigt"),
-      h("dt", {}, "Höchstbetrag in €"), h("dd", {}, programme.max_amount_eur || "nicht bestätigt"),
+      programme.rate_text ? [h("dt", {}, "Für Sie"), h("dd", { class: "rate-for-you" }, programme.rate_text)] : null,
+      h("dt", {}, "Förderquote laut Quelle (alle Antragsteller)"), h("dd", {}, programme.funding_rate_percent || "nicht bestätigt"),
+      h("dt", {}, "Höchstbetrag laut Quelle"), h("dd", {}, programme.max_amount_eur || "nicht bestätigt"),
       funds.length ? [h("dt", {}, "Fördert"), h("dd", {}, funds.join(", "))] : null,
       h("dt", {}, "Zeitraum"), h("dd", {}, `${programme.open_from ? `ab ${fmt.date(programme.open_from)}` : "Beginn nicht angegeben"}${programme.valid_until ? `, bis ${fmt.date(programme.valid_until)}` : ""}`),
       h("dt", {}, "Zuletzt geprüft"), h("dd", {}, `${fmt.date(programme.checked_on)}${programme.status_note ? `: „${programme.status_note}“` : ""}`),
