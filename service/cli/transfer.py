@@ -8,9 +8,11 @@ from typing import Annotated
 
 import typer
 
+from matcher.vocabulary import OrganisationKind
 from service.cli.common import DbOption, fail, migrated_engine, safe, settings_for, sqlite_file
 from service.config import DEFAULT_DATABASE_URL
 from service.io.exporting import ExportFormat
+from service.io.reading import ReadInfo
 from service.storage.database import make_engine, upgrade
 from service.storage.repository import WriteMode
 
@@ -24,7 +26,10 @@ def import_file(
     file: Annotated[
         Path,
         typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="CSV (UTF-8, ',' or ';'), XLSX or GeoJSON file"
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="CSV (UTF-8, Windows-1252, ISO-8859-15 oder UTF-16; ';', ',' oder Tab), XLSX oder GeoJSON",
         ),
     ],
     db: DbOption = DEFAULT_DATABASE_URL,
@@ -32,6 +37,13 @@ def import_file(
         WriteMode,
         typer.Option(case_sensitive=False, help="upsert: replace stored ids; insert: a stored id is an error"),
     ] = WriteMode.UPSERT,
+    kind: Annotated[
+        OrganisationKind | None,
+        typer.Option(case_sensitive=False, help="Art für Zeilen ohne eigene, z. B. craft_business für eine HWK-Liste"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="nur prüfen: Kodierung, Zuordnung, Anzahlen, Fehler; nichts speichern")
+    ] = False,
 ) -> None:
     """Import organisations from a file: all rows or none (any invalid row stops the import).
 
@@ -57,10 +69,18 @@ def import_file(
     gc.disable()
     try:
         result = import_organisations(
-            file, SqlOrganisationRepository(engine), builder, mode=mode, filename=file.name, progress=progress
+            file,
+            SqlOrganisationRepository(engine),
+            builder,
+            mode=mode,
+            filename=file.name,
+            kind=kind,
+            dry_run=dry_run,
+            progress=progress,
         )
     finally:
         gc.enable()
+    _echo_info(result.info)
     if isinstance(result, ImportFailed):
         for error in result.errors[:_SHOWN_ERRORS]:
             typer.echo(str(error), err=True)
@@ -70,11 +90,27 @@ def import_file(
             f"Import abgebrochen: {result.error_count:,} Fehler, nichts gespeichert. "
             f"(Import failed: {result.error_count:,} errors, nothing stored.)"
         )
+    if result.dry_run:
+        typer.echo(
+            f"Probelauf: {result.rows:,} gültige Zeilen, {result.created:,} würden neu angelegt, {result.updated:,} "
+            f"aktualisiert; nichts gespeichert. (Dry run: nothing stored.)"
+        )
+        return
     typer.echo(
         f"Importiert: {result.created:,} neu, {result.updated:,} aktualisiert ({result.rows:,} Zeilen; geprüft in "
         f"{result.check_seconds:.1f} s, gespeichert in {result.store_seconds:.1f} s) in {safe(db)}. "
         f"(Imported: {result.created:,} created, {result.updated:,} updated.)"
     )
+
+
+def _echo_info(info: ReadInfo) -> None:
+    """What reading detected: encoding, delimiter, the column mapping and warnings (German, to stderr)."""
+    if info.encoding:
+        typer.echo(f"Kodierung: {info.encoding}; Trennzeichen: {info.delimiter}", err=True)
+    if info.mapping:
+        typer.echo("Spalten: " + ", ".join(f"{header} → {column}" for header, column in info.mapping.items()), err=True)
+    for warning in info.warnings:
+        typer.echo(f"Hinweis: {warning}", err=True)
 
 
 @app.command("export")

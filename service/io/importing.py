@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
+from matcher.vocabulary import OrganisationKind
 from service.io.parsing import parse_profile
-from service.io.reading import ImportFileError, RawRow, RowError, Source, read_rows
+from service.io.reading import ImportFileError, RawRow, ReadInfo, RowError, Source, read_rows
 from service.storage.repository import DuplicateIdError, OrganisationRepository, WriteMode
 
 CHUNK_SIZE = 50_000
@@ -22,11 +23,15 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class ImportReport:
+    """A stored import, or with ``dry_run`` what it would store (created/updated by the ids stored now)."""
+
     rows: int
     created: int
     updated: int
     check_seconds: float
     store_seconds: float
+    info: ReadInfo = field(default_factory=ReadInfo)
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class ImportFailed:
     errors: list[RowError]
     error_count: int
     rows: int
+    info: ReadInfo = field(default_factory=ReadInfo)
 
     @property
     def omitted(self) -> int:
@@ -47,6 +53,7 @@ class ImportFailed:
             "error_count": self.error_count,
             "omitted": self.omitted,
             "rows": self.rows,
+            **self.info.as_dict(),
         }
 
 
@@ -71,6 +78,7 @@ class _Prepared:
     organisations: list[Organisation]
     rows: dict[str, int]  # id -> row, to name the rows of ids the repository rejects
     seconds: float
+    info: ReadInfo
 
 
 def prepare_import(
@@ -78,12 +86,13 @@ def prepare_import(
     builder: ProfileBuilder,
     *,
     filename: str | None = None,
+    kind: OrganisationKind | None = None,
     chunk_size: int = CHUNK_SIZE,
     max_errors: int = MAX_ERRORS,
     progress: Progress | None = None,
 ) -> list[Organisation] | ImportFailed:
     """Every row validated and built (location resolved), or all errors found. Touches no database."""
-    result = _prepare(source, builder, filename, chunk_size, max_errors, progress)
+    result = _prepare(source, builder, filename, _info(kind), chunk_size, max_errors, progress)
     return result if isinstance(result, ImportFailed) else result.organisations
 
 
@@ -94,6 +103,8 @@ def import_organisations(
     *,
     mode: WriteMode = WriteMode.UPSERT,
     filename: str | None = None,
+    kind: OrganisationKind | None = None,
+    dry_run: bool = False,
     chunk_size: int = CHUNK_SIZE,
     max_errors: int = MAX_ERRORS,
     progress: Progress | None = None,
@@ -101,32 +112,65 @@ def import_organisations(
     """Import a CSV/XLSX/GeoJSON file: either every row is stored (one transaction) or none.
 
     Rows without an id get a generated one (``org-`` and 16 hex digits). In ``insert`` mode an id that is
-    already stored is an error; ``upsert`` replaces the stored organisation.
+    already stored is an error; ``upsert`` replaces the stored organisation, so a member list whose id is
+    the member number (Mitgliedsnummer) updates last month's import instead of duplicating it. ``kind``
+    applies to rows without one (an HWK list: ``craft_business``). ``dry_run`` checks everything and
+    stores nothing; the report then counts what would be created and updated.
     """
-    prepared = _prepare(source, builder, filename, chunk_size, max_errors, progress)
+    prepared = _prepare(source, builder, filename, _info(kind), chunk_size, max_errors, progress)
     if isinstance(prepared, ImportFailed):
         return prepared
+    if dry_run:
+        return _dry_run(prepared, repository, mode, max_errors)
     started = time.perf_counter()
     try:
         written = repository.add_many(prepared.organisations, mode=mode)
     except DuplicateIdError as error:
         errors = _Errors(max_errors)
         for organisation_id in error.ids:
-            errors.add(
-                RowError(
-                    prepared.rows.get(organisation_id),
-                    "id",
-                    f"id '{organisation_id}' ist bereits gespeichert; im Modus 'insert' nicht erlaubt "
-                    "(Modus 'upsert' ersetzt vorhandene Einträge).",
-                )
-            )
-        return ImportFailed(errors.shown, errors.count, len(prepared.organisations))
+            errors.add(RowError(prepared.rows.get(organisation_id), "id", _stored_message(organisation_id)))
+        return ImportFailed(errors.shown, errors.count, len(prepared.organisations), prepared.info)
     return ImportReport(
         rows=len(prepared.organisations),
         created=written.created,
         updated=written.updated,
         check_seconds=prepared.seconds,
         store_seconds=time.perf_counter() - started,
+        info=prepared.info,
+    )
+
+
+def _info(kind: OrganisationKind | None) -> ReadInfo:
+    return ReadInfo(defaults={"kind": kind.value} if kind is not None else {})
+
+
+def _dry_run(
+    prepared: _Prepared, repository: OrganisationRepository, mode: WriteMode, max_errors: int
+) -> ImportReport | ImportFailed:
+    ids = [o.id for o in prepared.organisations]
+    stored: set[str] = set()
+    for start in range(0, len(ids), 1_000):
+        stored.update(o.id for o in repository.get_many(ids[start : start + 1_000]))
+    if mode is WriteMode.INSERT and stored:
+        errors = _Errors(max_errors)
+        for organisation_id in sorted(stored, key=lambda i: prepared.rows.get(i, 0)):
+            errors.add(RowError(prepared.rows.get(organisation_id), "id", _stored_message(organisation_id)))
+        return ImportFailed(errors.shown, errors.count, len(ids), prepared.info)
+    return ImportReport(
+        rows=len(ids),
+        created=len(ids) - len(stored),
+        updated=len(stored),
+        check_seconds=prepared.seconds,
+        store_seconds=0.0,
+        info=prepared.info,
+        dry_run=True,
+    )
+
+
+def _stored_message(organisation_id: str) -> str:
+    return (
+        f"id '{organisation_id}' ist bereits gespeichert; im Modus 'insert' nicht erlaubt "
+        "(Modus 'upsert' ersetzt vorhandene Einträge)."
     )
 
 
@@ -134,6 +178,7 @@ def _prepare(
     source: Source,
     builder: ProfileBuilder,
     filename: str | None,
+    info: ReadInfo,
     chunk_size: int,
     max_errors: int,
     progress: Progress | None,
@@ -158,7 +203,7 @@ def _prepare(
             progress(rows)
 
     try:
-        for item in read_rows(source, filename):
+        for item in read_rows(source, filename, info):
             if isinstance(item, RowError):
                 errors.add(item)
                 continue
@@ -180,8 +225,8 @@ def _prepare(
         for problem in error.errors:
             errors.add(problem)
     if errors.count:
-        return ImportFailed(errors.shown, errors.count, rows)
-    return _Prepared(organisations, first_row, time.perf_counter() - started)
+        return ImportFailed(errors.shown, errors.count, rows, info)
+    return _Prepared(organisations, first_row, time.perf_counter() - started, info)
 
 
 def _unique_id(item: RawRow, profile: OrganisationProfile, first_row: dict[str, int], errors: _Errors) -> str | None:

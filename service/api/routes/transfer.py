@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
+from matcher.vocabulary import OrganisationKind
 from service.access import AccessPolicy, ProfileView
 from service.api.deps import BuilderDep, PolicyDep, RepositoryDep
 from service.api.filters import FiltersDep
@@ -85,10 +86,21 @@ def _megabytes(size: int) -> str:
 # -- models ------------------------------------------------------------------------------------------
 
 
-class ImportResult(BaseModel):
-    """Ergebnis eines erfolgreichen Imports / result of a successful import."""
+class FileInfo(BaseModel):
+    """Was beim Lesen erkannt wurde / what reading detected."""
 
-    rows: int = Field(description="gespeicherte Datenzeilen / data rows stored")
+    format: str | None = Field(description="csv, xlsx oder geojson")
+    encoding: str | None = Field(description="erkannte Kodierung (nur CSV) / detected encoding (CSV only)")
+    delimiter: str | None = Field(description="erkanntes Trennzeichen (nur CSV) / detected delimiter (CSV only)")
+    mapping: dict[str, str] = Field(description="Spaltenüberschrift der Datei → Feld / file header → field")
+    warnings: list[str] = Field(description="Hinweise, z. B. ignorierte Spalten / warnings, e.g. ignored columns")
+
+
+class ImportResult(FileInfo):
+    """Ergebnis eines erfolgreichen Imports oder Probelaufs / result of a successful import or dry run."""
+
+    dry_run: bool = Field(description="true: nur geprüft, nichts gespeichert / checked only, nothing stored")
+    rows: int = Field(description="gespeicherte (Probelauf: gültige) Datenzeilen / data rows stored (dry run: valid)")
     created: int = Field(description="neu angelegte Organisationen / organisations created")
     updated: int = Field(description="ersetzte Organisationen (upsert) / organisations replaced (upsert)")
     check_seconds: float = Field(description="Zeit für Lesen und Prüfen / time to read and check")
@@ -100,7 +112,7 @@ class RowProblem(FieldProblem):
     field: str | None = Field(description="Spalte, null: die ganze Zeile / column, null: the whole row")
 
 
-class ImportProblem(BaseModel):
+class ImportProblem(FileInfo):
     """Problemdetails eines abgelehnten Imports (nichts gespeichert) / problem details of a refused import."""
 
     type: str
@@ -120,6 +132,21 @@ ModeQuery = Annotated[
     WriteMode,
     Query(
         description="upsert: vorhandene ids ersetzen; insert: vorhandene id ist ein Fehler / insert: stored id fails"
+    ),
+]
+
+
+KindQuery = Annotated[
+    OrganisationKind | None,
+    Query(
+        description="Art für Zeilen ohne eigene, z. B. craft_business für eine HWK-Liste / kind for rows without one"
+    ),
+]
+DryRunQuery = Annotated[
+    bool,
+    Query(
+        description="true: nur prüfen und zeigen, was gespeichert würde (Kodierung, Zuordnung, Anzahlen, Fehler) "
+        "/ check only, store nothing"
     ),
 ]
 
@@ -168,13 +195,17 @@ def _run_import(
     mode: WriteMode,
     repository: OrganisationRepository,
     builder: ProfileBuilder,
+    kind: OrganisationKind | None = None,
+    dry_run: bool = False,
 ) -> ImportReport | ImportFailed:
     # As in 'bmm import': millions of new acyclic objects make full cyclic collections rescan them repeatedly
     # (halves the time for 300,000 rows). Imports run one at a time (IMPORT_LOCK), so this cannot interleave.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return import_organisations(source, repository, builder, mode=mode, filename=filename)
+        return import_organisations(
+            source, repository, builder, mode=mode, filename=filename, kind=kind, dry_run=dry_run
+        )
     finally:
         if collecting:
             gc.enable()
@@ -197,6 +228,7 @@ def _import_failed(result: ImportFailed) -> JSONResponse:
         error_count=result.error_count,
         omitted=result.omitted,
         rows=result.rows,
+        **result.info.as_dict(),
     )
     return JSONResponse(body.model_dump(), status_code=body.status, media_type="application/problem+json")
 
@@ -233,22 +265,30 @@ _IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
     "/organisations/import",
     summary="Organisationen importieren / Import organisations",
     description=(
-        "Importiert eine CSV-Datei (UTF-8, mit oder ohne BOM, `,` oder `;` getrennt, wie Excel sie schreibt), "
+        "Importiert eine CSV-Datei (UTF-8 mit oder ohne BOM, Windows-1252, ISO-8859-1/15 oder UTF-16 „Unicode-Text“; "
+        "`;`, `,` oder Tabulator; die erkannte Kodierung und das Trennzeichen stehen in der Antwort), "
         "XLSX (erstes Tabellenblatt) oder GeoJSON: entweder alle Zeilen oder keine. Hochladen als "
         "`multipart/form-data` im Feld `file` (das Format folgt aus dem Dateinamen, sonst dem Inhalt) oder als "
         f"Rohinhalt mit `Content-Type: text/csv`, `{XLSX_MEDIA_TYPE}` oder `application/geo+json`. Spalten: "
-        f"{', '.join(COLUMNS)}; Pflicht sind kind, name, employees und lat+lon oder postcode, leere Zellen heißen "
+        f"{', '.join(COLUMNS)} oder ihre deutschen Namen (Mitglieds-Nr., Firma, Straße + Hausnr., PLZ, Ort, WZ 2008, "
+        "Beschäftigte, Größenklasse …; nicht erkannte Spalten werden mit einem Hinweis ignoriert); Pflicht sind "
+        "kind (oder der Parameter `kind`), name, employees oder size_class und lat+lon oder postcode, leere Zellen "
+        "heißen "
         "„nicht angegeben“, Listen (issues, measures_in_place) durch `;` oder `|` in der Zelle getrennt. Jede "
         "ungültige Zeile: 422 mit allen Fehlern als `errors: [{row, field, message, loc}]` (Kopfzeile = Zeile 1), "
         "nichts gespeichert. `mode=insert` lehnt gespeicherte ids ab (422, die Zeile wird genannt), `upsert` "
-        f"ersetzt sie. Höchstens {_megabytes(_IMPORT_DEFAULT)} (413), ein Import zugleich (409). Nur admin; "
+        "ersetzt sie (mit der Mitgliedsnummer als id aktualisiert die Liste des nächsten Monats, statt zu "
+        "verdoppeln). `dry_run=true` prüft nur: Kodierung, Zuordnung, Anzahlen, Hinweise und Fehler, nichts "
+        f"gespeichert. Höchstens {_megabytes(_IMPORT_DEFAULT)} (413), ein Import zugleich (409). Nur admin; "
         "Organisationen ändern ihr Profil mit PUT.\n\n"
-        "Imports a CSV file (UTF-8, BOM allowed, `,` or `;` separated as Excel writes it), XLSX (first sheet) or "
+        "Imports a CSV file (UTF-8 ± BOM, Windows-1252, ISO-8859-1/15 or UTF-16; `;`, `,` or tab), XLSX (first sheet) "
+        "or "
         "GeoJSON: all rows or none. Upload as `multipart/form-data` field `file` (format from the file name, else "
         "the content) or as the raw body with one of the content types above. Required: kind, name, employees and "
         "lat+lon or postcode; empty cells mean 'not given'; list cells separated by `;` or `|`. Any invalid row: "
         "422 listing every error as `errors: [{row, field, message, loc}]`, nothing stored. `mode=insert` refuses "
-        f"stored ids (422 naming the row), `upsert` replaces them. At most {_megabytes(_IMPORT_DEFAULT)} (413), "
+        "stored ids (422 naming the row), `upsert` replaces them; `dry_run=true` checks and stores nothing; `kind` "
+        f"applies to rows without one. At most {_megabytes(_IMPORT_DEFAULT)} (413), "
         "one import at a time (409). Admin only."
     ),
     response_model=ImportResult,
@@ -261,6 +301,8 @@ async def import_organisations_file(
     repository: RepositoryDep,
     builder: BuilderDep,
     mode: ModeQuery = WriteMode.UPSERT,
+    kind: KindQuery = None,
+    dry_run: DryRunQuery = False,
 ) -> ImportResult | JSONResponse:
     if not IMPORT_LOCK.acquire(blocking=False):  # before the upload is read: a refused upload costs nothing
         raise HTTPException(
@@ -270,20 +312,23 @@ async def import_organisations_file(
     try:
         async with AsyncExitStack() as stack:
             source, filename = await _upload(request, stack)
-            result = await run_in_threadpool(_run_import, source, filename, mode, repository, builder)
+            result = await run_in_threadpool(_run_import, source, filename, mode, repository, builder, kind, dry_run)
     finally:
         IMPORT_LOCK.release()
     if isinstance(result, ImportFailed):
         logger.info("import by key %s refused: %d errors in %d rows", principal.key_id, result.error_count, result.rows)
         return _import_failed(result)
     logger.info(
-        "import by key %s: %d rows, %d created, %d updated",
+        "import%s by key %s: %d rows, %d created, %d updated",
+        " (dry run)" if result.dry_run else "",
         principal.key_id,
         result.rows,
         result.created,
         result.updated,
     )
     return ImportResult(
+        **result.info.as_dict(),
+        dry_run=result.dry_run,
         rows=result.rows,
         created=result.created,
         updated=result.updated,

@@ -511,3 +511,35 @@ def test_import_of_100k_rows_over_http(tmp_path: Path) -> None:
         exported = large.get(EXPORT, headers=admin)
         assert exported.status_code == 200
         assert exported.content.count(b"\n") == 100_001
+
+
+def test_dry_run_reports_detection_and_mapping_and_stores_nothing(
+    client: TestClient, auth: dict[str, dict[str, str]]
+) -> None:
+    data = (
+        "Betriebsnummer;Betrieb;PLZ;Ort;WZ-Code;GK;Farbe\r\n"
+        "hwk-dry-1;Dachdecker Müller;44787;Bochum;43.91.0;10 bis 49;rot\r\n"
+    ).encode("cp1252")
+    headers = {**auth["admin"], "Content-Type": "text/csv"}
+    before = _repository(client).count()
+    response = client.post(IMPORT, params={"dry_run": "true", "kind": "craft_business"}, content=data, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["dry_run"] is True
+    assert (body["rows"], body["created"], body["updated"]) == (1, 1, 0)
+    assert body["encoding"].startswith("Windows-1252")
+    assert body["delimiter"] == "Semikolon"
+    assert body["mapping"] == {
+        "Betriebsnummer": "id",
+        "Betrieb": "name",
+        "PLZ": "postcode",
+        "Ort": "city",
+        "WZ-Code": "sector",
+        "GK": "size_class",
+    }
+    assert "„Farbe“" in body["warnings"][0]
+    assert _repository(client).count() == before
+    failed = client.post(IMPORT, params={"dry_run": "true"}, content=data, headers=headers)
+    assert failed.status_code == 422
+    assert "kind" in failed.json()["errors"][0]["message"]
+    assert failed.json()["encoding"].startswith("Windows-1252")

@@ -83,3 +83,36 @@ def test_export_xlsx_needs_out_and_export_needs_a_database(tmp_path: Path) -> No
     result = runner.invoke(app, ["export", "--db", url])
     assert result.exit_code == 1
     assert not (tmp_path / "missing.db").exists()
+
+
+HWK_LIST = (
+    "HWK-Nr.;Betrieb;Straße;Nr.;PLZ;Ort;WZ 2008;Größenklasse;Bemerkung\r\n"
+    "h1;Tischlerei Holz;Werkstraße;4;44787;Bochum;16.23.0;1 bis 9;\r\n"
+    "h2;Elektro Blitz;Am Markt;1;70173;Stuttgart;43.21;10-49;neu\r\n"
+).encode("cp1252")
+
+
+def test_import_dry_run_with_a_kind_for_the_whole_list(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'io.db'}"
+    source = tmp_path / "hwk.csv"
+    source.write_bytes(HWK_LIST)
+    result = runner.invoke(app, ["import", str(source), "--db", url, "--kind", "craft_business", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Kodierung: Windows-1252" in result.output
+    assert "Trennzeichen: Semikolon" in result.output
+    assert "HWK-Nr. → id" in result.output
+    assert "„Bemerkung“" in result.output
+    assert "Probelauf: 2 gültige Zeilen, 2 würden neu angelegt, 0 aktualisiert" in result.output
+    assert SqlOrganisationRepository(make_engine(url)).count() == 0
+    result = runner.invoke(app, ["import", str(source), "--db", url, "--kind", "craft_business"])
+    assert result.exit_code == 0, result.output
+    stored = SqlOrganisationRepository(make_engine(url)).get("h1")
+    assert stored is not None
+    assert (stored.kind.value, stored.wz_code, stored.size_class, stored.employees_estimated) == (
+        "craft_business",
+        "16.23.0",
+        "1–9",
+        True,
+    )
+    result = runner.invoke(app, ["import", str(source), "--db", url, "--kind", "craft_business", "--dry-run"])
+    assert "0 würden neu angelegt, 2 aktualisiert" in result.output

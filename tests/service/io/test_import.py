@@ -331,3 +331,28 @@ def test_insert_refuses_stored_ids_and_upsert_replaces_them(
     stored = repository.get("a1")
     assert stored is not None
     assert stored.name == "Beispiel GmbH"
+
+
+def test_next_months_list_updates_by_member_number(
+    builder: ProfileBuilder, repository: SqlOrganisationRepository
+) -> None:
+    header = "Mitgliedsnummer;Firma;PLZ;Art;WZ;Beschäftigte"
+    first = csv_bytes(header, "4711;Müller GmbH;44787;Unternehmen;25.62;120", "4712;Groß KG;44789;Unternehmen;C;8")
+    report = import_organisations(first, repository, builder, filename="mitglieder.csv")
+    assert isinstance(report, ImportReport)
+    assert (report.created, report.updated) == (2, 0)
+    second = csv_bytes(header, "4711;Müller GmbH & Co. KG;44787;Unternehmen;25.62;135", "4713;Neu AG;44791;company;G;3")
+    preview = import_organisations(second, repository, builder, filename="mitglieder.csv", dry_run=True)
+    assert isinstance(preview, ImportReport)
+    assert (preview.dry_run, preview.created, preview.updated) == (True, 1, 1)
+    assert repository.count() == 2  # the dry run stored nothing
+    report = import_organisations(second, repository, builder, filename="mitglieder.csv")
+    assert isinstance(report, ImportReport)
+    assert (report.created, report.updated) == (1, 1)
+    assert repository.count() == 3
+    updated = repository.get("4711")
+    assert updated is not None
+    assert (updated.name, updated.employees) == ("Müller GmbH & Co. KG", 135)
+    refused = import_organisations(second, repository, builder, mode=WriteMode.INSERT, dry_run=True)
+    assert isinstance(refused, ImportFailed)
+    assert {e.row for e in refused.errors} == {2, 3}
