@@ -232,7 +232,7 @@ function clusterPanel(cluster) {
     cluster.funding.length
       ? h("ul", {}, cluster.funding.map((f) => h("li", {}, h("strong", {}, f.name), ` – ${f.instrument_label}, ${STATUS[f.status] || f.status}`,
         f.note ? ` (${f.note})` : "",
-        f.applicants.length ? `; Antrag: ${f.applicants.map((a) => a.eligible_members === null || a.eligible_members === undefined ? a.label : `${a.label} (${a.eligible_members})`).join(", ")}` : "")))
+        f.applicants.length ? `; Antrag: ${f.applicants.map(applicantText).join(", ")}` : "")))
       : h("p", {}, "Kein passendes Programm am Stichtag."),
     h("h3", {}, "Wer an den Tisch gehört"),
     h("ul", {}, cluster.at_the_table.map((seat) => h("li", {}, h("strong", {}, seat.name), ` (${seat.role_label}): ${seat.reason}`))),
@@ -268,4 +268,11 @@ export function clustersCsv(answer) {
     c.members.join(" "),
   ]);
   return csvText([header, ...rows]);
+}
+
+/** 'Gemeinde / Stadt (nur als Partner; bis 60 % für Gemeinde / Stadt)' or 'Unternehmen (12)'. */
+function applicantText(a) {
+  if (a.eligible_members !== null && a.eligible_members !== undefined) return `${a.label} (${a.eligible_members})`;
+  const parts = [a.eligibility === "partner_only" ? "nur als Partner" : null, a.rate_text || null].filter(Boolean);
+  return parts.length ? `${a.label} (${parts.join("; ")})` : a.label;
 }
