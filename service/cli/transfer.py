@@ -125,6 +125,9 @@ def export_file(
     include_contacts: Annotated[
         bool, typer.Option("--include-contacts", help="fill the contact columns (personal data!)")
     ] = False,
+    excel: Annotated[
+        bool, typer.Option("--excel", help="CSV für deutsches Excel: ';', Dezimalkomma, UTF-8 mit BOM")
+    ] = False,
 ) -> None:
     """Export all organisations with the import's columns (an export can be imported again)."""
     import sys
@@ -132,6 +135,10 @@ def export_file(
     from service.io import export_csv, export_geojson, export_organisations
     from service.storage.sql_repository import SqlOrganisationRepository
 
+    if excel:
+        if file_format is not ExportFormat.CSV:
+            fail("--excel gilt nur für CSV (--format csv).", code=2)
+        file_format = ExportFormat.CSV_EXCEL
     if file_format is ExportFormat.XLSX and out is None:
         fail("Für --format xlsx bitte --out DATEI.xlsx angeben (xlsx needs --out).", code=2)
     database_file = sqlite_file(db)
@@ -143,5 +150,8 @@ def export_file(
         typer.echo(f"Exportiert: {count:,} Organisationen nach {out} ({file_format.value}).", err=True)
     elif file_format is ExportFormat.GEOJSON:
         export_geojson(organisations, sys.stdout, include_contacts=include_contacts)
+    elif file_format is ExportFormat.CSV_EXCEL:
+        sys.stdout.write("\ufeff")
+        export_csv(organisations, sys.stdout, include_contacts=include_contacts, delimiter=";", decimal_comma=True)
     else:
         export_csv(organisations, sys.stdout, include_contacts=include_contacts)

@@ -20,8 +20,14 @@ CellsOf = Callable[[Organisation], dict[str, Cell]]
 
 class ExportFormat(StrEnum):
     CSV = "csv"
+    CSV_EXCEL = "csv-excel"  # opens right in German Excel: ';', decimal comma, UTF-8 with BOM
     XLSX = "xlsx"
     GEOJSON = "geojson"
+
+    @property
+    def suffix(self) -> str:
+        """The file ending ('.csv' for both CSV flavours)."""
+        return ".csv" if self is ExportFormat.CSV_EXCEL else f".{self.value}"
 
 
 def organisation_cells(organisation: Organisation, *, include_contacts: bool = False) -> dict[str, Cell]:
@@ -42,14 +48,15 @@ def _cells_of(cells: CellsOf | None, include_contacts: bool) -> CellsOf:
     return cells or partial(organisation_cells, include_contacts=include_contacts)
 
 
-def _csv_text(value: Cell) -> str:
+def _csv_text(value: Cell, decimal_comma: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return escape_formula(value)
-    return str(value)  # floats: the shortest text that reads back to the same number
+    text = str(value)  # floats: the shortest text that reads back to the same number
+    return text.replace(".", ",") if decimal_comma and isinstance(value, float) else text
 
 
 def export_csv(
@@ -58,11 +65,13 @@ def export_csv(
     *,
     include_contacts: bool = False,
     delimiter: str = ",",
+    decimal_comma: bool = False,
     cells_of: CellsOf | None = None,
 ) -> int:
     """Write a header and one line per organisation (open ``out`` with ``newline=''``); returns the count.
 
     ``cells_of`` replaces :func:`organisation_cells` (and ``include_contacts``), e.g. to redact per row.
+    ``delimiter=';'`` with ``decimal_comma`` is what German Excel reads without an import dialogue.
     """
     row_cells = _cells_of(cells_of, include_contacts)
     writer = csv.writer(out, delimiter=delimiter)
@@ -70,7 +79,7 @@ def export_csv(
     count = 0
     for organisation in organisations:
         cells = row_cells(organisation)
-        writer.writerow([_csv_text(cells[c]) for c in COLUMNS])
+        writer.writerow([_csv_text(cells[c], decimal_comma) for c in COLUMNS])
         count += 1
     return count
 
@@ -158,9 +167,22 @@ def export_organisations(
     cells_of: CellsOf | None = None,
     encoding: str = "utf-8",
 ) -> int:
-    """Write to a file in the given format (text in ``encoding``; ``utf-8-sig`` adds a BOM); returns the count."""
+    """Write to a file in the given format (text in ``encoding``; ``utf-8-sig`` adds a BOM); returns the count.
+
+    ``csv-excel`` is always UTF-8 with BOM, ';'-separated with decimal commas.
+    """
     if file_format is ExportFormat.XLSX:
         return export_xlsx(organisations, out, include_contacts=include_contacts, cells_of=cells_of)
+    if file_format is ExportFormat.CSV_EXCEL:
+        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+            return export_csv(
+                organisations,
+                handle,
+                include_contacts=include_contacts,
+                delimiter=";",
+                decimal_comma=True,
+                cells_of=cells_of,
+            )
     with out.open("w", encoding=encoding, newline="") as handle:
         if file_format is ExportFormat.GEOJSON:
             return export_geojson(organisations, handle, include_contacts=include_contacts, cells_of=cells_of)

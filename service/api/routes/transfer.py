@@ -64,6 +64,7 @@ RAW_BODY_TYPES: dict[str, str] = {
 }
 EXPORT_MEDIA_TYPES: dict[ExportFormat, str] = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.CSV_EXCEL: "text/csv; charset=utf-8",
     ExportFormat.XLSX: XLSX_MEDIA_TYPE,
     ExportFormat.GEOJSON: "application/geo+json",
 }
@@ -371,7 +372,7 @@ def _cells_for(policy: AccessPolicy, principal: Principal) -> CellsOf:
 def _write_export(
     organisations: Iterator[Organisation], file_format: ExportFormat, cells_of: CellsOf
 ) -> tuple[Path, int]:
-    handle, name = tempfile.mkstemp(prefix="bmm-export-", suffix=f".{file_format.value}")
+    handle, name = tempfile.mkstemp(prefix="bmm-export-", suffix=file_format.suffix)
     os.close(handle)
     path = Path(name)
     try:
@@ -386,7 +387,11 @@ def _write_export(
 
 FormatQuery = Annotated[
     ExportFormat,
-    Query(alias="format", description="csv, xlsx oder geojson (WGS84-Punkte, für QGIS) / csv, xlsx or geojson"),
+    Query(
+        alias="format",
+        description="csv, csv-excel (für deutsches Excel: `;`, Dezimalkomma, UTF-8 mit BOM), xlsx oder geojson "
+        "(WGS84-Punkte, für QGIS) / csv, csv-excel (German Excel), xlsx or geojson",
+    ),
 ]
 
 
@@ -438,6 +443,6 @@ def export_organisations_file(
     return FileResponse(
         path,
         media_type=EXPORT_MEDIA_TYPES[file_format],
-        filename=f"bmm-organisationen-{date.today().isoformat()}.{file_format.value}",
+        filename=f"bmm-organisationen-{date.today().isoformat()}{file_format.suffix}",
         background=BackgroundTask(path.unlink, missing_ok=True),
     )

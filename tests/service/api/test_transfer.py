@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from service.api.app import create_app
 from service.api.routes import transfer
 from service.auth import Role
 from service.config import ServiceSettings
-from service.io import COLUMNS
+from service.io import COLUMNS, ExportFormat
 from service.io.columns import CONTACT_COLUMNS
 from service.storage.database import make_engine, upgrade
 from service.storage.repository import OrganisationRepository
@@ -465,13 +466,17 @@ def test_other_paths_keep_the_default_limit(client: TestClient, auth: dict[str, 
 # -- round trips -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("file_format", ["csv", "xlsx", "geojson"])
+@pytest.mark.parametrize("file_format", ["csv", "csv-excel", "xlsx", "geojson"])
 def test_export_then_import_into_an_empty_database_gives_the_same_data(
     client: TestClient, auth: dict[str, dict[str, str]], empty: TestClient, file_format: str
 ) -> None:
     exported = client.get(EXPORT, params={"format": file_format}, headers=auth["admin"])
     assert exported.status_code == 200
-    filename = f"export.{file_format}"
+    filename = f"export{ExportFormat(file_format).suffix}"
+    assert exported.headers["content-disposition"].endswith(f'{filename.removeprefix("export")}"')
+    if file_format == "csv-excel":
+        assert exported.content.startswith(b"\xef\xbb\xbfid;kind;name;")
+        assert re.search(rb";\d{1,2},\d+;", exported.content)  # a coordinate with a decimal comma
     admin = api_key_headers(empty, Role.ADMIN)
     upload = {"file": (filename, exported.content)}
     response = empty.post(IMPORT, params={"mode": "insert"}, files=upload, headers=admin)

@@ -116,3 +116,17 @@ def test_import_dry_run_with_a_kind_for_the_whole_list(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["import", str(source), "--db", url, "--kind", "craft_business", "--dry-run"])
     assert "0 würden neu angelegt, 2 aktualisiert" in result.output
+
+
+def test_export_excel_writes_semicolons_decimal_commas_and_a_bom(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'io.db'}"
+    source = tmp_path / "firmen.csv"
+    source.write_text(CSV, encoding="utf-8")
+    assert runner.invoke(app, ["import", str(source), "--db", url]).exit_code == 0
+    out = tmp_path / "excel.csv"
+    result = runner.invoke(app, ["export", "--db", url, "--excel", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid;kind;name;")
+    assert b";51,4434;7,3526;" in data
+    assert runner.invoke(app, ["export", "--db", url, "--excel", "--format", "xlsx"]).exit_code == 2

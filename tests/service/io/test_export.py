@@ -11,7 +11,16 @@ import pytest
 
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
-from service.io import COLUMNS, ExportFormat, ImportFailed, export_csv, export_geojson, export_xlsx, prepare_import
+from service.io import (
+    COLUMNS,
+    ExportFormat,
+    ImportFailed,
+    export_csv,
+    export_geojson,
+    export_organisations,
+    export_xlsx,
+    prepare_import,
+)
 from service.io.reading import RawRow, read_rows
 from tests.service.conftest import OrganisationFactory
 
@@ -41,7 +50,18 @@ def organisations(make_organisation: OrganisationFactory) -> list[Organisation]:
             measures_in_place=[],
             shift_work=False,
         ),
-        make_organisation(id="o-3", kind="craft_business", name="Bäckerei", sector="C", lat=48.7758, lon=9.1829),
+        make_organisation(
+            id="o-3",
+            kind="craft_business",
+            name="Bäckerei",
+            sector="C",
+            wz_code="10.71.0",
+            size_class="50–249",
+            employees=149,
+            employees_estimated=True,
+            lat=48.7758,
+            lon=9.1829,
+        ),
     ]
 
 
@@ -51,6 +71,9 @@ def _export(organisations: list[Organisation], file_format: ExportFormat, includ
         export_xlsx(organisations, binary, include_contacts=include_contacts)
         return binary.getvalue()
     text = io.StringIO(newline="")
+    if file_format is ExportFormat.CSV_EXCEL:
+        export_csv(organisations, text, include_contacts=include_contacts, delimiter=";", decimal_comma=True)
+        return text.getvalue().encode("utf-8-sig")
     writer = export_geojson if file_format is ExportFormat.GEOJSON else export_csv
     assert writer(organisations, text, include_contacts=include_contacts) == len(organisations)
     return text.getvalue().encode("utf-8")
@@ -61,7 +84,7 @@ def test_export_then_import_round_trips(
     organisations: list[Organisation], builder: ProfileBuilder, file_format: ExportFormat
 ) -> None:
     data = _export(organisations, file_format, include_contacts=True)
-    result = prepare_import(data, builder, filename=f"export.{file_format.value}")
+    result = prepare_import(data, builder, filename=f"export{file_format.suffix}")
     assert not isinstance(result, ImportFailed), result.errors
     assert [o.model_dump() for o in result] == [o.model_dump() for o in organisations]
 
@@ -72,7 +95,7 @@ def test_contacts_are_left_out_by_default(
 ) -> None:
     data = _export(organisations, file_format, include_contacts=False)
     assert b"erika@example.de" not in data
-    result = prepare_import(data, builder, filename=f"export.{file_format.value}")
+    result = prepare_import(data, builder, filename=f"export{file_format.suffix}")
     assert isinstance(result, list)
     assert result[0].contact is None
     assert result[0].contact_shareable is True
@@ -130,3 +153,17 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_inert_and_imports
         assert {cell.data_type for row in sheet.iter_rows(min_row=2) for cell in row if cell.value} <= {"s", "n", "b"}
     rows = [row for row in read_rows(path, path.name) if isinstance(row, RawRow)]
     assert [row.values["name"] for row in rows] == names
+
+
+def test_excel_csv_is_semicolon_separated_with_decimal_commas_and_a_bom(
+    organisations: list[Organisation], tmp_path: Path
+) -> None:
+    path = tmp_path / "excel.csv"
+    assert export_organisations(organisations, ExportFormat.CSV_EXCEL, path) == len(organisations)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert tuple(rows[0]) == COLUMNS
+    third = dict(zip(COLUMNS, rows[3], strict=True))
+    assert (third["lat"], third["lon"]) == ("48,7758", "9,1829")
+    assert (third["wz_code"], third["size_class"], third["employees_estimated"]) == ("10.71.0", "50–249", "true")
