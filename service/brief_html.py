@@ -8,7 +8,6 @@ service decided consent before).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from html import escape
@@ -197,13 +196,17 @@ def _funding(brief: Brief, reference: ReferenceData) -> str:
         funds = ", ".join(
             f"Nr. {numbers[m]}" if m in numbers else _measure_names([m], reference)[0] for m in f.funds_measures
         )
-        # The source's wording up to its first aside: "80 (90 for municipalities …)" -> "80".
-        short = re.split(r" \(|; ", f.funding_rate_percent)[0].strip()
-        rate = f" · Förderquote: {escape(short)}" if short else ""
+        # The rate and cap for THIS organisation (not the largest over all applicants), and its conditions.
+        rate = f" · {escape(f.rate_text)}" if f.rate_text else ""
+        verb = "fördert" if f.is_grant else "gilt für"
+        conditions = "; ".join(c.text for c in f.conditions)
+        role = "" if f.eligibility == "eligible" else f" · {escape(f.eligibility_label)}"
         rows.append(
             f'<strong>{escape(f.name)}</strong><span class="score">{_number(f.score)}</span><br>'
-            f'<span class="reasons">{escape(f.instrument_label)} · {STATUS_LABELS[f.status]}, geprüft am '
-            f"{_date(f.checked_on)}{rate} · fördert Maßnahme {escape(funds)}</span>"
+            f'<span class="reasons">{escape(f.instrument_label)}{role} · {STATUS_LABELS[f.status]}, geprüft am '
+            f"{_date(f.checked_on)}{rate} · {verb} Maßnahme {escape(funds)}"
+            + (f"<br>Bedingungen: {escape(conditions)}" if conditions else "")
+            + "</span>"
         )
     return _items(rows, empty="Keine Förderprogramme.") + f'<p class="note">{escape(brief.funding.note)}</p>'
 
