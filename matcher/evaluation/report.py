@@ -4,28 +4,26 @@ Peers: among synthetic background organisations, groups are planted in real demo
 firm and ``planted_peers`` firms in the same estate with the same (rare) problem set — together with
 distractors: firms in the same estate with other problems and firms with the same problems 20–40 km
 away. Precision@k and recall@k (k = planted_peers) measure whether the planted peers come first.
-Expert cases check measures, funding and advisors against answers a BMM advisor would give; lead
-cases (matcher/evaluation/leads.py) check the advisors' ranking, and planted clusters among background
+Expert cases (``matcher.evaluation.expert``, the same set the tests run) check measures, funding,
+advisors, transit and peers against answers a BMM advisor would insist on; lead cases
+(matcher/evaluation/leads.py) check the advisors' ranking, and planted clusters among background
 organisations (matcher/evaluation/clusters.py) check the planners' clusters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.evaluation.clusters import evaluate_clusters
+from matcher.evaluation.expert import ALL_CASES, KNOWN_DEFECTS, CaseResult, expert_context, run_cases
 from matcher.evaluation.leads import evaluate_leads
 from matcher.geo.distance import EARTH_RADIUS_KM
 from matcher.index import OrganisationIndex
-from matcher.matching.advisors import recommend_advisors
-from matcher.matching.funding import recommend_funding
-from matcher.matching.measures import recommend_measures_nearby
 from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
@@ -57,7 +55,9 @@ class EvaluationReport(BaseModel):
     peers: list[PeerScenarioResult]
     expert_cases: int
     expert_cases_passed: int
-    failed_cases: list[str]
+    expert_groups: dict[str, str] = Field(description="passed of run per case group (measures, funding, …)")
+    failed_cases: list[str] = Field(description="ids of failed expert cases, then names of failed lead cases")
+    known_defects: list[str] = Field(description="failed expert cases that are known defects, with the defect")
     lead_cases: int
     lead_cases_passed: int
     clusters: dict[str, str]
@@ -78,9 +78,11 @@ class EvaluationReport(BaseModel):
             "vectoriser": self.vectoriser,
             **peers,
             "expert cases passed": f"{self.expert_cases_passed} of {self.expert_cases} ({self.expert_share:.0%})",
+            **{f"expert cases, {group}": value for group, value in self.expert_groups.items()},
             "lead cases passed": f"{self.lead_cases_passed} of {self.lead_cases}",
             **{f"clusters, {key}": value for key, value in self.clusters.items()},
             "failed expert or lead cases": ", ".join(self.failed_cases) or "none",
+            "known defects among them": "; ".join(self.known_defects) or "none",
         }
 
 
@@ -187,97 +189,11 @@ def _peer_metrics(world: _World, truth: dict[str, set[str]], k: int) -> tuple[fl
 
 # -- expert cases ---------------------------------------------------------------------------------
 
-_CARPOOL_OR_SHUTTLE = {"carpooling", "shuttle"}
-_JOB_TICKETS = {"deutschlandticket_job", "jobticket_solidarity_model", "jobticket_via_chamber_framework"}
 
-
-def _make(world: _World, **fields: Any) -> Organisation:
-    profile = {"kind": "company", "name": "Expertenfall (synthetisch)", "sector": "C", "employees": 120, **fields}
-    return world.builder.build(OrganisationProfile.model_validate(profile), "expert-case")
-
-
-def _measures(world: _World, organisation: Organisation) -> list[str]:
-    measures = recommend_measures_nearby(
-        organisation, world.index, world.vectoriser, world.reference.catalog, world.settings.measures
-    )
-    return [m.id for m in measures]
-
-
-def _advisor_ids(world: _World, organisation: Organisation) -> list[str]:
-    return [a.id for a in recommend_advisors(organisation, world.reference.catalog, world.settings.advisors).items]
-
-
-def _shift_plant_far_from_station(world: _World) -> bool:
-    plant = _make(
-        world, employees=800, shift_work=True, lat=51.4915, lon=8.4311,  # Rüthen centre, 14 km from a station
-        issues=["shift_work", "poor_transit_access", "transit_schedule_mismatch", "long_commutes"],
-    )  # fmt: skip
-    ranked = _measures(world, plant)
-    categories = [world.reference.catalog.measures[m].category.value for m in ranked]
-    first_pool = next((i for i, c in enumerate(categories) if c in _CARPOOL_OR_SHUTTLE), len(ranked))
-    first_ticket = next((i for i, m in enumerate(ranked) if m in _JOB_TICKETS), len(ranked))
-    return plant.features.station_distance_km > 3 and first_pool < first_ticket
-
-
-def _nrw_firm_never_gets_bw_only_funding(world: _World) -> bool:
-    firm = _make(world, postcode="44135", issues=["parking_shortage", "cycling_barriers", "ev_charging_demand"])
-    measures = _measures(world, firm)
-    answer = recommend_funding(firm, world.reference.catalog, measures, world.settings.funding, date(2026, 11, 23))
-    states = [world.reference.catalog.funding[f.id].states for f in answer.items]
-    return bool(answer.items) and all(not s or "DE-NW" in s for s in states)
-
-
-def _closed_programme_never_available(world: _World) -> bool:
-    firm = _make(world, postcode="70173", issues=["ev_charging_demand"])
-    answer = recommend_funding(
-        firm, world.reference.catalog, ["employee_charging"], world.settings.funding, date(2026, 11, 23)
-    )
-    return not {"kfw_441", "bw_charge_at_bw"} & {f.id for f in answer.items}
-
-
-def _advisor_case(postcode: str, kind: str, expected: str) -> Callable[[_World], bool]:
-    def case(world: _World) -> bool:
-        sector = None if kind in ("municipality", "district") else "F"
-        organisation = _make(world, postcode=postcode, kind=kind, sector=sector, issues=["parking_shortage"])
-        return expected in _advisor_ids(world, organisation)[:2]
-
-    return case
-
-
-def _outside_regions_no_responsible_advisor(world: _World) -> bool:
-    answer = recommend_advisors(_make(world, postcode="10115"), world.reference.catalog, world.settings.advisors)
-    return not answer.covered and not any(a.organisation_type in ("ihk", "hwk") for a in answer.items)
-
-
-def _measures_in_place_not_repeated(world: _World) -> bool:
-    firm = _make(world, postcode="50667", issues=["parking_shortage"], measures_in_place=["parking_allocation_rules"])
-    return "parking_allocation_rules" not in _measures(world, firm)
-
-
-def _size_limits_respected(world: _World) -> bool:
-    large = _make(world, postcode="50667", employees=900, issues=["commuting_costs_for_staff", "high_car_share"])
-    small = _make(world, postcode="50667", employees=12, issues=["commuting_costs_for_staff", "high_car_share"])
-    return "jobticket_via_chamber_framework" not in _measures(world, large) and (
-        "jobticket_solidarity_model" not in _measures(world, small)
-    )
-
-
-EXPERT_CASES: dict[str, Callable[[_World], bool]] = {
-    "shift plant far from a station: carpool/shuttle before job ticket": _shift_plant_far_from_station,
-    "NRW firm never gets a Baden-Württemberg-only programme": _nrw_firm_never_gets_bw_only_funding,
-    "closed programmes (KfW 441, Charge@BW) never shown as available": _closed_programme_never_available,
-    "craft business in Dortmund -> HWK Dortmund": _advisor_case("44135", "craft_business", "hwk_dortmund"),
-    "company in Witten -> IHK Mittleres Ruhrgebiet": _advisor_case("58452", "company", "ihk_mittleres_ruhrgebiet"),
-    "company in Hagen -> SIHK Hagen": _advisor_case("58095", "company", "sihk_hagen"),
-    "company in Stuttgart -> IHK Region Stuttgart": _advisor_case("70173", "company", "ihk_region_stuttgart"),
-    "craft business in Esslingen -> HWK Region Stuttgart": _advisor_case(
-        "73728", "craft_business", "hwk_region_stuttgart"
-    ),
-    "municipality Köln -> Zukunftsnetz Rheinland": _advisor_case("50667", "municipality", "znm_ks_rheinland"),
-    "company in Berlin: no responsible advisor invented": _outside_regions_no_responsible_advisor,
-    "measures in place are never recommended again": _measures_in_place_not_repeated,
-    "job-ticket size limits respected": _size_limits_respected,
-}
+def _groups(results: list[CaseResult]) -> dict[str, str]:
+    run = Counter(r.group.value for r in results)
+    passed = Counter(r.group.value for r in results if r.passed)
+    return {group: f"{passed[group]} of {count}" for group, count in run.items()}
 
 
 def evaluate(
@@ -309,7 +225,9 @@ def evaluate(
         results.append(
             PeerScenarioResult(scenario=name, queries=queries, precision_at_k=precision, recall_at_10=recall)
         )
-    failed = [name for name, case in EXPERT_CASES.items() if not case(world)]
+    # The expert cases run on their own fixed background (as in the tests), with this evaluation's vectoriser.
+    expert = run_cases(expert_context(reference, settings, world.vectoriser), ALL_CASES)
+    failed = [r.id for r in expert if not r.passed]
     lead_cases, lead_passed, failed_leads = evaluate_leads(reference, settings)
     clusters = evaluate_clusters(reference, settings, background=size, planted=groups // 2, seed=seed)
     return EvaluationReport(
@@ -319,9 +237,11 @@ def evaluate(
         planted_groups=groups,
         k=k,
         peers=results,
-        expert_cases=len(EXPERT_CASES),
-        expert_cases_passed=len(EXPERT_CASES) - len(failed),
+        expert_cases=len(expert),
+        expert_cases_passed=len(expert) - len(failed),
+        expert_groups=_groups(expert),
         failed_cases=failed + failed_leads,
+        known_defects=[f"{case}: {KNOWN_DEFECTS[case]}" for case in failed if case in KNOWN_DEFECTS],
         lead_cases=lead_cases,
         lead_cases_passed=lead_passed,
         clusters=clusters.summary(),
