@@ -17,6 +17,7 @@ import shapely
 
 from matcher.catalog import FundingStatus
 from matcher.geo.boundaries import project
+from matcher.geo.naming import kreis_label, kreis_types
 from matcher.models import Organisation
 from matcher.planning.brief import Brief
 from matcher.reference import ReferenceData
@@ -136,12 +137,12 @@ def _map(brief: Brief, organisation: Organisation, peers: Sequence[Organisation]
         )
     x, y = xy(organisation.location.lon, organisation.location.lat)  # last: on top of the peers
     shapes.append(f'<circle class="marker-own" cx="{x:.1f}" cy="{y:.1f}" r="5.5" fill="#cc0000" stroke="#fff"/>')
-    kreis_name = escape(organisation.location.kreis_name)
+    kreis_name = escape(kreis_label(organisation.location.kreis_name, kreis_types(reference.geo.kreise).get(own)))
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH:.0f} {MAP_HEIGHT:.0f}" role="img" '
-        f'aria-label="Karte: Kreis {kreis_name} mit Standort und Betrieben in der Nähe">{"".join(shapes)}</svg>'
+        f'aria-label="Karte: {kreis_name} mit Standort und Betrieben in der Nähe">{"".join(shapes)}</svg>'
     )
-    area = f"Fläche: Kreis {kreis_name}" if kreis_rings else "Kreisgrenze nicht hinterlegt"
+    area = f"Fläche: {kreis_name}" if kreis_rings else "Kreisgrenze nicht hinterlegt"
     legend = (
         '<p class="legend"><span style="color:#cc0000">●</span> Standort · <span style="color:#0b5394">●</span> '
         f"Betriebe in der Nähe (Nummer wie in der Liste) · {area}</p>"
@@ -155,7 +156,7 @@ def _map(brief: Brief, organisation: Organisation, peers: Sequence[Organisation]
 def _header(brief: Brief) -> str:
     o = brief.organisation
     what = escape(o.kind_label + (f", {o.sector_label}" if o.sector_label else ""))
-    where = escape(f"{o.location.municipality}, {o.location.kreis}, {o.location.state_name}")
+    where = escape(f"{o.location.place_label}, {o.location.state_name}")
     staff = german_int(o.employees)
     notice = f'<p class="synthetic">{escape(brief.synthetic_notice)}</p>' if brief.synthetic_notice else ""
     return (

@@ -10,11 +10,13 @@ allows more (``include_invisible_peers``, the service's decision).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog, FundingStatus
+from matcher.geo.naming import CITY_TYPES, kreis_label, place_label
 from matcher.index import OrganisationIndex
 from matcher.matching.advisors import RESPONSIBLE_ROLES, AdvisorAnswer, recommend_advisors
 from matcher.matching.funding import Eligibility, FundingRecommendation, recommend_funding
@@ -50,6 +52,9 @@ class BriefLocation(_Frozen):
     municipality_ags: str
     kreis: str
     kreis_code: str
+    kreis_type: str | None = Field(description="Kreisfreie Stadt, Stadtkreis, Kreis or Landkreis (geo reference)")
+    kreis_label: str = Field(description='German: "Stadt Dortmund (kreisfreie Stadt)", "Kreis Unna"')
+    place_label: str = Field(description='German: "Bergkamen, Kreis Unna"; a kreisfreie Stadt named once')
     state: str = Field(description="ISO 3166-2, e.g. DE-NW")
     state_name: str
     precision: LocationPrecision
@@ -110,8 +115,13 @@ def build_brief(
     *,
     as_of: date,
     include_invisible_peers: bool = False,
+    kreis_types: Mapping[str, str] | None = None,
 ) -> Brief:
-    """The consultation brief for ``organisation`` on ``as_of`` (deterministic)."""
+    """The consultation brief for ``organisation`` on ``as_of`` (deterministic).
+
+    ``kreis_types``: Kreis code -> type (``matcher.geo.naming.kreis_types``), so that a kreisfreie Stadt is not
+    called "Kreis"; without it every Kreis is named by its name alone."""
+    kreis_type = None if kreis_types is None else kreis_types.get(organisation.location.kreis_code)
     top = settings.leads.brief_items
     measures = recommend_measures_nearby(organisation, index, vectoriser, catalog, settings.measures, limit=top)
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, as_of)
@@ -121,7 +131,7 @@ def build_brief(
     advisors = recommend_advisors(organisation, catalog, settings.advisors)
     shown = [item for item in funding.items if item.funds_measures][:top]  # the ones that fund a measure shown
     return Brief(
-        organisation=_summary_of(organisation),
+        organisation=_summary_of(organisation, kreis_type),
         problems=[BriefProblem(code=code, label=PROBLEM_LABELS_DE[code]) for code in organisation.issues],
         measures_in_place=[
             BriefMeasureInPlace(id=m, name=catalog.measures[m].name_de if m in catalog.measures else m)
@@ -135,7 +145,13 @@ def build_brief(
         synthetic=organisation.synthetic,
         synthetic_notice=SYNTHETIC_NOTICE if organisation.synthetic else None,
         summary=_summary(
-            organisation, heaviest_first(organisation, index), measures, best_grant(funding.items), advisors, catalog
+            organisation,
+            heaviest_first(organisation, index),
+            measures,
+            best_grant(funding.items),
+            advisors,
+            catalog,
+            kreis_type,
         ),
     )
 
@@ -146,7 +162,7 @@ def heaviest_first(organisation: Organisation, index: OrganisationIndex) -> list
     return sorted(organisation.issues, key=lambda code: (-weight[code], PROBLEMS.index(code)))
 
 
-def _summary_of(organisation: Organisation) -> BriefOrganisation:
+def _summary_of(organisation: Organisation, kreis_type: str | None) -> BriefOrganisation:
     location, features = organisation.location, organisation.features
     consent = organisation.contact_shareable
     return BriefOrganisation(
@@ -164,6 +180,9 @@ def _summary_of(organisation: Organisation) -> BriefOrganisation:
             municipality_ags=location.municipality_ags,
             kreis=location.kreis_name,
             kreis_code=location.kreis_code,
+            kreis_type=kreis_type,
+            kreis_label=_kreis_label(location.kreis_name, kreis_type),
+            place_label=_place_label(location.municipality_name, location.kreis_name, kreis_type),
             state=location.state,
             state_name=STATE_NAMES_DE.get(location.state, location.state),
             precision=location.precision,
@@ -173,14 +192,24 @@ def _summary_of(organisation: Organisation) -> BriefOrganisation:
             f"nächster Bahnhof: {features.nearest_station}, {format_km(features.station_distance_km)}",
             f"Gemeinde {location.municipality_name}: {URBANISATION_LABELS_DE[features.urbanisation]} "
             f"({german_int(round(features.population_density))} Einwohner je km²)",
-            _commuter_text(organisation),
+            _commuter_text(organisation, kreis_type),
         ],
         contact=organisation.contact if consent else None,
         address=organisation.address if consent else None,
     )
 
 
-def _commuter_text(organisation: Organisation) -> str:
+def _kreis_label(name: str, kreis_type: str | None) -> str:
+    return name if kreis_type is None else kreis_label(name, kreis_type)
+
+
+def _place_label(municipality: str, kreis_name: str, kreis_type: str | None) -> str:
+    if kreis_type is None:
+        return municipality if municipality == kreis_name else f"{municipality}, {kreis_name}"
+    return place_label(municipality, kreis_name, kreis_type)
+
+
+def _commuter_text(organisation: Organisation, kreis_type: str | None) -> str:
     features = organisation.features
     balance = features.kreis_commuter_balance
     sign = "+" if balance > 0 else "−" if balance < 0 else ""
@@ -188,8 +217,9 @@ def _commuter_text(organisation: Organisation) -> str:
     direction = (
         "mehr Ein- als Auspendler" if balance > 0 else "mehr Aus- als Einpendler" if balance < 0 else "ausgeglichen"
     )
+    kreis = _kreis_label(organisation.location.kreis_name, kreis_type)
     return (
-        f"Pendlersaldo {organisation.location.kreis_name} (Kreisebene): {sign}{german_int(abs(balance))} "
+        f"Pendlersaldo {kreis} auf Kreisebene: {sign}{german_int(abs(balance))} "
         f"({sign}{per_1000} je 1.000 Einwohner) – {direction}"
     )
 
@@ -221,11 +251,16 @@ def _summary(
     programme: FundingRecommendation | None,
     advisors: AdvisorAnswer,
     catalog: Catalog,
+    kreis_type: str | None,
 ) -> str:
     location = organisation.location
     state = STATE_NAMES_DE.get(location.state, location.state)
     place = location.municipality_name
-    region = state if location.kreis_name == place else f"{location.kreis_name}, {state}"
+    kreis = _kreis_label(location.kreis_name, kreis_type)
+    if location.kreis_name != place:
+        region = f"{kreis}, {state}"
+    else:  # a kreisfreie Stadt / Stadtkreis: the municipality is the Kreis, named once
+        region = state if kreis_type not in CITY_TYPES else f"{CITY_TYPES[kreis_type]}, {state}"
     kind = KIND_LABELS_DE[organisation.kind]
     what = kind if organisation.sector is None else f"{kind}, {SECTOR_LABELS_DE[organisation.sector]}"
     staff = (

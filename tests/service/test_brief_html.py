@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from matcher.evaluation.leads import LEAD_PROFILES, LeadWorld, build_lead_world
+from matcher.geo.naming import kreis_types
 from matcher.planning.brief import SYNTHETIC_NOTICE, Brief, build_brief
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
@@ -115,6 +116,7 @@ def _render(world: LeadWorld, organisation_id: str) -> tuple[Brief, str]:
         world.settings,
         as_of=AS_OF,
         include_invisible_peers=True,
+        kreis_types=kreis_types(world.reference.geo.kreise),
     )
     peers = [world.organisations[item.id] for item in brief.peers.items]
     return brief, render_brief_html(brief, organisation, peers, world.reference)
@@ -128,7 +130,10 @@ def test_document_is_well_formed_german_and_printable(world: LeadWorld) -> None:
     for heading in HEADINGS:
         assert heading in text, heading
     assert "Stand 23.11.2026" in text
-    assert "Dortmund, Dortmund, Nordrhein-Westfalen" in text
+    # A kreisfreie Stadt is named once, as a city (not "Dortmund, Dortmund", not "Kreis Dortmund").
+    assert "Stadt Dortmund (kreisfreie Stadt), Nordrhein-Westfalen" in text
+    assert "Dortmund, Dortmund" not in text
+    assert "Kreis Dortmund" not in text
     assert "@page { size: A4; margin: 15mm; }" in html
     assert "@media print" in html
     assert "GeoBasis-DE / BKG" in text  # attribution next to the map
@@ -198,7 +203,8 @@ def test_map_shows_the_kreis_the_organisation_and_numbered_peers(world: LeadWorl
     assert len(peers) == len(brief.peers.items) >= 3
     assert [t for t in checker.texts if t.strip().isdigit()][: len(peers)] == [str(n) for n in range(1, len(peers) + 1)]
     text = " ".join(checker.texts)
-    assert "Kreis Dortmund" in text  # legend
+    assert "Fläche: Stadt Dortmund (kreisfreie Stadt)" in text  # legend
+    assert "Kreis Dortmund" not in text
     for peer in brief.peers.items:
         assert peer.name in text
     assert "gleiche Probleme: Parkplatzmangel, Schichtarbeit" in text  # the peers' reasons, compact

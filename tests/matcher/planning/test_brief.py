@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from matcher.evaluation.leads import AS_OF, LEAD_PROFILES, SEVERE, LeadWorld, build_lead_world
+from matcher.geo.naming import kreis_types
 from matcher.matching.measures import recommend_measures
 from matcher.matching.neighbourhood import neighbour_adoption
 from matcher.models import Organisation, OrganisationProfile
@@ -38,6 +39,7 @@ def _brief(
     return build_brief(
         organisation, world.index, world.vectoriser, world.reference.catalog, world.settings,
         as_of=as_of, include_invisible_peers=include_invisible_peers,
+        kreis_types=kreis_types(world.reference.geo.kreise),
     )  # fmt: skip
 
 
@@ -58,10 +60,13 @@ def test_organisation_summary_and_location_in_german(world: LeadWorld) -> None:
         "Dortmund", "05913", "Nordrhein-Westfalen",
     )  # fmt: skip
     assert location.precision_label == "genaue Koordinaten"
+    # Dortmund is a kreisfreie Stadt: never "Kreis Dortmund", never "Dortmund, Dortmund".
+    assert (location.kreis_type, location.kreis_label) == ("Kreisfreie Stadt", "Stadt Dortmund (kreisfreie Stadt)")
+    assert location.place_label == "Stadt Dortmund (kreisfreie Stadt)"
     station, settlement, commuters = organisation.location_features
     assert station == "nächster Bahnhof: Dortmund-Huckarde Nord, 1,8 km"
     assert re.fullmatch(r"Gemeinde Dortmund: dicht besiedelt \([0-9.]+ Einwohner je km²\)", settlement)
-    assert commuters.startswith("Pendlersaldo Dortmund (Kreisebene): +")
+    assert commuters.startswith("Pendlersaldo Stadt Dortmund (kreisfreie Stadt) auf Kreisebene: +")
     assert commuters.endswith("– mehr Ein- als Auspendler")
     labels = {p.code.value: p.label for p in brief.problems}
     assert list(labels) == sorted(SEVERE)
@@ -101,8 +106,9 @@ def test_summary_is_a_short_german_paragraph_from_the_data(world: LeadWorld) -> 
     assert 2 <= len(sentences) <= 4
     assert brief.summary.startswith(
         "large-plant (synthetisch) (Unternehmen, Verarbeitendes Gewerbe) hat 900 Beschäftigte am Standort Dortmund "
-        "(Nordrhein-Westfalen)."
+        "(kreisfreie Stadt, Nordrhein-Westfalen)."
     )
+    assert "Kreis Dortmund" not in brief.summary
     assert "bisher ist keine Maßnahme umgesetzt" in brief.summary
     assert f"Als Einstieg empfohlen: {brief.measures[0].name}" in brief.summary
     assert "Gemeldete Probleme: " in brief.summary
