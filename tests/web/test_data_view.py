@@ -105,6 +105,35 @@ def test_admin_imports_a_csv_and_sees_the_counts(web: WebPage, web_server: WebSe
     assert web.unexpected_errors() == []
 
 
+def test_a_dry_run_of_a_chamber_list_shows_what_was_recognised_and_stores_nothing(
+    web: WebPage, web_server: WebServer, tmp_path: Path
+) -> None:
+    _open_data_view(web, web_server)
+    source = tmp_path / "hwk.csv"
+    source.write_bytes(  # as Excel's plain "CSV (Trennzeichen-getrennt)" saves it: Windows-1252, German headers
+        (
+            "HWK-Nr.;Betrieb;PLZ;Ort;WZ 2008;Größenklasse;Breitengrad;Längengrad;Bemerkung\r\n"
+            "webtest-dry-1;Webtest Tischlerei Müller;80331;München;16.23.0;1 bis 9;48,1372;11,5755;Stammkunde\r\n"
+        ).encode("cp1252")
+    )
+    web.page.set_input_files("#import-file", str(source))
+    web.page.wait_for_selector("#import-kind option[value=craft_business]", state="attached")
+    web.page.select_option("#import-kind", "craft_business")
+    web.page.get_by_role("button", name="Nur prüfen (Probelauf)").click()
+    web.page.wait_for_selector("#import-dry-run")
+    text = web.page.inner_text("#import-dry-run")
+    assert "nichts wurde gespeichert" in text
+    assert "1 gültige Zeile; 1 würden neu angelegt, 0 ersetzt" in text
+    assert "Windows-1252" in text
+    assert "Semikolon" in text
+    assert "„Bemerkung“" in text
+    mapping = web.page.inner_text("#import-mapping")
+    assert "HWK-Nr." in mapping
+    assert "Größenklasse" in mapping
+    assert _status_of(web_server, "/api/v1/organisations/webtest-dry-1") == 404
+    assert web.unexpected_errors() == []
+
+
 def test_an_invalid_csv_shows_the_row_errors_and_stores_nothing(
     web: WebPage, web_server: WebServer, tmp_path: Path
 ) -> None:

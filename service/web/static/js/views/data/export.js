@@ -7,6 +7,7 @@ import { ANNOUNCE_STEP, bytes, percent } from "./units.js";
 
 const FORMATS = [
   { value: "csv", label: "CSV – Tabellenkalkulation, wieder importierbar", accept: "text/csv" },
+  { value: "csv-excel", label: "CSV für deutsches Excel – Semikolon, Dezimalkomma", accept: "text/csv", ending: "csv" },
   { value: "xlsx", label: "XLSX – Excel", accept: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
   { value: "geojson", label: "GeoJSON – Karte, z. B. QGIS", accept: "application/geo+json" },
 ];
@@ -79,7 +80,7 @@ export async function renderExport(section) {
       const file = await fetchFile("/organisations/export", {
         query: { ...query(), format: chosen.value },
         accept: chosen.accept,
-        fallbackName: `bmm-organisationen.${chosen.value}`,
+        fallbackName: `bmm-organisationen.${chosen.ending || chosen.value}`,
         onProgress: (loaded, total) => {
           if (!receiving) {
             receiving = true;

@@ -1,7 +1,8 @@
 // Daten, import half: upload a CSV/XLSX/GeoJSON file with progress; the row errors of a refused file.
 
 import { fieldLabel, germanPart, uploadFile } from "../../api.js";
-import { announce, clear, errorBox, field, fmt, h, message, uid } from "../../ui.js";
+import { announce, clear, errorBox, field, fmt, h, message, select, uid } from "../../ui.js";
+import { vocabulary } from "../../vocab.js";
 import { ANNOUNCE_STEP, bytes, duration, percent } from "./units.js";
 
 const MODES = [
@@ -35,6 +36,13 @@ export function renderImport(section, limits) {
         h("span", { class: "hint", id: `${id}-hint` }, mode.hint));
     }));
   const submit = h("button", { type: "submit", class: "button", id: "import-start" }, "Importieren");
+  // A dry run checks the whole file and shows what was recognised; nothing is stored.
+  const preview = h("button", { type: "button", class: "button button--secondary", id: "import-preview",
+    onclick: () => start(true) }, "Nur prüfen (Probelauf)");
+  const kind = select("import-kind", [], { empty: "aus der Datei (Spalte kind / Art)" });
+  vocabulary().then((vocab) => {
+    kind.append(...vocab.kinds.map((k) => h("option", { value: k.code }, `${k.label} (${k.code})`)));
+  }, () => {});
   const status = h("div", { id: "import-status" });
   let running = null; // {abort(), uploaded}
 
@@ -43,10 +51,13 @@ export function renderImport(section, limits) {
     start();
   } },
   field("Datei (CSV, XLSX oder GeoJSON)", fileInput,
-    "CSV in UTF-8, mit Komma oder Semikolon getrennt (wie Excel „CSV UTF-8“ speichert); XLSX: das erste "
+    "CSV so, wie Excel oder die Mitgliederverwaltung sie speichert (UTF-8, Windows-1252, ISO-8859-15 oder "
+    + "UTF-16 „Unicode-Text“; Semikolon, Komma oder Tabulator – der Dienst erkennt es); XLSX: das erste "
     + `Tabellenblatt. Höchstens ${bytes(maxBytes)}.`),
+  field("Art für Zeilen ohne eigene Angabe", kind,
+    "Z. B. „Handwerksbetrieb“ für die Mitgliederliste einer Handwerkskammer ohne Spalte „Art“."),
   modes,
-  h("div", { class: "actions" }, submit));
+  h("div", { class: "actions" }, submit, preview));
 
   section.append(
     h("h2", { id: "import-title" }, "Organisationen importieren"),
@@ -66,6 +77,8 @@ export function renderImport(section, limits) {
     running = value;
     submit.disabled = Boolean(value);
     fileInput.disabled = Boolean(value);
+    preview.disabled = Boolean(value);
+    kind.disabled = Boolean(value);
     form.querySelectorAll("input[name=import-mode]").forEach((input) => {
       input.disabled = Boolean(value);
     });
@@ -73,7 +86,7 @@ export function renderImport(section, limits) {
     else window.removeEventListener("beforeunload", warnOnLeave);
   }
 
-  function start() {
+  function start(dryRun = false) {
     clear(status);
     fileInput.removeAttribute("aria-invalid");
     const file = fileInput.files && fileInput.files[0];
@@ -93,10 +106,13 @@ export function renderImport(section, limits) {
       return;
     }
     const mode = form.querySelector("input[name=import-mode]:checked").value;
+    const query = { mode };
+    if (kind.value) query.kind = kind.value;
+    if (dryRun) query.dry_run = "true";
     const started = performance.now();
     const progress = uploadProgress(status, file);
     const upload = uploadFile("/organisations/import", {
-      query: { mode },
+      query,
       file,
       onProgress: (loaded, total) => progress.update(loaded, total),
       onUploaded: () => {
@@ -110,7 +126,8 @@ export function renderImport(section, limits) {
       progress.done();
       setRunning(null);
       showResult(status, result, file, mode, (performance.now() - started) / 1000);
-      announce(`Import abgeschlossen: ${result.rows} Zeilen gespeichert.`);
+      announce(result.dry_run ? `Probelauf: ${result.rows} gültige Zeilen, nichts gespeichert.`
+        : `Import abgeschlossen: ${result.rows} Zeilen gespeichert.`);
     }, (error) => {
       const uploaded = running ? running.uploaded : false;
       progress.done();
@@ -183,6 +200,10 @@ function uploadProgress(container, file) {
 }
 
 function showResult(container, result, file, mode, seconds) {
+  if (result.dry_run) {
+    container.append(dryRunResult(result, file));
+    return;
+  }
   const facts = [
     ["Datei", `${file.name} (${bytes(file.size)})`, "import-file-name"],
     ["Modus", mode === "insert" ? "nur neu anlegen (insert)" : "anlegen und ersetzen (upsert)", "import-mode"],
@@ -197,13 +218,45 @@ function showResult(container, result, file, mode, seconds) {
     h("p", { style: "margin:0" }, h("strong", {}, "Import abgeschlossen. "),
       `${fmt.int(result.rows)} ${result.rows === 1 ? "Zeile" : "Zeilen"} gespeichert: `
       + `${fmt.int(result.created)} neu angelegt, ${fmt.int(result.updated)} ersetzt.`),
-    h("dl", { class: "facts" }, facts.map(([term, value, id]) => [h("dt", {}, term), h("dd", { id }, value)]))));
+    h("dl", { class: "facts" }, facts.map(([term, value, id]) => [h("dt", {}, term), h("dd", { id }, value)]))),
+  detected(result));
+}
+
+/** A dry run's answer: what would be stored, and what the service recognised in the file. */
+function dryRunResult(result, file) {
+  return h("div", { id: "import-dry-run" },
+    h("div", { class: "message message--info", role: "status" },
+      h("p", { style: "margin:0" }, h("strong", {}, "Probelauf – nichts wurde gespeichert. "),
+        `„${file.name}“: ${fmt.int(result.rows)} gültige ${result.rows === 1 ? "Zeile" : "Zeilen"}; `
+        + `${fmt.int(result.created)} würden neu angelegt, ${fmt.int(result.updated)} ersetzt.`)),
+    detected(result));
+}
+
+/** Encoding, delimiter, the column mapping and the warnings of an import or dry run (absent fields: nothing). */
+function detected(result) {
+  const facts = [
+    ["Format", result.format],
+    ["Kodierung", result.encoding],
+    ["Trennzeichen", result.delimiter],
+  ].filter(([, value]) => value);
+  const mapping = Object.entries(result.mapping || {});
+  const captionId = uid("import-mapping-caption");
+  return h("div", { id: "import-detected" },
+    facts.length ? h("dl", { class: "facts" }, facts.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])) : null,
+    (result.warnings || []).map((text) => message(text, "warn")),
+    mapping.length
+      ? h("div", { class: "table-wrap", role: "region", tabindex: "0", "aria-labelledby": captionId },
+        h("table", { id: "import-mapping" },
+          h("caption", { id: captionId }, "Erkannte Spalten"),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Spalte in der Datei"), h("th", { scope: "col" }, "Feld"))),
+          h("tbody", {}, mapping.map(([header, column]) => h("tr", {}, h("td", {}, header), h("td", {}, columnCell(column)))))))
+      : null);
 }
 
 function showImportError(container, error, uploaded, maxBytes) {
   const problem = error.problem;
   if (error.status === 422 && problem && Array.isArray(problem.errors) && typeof problem.error_count === "number") {
-    container.append(rowErrors(problem));
+    container.append(rowErrors(problem), detected(problem));
     return;
   }
   if (error.aborted) {
