@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from matcher.vocabulary import OrganisationKind
+from matcher.wording import german_int
 from service.cli.common import DbOption, fail, migrated_engine, safe, settings_for, sqlite_file
 from service.config import DEFAULT_DATABASE_URL
 from service.io.exporting import ExportFormat
@@ -91,9 +92,11 @@ def import_file(
             f"(Import failed: {result.error_count:,} errors, nothing stored.)"
         )
     if result.dry_run:
+        rows = f"{german_int(result.rows)} gültige {'Zeile' if result.rows == 1 else 'Zeilen'}"
+        would = "würde" if result.created == 1 else "würden"
         typer.echo(
-            f"Probelauf: {result.rows:,} gültige Zeilen, {result.created:,} würden neu angelegt, {result.updated:,} "
-            f"aktualisiert; nichts gespeichert. (Dry run: nothing stored.)"
+            f"Probelauf: {rows}, {german_int(result.created)} {would} neu angelegt, {german_int(result.updated)} "
+            "aktualisiert; nichts gespeichert. (Dry run: nothing stored.)"
         )
         return
     typer.echo(

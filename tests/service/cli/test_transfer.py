@@ -116,6 +116,10 @@ def test_import_dry_run_with_a_kind_for_the_whole_list(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["import", str(source), "--db", url, "--kind", "craft_business", "--dry-run"])
     assert "0 würden neu angelegt, 2 aktualisiert" in result.output
+    single = tmp_path / "eine.csv"
+    single.write_bytes(HWK_LIST.split(b"\r\n")[0] + b"\r\n" + HWK_LIST.split(b"\r\n")[2] + b"\r\n")
+    result = runner.invoke(app, ["import", str(single), "--db", url, "--kind", "craft_business", "--dry-run"])
+    assert "Probelauf: 1 gültige Zeile, 0 würden neu angelegt, 1 aktualisiert" in result.output
 
 
 def test_export_excel_writes_semicolons_decimal_commas_and_a_bom(tmp_path: Path) -> None:
