@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from matcher.transit.model import NearestStop, TransitClass
 from matcher.vocabulary import (
     BUSINESS_KINDS,
     LocationPrecision,
@@ -177,8 +178,17 @@ class LocationFeatures(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    station_distance_km: float = Field(description="great-circle distance to the nearest railway station")
+    station_distance_km: float = Field(
+        description="great-circle distance to the nearest railway station (DB list 2020; the vectoriser's input)"
+    )
     nearest_station: str
+    transit_class: TransitClass = Field(
+        description="transit-quality class A (very good) … D (basic) or none, after the Swiss ÖV-Güteklassen, "
+        "with the mode of the stops as the frequency proxy (docs/transit.md)"
+    )
+    transit_stop: NearestStop | None = Field(description="the stop that gives the class; null for class none")
+    transit_stops: list[NearestStop] = Field(description="the nearest stop of each mode class: rail, S-Bahn, "
+                                             "Stadtbahn/tram, bus")  # fmt: skip
     urbanisation: Urbanisation
     population_density: float = Field(description="residents per km² of the municipality")
     kreis_commuter_balance: int = Field(description="in- minus out-commuters of the Kreis (BA 2023)")

@@ -18,6 +18,7 @@ class ProfileBuilder:
     def __init__(self, reference: ReferenceData, settings: MatcherSettings) -> None:
         self.reference = reference
         self.resolver = LocationResolver(reference.geo, settings.geography)
+        self.transit = settings.transit
 
     def build(self, profile: OrganisationProfile, organisation_id: str) -> Organisation:
         """One organisation, or :class:`InputError` naming the first bad field."""
@@ -31,7 +32,7 @@ class ProfileBuilder:
         queries = [LocationQuery(p.lat, p.lon, p.postcode) for p, _ in items]
         resolved = self.resolver.resolve_many(queries)
         good = [r for r in resolved if isinstance(r, Location)]
-        features = iter(location_features(self.reference.geo, good))
+        features = iter(location_features(self.reference.geo, good, self.transit))
         results: list[Organisation | list[InputError]] = []
         for (profile, organisation_id), location in zip(items, resolved, strict=True):
             errors: list[InputError] = self.catalogue_errors(profile)

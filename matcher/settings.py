@@ -6,6 +6,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from matcher.transit.model import TransitClass
 from matcher.vocabulary import ProblemCode
 
 
@@ -51,6 +52,47 @@ class GeographySettings(_Frozen):
         default=3.0, ge=0, le=20, description="coordinates may lie this far outside their postcode area"
     )
     default_postcode_area_km2: float = Field(default=20.0, gt=0, description="for postcodes without an area")
+
+
+class TransitBands(_Frozen):
+    """Upper distance (km) up to which a stop of one category gives each class; 0 = never that class."""
+
+    a_km: float = Field(ge=0, le=3)
+    b_km: float = Field(ge=0, le=3)
+    c_km: float = Field(ge=0, le=3)
+    d_km: float = Field(ge=0, le=3)
+
+    @model_validator(mode="after")
+    def _monotone(self) -> Self:
+        if not self.a_km <= self.b_km <= self.c_km <= self.d_km:
+            raise ValueError("class bands must widen from A to D")
+        return self
+
+
+class TransitSettings(_Frozen):
+    """Transit-quality classes after the Swiss ÖV-Güteklassen (docs/transit.md): distance bands 300/500/750/1,000 m,
+    stop category from the mode (the proxy for the interval, no timetables)."""
+
+    hub: TransitBands = Field(
+        default=TransitBands(a_km=0.5, b_km=0.75, c_km=1.0, d_km=1.0),
+        description="category I: railway station with long-distance trains (ICE/IC/EC)",
+    )
+    rail: TransitBands = Field(
+        default=TransitBands(a_km=0.3, b_km=0.5, c_km=0.75, d_km=1.0),
+        description="category II: station with RE/RB or S-Bahn",
+    )
+    light_rail: TransitBands = Field(
+        default=TransitBands(a_km=0.0, b_km=0.3, c_km=0.5, d_km=0.75),
+        description="category III: U-Bahn/Stadtbahn or tram stop",
+    )
+    bus: TransitBands = Field(
+        default=TransitBands(a_km=0.0, b_km=0.0, c_km=0.3, d_km=0.5), description="category IV: bus stop"
+    )
+    rural_bus: TransitBands = Field(
+        default=TransitBands(a_km=0.0, b_km=0.0, c_km=0.0, d_km=0.3),
+        description="category V: bus stop in a sparsely populated municipality (Destatis degree 03), where buses "
+        "rarely run more often than every 30-60 minutes",
+    )
 
 
 class _ComponentWeights(_Frozen):
@@ -115,8 +157,25 @@ class MeasureWeights(_ComponentWeights):
 
 class MeasureSettings(_Frozen):
     weights: MeasureWeights = Field(default_factory=MeasureWeights)
-    transit_far_km: float = Field(default=2.0, gt=0, description="beyond this a transit-dependent measure is demoted")
-    transit_demotion: float = Field(default=0.5, ge=0, le=1, description="share of problem fit kept when demoted")
+    transit_factors: dict[TransitClass, float] = Field(
+        default={
+            TransitClass.A: 1.0,
+            TransitClass.B: 1.0,
+            TransitClass.C: 1.0,
+            TransitClass.D: 0.6,
+            TransitClass.NONE: 0.5,
+        },
+        description="share of problem fit a transit-dependent measure keeps, per transit-quality class of the site",
+    )
+
+    @model_validator(mode="after")
+    def _every_transit_class(self) -> Self:
+        if set(self.transit_factors) != set(TransitClass) or not all(
+            0 <= f <= 1 for f in self.transit_factors.values()
+        ):
+            raise ValueError("transit_factors needs a factor in [0, 1] for every transit class")
+        return self
+
     shift_partly_factor: float = Field(default=0.7, ge=0, le=1)
     shift_unsuitable_factor: float = Field(default=0.3, ge=0, le=1)
     neighbours_radius_km: float = Field(default=15.0, gt=0, le=200, description="collaborative signal radius")
@@ -237,6 +296,7 @@ class MatcherSettings(_Frozen):
     """Root settings object passed to every library entry point."""
 
     geography: GeographySettings = Field(default_factory=GeographySettings)
+    transit: TransitSettings = Field(default_factory=TransitSettings)
     vectors: VectorSettings = Field(default_factory=VectorSettings)
     peers: PeerSettings = Field(default_factory=PeerSettings)
     measures: MeasureSettings = Field(default_factory=MeasureSettings)

@@ -14,6 +14,12 @@ def format_km(value: float) -> str:
     return f"{value:.1f}".replace(".", ",") + " km"
 
 
+def format_distance(km: float) -> str:
+    """Walking-scale distances in metres (to 10 m) below 1 km, else km: 40 m · 950 m · 1,2 km."""
+    metres = round(km * 100) * 10
+    return f"{metres} m" if metres < 1000 else format_km(km)
+
+
 def german_int(value: int) -> str:
     """Thousands with a dot: 12.345."""
     return f"{value:,}".replace(",", ".")

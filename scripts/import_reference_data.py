@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -421,6 +422,74 @@ def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]],
     write_csv(target / "advisors.csv", advisors, columns)
 
 
+# Transit stops: the mode letters of data/geo/transit_stops.csv, from the source's HAFAS product names
+# (transit_stops_de/SOURCE.md). Ferries are left out: no ÖV-Güteklasse counts them for commuting here.
+TRANSIT_MODE_LETTERS = {
+    "nationalExpress": "F",  # ICE
+    "national": "F",  # IC/EC
+    "regionalExpress": "R",
+    "regional": "R",
+    "suburban": "S",
+    "subway": "U",  # U-Bahn/Stadtbahn
+    "tram": "T",
+    "bus": "B",
+}
+TRANSIT_LETTER_ORDER = "FRSUTB"
+# A platform (kind=stop) this close to its station is the same stop for a walker: its modes are folded into
+# the station's row. Farther ones (a ZOB several hundred metres from the railway station) stay rows of their own.
+TRANSIT_FOLD_KM = 0.3
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(a, 1.0)))
+
+
+def _mode_letters(modes: str | set[str]) -> set[str]:
+    names = modes.split(";") if isinstance(modes, str) else modes
+    return {TRANSIT_MODE_LETTERS[m] for m in names if m in TRANSIT_MODE_LETTERS}
+
+
+def build_transit_stops(shared: Path, out: Path) -> None:
+    """data/geo/transit_stops.csv: one row per stop a walker would tell apart, with the modes calling there.
+
+    Platforms within TRANSIT_FOLD_KM of their station are folded into it (modes united, the station's name and
+    position kept); stops without a bus, tram, U-Bahn/Stadtbahn, S-Bahn or rail mode (no modes given, ferry only)
+    are dropped. Coordinates are rounded to 5 decimals (about 1 m) to keep the file small.
+    """
+    rows = read_csv(shared / "transit_stops_de" / "transit_stops_nrw_bw.csv")
+    by_id = {row["id"]: row for row in rows}
+    letters = {row["id"]: _mode_letters(row["modes"]) for row in rows}
+    folded: set[str] = set()
+    for row in rows:
+        parent = by_id.get(row["parent_station"]) if row["kind"] == "stop" else None
+        if parent is None:
+            continue
+        distance = _haversine_km(float(row["lat"]), float(row["lon"]), float(parent["lat"]), float(parent["lon"]))
+        if distance <= TRANSIT_FOLD_KM:
+            letters[parent["id"]] |= letters[row["id"]]
+            folded.add(row["id"])
+    kept = []
+    for row in rows:
+        modes = "".join(letter for letter in TRANSIT_LETTER_ORDER if letter in letters[row["id"]])
+        if row["id"] in folded or not modes:
+            continue
+        kept.append(
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "lat": f"{float(row['lat']):.5f}",
+                "lon": f"{float(row['lon']):.5f}",
+                "modes": modes,
+                "ifopt": row["ifopt"],
+            }
+        )
+    print(f"transit stops: {len(rows)} read, {len(folded)} platforms folded into their station, {len(kept)} kept")
+    write_csv(out / "geo" / "transit_stops.csv", kept, ["id", "name", "lat", "lon", "modes", "ifopt"])
+    shutil.copyfile(shared / "transit_stops_de" / "SOURCE.md", out / "geo" / "transit_stops_SOURCE.md")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
@@ -428,6 +497,7 @@ def main() -> None:
     args = parser.parse_args()
     municipalities, kreise = build_geography(args.shared, args.out)
     build_catalog(args.shared, args.out, municipalities, kreise)
+    build_transit_stops(args.shared, args.out)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,10 @@ from matcher.reference import ReferenceData
 from matcher.vocabulary import PROBLEM_LABELS_DE
 from matcher.wording import format_km, german_int
 
-ATTRIBUTION = "Kreisgrenzen: © GeoBasis-DE / BKG 2022 (Daten verändert), VG1000, dl-de/by-2-0"
+ATTRIBUTION = (
+    "Kreisgrenzen: © GeoBasis-DE / BKG 2022 (Daten verändert), VG1000, dl-de/by-2-0; "
+    "Haltestellen: DB InfraGO (CC BY 4.0), © OpenStreetMap-Mitwirkende (ODbL)"
+)
 STATUS_LABELS = {FundingStatus.OPEN: "offen", FundingStatus.CLOSED: "geschlossen", FundingStatus.UNKNOWN: "unbestätigt"}
 MAP_WIDTH = 260.0
 MAP_HEIGHT = 100.0  # 260:100, about 85 x 33 mm in a column

@@ -1,4 +1,4 @@
-"""Location features from the real reference data: transit proxy, urbanisation, density, commuting."""
+"""Location features from the real reference data: transit quality, urbanisation, density, commuting."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ import numpy as np
 from matcher.geo.distance import chord_to_km, to_unit_vectors
 from matcher.geo.reference import GeoReference
 from matcher.models import Location, LocationFeatures
-from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE
+from matcher.settings import TransitSettings
+from matcher.transit.quality import transit_access
+from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
 
 
-def location_features(geo: GeoReference, locations: Sequence[Location]) -> list[LocationFeatures]:
-    """Features for many resolved locations (the station search is one vectorised k-d tree query)."""
+def location_features(
+    geo: GeoReference, locations: Sequence[Location], transit: TransitSettings | None = None
+) -> list[LocationFeatures]:
+    """Features for many resolved locations (each stop search is one vectorised k-d tree query)."""
     if not locations:
         return []
     lat = np.array([loc.lat for loc in locations], dtype=np.float64)
@@ -24,17 +28,24 @@ def location_features(geo: GeoReference, locations: Sequence[Location]) -> list[
     municipalities = geo.municipalities
     density = municipalities["density_per_km2"].to_numpy(dtype=np.float64)
     urbanisation = municipalities["urbanisation_code"].to_numpy(dtype=str)
+    positions = [geo.municipality_position[loc.municipality_ags] for loc in locations]
+    settlement = [URBANISATION_BY_DESTATIS_CODE[str(urbanisation[p])] for p in positions]
+    access = transit_access(
+        geo.transit, lat, lon, transit or TransitSettings(), sparse=[u is Urbanisation.SPARSE for u in settlement]
+    )
     features = []
     for i, loc in enumerate(locations):
-        position = geo.municipality_position[loc.municipality_ags]
         balance = geo.kreis_commuter_balance.get(loc.kreis_code, 0)
         population = max(geo.kreis_population[loc.kreis_code], 1)
         features.append(
             LocationFeatures(
                 station_distance_km=float(station_km[i]),
                 nearest_station=str(station_names[i]),
-                urbanisation=URBANISATION_BY_DESTATIS_CODE[str(urbanisation[position])],
-                population_density=float(density[position]),
+                transit_class=access[i].transit_class,
+                transit_stop=access[i].best,
+                transit_stops=access[i].stops,
+                urbanisation=settlement[i],
+                population_density=float(density[positions[i]]),
                 kreis_commuter_balance=balance,
                 kreis_commuter_balance_per_1000=1000.0 * balance / population,
             )

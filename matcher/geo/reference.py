@@ -12,6 +12,7 @@ from scipy.spatial import cKDTree
 
 from matcher.geo.boundaries import BoundaryIndex
 from matcher.geo.distance import FloatArray, to_unit_vectors
+from matcher.transit.stops import TransitStops, load_transit_stops
 from matcher.vocabulary import STATE_BY_LAND_CODE
 
 _KEYS = {"ags": str, "kreis_code": str, "land_code": str, "regbez_code": str, "plz_seat": str,
@@ -25,7 +26,7 @@ def _read(path: Path) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class GeoReference:
-    """Municipalities, Kreise, postcodes, stations, commuter totals and NRW/BW boundaries.
+    """Municipalities, Kreise, postcodes, stations, transit stops, commuter totals and NRW/BW boundaries.
 
     Municipality rows are addressed by position (``municipality_index``) inside the library only;
     everything that leaves it uses the AGS.
@@ -44,6 +45,7 @@ class GeoReference:
     municipality_state: npt.NDArray[np.str_]
     municipality_tree: cKDTree
     station_tree: cKDTree
+    transit: TransitStops  # every stop with its modes (data/geo/transit_stops.csv)
 
     kreis_population: dict[str, int]
     kreis_commuter_balance: dict[str, int]  # in- minus out-commuters (BA; own calculation)
@@ -80,4 +82,5 @@ def load_geo_reference(data_dir: Path) -> GeoReference:
         station_tree=cKDTree(
             to_unit_vectors(stations["lat"].to_numpy(dtype=np.float64), stations["lon"].to_numpy(dtype=np.float64))
         ),
+        transit=load_transit_stops(data_dir),
     )

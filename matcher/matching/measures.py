@@ -8,7 +8,8 @@ scored by four components whose weights are in ``MeasureSettings.weights``:
 - problem fit: the IDF-weighted share of my problems the measure addresses (a problem that few
   catalogue measures address weighs more, so the one measure for a rare core problem is not drowned
   by measures that each touch several common ones), demoted for measures that need transit nearby
-  when the nearest station is far, and for shift work by the measure's shift suitability;
+  by the site's transit-quality class (matcher/transit: every bus, tram, Stadtbahn, S-Bahn and rail
+  stop), and for shift work by the measure's shift suitability;
 - practicality: cheap, easy and quick first; large employers bear less of the cost;
 - collaborative: similarity-weighted share of similar organisations nearby already using it;
 - joint potential: the measure works jointly with neighbours and the organisation sits in an estate.
@@ -30,9 +31,9 @@ from matcher.index import OrganisationIndex
 from matcher.matching.neighbourhood import NeighbourAdoption, neighbour_adoption
 from matcher.models import Organisation
 from matcher.settings import MeasureSettings
+from matcher.transit.text import class_phrase
 from matcher.vectorise import Vectoriser
 from matcher.vocabulary import CATEGORY_LABELS_DE, PROBLEM_LABELS_DE, PUBLIC_KINDS, MeasureCategory, ProblemCode
-from matcher.wording import format_km
 
 
 class MeasureRecommendation(Recommendation):
@@ -170,10 +171,10 @@ def _problem_fit(
     my_weight = sum(idf[code] for code in organisation.issues)
     share = sum(idf[code] for code in addressed) / my_weight if my_weight else 0.0
     factor, notes = 1.0, []
-    distance = organisation.features.station_distance_km
-    if measure.needs_transit_nearby and distance > settings.transit_far_km:
-        factor *= settings.transit_demotion
-        notes.append(f"Bahnhof {format_km(distance)} entfernt – ÖPNV-Maßnahme abgewertet")
+    if measure.needs_transit_nearby:
+        transit_factor, transit_note = _transit_fit(organisation, settings)
+        factor *= transit_factor
+        notes.append(transit_note)
     if organisation.shift_work or ProblemCode.SHIFT_WORK in organisation.issues:
         if measure.suits_shift_work is ShiftSuitability.PARTLY:
             factor *= settings.shift_partly_factor
@@ -183,6 +184,17 @@ def _problem_fit(
             notes.append("für Schichtarbeit kaum geeignet – stark abgewertet")
     text = "; ".join(["hilft bei: " + ", ".join(PROBLEM_LABELS_DE[code] for code in addressed), *notes])
     return Contribution("problem_fit", text, settings.weights.problem_fit * share * factor)
+
+
+def _transit_fit(organisation: Organisation, settings: MeasureSettings) -> tuple[float, str]:
+    """Factor and reason for a measure that needs transit nearby, from the site's transit-quality class (every
+    stop counts, not only railway stations): the reason names the stop, and says when the measure was demoted."""
+    features = organisation.features
+    factor = settings.transit_factors[features.transit_class]
+    text = class_phrase(features.transit_class, features.transit_stop, features.transit_stops)
+    if factor < 1:
+        text += " – ÖPNV-Maßnahme " + ("stark abgewertet" if factor <= 0.5 else "abgewertet")
+    return factor, text
 
 
 def _practicality(measure: Measure, employees: int, settings: MeasureSettings) -> Contribution:

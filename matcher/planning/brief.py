@@ -25,6 +25,7 @@ from matcher.matching.peers import PeerAnswer, recommend_peers
 from matcher.models import Contact, Organisation
 from matcher.planning.leads import best_grant, rate_text, short_programme_name
 from matcher.settings import MatcherSettings
+from matcher.transit.text import class_phrase
 from matcher.vectorise import PROBLEMS, Vectoriser
 from matcher.vocabulary import (
     KIND_LABELS_DE,
@@ -38,7 +39,7 @@ from matcher.vocabulary import (
     ProblemCode,
     Sector,
 )
-from matcher.wording import format_km, german_int, join_labels
+from matcher.wording import german_int, join_labels
 
 SYNTHETIC_NOTICE = "Demo-Profil – synthetische Daten"
 
@@ -72,7 +73,9 @@ class BriefOrganisation(_Frozen):
     estate: str | None
     shift_work: bool
     location: BriefLocation
-    location_features: list[str] = Field(description="German: station, settlement structure, commuter balance")
+    location_features: list[str] = Field(
+        description="German: transit-quality class and its stop, settlement structure, commuter balance"
+    )
     contact: Contact | None = Field(description="only with the organisation's consent (contact_shareable)")
     address: str | None = Field(description="only with the organisation's consent (contact_shareable)")
 
@@ -189,7 +192,7 @@ def _summary_of(organisation: Organisation, kreis_type: str | None) -> BriefOrga
             precision_label=PRECISION_LABELS_DE[location.precision],
         ),
         location_features=[
-            f"nächster Bahnhof: {features.nearest_station}, {format_km(features.station_distance_km)}",
+            "ÖPNV: " + class_phrase(features.transit_class, features.transit_stop, features.transit_stops),
             f"Gemeinde {location.municipality_name}: {URBANISATION_LABELS_DE[features.urbanisation]} "
             f"({german_int(round(features.population_density))} Einwohner je km²)",
             _commuter_text(organisation, kreis_type),

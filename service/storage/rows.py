@@ -60,6 +60,9 @@ LOCATION_COLUMNS: dict[str, str] = {
 FEATURE_COLUMNS: dict[str, str] = {
     "station_distance_km": "station_distance_km",
     "nearest_station": "nearest_station",
+    "transit_class": "transit_class",
+    "transit_stop": "transit_stop",  # JSON object or null
+    "transit_stops": "transit_stops",  # JSON list
     "urbanisation": "urbanisation",
     "population_density": "population_density",
     "kreis_commuter_balance": "kreis_commuter_balance",
@@ -68,7 +71,11 @@ FEATURE_COLUMNS: dict[str, str] = {
 
 
 def _plain(value: Any) -> Cell:
-    """Enums as their code, everything else as it is."""
+    """Enums as their code, nested models (the transit stops) as JSON-ready dicts, everything else as it is."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [_plain(item) for item in value]  # type: ignore[return-value]
     return value.value if isinstance(value, Enum) else value  # type: ignore[no-any-return]
 
 

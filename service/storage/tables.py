@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     DateTime,
@@ -62,6 +63,10 @@ organisations = Table(
     Column("state", String(5), nullable=False, index=True),
     Column("station_distance_km", Float, nullable=False),
     Column("nearest_station", String(200), nullable=False),
+    # Transit quality from every stop (matcher/transit); JSON: NearestStop objects.
+    Column("transit_class", String(4), nullable=False),
+    Column("transit_stop", JSON),
+    Column("transit_stops", JSON, nullable=False),
     Column("urbanisation", String(16), nullable=False),
     Column("population_density", Float, nullable=False),
     Column("kreis_commuter_balance", Integer, nullable=False),

@@ -84,6 +84,9 @@ def test_organisation_sees_peers_on_the_map_and_its_profile_round_trips(web: Web
     web.page.click("#org-save")
     web.page.wait_for_selector("text=Gespeichert.")
     assert "Dortmund" in web.page.inner_text("#derived-location")
+    transit = web.page.inner_text("#transit-quality")
+    assert "ÖV-Güteklasse" in transit
+    assert "Nächste Haltestelle je Verkehrsmittel" in transit
 
     web.page.reload()
     web.page.wait_for_selector("#org-employees")

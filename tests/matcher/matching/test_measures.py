@@ -12,8 +12,9 @@ from matcher.matching.neighbourhood import NeighbourAdoption
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.settings import MatcherSettings, MeasureSettings
+from matcher.transit.model import TransitClass, TransitMode
 from matcher.vocabulary import CATEGORY_LABELS_DE, MeasureCategory, ProblemCode
-from matcher.wording import format_km
+from matcher.wording import format_distance
 
 ALL = 49  # limit that returns every candidate
 JOB_TICKETS = {"deutschlandticket_job", "jobticket_solidarity_model", "jobticket_via_chamber_framework"}
@@ -68,9 +69,12 @@ def text(recommendation: MeasureRecommendation, code: str) -> str:
     return next(r.text for r in recommendation.reasons if r.code == code)
 
 
-def at_station_distance(organisation: Organisation, km: float) -> Organisation:
-    features = organisation.features.model_copy(update={"station_distance_km": km})
-    return organisation.model_copy(update={"features": features})
+def without_transit(organisation: Organisation) -> Organisation:
+    """The organisation with no stop in walking distance: every nearest stop moved 7.3 km away."""
+    stops = [s.model_copy(update={"distance_km": 7.3, "transit_class": TransitClass.NONE})
+             for s in organisation.features.transit_stops]  # fmt: skip
+    update = {"transit_class": TransitClass.NONE, "transit_stop": None, "transit_stops": stops}
+    return organisation.model_copy(update={"features": organisation.features.model_copy(update=update)})
 
 
 # --- expert cases -------------------------------------------------------------------------------
@@ -97,8 +101,13 @@ def test_shift_plant_with_commuting_costs_still_ranks_pooled_rides_before_job_ti
     assert tickets, "job tickets address commuting costs and should be candidates"
     assert max(result.index(m) for m in POOLED) < min(tickets)
     ticket = by_id(recommend_measures(plant, catalog, measure_settings, limit=ALL))["deutschlandticket_job"]
-    distance = format_km(plant.features.station_distance_km)
-    assert f"Bahnhof {distance} entfernt – ÖPNV-Maßnahme abgewertet" in text(ticket, "problem_fit")
+    # Harsewinkel: the nearest stop is a bus stop 310 m away (class D), the reason names it
+    assert plant.features.transit_class is TransitClass.D
+    stop = plant.features.transit_stop
+    assert stop is not None
+    assert stop.mode is TransitMode.BUS
+    phrase = f"ÖV-Güteklasse D (geringe Erschließung): Bushaltestelle {stop.name}, {format_distance(stop.distance_km)}"
+    assert f"{phrase} – ÖPNV-Maßnahme abgewertet" in text(ticket, "problem_fit")
     assert "nur bedingt für Schichtarbeit geeignet" in text(ticket, "problem_fit")
 
 
@@ -106,7 +115,7 @@ def test_inner_city_office_near_station_gets_transit_cycling_and_parking_measure
     builder: ProfileBuilder, catalog: Catalog, measure_settings: MeasureSettings
 ) -> None:
     office = build(builder, OFFICE)
-    assert office.features.station_distance_km < measure_settings.transit_far_km
+    assert measure_settings.transit_factors[office.features.transit_class] == 1.0  # 340 m from Köln Hbf: class A
     result = recommend_measures(office, catalog, measure_settings)
     best = {r.category for r in result if r.score == result[0].score}
     assert {MeasureCategory.PUBLIC_TRANSPORT, MeasureCategory.PARKING_MANAGEMENT} <= best
@@ -194,19 +203,39 @@ def test_adoption_nearby_raises_a_measure(
 # --- components and demotions -------------------------------------------------------------------
 
 
-def test_far_station_demotes_transit_measures_and_says_so(
+def test_no_stop_in_walking_distance_demotes_transit_measures_and_says_so(
     builder: ProfileBuilder, catalog: Catalog, measure_settings: MeasureSettings
 ) -> None:
     office = build(builder, OFFICE)
     near = by_id(recommend_measures(office, catalog, measure_settings, limit=ALL))
-    far = by_id(recommend_measures(at_station_distance(office, 7.3), catalog, measure_settings, limit=ALL))
+    far = by_id(recommend_measures(without_transit(office), catalog, measure_settings, limit=ALL))
     ticket_near, ticket_far = near["deutschlandticket_job"], far["deutschlandticket_job"]
     assert weight(ticket_far, "problem_fit") == pytest.approx(
-        weight(ticket_near, "problem_fit") * measure_settings.transit_demotion
+        weight(ticket_near, "problem_fit") * measure_settings.transit_factors[TransitClass.NONE]
     )
-    assert text(ticket_far, "problem_fit").endswith("Bahnhof 7,3 km entfernt – ÖPNV-Maßnahme abgewertet")
+    assert "ÖV-Güteklasse A (sehr gute Erschließung): Fernverkehrsbahnhof Köln Hbf, 340 m" in text(
+        ticket_near, "problem_fit"
+    )
+    assert text(ticket_far, "problem_fit").endswith(
+        "keine ÖV-Güteklasse (keine Haltestelle in Gehweite); nächste Haltestelle: Fernverkehrsbahnhof Köln Hbf, 7,3 km"
+        " – ÖPNV-Maßnahme stark abgewertet"
+    )
     assert ticket_far.score < ticket_near.score
     assert far["carpool_priority_parking"] == near["carpool_priority_parking"]  # needs no transit
+
+
+def test_stadtbahn_stop_far_from_a_railway_station_keeps_job_tickets_at_the_top(
+    builder: ProfileBuilder, catalog: Catalog, measure_settings: MeasureSettings
+) -> None:
+    """Issue 11: an employer among Stadtbahn and bus stops, 2.1 km from the nearest railway station (Dortmund,
+    Westfalenhütte), was told "Bahnhof 2,1 km entfernt – ÖPNV-Maßnahme abgewertet"."""
+    firm = build(builder, OFFICE, lat=51.5300, lon=7.4850, employees=300, issues=["parking_shortage", "high_car_share"])
+    assert firm.features.station_distance_km > 2.0
+    result = recommend_measures(firm, catalog, measure_settings, limit=ALL)
+    assert "deutschlandticket_job" in ids(result)[:5]
+    reason = text(by_id(result)["deutschlandticket_job"], "problem_fit")
+    assert "ÖV-Güteklasse B (gute Erschließung): Stadtbahn-Haltestelle Westfalenhütte, Dortmund, 140 m" in reason
+    assert "abgewertet" not in reason
 
 
 def test_shift_work_demotes_by_suitability(

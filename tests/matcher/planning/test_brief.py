@@ -63,8 +63,9 @@ def test_organisation_summary_and_location_in_german(world: LeadWorld) -> None:
     # Dortmund is a kreisfreie Stadt: never "Kreis Dortmund", never "Dortmund, Dortmund".
     assert (location.kreis_type, location.kreis_label) == ("Kreisfreie Stadt", "Stadt Dortmund (kreisfreie Stadt)")
     assert location.place_label == "Stadt Dortmund (kreisfreie Stadt)"
-    station, settlement, commuters = organisation.location_features
-    assert station == "nächster Bahnhof: Dortmund-Huckarde Nord, 1,8 km"
+    transit, settlement, commuters = organisation.location_features
+    # the class and the stop that gives it, from every stop (the nearest railway station is 1.8 km away)
+    assert transit == "ÖPNV: ÖV-Güteklasse C (mittelmäßige Erschließung): Bushaltestelle Schäferstraße, Dortmund, 50 m"
     assert re.fullmatch(r"Gemeinde Dortmund: dicht besiedelt \([0-9.]+ Einwohner je km²\)", settlement)
     assert commuters.startswith("Pendlersaldo Stadt Dortmund (kreisfreie Stadt) auf Kreisebene: +")
     assert commuters.endswith("– mehr Ein- als Auspendler")

@@ -100,3 +100,24 @@ def _id_collations(engine: Engine) -> set[str | None]:
         for column in inspector.get_columns(table)
         if column["name"] == name
     }
+
+
+def test_transit_columns_are_filled_when_upgrading_a_database_with_data(
+    database_url: str, make_organisation: OrganisationFactory
+) -> None:
+    """Migration 0006 derives transit class and stops of rows stored before it, as the profile builder does."""
+    engine = make_engine(database_url)
+    try:
+        _migrate(engine, "upgrade", "0005")
+        organisations = [make_organisation(id=i) for i in MIXED_IDS]
+        _store_at_revision(engine, organisations)
+        upgrade(engine)
+        stored = {o.id: o for o in SqlOrganisationRepository(engine).iter_all(batch_size=4)}
+        for organisation in organisations:
+            features = stored[organisation.id].features
+            assert features.transit_class == organisation.features.transit_class
+            assert features.transit_stop == organisation.features.transit_stop
+            assert features.transit_stops == organisation.features.transit_stops
+            assert len(features.transit_stops) == 4
+    finally:
+        engine.dispose()

@@ -1,9 +1,38 @@
-// Unternehmen / Kommune: the location the service derived from a profile (municipality, Kreis, station).
+// Unternehmen / Kommune: the location the service derived from a profile (municipality, Kreis, transit quality).
 
 import { fmt, h } from "../../ui.js";
 
 const PRECISION = { exact: "aus den angegebenen Koordinaten", postcode: "aus dem Mittelpunkt der Postleitzahl" };
 const URBANISATION = { dense: "dicht besiedelt", intermediate: "mittlere Besiedlung", sparse: "dünn besiedelt" };
+const TRANSIT_CLASS = {
+  A: "ÖV-Güteklasse A (sehr gute Erschließung)",
+  B: "ÖV-Güteklasse B (gute Erschließung)",
+  C: "ÖV-Güteklasse C (mittelmäßige Erschließung)",
+  D: "ÖV-Güteklasse D (geringe Erschließung)",
+  none: "keine ÖV-Güteklasse (keine Haltestelle in Gehweite)",
+};
+
+// Walking-scale distances in metres (to 10 m) below 1 km, as the service's reasons write them.
+function distance(km) {
+  const metres = Math.round(km * 100) * 10;
+  return metres < 1000 ? `${metres} m` : fmt.km(km);
+}
+
+function stopText(stop) {
+  return `${stop.label} ${stop.name}, ${distance(stop.distance_km)}`;
+}
+
+function transitSummary(features) {
+  if (!features.transit_class) return null;
+  const best = features.transit_stop;
+  const label = TRANSIT_CLASS[features.transit_class] || features.transit_class;
+  const stops = (features.transit_stops || []).map((stop) => h("li", {}, stopText(stop)));
+  return h("div", { id: "transit-quality", style: "margin:0.2rem 0 0" },
+    h("p", { style: "margin:0" }, h("strong", {}, "ÖPNV: "), best ? `${label}: ${stopText(best)}.` : `${label}.`),
+    stops.length ? h("p", { style: "margin:0.2rem 0 0" }, "Nächste Haltestelle je Verkehrsmittel "
+      + "(Luftlinie; Klasse nach Verkehrsmittel und Entfernung, ohne Fahrplan):") : null,
+    stops.length ? h("ul", { style: "margin:0.1rem 0 0" }, ...stops) : null);
+}
 
 export function locationSummary(profile, heading = "Standort laut Dienst") {
   const location = profile.location;
@@ -12,8 +41,7 @@ export function locationSummary(profile, heading = "Standort laut Dienst") {
   return h("div", { class: "message message--ok", role: "status", id: "derived-location" },
     h("p", { style: "margin:0" }, h("strong", {}, `${heading}: `),
       `${location.municipality_name} (Gemeinde ${location.municipality_ags}), Kreis ${location.kreis_name} `
-      + `(${location.kreis_code}), ${stateName}; bestimmt ${PRECISION[location.precision] || location.precision}.`),
-    features ? h("p", { style: "margin:0.2rem 0 0" },
-      `Nächster Bahnhof: ${features.nearest_station} (${fmt.km(features.station_distance_km)}), `
-      + `${URBANISATION[features.urbanisation] || features.urbanisation}.`) : null);
+      + `(${location.kreis_code}), ${stateName}; bestimmt ${PRECISION[location.precision] || location.precision}; `
+      + `${URBANISATION[features?.urbanisation] || features?.urbanisation || ""}.`),
+    features ? transitSummary(features) : null);
 }

@@ -1,0 +1,31 @@
+"""German sentences about a site's transit quality, for reasons, briefs, leads and clusters."""
+
+from __future__ import annotations
+
+from matcher.transit.model import TRANSIT_CLASS_LABELS_DE, NearestStop, TransitClass
+from matcher.wording import format_distance
+
+
+def stop_phrase(stop: NearestStop) -> str:
+    """'Stadtbahn-Haltestelle Kampstraße, Dortmund, 150 m'."""
+    return f"{stop.label} {stop.name}, {format_distance(stop.distance_km)}"
+
+
+def class_phrase(transit_class: TransitClass, best: NearestStop | None, stops: list[NearestStop]) -> str:
+    """'ÖV-Güteklasse B (gute Erschließung): Stadtbahn-Haltestelle Kampstraße, Dortmund, 150 m' (plus a closer
+    stop of a lower class, if any), or for class none the nearest stop of any mode:
+    'keine ÖV-Güteklasse (…); nächste Haltestelle: Bushaltestelle Markt, Rüthen, 1,2 km'."""
+    label = TRANSIT_CLASS_LABELS_DE[transit_class]
+    if best is not None:
+        # A closer stop of a lower class (the Stadtbahn at the door, the main station 400 m on) is named too.
+        closer = [
+            s
+            for s in stops
+            if s.distance_km < best.distance_km and s.transit_class is not TransitClass.NONE and s.name != best.name
+        ]
+        extra = f"; {stop_phrase(min(closer, key=lambda s: s.distance_km))}" if closer else ""
+        return f"{label}: {stop_phrase(best)}{extra}"
+    if not stops:
+        return label
+    nearest = min(stops, key=lambda s: s.distance_km)
+    return f"{label}; nächste Haltestelle: {stop_phrase(nearest)}"
