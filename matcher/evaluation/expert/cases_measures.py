@@ -270,3 +270,75 @@ MEASURE_CASES: list[ExpertCase] = [
         [{"type": "measure_in_top", "k": 5, "measure": "deutschlandticket_job"}, {"type": "measures_fit_size"}],
     ),
 ]
+
+MORE_MEASURE_CASES: list[ExpertCase] = [
+    case(
+        "esslingen_shift_plant_timetable",
+        "measures",
+        "Ein Schichtbetrieb am Bahnhof Esslingen stimmt Schichtzeiten und Fahrplan ab; das Jobticket gehört nach vorn.",
+        "BW",
+        "urban",
+        "shift",
+        {
+            "kind": "company",
+            "sector": "C",
+            "employees": 700,
+            "shift_work": True,
+            "postcode": "73728",
+            "issues": ["shift_work", "transit_schedule_mismatch", "commuting_costs_for_staff"],
+        },
+        [
+            {"type": "measure_in_top", "k": 3, "measure": "shift_times_timetable_alignment"},
+            {"type": "measure_in_top", "k": 5, "measure": "deutschlandticket_job"},
+        ],
+    ),
+    case(
+        "hoexter_shift_plant_carpool",
+        "measures",
+        "Ein Schichtbetrieb bei Marienmünster im Kreis Höxter ohne Haltestelle in Gehweite organisiert "
+        "Schicht-Fahrgemeinschaften oder einen Werkbus vor jedem Jobticket.",
+        "NRW",
+        "rural",
+        "shift",
+        {
+            "kind": "company",
+            "sector": "C",
+            "employees": 350,
+            "shift_work": True,
+            "postcode": "37696",
+            "issues": ["shift_work", "poor_transit_access", "long_commutes"],
+        },
+        [
+            {
+                "type": "measure_ranked_before",
+                "first": ["category:carpooling", "category:shuttle"],
+                "then": ["deutschlandticket_job", "jobticket_solidarity_model"],
+            },
+            {"type": "transit_class_at_most", "transit_class": "D"},
+        ],
+    ),
+    case(
+        "alb_craft_firm_carpool",
+        "measures",
+        "Ein Handwerksbetrieb in Bad Ditzenbach auf der Alb (Kreis Göppingen), 10 km vom Bahnhof, setzt auf "
+        "Fahrgemeinschaften statt Jobticket.",
+        "BW",
+        "rural",
+        "day",
+        {
+            "kind": "craft_business",
+            "sector": "F",
+            "employees": 18,
+            "postcode": "73342",
+            "issues": ["long_commutes", "poor_transit_access", "high_car_share"],
+        },
+        [
+            {
+                "type": "measure_ranked_before",
+                "first": ["category:carpooling"],
+                "then": ["deutschlandticket_job", "jobticket_via_chamber_framework"],
+            },
+            {"type": "advisor_in_top", "k": 2, "advisor": "hwk_region_stuttgart"},
+        ],
+    ),
+]

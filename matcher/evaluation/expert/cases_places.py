@@ -219,6 +219,55 @@ ADVISOR_CASES: list[ExpertCase] = [
     ),
 ]
 
+MORE_ADVISOR_CASES: list[ExpertCase] = [
+    case(
+        "hochsauerland_company_ihk_arnsberg",
+        "advisors",
+        "Ein Unternehmen in Schmallenberg gehört zur IHK Arbeitsgemeinschaft Arnsberg Hellweg-Sauerland.",
+        "NRW",
+        "rural",
+        "day",
+        {"kind": "company", "sector": "C", "employees": 140, "postcode": "57392", "issues": ["long_commutes"]},
+        [{"type": "advisor_in_top", "k": 2, "advisor": "ihk_arnsberg"}, {"type": "advisors_covered", "covered": True}],
+    ),
+    case(
+        "hochsauerland_craft_hwk_suedwestfalen",
+        "advisors",
+        "Ein Handwerksbetrieb in Brilon geht zur Handwerkskammer Südwestfalen, nicht zur IHK.",
+        "NRW",
+        "rural",
+        "day",
+        {"kind": "craft_business", "sector": "F", "employees": 22, "postcode": "59929", "issues": ["long_commutes"]},
+        [
+            {"type": "advisor_in_top", "k": 2, "advisor": "hwk_suedwestfalen"},
+            {"type": "advisor_absent", "advisor": "ihk_arnsberg"},
+        ],
+    ),
+    case(
+        "kleve_company_ihk_niederrhein",
+        "advisors",
+        "Ein Unternehmen in Goch (Kreis Kleve) gehört zur Niederrheinischen IHK.",
+        "NRW",
+        "rural",
+        "day",
+        {"kind": "company", "sector": "C", "employees": 75, "postcode": "47574", "issues": ["parking_shortage"]},
+        [{"type": "advisor_in_top", "k": 2, "advisor": "ihk_niederrhein"}],
+    ),
+    case(
+        "hoexter_company_ihk_owl",
+        "advisors",
+        "Ein Unternehmen in Warburg (Kreis Höxter) gehört zur IHK Ostwestfalen zu Bielefeld.",
+        "NRW",
+        "rural",
+        "day",
+        {"kind": "company", "sector": "C", "employees": 75, "postcode": "34414", "issues": ["poor_transit_access"]},
+        [
+            {"type": "advisor_in_top", "k": 2, "advisor": "ihk_ostwestfalen"},
+            {"type": "advisor_in_top", "k": 5, "role": "transit_authority"},
+        ],
+    ),
+]
+
 PEER_CASES: list[ExpertCase] = [
     case(
         "dortmund_peers_share_problem",

@@ -15,12 +15,17 @@ from matcher.evaluation.expert.model import (
     Expectation,
     ExpertCase,
     FundingAbsent,
+    FundingBelowDirect,
     FundingCondition,
+    FundingConditionText,
     FundingEligibility,
     FundingListed,
+    FundingNotEligibleBecause,
     FundingOnlyOwnState,
     FundingRankedBefore,
     FundingRate,
+    FundingRateText,
+    FundingReadsRight,
     MeasureAbsent,
     MeasureInTop,
     MeasureRankedBefore,
@@ -30,6 +35,7 @@ from matcher.evaluation.expert.model import (
     TransitClassAtLeast,
     TransitClassAtMost,
 )
+from matcher.explain import WEIGHT_DECIMALS
 from matcher.matching.funding import FundingRecommendation
 from matcher.transit.model import TRANSIT_CLASS_ORDER
 from matcher.wording import format_km, german_number
@@ -141,6 +147,49 @@ def _funding_condition(e: FundingCondition, answers: Answers) -> Result:
     return e.code in codes, f"{e.programme}: Bedingung {e.code} genannt, gesehen {_listing(codes)}"
 
 
+def _funding_rate_text(e: FundingRateText, answers: Answers) -> Result:
+    item = _programme(answers, e.programme)
+    text = "" if item is None else item.rate_text
+    missing = [fragment for fragment in e.contains if fragment not in text]
+    return item is not None and not missing, f"{e.programme}: Quote „{text}“ enthält {' | '.join(e.contains)}"
+
+
+def _funding_condition_text(e: FundingConditionText, answers: Answers) -> Result:
+    item = _programme(answers, e.programme)
+    texts = [] if item is None else [c.text for c in item.conditions]
+    missing = [t for t in e.texts if t not in texts]
+    seen = " | ".join(texts) or "keine"
+    return item is not None and not missing, f"{e.programme}: Bedingungen {' | '.join(e.texts)}; gesehen {seen}"
+
+
+def _funding_not_eligible_because(e: FundingNotEligibleBecause, answers: Answers) -> Result:
+    item = _programme(answers, e.programme)
+    reasons = [] if item is None else [r.text for r in item.ineligible_reasons]
+    ok = e.programme not in _usable(answers) and any(e.because in r for r in reasons)
+    return ok, f"{e.programme} nicht nutzbar, weil „{e.because}“: gesehen {' | '.join(reasons) or 'kein Grund'}"
+
+
+def _funding_below_direct(e: FundingBelowDirect, answers: Answers) -> Result:
+    item = next((f for f in answers.funding.items if f.id == e.programme), None)
+    if item is None:
+        return False, f"{e.programme} nach den direkt nutzbaren Programmen: nicht gelistet"
+    says = "indirect" in {r.code for r in item.reasons}
+    direct = [f for f in answers.funding.items if f.funds_measures and "direct_access" in {r.code for r in f.reasons}]
+    above = [f.id for f in direct if f.score <= item.score]
+    text = f"{e.programme} als nicht direkt nutzbar gekennzeichnet: {says}; direkt nutzbare nicht davor: "
+    return says and not above, text + _listing(above)
+
+
+def _funding_reads_right(e: FundingReadsRight, answers: Answers) -> Result:
+    item = next((f for f in answers.funding.items if f.id == e.programme), None)
+    if item is None:
+        return False, f"{e.programme}: nicht gelistet"
+    adds_up = item.score == round(sum(r.weight for r in item.reasons), WEIGHT_DECIMALS)
+    grant_words = [r.text for r in item.reasons if not item.is_grant and r.text.startswith("fördert")]
+    text = f"{e.programme}: Score = Summe der Gründe: {adds_up}; als Zuschuss formuliert: {_listing(grant_words)}"
+    return adds_up and not grant_words, text
+
+
 def _funding_ranked_before(e: FundingRankedBefore, answers: Answers) -> Result:
     ids = _usable(answers)
     a, b = _position(ids, e.first), _position(ids, e.then)
@@ -227,6 +276,11 @@ CHECKS: dict[type[Any], Callable[[Any, Answers], Result]] = {
     FundingRankedBefore: _funding_ranked_before,
     FundingOnlyOwnState: _funding_only_own_region,
     NoGrantFunds: _no_grant_funds,
+    FundingRateText: _funding_rate_text,
+    FundingConditionText: _funding_condition_text,
+    FundingNotEligibleBecause: _funding_not_eligible_because,
+    FundingBelowDirect: _funding_below_direct,
+    FundingReadsRight: _funding_reads_right,
     AdvisorInTop: _advisor_in_top,
     AdvisorAbsent: _advisor_absent,
     AdvisorHasRole: _advisor_has_role,
@@ -243,7 +297,7 @@ def check(expectation: Expectation, answers: Answers) -> Result:
 
 def unknown_ids(case: ExpertCase, catalog: Catalog) -> list[str]:
     """Measure, programme and advisor ids the case names that the catalogue does not know."""
-    measures: list[str] = list(case.profile.measures_in_place)
+    measures: list[str] = [*case.profile.measures_in_place, *(case.funding_for or [])]
     programmes: list[str] = []
     for item in case.expect:
         if isinstance(item, FundingRankedBefore):

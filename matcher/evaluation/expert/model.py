@@ -117,6 +117,44 @@ class FundingCondition(_Frozen):
     code: str
 
 
+class FundingRateText(_Frozen):
+    """The rate text for THIS applicant contains every fragment (e.g. "bis 30 % für Handwerksbetrieb")."""
+
+    type: Literal["funding_rate_text"] = "funding_rate_text"
+    programme: str
+    contains: list[str] = Field(min_length=1)
+
+
+class FundingConditionText(_Frozen):
+    """Each text is one of the programme's German conditions for THIS applicant, word for word."""
+
+    type: Literal["funding_condition_text"] = "funding_condition_text"
+    programme: str
+    texts: list[str] = Field(min_length=1)
+
+
+class FundingNotEligibleBecause(_Frozen):
+    """Not usable, and one of the German reasons why not contains ``because``."""
+
+    type: Literal["funding_not_eligible_because"] = "funding_not_eligible_because"
+    programme: str
+    because: str = Field(min_length=3)
+
+
+class FundingBelowDirect(_Frozen):
+    """Usable only indirectly (says so) and below every directly usable programme that funds a measure."""
+
+    type: Literal["funding_below_direct"] = "funding_below_direct"
+    programme: str
+
+
+class FundingReadsRight(_Frozen):
+    """Listed; its score is the sum of its reasons, and a non-grant never reads "fördert …"."""
+
+    type: Literal["funding_reads_right"] = "funding_reads_right"
+    programme: str
+
+
 class FundingRankedBefore(_Frozen):
     type: Literal["funding_ranked_before"] = "funding_ranked_before"
     first: str
@@ -190,7 +228,8 @@ class PeersNearby(_Frozen):
 Expectation = Annotated[
     MeasureInTop | MeasureRankedBefore | MeasureAbsent | MeasuresFitSize
     | FundingEligibility | FundingListed | FundingAbsent | FundingRate | FundingCondition | FundingRankedBefore
-    | FundingOnlyOwnState | NoGrantFunds
+    | FundingOnlyOwnState | NoGrantFunds | FundingRateText | FundingConditionText | FundingNotEligibleBecause
+    | FundingBelowDirect | FundingReadsRight
     | AdvisorInTop | AdvisorAbsent | AdvisorHasRole | AdvisorsCovered
     | TransitClassAtLeast | TransitClassAtMost | PeersNearby,
     Field(discriminator="type"),
@@ -217,6 +256,9 @@ class ExpertCase(_Frozen):
     profile: OrganisationProfile = Field(description="as a user would enter it (name and id are filled in)")
     expect: list[Expectation] = Field(min_length=1)
     as_of: date = CASE_DATE
+    funding_for: list[str] | None = Field(
+        default=None, description="measures to ask funding for; None: the measures the product recommends"
+    )
     source: str = Field(default="h6", description="who wrote the case (absorbed cases keep their origin)")
 
     @model_validator(mode="after")

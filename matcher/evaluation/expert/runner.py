@@ -98,8 +98,9 @@ class Answers:
     @cached_property
     def funding(self) -> FundingAnswer:
         c = self.context
+        measures = self.shown_measures if self.case.funding_for is None else self.case.funding_for
         return recommend_funding(
-            self.organisation, c.reference.catalog, self.shown_measures, c.settings.funding, self.case.as_of,
+            self.organisation, c.reference.catalog, measures, c.settings.funding, self.case.as_of,
             include_ineligible=True,
         )  # fmt: skip
 
