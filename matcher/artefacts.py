@@ -143,6 +143,10 @@ Rare problems weigh more in the vector and in the shared-problem and experience 
 
 {evaluation}
 
+Expert cases are the set in `matcher/evaluation/expert/` (cases as data: a profile, whether it is NRW or
+Baden-Württemberg, urban or rural, shift or day work, and what a BMM advisor insists the answer shows); the
+same cases run as `tests/matcher/evaluation/test_expert.py`. Known defects are listed with the defect.
+
 ## Limits
 
 - Fitted on synthetic demo data unless stated otherwise above: the weights reflect the demo
