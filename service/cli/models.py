@@ -72,5 +72,9 @@ def evaluate(
     if write:
         write_card(target, card.model_copy(update={"evaluation": summary}))
         typer.echo(f"Wrote the figures into {target}/model_card.json and MODEL_CARD.md")
-    if report.failed_cases:
+    # Known defects (matcher/evaluation/expert/known_defects.py) are reported, like xfail in the tests; any
+    # other failed case fails the run.
+    from matcher.evaluation.expert import KNOWN_DEFECTS
+
+    if set(report.failed_cases) - set(KNOWN_DEFECTS):
         raise typer.Exit(code=1)
