@@ -198,6 +198,9 @@ def _extent(shown: list[Organisation], cluster: Cluster) -> tuple[float, float, 
     return round(lat, 6), round(lon, 6), round(float(distances.max()), 3)
 
 
+_NO_HULL = "Keine Umrisslinie: weniger als 3 verschiedene Standorte oder alle auf einer Linie."
+
+
 class AccessPolicy:
     """The access rules of docs/privacy.md. ``catalog`` supplies the advisors' territories."""
 
@@ -452,7 +455,20 @@ class AccessPolicy:
         data = cluster.model_dump(mode="json")
         data["members"] = members
         data["member_count"] = count
-        if len(members) < count:
+        hidden = count - len(members)
+        data["members_withheld"] = hidden
+        data["withheld_reason"] = None
+        data["hull_withheld_reason"] = None if data["hull"] is not None else _NO_HULL
+        if hidden:
+            noun = "1 Betrieb wird" if hidden == 1 else f"{hidden} Betriebe werden"
+            data["withheld_reason"] = (
+                f"{noun} ohne Einwilligung zur Sichtbarkeit (bzw. außerhalb Ihrer Berechtigung) nicht namentlich "
+                "genannt; sie zählen in Größe, Beschäftigten und Problemen mit."
+            )
+            data["hull_withheld_reason"] = (
+                "Die Umrisslinie wird nicht gezeigt, weil ihre Ecken Standorte nicht genannter Betriebe verraten "
+                "würden; Mittelpunkt und Radius beschreiben nur die genannten Betriebe."
+            )
             shown = [organisations[m] for m in members]
             # An estate is part of a profile: name only the estates of members the caller may see (in the
             # list and in the cluster's name).

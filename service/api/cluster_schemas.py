@@ -49,6 +49,16 @@ class ClusterView(Cluster):
             "3 points or unless every member is shown (its corners are member locations)"
         )
     )
+    members_withheld: int = Field(
+        default=0, ge=0, description="Mitglieder, die nicht namentlich genannt werden / members not listed by id"
+    )
+    withheld_reason: str | None = Field(
+        default=None,
+        description="Warum Mitglieder fehlen (Einwilligung) / why members are not listed (consent), German",
+    )
+    hull_withheld_reason: str | None = Field(
+        default=None, description="Warum die Hülle fehlt / why the hull is null, German"
+    )
 
 
 class ClusterResult(BaseModel):

@@ -10,7 +10,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -140,15 +140,53 @@ def _contributions(
 
 
 def cluster_name(
-    size: int, dominant: list[ProblemShare], estates: list[EstateCount], municipalities: list[MunicipalityCount]
+    size: int,
+    dominant: list[ProblemShare],
+    estates: list[EstateCount],
+    municipalities: list[MunicipalityCount],
+    detail: str = "",
 ) -> str:
-    """ "Cluster <estate, else municipality>: <leading problem> (<n> Betriebe)"."""
+    """ "Cluster <estate, else municipality>[ <detail>]: <leading problem> (<n> Betriebe)"."""
     if estates and 2 * estates[0].members >= size:
         place = estates[0].name.removeprefix(_ESTATE_PREFIX)
     else:
         place = municipalities[0].name + ("" if 2 * municipalities[0].members >= size else " und Umgebung")
     what = f": {dominant[0].label}" if dominant else ""
-    return f"Cluster {place}{what} ({_int(size)} Betriebe)"
+    return f"Cluster {place}{detail}{what} ({_int(size)} Betriebe)"
+
+
+def unique_names(drafts: list[Draft]) -> list[Draft]:
+    """Names unique within an answer (drafts best first): a repeated name gets the estate that most of its
+    members name, else its other municipalities ("Bergkamen – Gewerbegebiet Rünthe"), and if that still
+    repeats an ordinal by rank ("(2)"). Decided over all clusters before any limit, so paging keeps names."""
+    counts = Counter(d.name for d in drafts)
+    named: list[str] = []
+    for draft in drafts:
+        name = draft.name
+        if counts[draft.name] > 1:
+            name = cluster_name(len(draft.members), draft.dominant, draft.estates, draft.municipalities, _detail(draft))
+        named.append(name)
+    seen: Counter[str] = Counter()
+    result = []
+    for draft, name in zip(drafts, named, strict=True):
+        seen[name] += 1
+        final = (
+            name
+            if seen[name] == 1
+            else name.replace(":", f" ({seen[name]}):", 1)
+            if ":" in name
+            else f"{name} ({seen[name]})"
+        )
+        result.append(replace(draft, name=final))
+    return result
+
+
+def _detail(draft: Draft) -> str:
+    size = len(draft.members)
+    if draft.estates and 2 * draft.estates[0].members < size:
+        return f" – {draft.estates[0].name}"
+    others = [m.name for m in draft.municipalities[1:3]]
+    return f" – mit {' und '.join(others)}" if others else ""
 
 
 def _estates(index: OrganisationIndex, members: IntArray) -> tuple[list[EstateCount], int]:

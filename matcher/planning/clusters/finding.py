@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from pydantic import ValidationError
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from matcher.errors import InputError
-from matcher.index import OrganisationIndex
+from matcher.index import OrganisationIndex, estate_key
 from matcher.planning.clusters.density import dbscan, stereographic_km
 from matcher.planning.clusters.describe import (
     PROBLEM_COLUMN,
@@ -32,6 +34,7 @@ from matcher.planning.clusters.describe import (
     municipality_names,
     rank_key,
     table_organisations,
+    unique_names,
 )
 from matcher.planning.clusters.models import (
     Cluster,
@@ -74,7 +77,9 @@ def find_clusters(
     selected = _select(index, region, problem)
     groups = _cluster(index, selected, config)
     names = municipality_names(reference)
-    drafts = sorted((draft_cluster(index, names, members, problem, config) for members in groups), key=rank_key)
+    drafts = unique_names(
+        sorted((draft_cluster(index, names, members, problem, config) for members in groups), key=rank_key)
+    )
     drafts = drafts[:limit] if limit is not None else drafts
     tables = table_organisations(index, reference, settings, drafts)
     check = FundingCheck(reference.catalog, settings, as_of)
@@ -183,6 +188,29 @@ def _cluster(index: OrganisationIndex, selected: IntArray, config: ClusterSettin
     positions, labels = selected[inside], labels[inside]
     order = np.lexsort((index.id_rank[positions], labels))
     positions, labels = positions[order], labels[order]
+    labels = _join_shared_estates(index, positions, labels)
+    order = np.lexsort((index.id_rank[positions], labels))
+    positions, labels = positions[order], labels[order]
     groups = np.split(positions, np.flatnonzero(np.diff(labels)) + 1)
     # A border firm nearer to another cluster's core can leave a cluster below min_members: dropped.
     return [g for g in groups if len(g) >= config.min_members]
+
+
+def _join_shared_estates(index: OrganisationIndex, positions: IntArray, labels: IntArray) -> IntArray:
+    """Clusters whose members name the same estate (Gewerbegebiet) in the same municipality become one: an
+    estate larger than eps is not split. Connected components over (cluster, estate) links, so exact and
+    independent of the order of the input."""
+    places, estates = index.municipality_ags[positions].tolist(), index.estate_names[positions].tolist()
+    keys = [f"{ags}|{estate_key(name)}" if estate_key(name) else "" for ags, name in zip(places, estates, strict=True)]
+    named = [i for i, key in enumerate(keys) if key]
+    if not named:
+        return labels
+    _, cluster_of = np.unique(labels, return_inverse=True)
+    estate_names, estate_of = np.unique([keys[i] for i in named], return_inverse=True)
+    n_clusters = int(cluster_of.max()) + 1
+    rows = cluster_of[named]
+    cols = n_clusters + estate_of.ravel()
+    size = n_clusters + len(estate_names)
+    graph = coo_matrix((np.ones(len(named), dtype=np.int8), (rows, cols)), shape=(size, size))
+    _, component = connected_components(graph, directed=False)
+    return np.asarray(component[cluster_of.ravel()], dtype=np.int64)

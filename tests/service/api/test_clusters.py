@@ -179,10 +179,16 @@ def test_planner_sees_only_visible_members_and_no_hull(
     assert harbour["members"] == HARBOUR_VISIBLE
     assert harbour["member_count"] == harbour["size"] == 8
     assert harbour["hull"] is None  # its corners would locate hidden members
+    # The answer says how many are not named and why (consent), and why the hull is missing.
+    hidden = 8 - len(HARBOUR_VISIBLE)
+    assert harbour["members_withheld"] == hidden
+    assert harbour["withheld_reason"].startswith(f"{hidden} Betriebe werden ohne Einwilligung zur Sichtbarkeit")
+    assert "Umrisslinie" in harbour["hull_withheld_reason"]
     assert harbour["employees"] == sum(100 + 10 * i for i in range(8))  # aggregates count everybody
     east = _containing(body, "dx-0", 5)
     assert east["members"] == EAST
     assert east["hull"] is not None  # every member shown
+    assert (east["members_withheld"], east["withheld_reason"], east["hull_withheld_reason"]) == (0, None, None)
     assert not [c for c in body["clusters"] if "st-0" in c["members"] or c["member_count"] == 6]
 
 
