@@ -63,6 +63,7 @@ CHAMBER_TYPES = frozenset({"ihk", "hwk"})
 NETWORK_TYPES = frozenset({"zukunftsnetz"})
 TRANSIT_TYPES = frozenset({"verkehrsverbund"})
 MINISTRY_TYPES = frozenset({"ministry"})
+ECONOMIC_DEVELOPMENT_TYPES = frozenset({"wirtschaftsfoerderung"})
 NATIONWIDE = "DE"
 
 
@@ -97,6 +98,24 @@ def advisor_role(advisor: Advisor) -> AdvisorRole:
     return AdvisorRole.REGIONAL_PROGRAMME
 
 
+def role_label(advisor: Advisor, role: AdvisorRole) -> str:
+    """German label of what the body does: a ministry sets programmes, an agency grants, neither advises."""
+    if role is AdvisorRole.FUNDING_AGENCY and advisor.organisation_type in MINISTRY_TYPES:
+        return "Ministerium – Programmgeber"
+    if role is AdvisorRole.REGIONAL_PROGRAMME and advisor.organisation_type in ECONOMIC_DEVELOPMENT_TYPES:
+        return "Wirtschaftsförderung"
+    return ROLE_LABELS_DE[role]
+
+
+def _kind_text(advisor: Advisor, role: AdvisorRole, kind: OrganisationKind) -> tuple[str, str]:
+    """(code, text) of the kind reason; funders and ministries are never said to advise (issue 11)."""
+    if role is AdvisorRole.FUNDING_AGENCY:
+        if advisor.organisation_type in MINISTRY_TYPES:
+            return "programme_owner", f"Programmgeber für Förderprogramme, die {KIND_PLURAL_DE[kind]} offenstehen"
+        return "grants", f"vergibt Fördermittel an {KIND_PLURAL_DE[kind]}"
+    return "kind", f"berät {KIND_PLURAL_DE[kind]}"
+
+
 def role_score(role: AdvisorRole, settings: AdvisorSettings) -> float:
     return {
         AdvisorRole.RESPONSIBLE_CHAMBER: settings.responsible_score,
@@ -125,7 +144,7 @@ def recommend_advisors(organisation: Organisation, catalog: Catalog, settings: A
             continue
         parts = [_territory(advisor, location, catalog)]
         if serves_kind:
-            parts.append(("kind", f"berät {KIND_PLURAL_DE[organisation.kind]}"))
+            parts.append(_kind_text(advisor, role, organisation.kind))
         if role is AdvisorRole.TRANSIT_AUTHORITY:
             parts.append(("transit", _transit_text(transit_issues)))
         score, reasons = explain(_share(role_score(role, settings), parts))
@@ -138,7 +157,7 @@ def recommend_advisors(organisation: Organisation, catalog: Catalog, settings: A
                 reasons=reasons,
                 organisation_type=advisor.organisation_type,
                 role=role,
-                role_label=ROLE_LABELS_DE[role],
+                role_label=role_label(advisor, role),
                 distance_km=distance,
                 seat_city=advisor.seat_city,
             )

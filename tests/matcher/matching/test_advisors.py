@@ -291,3 +291,23 @@ def test_every_catalogue_entry_has_the_documented_role(catalog: Catalog) -> None
     # Secondary entries always score below the responsible and regional bodies.
     assert DEFAULTS.statewide_score < DEFAULTS.regional_score < DEFAULTS.responsible_score
     assert DEFAULTS.funding_agency_score < DEFAULTS.statewide_score
+
+
+def test_funders_and_ministries_are_not_labelled_as_advising(builder: ProfileBuilder, catalog: Catalog) -> None:
+    answer = ask(builder, catalog, COMPANY, "58452")
+    by_id = {item.id: item for item in answer.items}
+    assert by_id["balm"].role_label == "Fördermittelgeber"
+    assert by_id["munv_nrw"].role_label == "Ministerium – Programmgeber"
+    assert "vergibt Fördermittel an Unternehmen" in {r.text for r in by_id["balm"].reasons}
+    assert {r.code for r in by_id["munv_nrw"].reasons} == {"statewide", "programme_owner"}
+    for item in answer.items:
+        if item.role is AdvisorRole.FUNDING_AGENCY:
+            assert not any(r.text.startswith("berät") for r in item.reasons)
+    assert max(i.score for i in answer.items if i.role is AdvisorRole.FUNDING_AGENCY) < min(
+        i.score for i in answer.items if i.role is not AdvisorRole.FUNDING_AGENCY
+    )
+
+
+def test_wirtschaftsfoerderung_is_labelled_as_such(builder: ProfileBuilder, catalog: Catalog) -> None:
+    wrs = next(i for i in ask(builder, catalog, COMPANY, "70173").items if i.id == "wrs")
+    assert wrs.role_label == "Wirtschaftsförderung"
