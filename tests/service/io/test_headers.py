@@ -51,6 +51,9 @@ KNOWN = frozenset(COLUMNS)
         ("Mitarbeitende", "employees"),
         ("MA", "employees"),
         ("Anzahl Beschäftigte", "employees"),
+        ("Größenklasse", "size_class"),
+        ("Beschäftigtengrößenklasse", "size_class"),
+        ("GK", "size_class"),
         ("Art", "kind"),
         ("Typ", "kind"),
         ("Probleme", "issues"),
@@ -66,6 +69,35 @@ KNOWN = frozenset(COLUMNS)
     ],
 )
 def test_header_synonyms(header: str, column: str) -> None:
+    assert header_column(header, KNOWN) == column
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("mitglieds nr", "id"),
+        ("MITGLIEDS-NR", "id"),
+        ("ihk nr.", "id"),
+        ("hwk_nr", "id"),
+        ("FIRMA", "name"),
+        ("strasse:", "address"),
+        ("STR", "address"),
+        ("haus-nr", "house_number"),
+        ("plz.", "postcode"),
+        ("post-leitzahl", "postcode"),
+        ("wz_2008", "sector"),
+        ("Wz Code", "sector"),
+        ("ANZAHL_BESCHAEFTIGTE", "employees"),
+        ("Größen-Klasse", "size_class"),
+        ("g.k.", "size_class"),
+        ("TYP", "kind"),
+        ("pendel-probleme", "issues"),
+        ("BREITEN GRAD", "lat"),
+        ("laengengrad", "lon"),
+        ("LATITUDE", "lat"),
+    ],
+)
+def test_header_synonyms_regardless_of_case_spaces_and_punctuation(header: str, column: str) -> None:
     assert header_column(header, KNOWN) == column
 
 
