@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 
 from service.io import ImportFileError, RawRow, read_rows
@@ -147,3 +150,25 @@ def test_a_default_kind_satisfies_the_required_kind_column() -> None:
     assert row.values["kind"] == "craft_business"
     with pytest.raises(ImportFileError, match="kind"):
         list(read_rows(b"Betrieb;MA;PLZ\nTischlerei Holz;4;44787\n", "hwk.csv"))
+
+
+def test_an_xlsx_with_german_headers_maps_them_and_reports_the_mapping() -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["IHK-Nr.", "Firmenname", "Typ", "GK", "WZ-Code", "Postleitzahl", "Pendelprobleme", "Notiz"])
+    sheet.append(["9001", "Schraubwerk KG", "Unternehmen", "50 bis 249", "25.94", 44787, "Parkplatzmangel", "x"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    info = ReadInfo()
+    [row] = read_rows(buffer.getvalue(), "mitglieder.xlsx", info)
+    assert isinstance(row, RawRow)
+    assert row.values["id"] == "9001"
+    assert row.values["name"] == "Schraubwerk KG"
+    assert row.values["size_class"] == "50 bis 249"
+    assert row.values["sector"] == "25.94"
+    assert row.values["postcode"] == "44787"
+    assert info.mapping["GK"] == "size_class"
+    assert info.mapping["Pendelprobleme"] == "issues"
+    assert len(info.warnings) == 1
+    assert "„Notiz“" in info.warnings[0]
