@@ -17,7 +17,6 @@ import shapely
 
 from matcher.catalog import FundingStatus
 from matcher.geo.boundaries import project
-from matcher.geo.naming import kreis_label, kreis_types
 from matcher.models import Organisation
 from matcher.planning.brief import Brief
 from matcher.reference import ReferenceData
@@ -140,7 +139,7 @@ def _map(brief: Brief, organisation: Organisation, peers: Sequence[Organisation]
         )
     x, y = xy(organisation.location.lon, organisation.location.lat)  # last: on top of the peers
     shapes.append(f'<circle class="marker-own" cx="{x:.1f}" cy="{y:.1f}" r="5.5" fill="#cc0000" stroke="#fff"/>')
-    kreis_name = escape(kreis_label(organisation.location.kreis_name, kreis_types(reference.geo.kreise).get(own)))
+    kreis_name = escape(reference.geo.kreis_naming.kreis(own, organisation.location.kreis_name))
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH:.0f} {MAP_HEIGHT:.0f}" role="img" '
         f'aria-label="Karte: {kreis_name} mit Standort und Betrieben in der Nähe">{"".join(shapes)}</svg>'

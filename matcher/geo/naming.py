@@ -2,11 +2,13 @@
 
 The type comes from the geo reference (``kreis_typ`` of data/geo/kreise.csv, Destatis Gemeindeverzeichnis):
 Kreisfreie Stadt (NRW) and Stadtkreis (BW) are cities that do a Kreis's tasks, so "Kreis Dortmund" is wrong.
+``KreisNaming`` holds the types once (``GeoReference.kreis_naming``); pass it where Kreise are named.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -35,5 +37,27 @@ def place_label(municipality: str, kreis_name: str, kreis_type: str | None) -> s
     return f"{municipality}, {kreis_label(kreis_name, kreis_type)}"
 
 
-def kreis_label_of(code: str, name: str, types: Mapping[str, str] | None) -> str:
-    return kreis_label(name, None if types is None else types.get(code))
+@dataclass(frozen=True)
+class KreisNaming:
+    """The Kreis types of the geo reference, built once; names Kreise and places by Kreis code."""
+
+    types: Mapping[str, str]
+
+    @classmethod
+    def of(cls, kreise: pd.DataFrame) -> KreisNaming:
+        return cls(kreis_types(kreise))
+
+    def type_of(self, kreis_code: str) -> str | None:
+        return self.types.get(kreis_code)
+
+    def is_city(self, kreis_code: str) -> bool:
+        """A kreisfreie Stadt or Stadtkreis."""
+        return self.types.get(kreis_code) in CITY_TYPES
+
+    def kreis(self, kreis_code: str, kreis_name: str) -> str:
+        """'Stadt Dortmund (kreisfreie Stadt)', 'Kreis Unna', 'Landkreis Esslingen'."""
+        return kreis_label(kreis_name, self.type_of(kreis_code))
+
+    def place(self, municipality: str, kreis_code: str, kreis_name: str) -> str:
+        """'Bergkamen, Kreis Unna'; a kreisfreie Stadt named once."""
+        return place_label(municipality, kreis_name, self.type_of(kreis_code))

@@ -12,6 +12,7 @@ from scipy.spatial import cKDTree
 
 from matcher.geo.boundaries import BoundaryIndex
 from matcher.geo.distance import FloatArray, to_unit_vectors
+from matcher.geo.naming import KreisNaming
 from matcher.transit.stops import TransitStops, load_transit_stops
 from matcher.vocabulary import STATE_BY_LAND_CODE
 
@@ -46,6 +47,7 @@ class GeoReference:
     municipality_tree: cKDTree
     station_tree: cKDTree
     transit: TransitStops  # every stop with its modes (data/geo/transit_stops.csv)
+    kreis_naming: KreisNaming  # Kreis types: "Stadt Dortmund (kreisfreie Stadt)", "Kreis Unna"
 
     kreis_population: dict[str, int]
     kreis_commuter_balance: dict[str, int]  # in- minus out-commuters (BA; own calculation)
@@ -83,4 +85,5 @@ def load_geo_reference(data_dir: Path) -> GeoReference:
             to_unit_vectors(stations["lat"].to_numpy(dtype=np.float64), stations["lon"].to_numpy(dtype=np.float64))
         ),
         transit=load_transit_stops(data_dir),
+        kreis_naming=KreisNaming.of(kreise),
     )

@@ -10,13 +10,12 @@ allows more (``include_invisible_peers``, the service's decision).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog, FundingStatus
-from matcher.geo.naming import CITY_TYPES, kreis_label, place_label
+from matcher.geo.naming import CITY_TYPES, KreisNaming, kreis_label, place_label
 from matcher.index import OrganisationIndex
 from matcher.matching.advisors import RESPONSIBLE_ROLES, AdvisorAnswer, recommend_advisors
 from matcher.matching.funding import Eligibility, FundingRecommendation, recommend_funding
@@ -117,14 +116,14 @@ def build_brief(
     settings: MatcherSettings,
     *,
     as_of: date,
+    kreis_naming: KreisNaming,
     include_invisible_peers: bool = False,
-    kreis_types: Mapping[str, str] | None = None,
 ) -> Brief:
     """The consultation brief for ``organisation`` on ``as_of`` (deterministic).
 
-    ``kreis_types``: Kreis code -> type (``matcher.geo.naming.kreis_types``), so that a kreisfreie Stadt is not
-    called "Kreis"; without it every Kreis is named by its name alone."""
-    kreis_type = None if kreis_types is None else kreis_types.get(organisation.location.kreis_code)
+    ``kreis_naming``: the Kreis types of the geo reference (``GeoReference.kreis_naming``), so that a kreisfreie
+    Stadt is not called "Kreis"; a Kreis code it does not know is named by its name alone."""
+    kreis_type = kreis_naming.type_of(organisation.location.kreis_code)
     top = settings.leads.brief_items
     measures = recommend_measures_nearby(organisation, index, vectoriser, catalog, settings.measures, limit=top)
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, as_of)

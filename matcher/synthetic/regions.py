@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from matcher.geo.boundaries import IntArray
 from matcher.geo.distance import FloatArray, chord_to_km, to_unit_vectors
+from matcher.geo.naming import CITY_TYPES
 from matcher.geo.reference import GeoReference
 from matcher.synthetic.settings import RegionSettings
 from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
@@ -16,7 +17,6 @@ from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
 BoolArray = npt.NDArray[np.bool_]
 
 URBANISATION_ORDER: tuple[Urbanisation, ...] = tuple(Urbanisation)
-CITY_KREIS_TYPES = frozenset({"Kreisfreie Stadt", "Stadtkreis"})
 _CITY_TYPE_CODES = frozenset({"61", "62", "63", "66", "67"})  # Destatis Gemeindetyp: Städte
 
 
@@ -91,7 +91,7 @@ def select_region(geo: GeoReference, settings: RegionSettings) -> DemoRegion:
         "Stadt" if str(code) in _CITY_TYPE_CODES or "stadt" in str(name).partition(",")[2].lower() else "Gemeinde"
         for code, name in zip(rows["gemeinde_typ_code"], rows["name"], strict=True)
     ]
-    districts = [code for code in dict.fromkeys(kreis_codes) if kreis_types[code] not in CITY_KREIS_TYPES]
+    districts = [code for code in dict.fromkeys(kreis_codes) if kreis_types[code] not in CITY_TYPES]
     return DemoRegion(
         positions=positions,
         ags=[str(a) for a in rows["ags"]],
@@ -99,7 +99,7 @@ def select_region(geo: GeoReference, settings: RegionSettings) -> DemoRegion:
         label=label,
         qualifier=qualifier,
         kreis_code=kreis_codes,
-        is_city=np.array([kreis_types[code] in CITY_KREIS_TYPES for code in kreis_codes], dtype=bool),
+        is_city=np.array([kreis_types[code] in CITY_TYPES for code in kreis_codes], dtype=bool),
         population=rows["population"].to_numpy(dtype=np.float64),
         lat=geo.municipality_lat[positions],
         lon=geo.municipality_lon[positions],

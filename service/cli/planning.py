@@ -182,7 +182,6 @@ def brief(
     """Write the printable consultation brief of a stored organisation as HTML (one A4 page)."""
     from datetime import date
 
-    from matcher.geo.naming import kreis_types
     from matcher.planning.brief import build_brief
     from service.brief_html import render_brief_html
 
@@ -196,7 +195,7 @@ def brief(
     day = as_of.date() if as_of is not None else date.today()
     built = build_brief(
         organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings,
-        as_of=day, include_invisible_peers=True, kreis_types=kreis_types(engine.reference.geo.kreise),
+        as_of=day, include_invisible_peers=True, kreis_naming=engine.reference.geo.kreis_naming,
     )  # fmt: skip
     peers = [snapshot.organisations[item.id] for item in built.peers.items if item.id in snapshot.organisations]
     target = out or Path(f"brief-{organisation_id}.html")

@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 import pytest
 
 from matcher.evaluation.leads import LEAD_PROFILES, LeadWorld, build_lead_world
-from matcher.geo.naming import kreis_types
 from matcher.planning.brief import SYNTHETIC_NOTICE, Brief, build_brief
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
@@ -116,7 +115,7 @@ def _render(world: LeadWorld, organisation_id: str) -> tuple[Brief, str]:
         world.settings,
         as_of=AS_OF,
         include_invisible_peers=True,
-        kreis_types=kreis_types(world.reference.geo.kreise),
+        kreis_naming=world.reference.geo.kreis_naming,
     )
     peers = [world.organisations[item.id] for item in brief.peers.items]
     return brief, render_brief_html(brief, organisation, peers, world.reference)

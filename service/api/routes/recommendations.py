@@ -15,7 +15,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
-from matcher.geo.naming import kreis_types
 from matcher.matching.advisors import recommend_advisors
 from matcher.matching.funding import recommend_funding
 from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
@@ -185,7 +184,7 @@ def get_brief(
     built = build_brief(
         organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings, as_of=day,
         include_invisible_peers=policy.include_invisible_peers(principal),
-        kreis_types=kreis_types(engine.reference.geo.kreise),
+        kreis_naming=engine.reference.geo.kreis_naming,
     )  # fmt: skip
     contact = {"contact": organisation.contact, "address": organisation.address}
     shown = contact if policy.contact_visible(principal, organisation) else dict.fromkeys(contact)

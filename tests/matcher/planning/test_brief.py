@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from matcher.evaluation.leads import AS_OF, LEAD_PROFILES, SEVERE, LeadWorld, build_lead_world
-from matcher.geo.naming import kreis_types
 from matcher.matching.measures import recommend_measures
 from matcher.matching.neighbourhood import neighbour_adoption
 from matcher.models import Organisation, OrganisationProfile
@@ -39,7 +38,7 @@ def _brief(
     return build_brief(
         organisation, world.index, world.vectoriser, world.reference.catalog, world.settings,
         as_of=as_of, include_invisible_peers=include_invisible_peers,
-        kreis_types=kreis_types(world.reference.geo.kreise),
+        kreis_naming=world.reference.geo.kreis_naming,
     )  # fmt: skip
 
 

@@ -8,13 +8,13 @@ from pydantic import ValidationError
 
 from matcher.errors import InputError
 from matcher.geo.distance import haversine_km
+from matcher.geo.naming import CITY_TYPES
 from matcher.geo.resolver import LocationResolver
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
 from matcher.synthetic import DemoData, DemoSettings, generate_demo, generate_demo_data
-from matcher.synthetic.regions import CITY_KREIS_TYPES
 from matcher.synthetic.settings import REGION_STUTTGART_KREISE, FirmSettings
 from matcher.vocabulary import BUSINESS_KINDS, OrganisationKind, ProblemCode, Sector, Urbanisation
 
@@ -117,7 +117,7 @@ def test_every_region_municipality_once_at_its_real_centre(reference: ReferenceD
 def test_one_district_profile_per_kreis_that_is_not_a_city(reference: ReferenceData, demo: DemoData) -> None:
     kreise = reference.geo.kreise
     region_kreise = {a[:5] for a in _region_ags(reference)}
-    expected = {k for k in region_kreise if kreise.loc[k, "kreis_typ"] not in CITY_KREIS_TYPES}
+    expected = {k for k in region_kreise if kreise.loc[k, "kreis_typ"] not in CITY_TYPES}
     districts = {str(p.id).removeprefix("demo-d-"): p for p in demo.profiles if p.kind == OrganisationKind.DISTRICT}
     assert set(districts) == expected
     assert "05158" in districts  # Kreis Mettmann
