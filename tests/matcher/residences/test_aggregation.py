@@ -10,7 +10,7 @@ KNOWN = frozenset({"44139", "44137", "01067"})
 
 
 def test_rows_per_person_and_counted_rows_add_up() -> None:
-    rows = [
+    rows: list[dict[str, object]] = [
         {"postcode": "44139", "mode": "Auto", "shift": "früh"},
         {"postcode": "44139"},
         {"postcode": "44137", "count": "12"},
