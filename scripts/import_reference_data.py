@@ -188,6 +188,16 @@ def build_geography(shared: Path, out: Path) -> tuple[list[dict[str, str]], list
         read_csv(shared / "pendler_kreise_2023" / "pendler_kreise_summary_2023.csv"),
         ["kreis", "kreis_name", "einpendler_insgesamt", "auspendler_insgesamt", "pendlersaldo"],
     )
+    # Kreis -> Kreis flows into workplaces in NRW (05) and BW (08), total only: synthetic demo homes (issue 14).
+    write_csv(
+        out / "geo" / "commuter_flows_kreise.csv",
+        [
+            row
+            for row in read_csv(shared / "pendler_kreise_2023" / "pendler_kreise_od_2023.csv")
+            if row["arbeitsort_kreis"][:2] in ("05", "08")
+        ],
+        ["wohnort_kreis", "arbeitsort_kreis", "insgesamt"],
+    )
     boundaries = out / "geo" / "boundaries"
     boundaries.mkdir(parents=True, exist_ok=True)
     for source in sorted((shared / "boundaries_nrw_bw").glob("*.geojson")):
