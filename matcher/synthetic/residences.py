@@ -57,7 +57,7 @@ def home_kreis_weights(kreis_code: str, geo: GeoReference, flows: pd.DataFrame) 
     weights = weights[weights.index.isin(geo.kreis_population.keys()) & (weights > 0)].sort_index()
     if weights.empty:
         return pd.Series({kreis_code: 1.0})
-    return weights / weights.sum()
+    return pd.Series(weights / float(weights.sum()))
 
 
 def postcode_weights(geo: GeoReference) -> pd.DataFrame:
