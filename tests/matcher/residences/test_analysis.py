@@ -7,11 +7,15 @@ from typing import Any
 import numpy as np
 import pytest
 
+from matcher.geo.reference import GeoReference
 from matcher.residences.aggregation import ResidenceCounts
 from matcher.residences.analysis import AnalysisSettings, Site, analyse
 from matcher.residences.anonymity import is_safe
-from matcher.residences.distances import PostcodeTable
+from matcher.residences.distances import PostcodeTable, transit_class_of
+from matcher.residences.potentials import PotentialSettings, carpool_mask
+from matcher.settings import TransitSettings
 from matcher.transit.model import TransitClass
+from matcher.transit.quality import transit_access
 
 # Site at the centroid of 44135 (Dortmund city centre).
 SITE = Site(lat=51.51390, lon=7.47727, transit_class=TransitClass.A)
@@ -85,3 +89,25 @@ def test_no_cell_shows_one_to_k_minus_one(postcode_table: PostcodeTable, seed: i
     assert all(is_safe(c, k) for c in cells(result))
     shown = sum(o["count"] for o in result["origins"]) + (result["other_origins"]["count"] or 0)
     assert shown == counts.total or result["other_origins"]["suppressed"]
+
+
+def test_postcode_transit_class_matches_the_transit_module(postcode_table: PostcodeTable, geo: GeoReference) -> None:
+    sample = np.flatnonzero(np.char.startswith(postcode_table.index.to_numpy(dtype=str), "44"))[:60]
+    sparse = np.zeros(len(sample), dtype=bool)  # the Dortmund/Bochum sample has no sparse municipality
+    access = transit_access(geo.transit, postcode_table.lat[sample], postcode_table.lon[sample], TransitSettings(),
+                            sparse=sparse)  # fmt: skip
+    assert [transit_class_of(int(r)) for r in postcode_table.transit_rank[sample]] == [a.transit_class for a in access]
+
+
+def test_carpool_counts_colleagues_in_a_neighbouring_postcode(postcode_table: PostcodeTable) -> None:
+    # Bochum 44801 and 44803 are about 3 km apart, both beyond pedelec range: 1 + 2 people form a carpool;
+    # a single person in far-away 01067 (Dresden) has no colleague near.
+    counts = ResidenceCounts.of({"44801": 1, "44803": 2, "01067": 1, "44135": 5})
+    result = analyse(counts, SITE, postcode_table)
+    assert result["potentials"]["carpool"]["suppressed"] is True  # 3 people: shown as suppressed
+    t = postcode_table
+    position = t.positions(counts.postcodes)
+    mask = carpool_mask(np.asarray(counts.counts), t.lat[position], t.lon[position], PotentialSettings())
+    assert dict(zip(counts.postcodes, mask.tolist(), strict=True)) == {
+        "01067": False, "44135": True, "44801": True, "44803": True,
+    }  # fmt: skip
