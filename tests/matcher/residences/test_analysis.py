@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -111,3 +112,13 @@ def test_carpool_counts_colleagues_in_a_neighbouring_postcode(postcode_table: Po
     assert dict(zip(counts.postcodes, mask.tolist(), strict=True)) == {
         "01067": False, "44135": True, "44801": True, "44803": True,
     }  # fmt: skip
+
+
+def test_small_and_empty_uploads_are_safe_and_serialisable(postcode_table: PostcodeTable) -> None:
+    empty = analyse(ResidenceCounts.of({}), SITE, postcode_table)
+    assert empty["total"] == 0
+    assert empty["origins"] == []
+    three = analyse(ResidenceCounts.of({"44135": 3}), SITE, postcode_table)
+    assert three["bands"] == [{"from_km": 0.0, "to_km": None, "count": None, "suppressed": True, "share": None}]
+    assert three["other_origins"]["suppressed"] is True
+    assert json.loads(json.dumps(three))["total"] == 3
