@@ -99,6 +99,13 @@ GERMAN_WORDING_HEADING = "## Deutsche Fassungen / German wording"
 GERMAN_WORDING_FILE = Path(__file__).with_name("catalog_german_wording.json")
 CATALOGUE_FILES = ("measures.csv", "funding.csv", "advisors.csv")
 
+# Local bodies the shared catalogue lacks (issue 11): the Wirtschaftsförderung of each NRW Kreis and kreisfreie
+# Stadt and of the Region Stuttgart, and transit operators that sign job-ticket contracts. Curated by hand with a
+# `source` and `verified` per row; where a name could not be checked it is the generic form with verified=no.
+LOCAL_ADVISORS_FILE = Path(__file__).with_name("advisors_local.csv")
+SHARED_ADVISOR_SOURCE = "BMM-Katalog (öffentliche Seiten, zusammengestellt 2026-11-23)"
+LOCAL_ADVISORS_HEADING = "## Örtliche Stellen / local advisors (advisors_local.csv)"
+
 
 def german_wording() -> dict[str, GermanWording]:
     """The German wording per catalogue file, from ``GERMAN_WORDING_FILE``."""
@@ -367,14 +374,59 @@ def funding_conditions_section() -> str:
     )
 
 
+def with_local_advisors(source_md: str) -> str:
+    """The source's file table with the advisors row counting the local rows of ``LOCAL_ADVISORS_FILE``."""
+    local = read_csv(LOCAL_ADVISORS_FILE)
+    economic = sum(row["organisation_type"] == "economic_development" for row in local)
+    operators = len(local) - economic
+
+    def count(match: re.Match[str]) -> str:
+        total = int(match.group(1)) + len(local)
+        return (
+            f"| `advisors.csv` | {total} | {match.group(2).rstrip(' |')}; plus {economic} local Wirtschaftsförderungen "
+            f"and {operators} job-ticket transit operators (see the section on advisors_local.csv) |"
+        )
+
+    return re.sub(r"^\| `advisors\.csv` \| (\d+) \| (.*)$", count, source_md, count=1, flags=re.MULTILINE)
+
+
+def local_advisors_section() -> str:
+    """The section appended to catalog/SOURCE.md about the curated local advisors."""
+    local = read_csv(LOCAL_ADVISORS_FILE)
+    economic = [row for row in local if row["organisation_type"] == "economic_development"]
+    verified = sum(row["verified"] == "yes" for row in economic)
+    return "\n".join(
+        [
+            LOCAL_ADVISORS_HEADING,
+            "",
+            "Curated in `scripts/advisors_local.csv` (2026-12-05) and appended to `advisors.csv`. "
+            f"{len(economic)} rows",
+            "`economic_development`: one Wirtschaftsförderung for each of the 53 NRW Kreise and kreisfreie Städte and",
+            "for the six Kreise of the Region Stuttgart (08111, 08115–08119), territory as Kreis AGS. "
+            f"{verified} names are",
+            "checked against the body's own site or the press (`verified=yes`, page in `source_url`, kind of source",
+            "in `source`); the others carry the generic form "
+            '"Wirtschaftsförderung <Kreis/Stadt> (Kreis-/Stadtverwaltung)"',
+            "with `verified=no` and the official municipality list (Destatis Gemeindeverzeichnis) as source: a name",
+            "to confirm before contact. Seats are the Kreisstadt (approximate). "
+            f"{len(local) - len(economic)} rows `verkehrsunternehmen`: transit",
+            "operators or sellers that sign job-ticket contracts, each with the page that shows it. Every row of",
+            "`advisors.csv` has `source` and `verified`; rows of the shared catalogue carry its compilation as source.",
+            "",
+        ]
+    )
+
+
 def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]], kreise: list[dict[str, str]]) -> None:
     source = shared / "catalog"
     target = out / "catalog"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source / "VOCABULARY.md", target / "VOCABULARY.md")
     source_md = (source / "SOURCE.md").read_text(encoding="utf-8").rstrip("\n")
+    source_md = with_local_advisors(source_md)
     (target / "SOURCE.md").write_text(
-        f"{source_md}\n\n{german_wording_section()}\n{funding_conditions_section()}", encoding="utf-8"
+        f"{source_md}\n\n{german_wording_section()}\n{funding_conditions_section()}\n{local_advisors_section()}",
+        encoding="utf-8",
     )
 
     wording = german_wording()
@@ -421,7 +473,14 @@ def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]],
         row.update(resolver.resolve(row["state"], row["covers"]))
         row["parent_id"] = ADVISOR_PARENTS.get(row["id"], "")
     apply_german_wording("advisors.csv", advisors, wording["advisors.csv"])  # after coverage, which reads 'Germany'
-    columns = list(read_csv(source / "advisors.csv")[0].keys())
+    for row in advisors:
+        row["source"], row["verified"] = SHARED_ADVISOR_SOURCE, "yes"
+    local = read_csv(LOCAL_ADVISORS_FILE)
+    for row in local:
+        row.update(resolver.resolve(row["state"], row["covers"]))
+        row["parent_id"] = ""
+    advisors += local
+    columns = [*read_csv(source / "advisors.csv")[0].keys(), "source", "verified"]
     columns[columns.index("covers") + 1 : columns.index("covers") + 1] = [
         "covers_states",
         "covers_kreise",

@@ -28,6 +28,8 @@ class AdvisorRole(StrEnum):
     RESPONSIBLE_CHAMBER = "responsible_chamber"
     MUNICIPAL_NETWORK = "municipal_network"
     TRANSIT_AUTHORITY = "transit_authority"
+    TRANSIT_OPERATOR = "transit_operator"
+    ECONOMIC_DEVELOPMENT = "economic_development"
     REGIONAL_PROGRAMME = "regional_programme"
     STATEWIDE_NETWORK = "statewide_network"
     FUNDING_AGENCY = "funding_agency"
@@ -37,6 +39,8 @@ ROLE_LABELS_DE: dict[AdvisorRole, str] = {
     AdvisorRole.RESPONSIBLE_CHAMBER: "zuständige Kammer",
     AdvisorRole.MUNICIPAL_NETWORK: "kommunales Netzwerk (regionale Koordinierungsstelle)",
     AdvisorRole.TRANSIT_AUTHORITY: "Verkehrsverbund",
+    AdvisorRole.TRANSIT_OPERATOR: "Verkehrsunternehmen – Jobticket-Vertragspartner",
+    AdvisorRole.ECONOMIC_DEVELOPMENT: "Wirtschaftsförderung – lokale Ansprechpartnerin für Unternehmen",
     AdvisorRole.REGIONAL_PROGRAMME: "regionales Angebot",
     AdvisorRole.STATEWIDE_NETWORK: "landesweites Netzwerk",
     AdvisorRole.FUNDING_AGENCY: "Fördermittelgeber",
@@ -44,8 +48,15 @@ ROLE_LABELS_DE: dict[AdvisorRole, str] = {
 
 # Roles that make an organisation "covered": a body on file that is responsible for its place.
 RESPONSIBLE_ROLES = frozenset(
-    {AdvisorRole.RESPONSIBLE_CHAMBER, AdvisorRole.MUNICIPAL_NETWORK, AdvisorRole.REGIONAL_PROGRAMME}
+    {
+        AdvisorRole.RESPONSIBLE_CHAMBER,
+        AdvisorRole.MUNICIPAL_NETWORK,
+        AdvisorRole.REGIONAL_PROGRAMME,
+        AdvisorRole.ECONOMIC_DEVELOPMENT,
+    }
 )
+# Roles that come in only for transit problems (job tickets concern every employer).
+TRANSIT_ROLES = frozenset({AdvisorRole.TRANSIT_AUTHORITY, AdvisorRole.TRANSIT_OPERATOR})
 
 KIND_PLURAL_DE: dict[OrganisationKind, str] = {
     OrganisationKind.COMPANY: "Unternehmen",
@@ -62,6 +73,8 @@ CATALOGUE_REGIONS_DE = "Nordrhein-Westfalen und die Region Stuttgart"
 CHAMBER_TYPES = frozenset({"ihk", "hwk"})
 NETWORK_TYPES = frozenset({"zukunftsnetz"})
 TRANSIT_TYPES = frozenset({"verkehrsverbund"})
+OPERATOR_TYPES = frozenset({"verkehrsunternehmen"})
+LOCAL_ECONOMIC_DEVELOPMENT_TYPES = frozenset({"economic_development"})
 MINISTRY_TYPES = frozenset({"ministry"})
 ECONOMIC_DEVELOPMENT_TYPES = frozenset({"wirtschaftsfoerderung"})
 NATIONWIDE = "DE"
@@ -87,6 +100,10 @@ def advisor_role(advisor: Advisor) -> AdvisorRole:
     """The role of a catalogue entry, from its type and the extent of its territory."""
     if advisor.organisation_type in TRANSIT_TYPES:
         return AdvisorRole.TRANSIT_AUTHORITY
+    if advisor.organisation_type in OPERATOR_TYPES:
+        return AdvisorRole.TRANSIT_OPERATOR
+    if advisor.organisation_type in LOCAL_ECONOMIC_DEVELOPMENT_TYPES:
+        return AdvisorRole.ECONOMIC_DEVELOPMENT
     if advisor.is_statewide:
         if advisor.organisation_type in MINISTRY_TYPES or NATIONWIDE in advisor.covers_states:
             return AdvisorRole.FUNDING_AGENCY
@@ -121,6 +138,8 @@ def role_score(role: AdvisorRole, settings: AdvisorSettings) -> float:
         AdvisorRole.RESPONSIBLE_CHAMBER: settings.responsible_score,
         AdvisorRole.MUNICIPAL_NETWORK: settings.responsible_score,
         AdvisorRole.TRANSIT_AUTHORITY: settings.transit_score,
+        AdvisorRole.TRANSIT_OPERATOR: settings.transit_score,
+        AdvisorRole.ECONOMIC_DEVELOPMENT: settings.regional_score,
         AdvisorRole.REGIONAL_PROGRAMME: settings.regional_score,
         AdvisorRole.STATEWIDE_NETWORK: settings.statewide_score,
         AdvisorRole.FUNDING_AGENCY: settings.funding_agency_score,
@@ -137,7 +156,7 @@ def recommend_advisors(organisation: Organisation, catalog: Catalog, settings: A
             continue
         role = advisor_role(advisor)
         serves_kind = organisation.kind in advisor.serves_kinds
-        if role is AdvisorRole.TRANSIT_AUTHORITY:
+        if role in TRANSIT_ROLES:
             if not transit_issues or not advisor.serves_kinds:
                 continue
         elif not serves_kind:
@@ -145,7 +164,9 @@ def recommend_advisors(organisation: Organisation, catalog: Catalog, settings: A
         parts = [_territory(advisor, location, catalog)]
         if serves_kind:
             parts.append(_kind_text(advisor, role, organisation.kind))
-        if role is AdvisorRole.TRANSIT_AUTHORITY:
+        if role is AdvisorRole.TRANSIT_OPERATOR:
+            parts.append(("job_ticket", f"schließt Jobticket-Verträge für Arbeitgeber in {_place(location)}"))
+        if role in TRANSIT_ROLES:
             parts.append(("transit", _transit_text(transit_issues)))
         score, reasons = explain(_share(role_score(role, settings), parts))
         distance = float(haversine_km(location.lat, location.lon, advisor.lat, advisor.lon))
@@ -217,12 +238,14 @@ def _note(organisation: Organisation, catalog: Catalog, items: list[AdvisorRecom
             f"Für {place} ist keine zuständige Beratungsstelle hinterlegt: örtliche Stellen sind nur für "
             f"{CATALOGUE_REGIONS_DE} erfasst."
         )
-    wide = any(item.role is not AdvisorRole.TRANSIT_AUTHORITY for item in items)
-    transit = any(item.role is AdvisorRole.TRANSIT_AUTHORITY for item in items)
+    wide = any(item.role not in TRANSIT_ROLES for item in items)
+    transit = any(item.role in TRANSIT_ROLES for item in items)
     if wide and transit:
         text += " Aufgeführt sind nur landes- oder bundesweite Stellen und der Verkehrsverbund für Nahverkehrsfragen."
     elif wide:
         text += " Aufgeführt sind nur landes- oder bundesweite Stellen."
+    elif transit and any(item.role is AdvisorRole.TRANSIT_OPERATOR for item in items):
+        text += " Aufgeführt sind nur Verkehrsverbund und Verkehrsunternehmen für Nahverkehrsfragen."
     elif transit:
         text += " Aufgeführt ist nur der Verkehrsverbund für Nahverkehrsfragen."
     return text

@@ -270,7 +270,14 @@ def test_german_rates_and_caps_parse_like_the_source(catalog: Catalog) -> None:
 def test_source_md_lists_the_german_wording() -> None:
     source = (data_dir() / "catalog" / "SOURCE.md").read_text(encoding="utf-8")
     module = importer()
-    assert source.endswith("\n\n" + module.german_wording_section() + "\n" + module.funding_conditions_section())
+    assert source.endswith(
+        "\n\n"
+        + module.german_wording_section()
+        + "\n"
+        + module.funding_conditions_section()
+        + "\n"
+        + module.local_advisors_section()
+    )
     assert "## Corrections of 2026-12-04" in source  # carried over from the shared catalogue
 
 
@@ -473,3 +480,42 @@ def test_what_a_programme_funds_follows_categories_and_measure_natures(catalog: 
     assert not any(
         "bike_leasing_salary_conversion" in p.fundable_measures for p in catalog.funding.values() if p.is_grant
     )
+
+
+# -- advisors: local Wirtschaftsförderung and job-ticket partners (issue 11) -------------------------------
+
+REGION_STUTTGART = ("08111", "08115", "08116", "08117", "08118", "08119")
+
+
+def test_each_nrw_kreis_and_region_stuttgart_kreis_has_exactly_one_wirtschaftsfoerderung(
+    catalog: Catalog, geo: GeoReference
+) -> None:
+    kreise = sorted(code for code in geo.kreise.index if str(code).startswith("05")) + list(REGION_STUTTGART)
+    assert len(kreise) == 53 + 6
+    local = [a for a in catalog.advisors.values() if a.organisation_type == "economic_development"]
+    counts = {code: sum(code in a.covers_kreise for a in local) for code in kreise}
+    assert counts == dict.fromkeys(kreise, 1)
+    assert all(len(a.covers_kreise) == 1 and not a.covers_municipalities for a in local)
+    assert len(local) == len(kreise)
+
+
+def test_every_advisor_row_names_its_source_and_whether_it_is_verified() -> None:
+    for row in catalog_rows("advisors.csv"):
+        assert row["source"].strip(), row["id"]
+        assert row["source_url"].startswith(("http://", "https://")), row["id"]
+        assert row["verified"] in {"yes", "no"}, row["id"]
+
+
+def test_unverified_wirtschaftsfoerderung_names_say_so() -> None:
+    rows = [r for r in catalog_rows("advisors.csv") if r["organisation_type"] == "economic_development"]
+    unverified = [r for r in rows if r["verified"] == "no"]
+    assert unverified
+    for row in unverified:
+        assert re.fullmatch(
+            r"Wirtschaftsförderung .+ \((Kreisverwaltung|Stadtverwaltung|Landratsamt|Verwaltung der StädteRegion)\)",
+            row["name"],
+        ), row["name"]
+        assert "Destatis" in row["source"], row["id"]
+    verified = {r["id"]: r["name"] for r in rows if r["verified"] == "yes"}
+    assert verified["wf_dortmund"] == "Wirtschaftsförderung Dortmund"
+    assert verified["wf_unna"] == "Wirtschaftsförderungsgesellschaft für den Kreis Unna mbH"

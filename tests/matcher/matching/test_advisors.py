@@ -72,7 +72,7 @@ def test_company_gets_its_territorial_ihk(
 
 def test_company_in_nrw_gets_bemo_and_funders_as_secondary_entries(builder: ProfileBuilder, catalog: Catalog) -> None:
     answer = ask(builder, catalog, COMPANY, "58452")
-    assert ids(answer) == ["ihk_mittleres_ruhrgebiet", "ihk_bemo", "balm", "munv_nrw"]
+    assert ids(answer) == ["ihk_mittleres_ruhrgebiet", "wf_ennepe_ruhr_kreis", "ihk_bemo", "balm", "munv_nrw"]
     roles = {item.id: (item.role, item.score) for item in answer.items}
     assert roles["ihk_bemo"] == (AdvisorRole.STATEWIDE_NETWORK, DEFAULTS.statewide_score)
     assert roles["balm"] == (AdvisorRole.FUNDING_AGENCY, DEFAULTS.funding_agency_score)
@@ -84,8 +84,8 @@ def test_craft_business_in_dortmund_gets_its_hwk_and_the_mobility_hub(
 ) -> None:
     answer = ask(builder, catalog, CRAFT, "44137")
     assert answer.covered
-    assert ids(answer) == ["hwk_dortmund", "whkt_mobilityhub", "balm"]
-    hwk, hub, _ = answer.items
+    assert ids(answer) == ["hwk_dortmund", "wf_dortmund", "whkt_mobilityhub", "balm"]
+    hwk, _, hub, _ = answer.items
     assert (hwk.role, hwk.score, hwk.organisation_type) == (AdvisorRole.RESPONSIBLE_CHAMBER, 1.0, "hwk")
     assert (hub.role, hub.score) == (AdvisorRole.STATEWIDE_NETWORK, 0.5)
     assert "berät Handwerksbetriebe" in {r.text for r in hwk.reasons}
@@ -95,9 +95,9 @@ def test_craft_business_in_dortmund_gets_its_hwk_and_the_mobility_hub(
 
 def test_company_in_stuttgart_gets_ihk_wrs_and_city_advice(builder: ProfileBuilder, catalog: Catalog) -> None:
     answer = ask(builder, catalog, COMPANY, "70173")
-    assert ids(answer) == ["ihk_region_stuttgart", "stuttgart_amt_umweltschutz", "wrs", "balm", "vm_bw"]
+    assert ids(answer) == ["ihk_region_stuttgart", "stuttgart_amt_umweltschutz", "wf_stuttgart", "wrs", "balm", "vm_bw"]
     assert ids(answer, AdvisorRole.REGIONAL_PROGRAMME) == ["stuttgart_amt_umweltschutz", "wrs"]  # tie 0.7, by id
-    assert [i.score for i in answer.items] == [1.0, 0.7, 0.7, 0.3, 0.3]
+    assert [i.score for i in answer.items] == [1.0, 0.7, 0.7, 0.7, 0.3, 0.3]
     assert "vvs" not in ids(answer)  # no transit problem
 
 
@@ -118,7 +118,7 @@ def test_craft_business_in_stuttgart_gets_hwk_and_city_advice_but_not_the_wrs(
     builder: ProfileBuilder, catalog: Catalog
 ) -> None:
     answer = ask(builder, catalog, CRAFT, "70173")
-    assert ids(answer) == ["hwk_region_stuttgart", "stuttgart_amt_umweltschutz", "balm"]
+    assert ids(answer) == ["hwk_region_stuttgart", "stuttgart_amt_umweltschutz", "wf_stuttgart", "balm"]
 
 
 def test_municipality_in_koeln_gets_its_zukunftsnetz_office(builder: ProfileBuilder, catalog: Catalog) -> None:
@@ -202,10 +202,12 @@ def test_public_agency_gets_no_invented_advisor(builder: ProfileBuilder, catalog
         "Beratungsstelle hinterlegt."
     )
     with_transit = ask(builder, catalog, OrganisationKind.PUBLIC_AGENCY, "45127", TRANSIT)
-    assert ids(with_transit) == ["vrr"]
+    assert ids(with_transit) == ["ruhrbahn", "vrr"]
     assert not with_transit.covered
     assert with_transit.note is not None
-    assert with_transit.note.endswith("Aufgeführt ist nur der Verkehrsverbund für Nahverkehrsfragen.")
+    assert with_transit.note.endswith(
+        "Aufgeführt sind nur Verkehrsverbund und Verkehrsunternehmen für Nahverkehrsfragen."
+    )
 
 
 def test_association_gets_the_bodies_that_list_associations(builder: ProfileBuilder, catalog: Catalog) -> None:
@@ -247,7 +249,10 @@ def test_scores_come_from_the_settings(builder: ProfileBuilder, catalog: Catalog
         "ihk_region_stuttgart": 0.9,
         "wrs": 0.6,
         "stuttgart_amt_umweltschutz": 0.6,
+        "wf_stuttgart": 0.6,
         "vvs": 0.45,
+        "ssb": 0.45,
+        "db_vertrieb_vvs": 0.45,
         "vm_bw": 0.1,
         "balm": 0.1,
     }
@@ -311,3 +316,43 @@ def test_funders_and_ministries_are_not_labelled_as_advising(builder: ProfileBui
 def test_wirtschaftsfoerderung_is_labelled_as_such(builder: ProfileBuilder, catalog: Catalog) -> None:
     wrs = next(i for i in ask(builder, catalog, COMPANY, "70173").items if i.id == "wrs")
     assert wrs.role_label == "Wirtschaftsförderung"
+
+
+def test_dortmund_firm_gets_its_wirtschaftsfoerderung_and_the_job_ticket_partners(
+    builder: ProfileBuilder, catalog: Catalog
+) -> None:
+    answer = ask(builder, catalog, COMPANY, "44137", TRANSIT)
+    by_id = {item.id: item for item in answer.items}
+    development = by_id["wf_dortmund"]
+    assert development.name == "Wirtschaftsförderung Dortmund"
+    assert development.role is AdvisorRole.ECONOMIC_DEVELOPMENT
+    assert development.role_label == "Wirtschaftsförderung – lokale Ansprechpartnerin für Unternehmen"
+    assert "zuständig für Dortmund" in {r.text for r in development.reasons}
+    operator = by_id["dsw21"]
+    assert operator.role is AdvisorRole.TRANSIT_OPERATOR
+    assert "schließt Jobticket-Verträge für Arbeitgeber in Dortmund" in {r.text for r in operator.reasons}
+    assert round(sum(r.weight for r in operator.reasons), 4) == operator.score == DEFAULTS.transit_score
+    assert by_id["vrr"].role is AdvisorRole.TRANSIT_AUTHORITY
+    assert "ruhrbahn" not in by_id  # Essen and Mülheim only
+
+
+def test_job_ticket_partners_need_a_transit_problem(builder: ProfileBuilder, catalog: Catalog) -> None:
+    answer = ask(builder, catalog, COMPANY, "44137")
+    assert "wf_dortmund" in ids(answer)
+    assert not {"dsw21", "vrr"} & set(ids(answer))
+
+
+def test_stuttgart_firm_with_transit_problems_gets_ssb_and_db_besides_the_vvs(
+    builder: ProfileBuilder, catalog: Catalog
+) -> None:
+    answer = ask(builder, catalog, COMPANY, "70173", TRANSIT)
+    assert ids(answer, AdvisorRole.TRANSIT_OPERATOR) == ["db_vertrieb_vvs", "ssb"]
+    esslingen = ask(builder, catalog, COMPANY, "73728", TRANSIT)
+    assert ids(esslingen, AdvisorRole.TRANSIT_OPERATOR) == ["db_vertrieb_vvs"]  # the SSB serves Stuttgart only
+    assert ids(esslingen, AdvisorRole.ECONOMIC_DEVELOPMENT) == ["wf_esslingen"]
+
+
+def test_municipalities_get_no_wirtschaftsfoerderung(builder: ProfileBuilder, catalog: Catalog) -> None:
+    # A Wirtschaftsförderung advises firms; a municipality is its carrier, not its client.
+    answer = ask(builder, catalog, MUNICIPALITY, "44137")
+    assert not ids(answer, AdvisorRole.ECONOMIC_DEVELOPMENT)
