@@ -59,6 +59,10 @@ def test_catalogue_lists_measures_and_marks_closed_programmes(web: WebPage) -> N
     web.page.dispatch_event("#funding-as-of", "change")
     assert web.text("[data-status=closed] .badge--status").startswith("geschlossen – Stand ")
     assert web.page.locator("[data-status=closed]").count() >= 1
+    # Rates per applicant kind, not the maximum over kinds: a craft firm's cargo bike 30 %, a municipality's 60 %.
+    cargo = "[data-programme=nrw_progres_cargo_bikes] .rates"
+    assert web.text(f"{cargo} [data-kind=craft_business]").startswith("Handwerksbetrieb: 30 %, höchstens 2.100 €")
+    assert web.text(f"{cargo} [data-kind=municipality]").split(":")[1].startswith(" 60 %, höchstens 4.200 €")
     web.screenshot("katalog-foerderung")
     assert web.unexpected_errors() == []
 

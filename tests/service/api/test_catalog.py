@@ -166,3 +166,12 @@ def test_unknown_advisor_type_names_the_allowed_values(client: TestClient) -> No
     assert error["loc"] == ["query", "type"]
     assert "ihk" in error["message"]
     assert "zukunftsnetz" in error["message"]
+
+
+def test_funding_programme_carries_the_rate_and_cap_per_applicant_kind(client: TestClient) -> None:
+    # The catalogue view shows these instead of the maximum over kinds (issue 11): cargo bikes 30 % for a
+    # craft firm, 60 % for a municipality.
+    applicants = _programme(client, "nrw_progres_cargo_bikes", "2026-03-01")["conditions"]["applicants"]
+    by_kind = {a["kind"]: (a["role"], a["rate_percent"], a["cap_eur"]) for a in applicants}
+    assert by_kind["craft_business"] == ("direct", 30, 2100)
+    assert by_kind["municipality"] == ("direct", 60, 4200)

@@ -159,6 +159,23 @@ export function statusBadge(status, checkedOn) {
     `${info.text} – Stand ${fmt.date(checkedOn)}`);
 }
 
+const APPLICANT_ROLES = { partner_only: "nur im Verbund unter Federführung einer Kommune", via_municipality: "nur über die Kommune" };
+
+/** One line per applicant kind (and size class) with its own rate and cap (funding_conditions.json), not the maximum. */
+function ratesByKind(programme, vocab) {
+  const applicants = (programme.conditions && programme.conditions.applicants) || [];
+  if (!applicants.length) return "nicht bestätigt";
+  return h("ul", { class: "rates", "aria-label": "Förderquote je Antragsart" }, applicants.map((a) => {
+    const size = a.min_employees || a.max_employees
+      ? ` (${a.min_employees ? `ab ${fmt.int(a.min_employees)}` : ""}${a.min_employees && a.max_employees ? " " : ""}${a.max_employees ? `bis ${fmt.int(a.max_employees)}` : ""} Beschäftigte)`
+      : "";
+    const rate = a.rate_percent ? `${fmt.dec(a.rate_percent)} %` : "Quote nicht bestätigt";
+    const cap = a.cap_eur ? `, höchstens ${fmt.int(a.cap_eur)} €${a.cap_note ? ` ${a.cap_note}` : ""}` : "";
+    const role = APPLICANT_ROLES[a.role] ? ` – ${APPLICANT_ROLES[a.role]}` : "";
+    return h("li", { dataset: { kind: a.kind, rate: a.rate_percent ?? "" } }, `${label(vocab.labels.kind, a.kind)}${size}: ${rate}${cap}${role}`);
+  }));
+}
+
 function programmeCard(programme, vocab) {
   const availability = programme.available
     ? h("span", { class: "badge badge--ok" }, `verfügbar am ${fmt.date(programme.as_of)}`)
@@ -173,8 +190,8 @@ function programmeCard(programme, vocab) {
     h("dl", { class: "facts" },
       h("dt", {}, "Fördergeber"), h("dd", {}, `${programme.funder} (${FUNDING_LEVELS[programme.level] || programme.level})`),
       h("dt", {}, "Instrument"), h("dd", {}, programme.instrument_label),
-      h("dt", {}, "Förderquote in %"), h("dd", {}, programme.funding_rate_percent || "nicht bestätigt"),
-      h("dt", {}, "Höchstbetrag in €"), h("dd", {}, programme.max_amount_eur || "nicht bestätigt"),
+      h("dt", {}, "Förderquote und Höchstbetrag je Antragsart"), h("dd", {}, ratesByKind(programme, vocab)),
+      h("dt", {}, "Förderquote laut Quelle"), h("dd", {}, programme.funding_rate_percent || "nicht bestätigt"),
       h("dt", {}, "Gebiet"), h("dd", {}, programme.states.length ? programme.states.map((s) => (STATES.find((x) => x.value === s) || { label: s }).label).join(", ") : "bundesweit"),
       h("dt", {}, "Antragsberechtigt"), h("dd", {}, programme.eligible_kinds.map((k) => label(vocab.labels.kind, k)).join(", ")
         + (programme.sme_only ? " (nur KMU)" : "")),
