@@ -43,3 +43,8 @@ def join_labels(codes: Sequence[ProblemCode], named: int = LABELS_NAMED) -> str:
     if len(labels) > named:
         return f"{', '.join(labels[:named])} und {len(labels) - named} weitere"
     return join_de(labels)
+
+
+def count_noun(count: int, singular: str, plural: str) -> str:
+    """A count with its noun in the right number and German thousands: '1 Zeile', '2 Zeilen', '1.200 Fehler'."""
+    return f"{german_int(count)} {singular if count == 1 else plural}"
