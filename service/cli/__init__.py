@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import database, keys, models, planning, transfer
+from service.cli import database, german, keys, models, planning, transfer
+
+german.install()
 
 app = typer.Typer(
     help=(
