@@ -21,8 +21,8 @@ german.install()
 app = typer.Typer(
     help=(
         "bmm-match: Matchmaking für Betriebliches Mobilitätsmanagement (BMM) in NRW und der Region Stuttgart.\n\n"
-        "Typical start: 'bmm demo' fills a local SQLite database with synthetic demo organisations, "
-        "'bmm serve' starts the HTTP service at http://127.0.0.1:8000."
+        "Typischer Start: 'bmm demo' füllt eine lokale SQLite-Datenbank mit synthetischen Demo-Organisationen, "
+        "'bmm serve' startet den HTTP-Dienst unter http://127.0.0.1:8000."
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from sqlalchemy import Engine, make_url
 
+from matcher.wording import german_number
 from service.config import ServiceSettings
 from service.storage.database import DatabaseNotReadyError, ensure_up_to_date, make_engine
 from service.storage.repository import OrganisationRepository
@@ -21,7 +22,7 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar="BMM_DATABASE_URL",
-        help="Database URL (SQLAlchemy), e.g. sqlite:///bmm.db or postgresql+psycopg://user@host/bmm.",
+        help="Datenbank-URL (SQLAlchemy), z. B. sqlite:///bmm.db oder postgresql+psycopg://user@host/bmm.",
         show_default=True,
     ),
 ]
@@ -58,7 +59,7 @@ def sqlite_size(url: str) -> str:
         return ""
     # In WAL mode recent writes may still sit in the -wal file next to the database.
     size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
-    return f", database files {size / 1e6:.1f} MB"
+    return f", Datenbankdateien {german_number(round(size / 1e6, 1))} MB"
 
 
 def migrated_engine(db: str) -> Engine:
@@ -77,7 +78,7 @@ def existing_repository(db: str) -> OrganisationRepository:
 
     database_file = sqlite_file(db)
     if database_file is not None and not database_file.exists():
-        fail(f"The database file {database_file} does not exist. Run 'bmm demo --db {safe(db)}' for demo data.")
+        fail(f"Die Datenbankdatei {database_file} gibt es nicht. Demodaten mit 'bmm demo --db {safe(db)}'.")
     return SqlOrganisationRepository(migrated_engine(db))
 
 
@@ -86,7 +87,7 @@ def load_snapshot(repository: OrganisationRepository, db: str) -> tuple[Snapshot
     from service.engine import load_engine
     from service.live import LiveIndex
 
-    typer.echo(f"Lade Organisationen aus {safe(db)} … (loading)", err=True)
+    typer.echo(f"Lade Organisationen aus {safe(db)} …", err=True)
     settings = settings_for(db)
     engine = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
     return LiveIndex(repository, engine).current(), engine

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from matcher.wording import count_noun, german_number
 from service.cli.common import DbOption, fail, safe, settings_for, sqlite_file, sqlite_size
 from service.config import DEFAULT_DATABASE_URL
 from service.storage.database import DatabaseNotReadyError, current_revision, ensure_up_to_date, make_engine, upgrade
@@ -16,23 +17,23 @@ app = typer.Typer()
 
 @app.command()
 def init(db: DbOption = DEFAULT_DATABASE_URL) -> None:
-    """Create the database or migrate it to the newest schema (stores no data)."""
+    """Datenbank anlegen oder auf das neueste Schema migrieren (speichert keine Daten)."""
     engine = make_engine(db)
     upgrade(engine)
-    typer.echo(f"Database ready at schema revision {current_revision(engine)}: {safe(db)}")
+    typer.echo(f"Datenbank bereit (Schema-Revision {current_revision(engine)}): {safe(db)}")
 
 
 @app.command()
 def demo(
     db: DbOption = DEFAULT_DATABASE_URL,
-    size: Annotated[int, typer.Option(min=1, max=5_000_000, help="number of organisations to generate")] = 20_000,
-    seed: Annotated[int, typer.Option(min=0, help="random seed; the same seed gives the same data")] = 42,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="only seed a database without organisations")] = False,
+    size: Annotated[int, typer.Option(min=1, max=5_000_000, help="Anzahl zu erzeugender Organisationen")] = 20_000,
+    seed: Annotated[int, typer.Option(min=0, help="Zufallsstartwert; derselbe Wert ergibt dieselben Daten")] = 42,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="nur eine Datenbank ohne Organisationen füllen")] = False,
 ) -> None:
-    """Fill the database with synthetic demo organisations on the real geography of NRW and the Region Stuttgart.
+    """Datenbank mit synthetischen Demo-Organisationen auf der echten Geografie von NRW und der Region Stuttgart füllen.
 
-    Earlier synthetic organisations are replaced; real profiles are never touched. Prints one fresh API key
-    per role for the demo (admin, advisor IHK Dortmund, planner NRW, a demo company in Dortmund).
+    Frühere synthetische Organisationen werden ersetzt, echte Profile nie angefasst. Gibt je Rolle einen neuen
+    API-Schlüssel für die Demo aus (admin, advisor IHK Dortmund, planner NRW, ein Demo-Betrieb in Dortmund).
     """
     from matcher.reference import load_reference_data
     from service.auth import SqlApiKeyRepository
@@ -44,18 +45,26 @@ def demo(
     repository = SqlOrganisationRepository(engine)
     reference = load_reference_data(settings_for(db).resolved_data_dir())
     if if_empty and (existing := repository.count()):
-        typer.echo(f"{safe(db)} already holds {existing:,} organisations; nothing generated (--if-empty).")
+        typer.echo(
+            f"{safe(db)} enthält bereits {count_noun(existing, 'Organisation', 'Organisationen')}; "
+            "nichts erzeugt (--if-empty)."
+        )
     else:
-        typer.echo(f"Generating {size:,} synthetic organisations (seed {seed}) …")
+        typer.echo(
+            f"Erzeuge {count_noun(size, 'synthetische Organisation', 'synthetische Organisationen')} "
+            f"(Startwert {seed}) …"
+        )
         try:
             report = seed_demo(repository, reference, size=size, seed=seed)
         except ValueError as error:  # e.g. a size too small for the region's public bodies
-            fail(f"Invalid value for '--size': {error}", code=2)
+            fail(f"Ungültiger Wert für '--size': {error}", code=2)
         typer.echo(
-            f"Stored {report.organisations:,} synthetic organisations in {safe(db)} (generated in "
-            f"{report.generate_seconds:.1f} s, stored in {report.store_seconds:.1f} s{sqlite_size(db)})."
+            "Gespeichert: "
+            f"{count_noun(report.organisations, 'synthetische Organisation', 'synthetische Organisationen')} "
+            f"in {safe(db)} (erzeugt in {german_number(round(report.generate_seconds, 1))} s, gespeichert in "
+            f"{german_number(round(report.store_seconds, 1))} s{sqlite_size(db)})."
         )
-    typer.echo("Demo keys (header X-API-Key; earlier demo keys are revoked):")
+    typer.echo("Demo-Schlüssel (Header X-API-Key; frühere Demo-Schlüssel sind widerrufen):")
     for role, subject, secret in issue_demo_keys(SqlApiKeyRepository(engine), repository, reference):
         typer.echo(f"  {role.value:<12} {subject or '-':<22} {secret}")
 
@@ -63,11 +72,11 @@ def demo(
 @app.command()
 def serve(
     db: DbOption = DEFAULT_DATABASE_URL,
-    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=32, help="worker processes")] = 1,
+    host: Annotated[str, typer.Option(help="Netzwerkschnittstelle")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP-Port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Anzahl Worker-Prozesse")] = 1,
 ) -> None:
-    """Start the HTTP service (API docs at /docs). Refuses a database that lacks migrations."""
+    """HTTP-Dienst starten (API-Dokumentation unter /docs). Verweigert eine Datenbank mit fehlenden Migrationen."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
@@ -76,14 +85,14 @@ def serve(
     database_file = sqlite_file(db)
     if database_file is not None and not database_file.exists():
         fail(
-            f"The database file {database_file} does not exist. Run 'bmm demo --db {safe(db)}' for demo data "
-            f"or 'bmm init --db {safe(db)}' for an empty database."
+            f"Die Datenbankdatei {database_file} gibt es nicht. Demodaten mit 'bmm demo --db {safe(db)}', "
+            f"eine leere Datenbank mit 'bmm init --db {safe(db)}'."
         )
     try:
         ensure_up_to_date(make_engine(db))
     except DatabaseNotReadyError as error:
         fail(str(error))
-    typer.echo(f"Serving bmm-match on http://{host}:{port} (database {safe(db)}) — stop with Ctrl+C")
+    typer.echo(f"bmm-match läuft auf http://{host}:{port} (Datenbank {safe(db)}) — beenden mit Strg+C")
     typer.echo(f"Web-Oberfläche: http://{host}:{port}/app/   API-Dokumentation: http://{host}:{port}/docs")
     # The settings travel to the workers inside the factory: uvicorn pickles its Config (and so this
     # partial with the frozen settings) into every spawned worker. Nothing is written to os.environ, no

@@ -37,7 +37,7 @@ def keys_create(
     label: Annotated[str | None, typer.Option(help="Notiz, z. B. wem der Schlüssel gehört")] = None,
     db: DbOption = DEFAULT_DATABASE_URL,
 ) -> None:
-    """Create an API key and print it once (as the last line). Migrates the database first, like 'init'."""
+    """API-Schlüssel erzeugen und einmal ausgeben (als letzte Zeile). Migriert zuerst die Datenbank wie 'init'."""
     from matcher.reference import load_reference_data
     from service.auth import InvalidSubjectError, SqlApiKeyRepository, SubjectRules
 
@@ -57,14 +57,14 @@ def keys_create(
 
 @app.command("list")
 def keys_list(db: DbOption = DEFAULT_DATABASE_URL) -> None:
-    """List the API keys (never their secrets)."""
+    """API-Schlüssel auflisten (nie ihre Geheimnisse)."""
     from service.auth import SqlApiKeyRepository
 
     keys = SqlApiKeyRepository(migrated_engine(db)).list()
     if not keys:
         typer.echo(f"Keine API-Schlüssel in {safe(db)}. Anlegen mit: bmm keys create --role admin")
         return
-    rows = [("id", "role", "subject", "label", "created", "revoked")]
+    rows = [("id", "Rolle", "gilt für", "Notiz", "angelegt", "widerrufen")]
     for key in keys:
         rows.append(
             (
@@ -85,7 +85,7 @@ def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="id des Schlüssels, siehe 'bmm keys list'")],
     db: DbOption = DEFAULT_DATABASE_URL,
 ) -> None:
-    """Revoke an API key; it is refused from then on (the entry stays listed)."""
+    """API-Schlüssel widerrufen; er wird ab dann abgewiesen (der Eintrag bleibt gelistet)."""
     from service.auth import SqlApiKeyRepository
 
     if not SqlApiKeyRepository(migrated_engine(db)).revoke(key_id):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from matcher.wording import count_noun
 from service.cli.common import DbOption, migrated_engine, settings_for
 from service.config import DEFAULT_DATABASE_URL
 
@@ -17,13 +18,13 @@ app = typer.Typer()
 def fit(
     db: DbOption = DEFAULT_DATABASE_URL,
     from_db: Annotated[
-        bool, typer.Option("--from-db", help="fit on the stored organisations instead of demo data")
+        bool, typer.Option("--from-db", help="auf den gespeicherten Organisationen statt auf Demodaten anpassen")
     ] = False,
-    size: Annotated[int, typer.Option(min=611, help="demo organisations to fit on")] = 20_000,
-    seed: Annotated[int, typer.Option(min=0, help="seed of the demo data")] = 42,
-    out: Annotated[Path | None, typer.Option(help="folder for the artefacts (default: the package's models/)")] = None,
+    size: Annotated[int, typer.Option(min=611, help="Anzahl Demo-Organisationen für die Anpassung")] = 20_000,
+    seed: Annotated[int, typer.Option(min=0, help="Startwert der Demodaten")] = 42,
+    out: Annotated[Path | None, typer.Option(help="Ordner für die Artefakte (Standard: models/ des Pakets)")] = None,
 ) -> None:
-    """Fit the profile vectoriser and write it with its model card to models/ (reproducible)."""
+    """Profil-Vektorisierer anpassen und mit seiner Modellkarte nach models/ schreiben (reproduzierbar)."""
     from matcher.reference import load_reference_data
     from matcher.settings import MatcherSettings
     from service.fitting import fit_from_demo, fit_from_repository
@@ -36,19 +37,22 @@ def fit(
         card = fit_from_repository(SqlOrganisationRepository(migrated_engine(db)), settings, target)
     else:
         card = fit_from_demo(load_reference_data(folders.resolved_data_dir()), settings, target, size=size, seed=seed)
-    typer.echo(f"Fitted on {card.training_data}: {card.training_size:,} organisations, {card.dimension} dimensions.")
-    typer.echo(f"Wrote {target}/vectoriser.joblib, model_card.json and MODEL_CARD.md")
+    typer.echo(
+        f"Angepasst auf {card.training_data}: {count_noun(card.training_size, 'Organisation', 'Organisationen')}, "
+        f"{count_noun(card.dimension, 'Dimension', 'Dimensionen')}."
+    )
+    typer.echo(f"Geschrieben: {target}/vectoriser.joblib, model_card.json und MODEL_CARD.md")
 
 
 @app.command()
 def evaluate(
-    size: Annotated[int, typer.Option(min=611, help="background demo organisations")] = 5_000,
-    groups: Annotated[int, typer.Option(min=1, max=200, help="planted peer groups per scenario")] = 40,
-    seed: Annotated[int, typer.Option(min=0, help="seed of the scenario")] = 11,
-    models: Annotated[Path | None, typer.Option(help="model folder whose card receives the figures")] = None,
-    write: Annotated[bool, typer.Option(help="write the figures into the model card")] = True,
+    size: Annotated[int, typer.Option(min=611, help="Anzahl Demo-Organisationen im Hintergrund")] = 5_000,
+    groups: Annotated[int, typer.Option(min=1, max=200, help="eingepflanzte Vergleichsgruppen je Szenario")] = 40,
+    seed: Annotated[int, typer.Option(min=0, help="Startwert des Szenarios")] = 11,
+    models: Annotated[Path | None, typer.Option(help="Modellordner, dessen Karte die Kennzahlen erhält")] = None,
+    write: Annotated[bool, typer.Option(help="Kennzahlen in die Modellkarte schreiben")] = True,
 ) -> None:
-    """Evaluate on a generated scenario with planted truth: peers precision/recall and expert cases."""
+    """Auf einem erzeugten Szenario mit bekannter Wahrheit bewerten: Vergleichsbetriebe und Expertenfälle."""
     from matcher.artefacts import load_model, write_card
     from matcher.evaluation.report import evaluate as run_evaluation
     from matcher.reference import load_reference_data
@@ -71,7 +75,7 @@ def evaluate(
         typer.echo(f"{key}: {value}")
     if write:
         write_card(target, card.model_copy(update={"evaluation": summary}))
-        typer.echo(f"Wrote the figures into {target}/model_card.json and MODEL_CARD.md")
+        typer.echo(f"Kennzahlen geschrieben in {target}/model_card.json und MODEL_CARD.md")
     # Known defects (matcher/evaluation/expert/known_defects.py) are reported, like xfail in the tests; any
     # other failed case fails the run.
     from matcher.evaluation.expert import KNOWN_DEFECTS

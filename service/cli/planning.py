@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from matcher.vocabulary import ProblemCode
-from matcher.wording import german_int
+from matcher.wording import count_noun, german_int
 from service.api.cluster_schemas import ClusterState
 from service.cli.common import DbOption, existing_repository, fail, load_snapshot, safe
 from service.cli.tables import cut, format_table
@@ -121,7 +121,7 @@ def clusters(
     ] = ClusterOutput.TABLE,
     out: Annotated[Path | None, typer.Option(dir_okay=False, help="Ausgabedatei (Standard: stdout)")] = None,
 ) -> None:
-    """Clusters of employers sharing a problem (as GET /api/v1/clusters, with all member ids: admin level)."""
+    """Cluster von Arbeitgebern mit gemeinsamem Problem (wie GET /api/v1/clusters, mit allen Mitglieds-ids)."""
     import json
     from datetime import date
 
@@ -167,7 +167,10 @@ def clusters(
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
-        typer.echo(f"Geschrieben: {len(answer.clusters):,} Cluster nach {out} ({output.value}).", err=True)
+        typer.echo(
+            f"Geschrieben: {count_noun(len(answer.clusters), 'Cluster', 'Cluster')} nach {out} ({output.value}).",
+            err=True,
+        )
 
 
 @app.command()
@@ -179,7 +182,7 @@ def brief(
     ] = None,
     out: Annotated[Path | None, typer.Option(dir_okay=False, help="HTML-Datei (Standard: brief-ID.html)")] = None,
 ) -> None:
-    """Write the printable consultation brief of a stored organisation as HTML (one A4 page)."""
+    """Druckbaren Beratungsbrief einer gespeicherten Organisation als HTML schreiben (eine A4-Seite)."""
     from datetime import date
 
     from matcher.planning.brief import build_brief
@@ -187,11 +190,11 @@ def brief(
 
     repository = existing_repository(db)
     if repository.get(organisation_id) is None:  # before loading everything
-        fail(f"Organisation '{organisation_id}' nicht gefunden in {safe(db)}. / Organisation not found.", code=2)
+        fail(f"Organisation '{organisation_id}' nicht gefunden in {safe(db)}.", code=2)
     snapshot, engine = load_snapshot(repository, db)
     organisation = snapshot.organisations.get(organisation_id)
     if organisation is None:  # deleted in the meantime
-        fail(f"Organisation '{organisation_id}' nicht gefunden in {safe(db)}. / Organisation not found.", code=2)
+        fail(f"Organisation '{organisation_id}' nicht gefunden in {safe(db)}.", code=2)
     day = as_of.date() if as_of is not None else date.today()
     built = build_brief(
         organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from matcher.vocabulary import OrganisationKind
-from matcher.wording import german_int
+from matcher.wording import count_noun, german_int, german_number
 from service.cli.common import DbOption, fail, migrated_engine, safe, settings_for, sqlite_file
 from service.config import DEFAULT_DATABASE_URL
 from service.io.exporting import ExportFormat
@@ -36,7 +36,9 @@ def import_file(
     db: DbOption = DEFAULT_DATABASE_URL,
     mode: Annotated[
         WriteMode,
-        typer.Option(case_sensitive=False, help="upsert: replace stored ids; insert: a stored id is an error"),
+        typer.Option(
+            case_sensitive=False, help="upsert: gespeicherte ids ersetzen; insert: eine gespeicherte id ist ein Fehler"
+        ),
     ] = WriteMode.UPSERT,
     kind: Annotated[
         OrganisationKind | None,
@@ -46,11 +48,12 @@ def import_file(
         bool, typer.Option("--dry-run", help="nur prüfen: Kodierung, Zuordnung, Anzahlen, Fehler; nichts speichern")
     ] = False,
 ) -> None:
-    """Import organisations from a file: all rows or none (any invalid row stops the import).
+    """Organisationen aus einer Datei importieren: alle Zeilen oder keine (jede ungültige Zeile stoppt den Import).
 
-    Columns: id, kind, name, sector, employees, lat, lon, postcode, address, estate, issues, measures_in_place,
-    shift_work, visible_to_peers, contact_shareable, contact_name, contact_email, contact_phone. Required are
-    kind, name, employees and lat+lon or postcode. Errors name the row as a spreadsheet shows it (header = 1).
+    Spalten: id, kind, name, sector, employees, lat, lon, postcode, address, estate, issues, measures_in_place,
+    shift_work, visible_to_peers, contact_shareable, contact_name, contact_email, contact_phone (auch deutsche
+    Überschriften). Pflicht sind kind, name, employees und lat+lon oder postcode. Fehler nennen die Zeile wie
+    eine Tabellenkalkulation (Kopfzeile = 1).
     """
     from matcher.profiles import ProfileBuilder
     from matcher.reference import load_reference_data
@@ -63,9 +66,9 @@ def import_file(
     builder = ProfileBuilder(load_reference_data(settings_for(db).resolved_data_dir()), MatcherSettings())
 
     def progress(rows: int) -> None:
-        typer.echo(f"… {rows:,} Zeilen geprüft (rows checked)", err=True)
+        typer.echo(f"… {count_noun(rows, 'Zeile', 'Zeilen')} geprüft", err=True)
 
-    typer.echo(f"Prüfe {file} … (checking)", err=True)
+    typer.echo(f"Prüfe {file} …", err=True)
     # As in 'bmm demo': millions of new acyclic objects make full cyclic collections rescan them repeatedly.
     gc.disable()
     try:
@@ -86,23 +89,20 @@ def import_file(
         for error in result.errors[:_SHOWN_ERRORS]:
             typer.echo(str(error), err=True)
         if result.error_count > _SHOWN_ERRORS:
-            typer.echo(f"… und {result.error_count - _SHOWN_ERRORS:,} weitere Fehler (more errors)", err=True)
-        fail(
-            f"Import abgebrochen: {result.error_count:,} Fehler, nichts gespeichert. "
-            f"(Import failed: {result.error_count:,} errors, nothing stored.)"
-        )
+            typer.echo(f"… und {german_int(result.error_count - _SHOWN_ERRORS)} weitere Fehler", err=True)
+        fail(f"Import abgebrochen: {count_noun(result.error_count, 'Fehler', 'Fehler')}, nichts gespeichert.")
     if result.dry_run:
-        rows = f"{german_int(result.rows)} gültige {'Zeile' if result.rows == 1 else 'Zeilen'}"
+        rows = count_noun(result.rows, "gültige Zeile", "gültige Zeilen")
         would = "würde" if result.created == 1 else "würden"
         typer.echo(
             f"Probelauf: {rows}, {german_int(result.created)} {would} neu angelegt, {german_int(result.updated)} "
-            "aktualisiert; nichts gespeichert. (Dry run: nothing stored.)"
+            "aktualisiert; nichts gespeichert."
         )
         return
     typer.echo(
-        f"Importiert: {result.created:,} neu, {result.updated:,} aktualisiert ({result.rows:,} Zeilen; geprüft in "
-        f"{result.check_seconds:.1f} s, gespeichert in {result.store_seconds:.1f} s) in {safe(db)}. "
-        f"(Imported: {result.created:,} created, {result.updated:,} updated.)"
+        f"Importiert: {german_int(result.created)} neu, {german_int(result.updated)} aktualisiert "
+        f"({count_noun(result.rows, 'Zeile', 'Zeilen')}; geprüft in {german_number(round(result.check_seconds, 1))} s, "
+        f"gespeichert in {german_number(round(result.store_seconds, 1))} s) in {safe(db)}."
     )
 
 
@@ -120,19 +120,19 @@ def _echo_info(info: ReadInfo) -> None:
 def export_file(
     db: DbOption = DEFAULT_DATABASE_URL,
     file_format: Annotated[
-        ExportFormat, typer.Option("--format", case_sensitive=False, help="csv, xlsx or geojson (WGS84 points)")
+        ExportFormat, typer.Option("--format", case_sensitive=False, help="csv, xlsx oder geojson (WGS84-Punkte)")
     ] = ExportFormat.CSV,
     out: Annotated[
-        Path | None, typer.Option(dir_okay=False, help="output file (default: stdout; required for xlsx)")
+        Path | None, typer.Option(dir_okay=False, help="Ausgabedatei (Standard: stdout; Pflicht für xlsx)")
     ] = None,
     include_contacts: Annotated[
-        bool, typer.Option("--include-contacts", help="fill the contact columns (personal data!)")
+        bool, typer.Option("--include-contacts", help="Kontaktspalten füllen (personenbezogene Daten!)")
     ] = False,
     excel: Annotated[
         bool, typer.Option("--excel", help="CSV für deutsches Excel: ';', Dezimalkomma, UTF-8 mit BOM")
     ] = False,
 ) -> None:
-    """Export all organisations with the import's columns (an export can be imported again)."""
+    """Alle Organisationen mit den Spalten des Imports exportieren (ein Export lässt sich wieder importieren)."""
     import sys
 
     from service.io import export_csv, export_geojson, export_organisations
@@ -143,14 +143,17 @@ def export_file(
             fail("--excel gilt nur für CSV (--format csv).", code=2)
         file_format = ExportFormat.CSV_EXCEL
     if file_format is ExportFormat.XLSX and out is None:
-        fail("Für --format xlsx bitte --out DATEI.xlsx angeben (xlsx needs --out).", code=2)
+        fail("Für --format xlsx bitte --out DATEI.xlsx angeben.", code=2)
     database_file = sqlite_file(db)
     if database_file is not None and not database_file.exists():
-        fail(f"The database file {database_file} does not exist.")
+        fail(f"Die Datenbankdatei {database_file} gibt es nicht.")
     organisations = SqlOrganisationRepository(migrated_engine(db)).iter_all()
     if out is not None:
         count = export_organisations(organisations, file_format, out, include_contacts=include_contacts)
-        typer.echo(f"Exportiert: {count:,} Organisationen nach {out} ({file_format.value}).", err=True)
+        typer.echo(
+            f"Exportiert: {count_noun(count, 'Organisation', 'Organisationen')} nach {out} ({file_format.value}).",
+            err=True,
+        )
     elif file_format is ExportFormat.GEOJSON:
         export_geojson(organisations, sys.stdout, include_contacts=include_contacts)
     elif file_format is ExportFormat.CSV_EXCEL:

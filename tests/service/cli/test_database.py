@@ -65,7 +65,7 @@ def test_demo_seeds_synthetic_organisations_and_reseeding_replaces_them(tmp_path
     assert repository.count() == repository.count(synthetic=True) == 700
     skipped = runner.invoke(app, ["demo", "--db", url, "--size", "900", "--if-empty"])
     assert skipped.exit_code == 0
-    assert "nothing generated" in skipped.output
+    assert "nichts erzeugt" in skipped.output
     assert repository.count() == 700
     again = runner.invoke(app, ["demo", "--db", url, "--size", "650"])
     assert again.exit_code == 0, again.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -42,3 +43,47 @@ def test_top_level_help_has_german_frame() -> None:
     for word in ("Aufruf:", "Optionen", "Befehle", "Diese Hilfe anzeigen und beenden."):
         assert word in result.output
     assert "Show this message" not in result.output
+
+
+COMMANDS = [
+    [],
+    ["init"],
+    ["demo"],
+    ["serve"],
+    ["fit"],
+    ["evaluate"],
+    ["import"],
+    ["export"],
+    ["clusters"],
+    ["brief"],
+    ["keys"],
+    ["keys", "create"],
+    ["keys", "list"],
+    ["keys", "revoke"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "bmm")
+def test_every_help_is_german(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.replace("│", " ").split())  # rich wraps lines inside its panels
+    assert "Aufruf:" in text
+    assert "Diese Hilfe anzeigen und beenden." in text
+    assert not ENGLISH.search(text), ENGLISH.search(text)
+
+
+def test_import_counts_use_the_singular_for_one(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    good = tmp_path / "one.csv"
+    good.write_text("id;kind;name;sector;employees;postcode\r\na1;company;A GmbH;H;12;44787\r\n", encoding="utf-8")
+    stored = runner.invoke(app, ["import", str(good), "--db", url])
+    assert stored.exit_code == 0, stored.output
+    assert "(1 Zeile;" in stored.output
+    assert "1 Organisation " in runner.invoke(app, ["export", "--db", url, "--out", str(tmp_path / "o.csv")]).output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id;kind;name;sector;employees;postcode\r\nb1;firma;B;H;1;44787\r\n", encoding="utf-8")
+    failed = runner.invoke(app, ["import", str(bad), "--db", url])
+    assert failed.exit_code == 1
+    assert "Import abgebrochen: 1 Fehler, nichts gespeichert." in failed.output
+    assert not ENGLISH.search(failed.output), failed.output

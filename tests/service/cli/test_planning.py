@@ -166,7 +166,7 @@ def test_clusters_bad_options_exit_2_naming_the_option(database: str, options: l
 def test_clusters_refuses_a_missing_database(tmp_path: Path) -> None:
     result = _run("clusters", "--db", f"sqlite:///{tmp_path / 'missing.db'}")
     assert result.exit_code == 1
-    assert "does not exist" in result.output
+    assert "gibt es nicht" in result.output
     assert not (tmp_path / "missing.db").exists()
 
 
