@@ -117,7 +117,7 @@ class AccessDenied(Exception):  # noqa: N818 - the name says what happened, as i
 
 def not_found_detail(organisation_id: str) -> str:
     """The one message for an unknown and for a hidden organisation: the two must not be told apart."""
-    return f"Organisation '{organisation_id}' nicht gefunden. / Organisation '{organisation_id}' not found."
+    return f"Organisation '{organisation_id}' nicht gefunden."
 
 
 def region_state(region: str) -> str | None:

@@ -69,6 +69,7 @@ class Problem(BaseModel):
     title: str = Field(description="kurze Beschreibung der Fehlerart / short summary of the problem type")
     status: int = Field(description="HTTP-Statuscode / HTTP status code")
     detail: str = Field(description="Erklärung dieses Fehlers (deutsch) / explanation of this occurrence (German)")
+    detail_en: str = Field(description="dieselbe Erklärung auf Englisch / the same explanation in English")
     errors: list[FieldProblem] | None = Field(
         default=None, description="nur bei ungültigen Eingaben / only for validation errors (422)"
     )
@@ -83,7 +84,18 @@ def _problem_response(problem: Problem, headers: dict[str, str] | None = None) -
     )
 
 
-def problem(status: int, detail: str, errors: Sequence[FieldProblem] | None = None) -> Problem:
+def split_detail(text: str) -> tuple[str, str | None]:
+    """'Deutsch. / English.' (the one bilingual form of the raise sites) → ('Deutsch.', 'English.')."""
+    german, separator, english = text.partition(" / ")
+    return (german.strip(), english.strip() or None) if separator else (text, None)
+
+
+def problem(
+    status: int, detail: str, errors: Sequence[FieldProblem] | None = None, detail_en: str | None = None
+) -> Problem:
+    """A problem with ``detail`` in German and ``detail_en`` in English (split from 'Deutsch. / English.')."""
+    if detail_en is None:
+        detail, detail_en = split_detail(detail)
     title = TITLES.get(status) or _phrase(status)
     slug = TYPES.get(status) or _phrase(status).lower().replace(" ", "-")
     return Problem(
@@ -91,14 +103,19 @@ def problem(status: int, detail: str, errors: Sequence[FieldProblem] | None = No
         title=title,
         status=status,
         detail=detail,
+        detail_en=detail_en or _phrase(status) + ".",
         errors=list(errors) if errors is not None else None,
     )
 
 
 def problem_response(
-    status: int, detail: str, errors: Sequence[FieldProblem] | None = None, headers: dict[str, str] | None = None
+    status: int,
+    detail: str,
+    errors: Sequence[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+    detail_en: str | None = None,
 ) -> JSONResponse:
-    return _problem_response(problem(status, detail, errors), headers)
+    return _problem_response(problem(status, detail, errors, detail_en), headers)
 
 
 def _phrase(status: int) -> str:
@@ -109,8 +126,8 @@ def _phrase(status: int) -> str:
 
 
 _DEFAULT_DETAILS: dict[int, str] = {
-    404: "Diese Adresse gibt es nicht (no such path).",
-    405: "Diese Methode ist für die Adresse nicht erlaubt (method not allowed for this path).",
+    404: "Diese Adresse gibt es nicht. / No such path.",
+    405: "Diese Methode ist für die Adresse nicht erlaubt. / Method not allowed for this path.",
 }
 
 
@@ -150,7 +167,7 @@ def field_message(error: dict[str, Any]) -> str:
 def validation_problem(errors: Sequence[dict[str, Any]]) -> Problem:
     fields = [FieldProblem(loc=list(error.get("loc", ())), message=field_message(error)) for error in errors]
     names = ", ".join(dict.fromkeys(".".join(str(part) for part in f.loc[1:] or f.loc) for f in fields))
-    return problem(422, f"Ungültige Eingabe in: {names} (invalid input).", fields)
+    return problem(422, f"Ungültige Eingabe in: {names}.", fields, f"Invalid input in: {names}.")
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -171,7 +188,9 @@ async def input_error_handler(request: Request, exc: Exception) -> JSONResponse:
     # The matcher names the field of what it was given; on a request with a body that is the body's field.
     has_body = request.method in ("POST", "PUT", "PATCH")
     field = FieldProblem(loc=["body", exc.field] if has_body else [exc.field], message=exc.message)
-    return problem_response(422, f"Ungültige Eingabe in: {exc.field} (invalid input).", [field])
+    return problem_response(
+        422, f"Ungültige Eingabe in: {exc.field}.", [field], detail_en=f"Invalid input in: {exc.field}."
+    )
 
 
 async def access_denied_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -183,7 +202,11 @@ async def access_denied_handler(request: Request, exc: Exception) -> JSONRespons
 async def internal_error_handler(request: Request, exc: Exception) -> JSONResponse:
     # Log method and path only: request bodies may hold personal or confidential data.
     logger.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(500, "Unerwarteter Fehler im Dienst (unexpected server error); bitte später erneut.")
+    return problem_response(
+        500,
+        "Unerwarteter Fehler im Dienst; bitte später erneut.",
+        detail_en="Unexpected server error; please retry later.",
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -12,7 +12,7 @@ from matcher.errors import InputError
 from service.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware
 from service.api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 
-PROBLEM_KEYS = {"type", "title", "status", "detail"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "detail_en"}
 
 
 def test_unknown_id_is_a_404_problem(client: TestClient) -> None:
