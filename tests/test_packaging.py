@@ -69,4 +69,4 @@ def test_wheel_works_in_a_fresh_virtualenv_from_another_directory(wheel: Path, t
         [str(venv / "bin" / "bmm"), "init", "--db", f"sqlite:///{workdir / 'x.db'}"],
         cwd=workdir, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    assert "schema revision" in init.stdout
+    assert "Schema-Revision" in init.stdout

@@ -73,7 +73,7 @@ def parse_demo_keys(output: str) -> tuple[dict[str, str], dict[str, str]]:
     keys: dict[str, str] = {}
     subjects: dict[str, str] = {}
     lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Demo keys"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("Demo-Schlüssel"))
     for line in lines[start + 1 :]:
         parts = line.split()
         if len(parts) != 3:
