@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 WEIGHT_DECIMALS = 4
 
+# Reasons of weight 0 that explain a list's order where it departs from the scores (tested for every list).
+DIVERSITY_PROMOTED = "diversity_promoted"  # placed above a higher score for a category not yet shown
+INDIRECT_ACCESS = "indirect"  # placed below every programme usable directly, whatever its score
+ORDER_REASON_CODES = frozenset({DIVERSITY_PROMOTED, INDIRECT_ACCESS})
+
 
 class Reason(BaseModel):
     model_config = ConfigDict(frozen=True)

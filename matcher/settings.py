@@ -177,6 +177,13 @@ class MeasureSettings(_Frozen):
         return self
 
     shift_partly_factor: float = Field(default=0.7, ge=0, le=1)
+    shift_frequent_transit: frozenset[TransitClass] = Field(
+        default=frozenset({TransitClass.A, TransitClass.B}),
+        description=(
+            "classes at which a transit measure only 'partly' suited to shift work is not demoted: rail, S-Bahn or "
+            "Stadtbahn close by, whose dense service is likely to reach shift changes too (a proxy; no timetables)"
+        ),
+    )
     shift_unsuitable_factor: float = Field(default=0.3, ge=0, le=1)
     neighbours_radius_km: float = Field(default=15.0, gt=0, le=200, description="collaborative signal radius")
     neighbours_count: int = Field(default=50, ge=1, le=5000, description="similar organisations considered")
@@ -191,7 +198,10 @@ class MeasureSettings(_Frozen):
 
     diversity_top: int = Field(default=5, ge=1, le=20, description="the first N results span distinct categories")
     diversity_floor: float = Field(
-        default=0.5, ge=0, le=1, description="a new category is pulled forward only above this share of the top score"
+        default=0.85,
+        ge=0,
+        le=1,
+        description="a new category is pulled forward only above this share of the top score (near ties only)",
     )
     lead_time_horizon_months: int = Field(
         default=18, ge=1, le=120, description="a lead time this long or longer scores 0 for speed"

@@ -81,7 +81,7 @@ PROBLEM_LABELS_DE: dict[ProblemCode, str] = {
     ProblemCode.BUSINESS_TRAVEL_EMISSIONS: "Emissionen durch Dienstreisen",
     ProblemCode.MULTI_SITE_TRAVEL: "häufige Fahrten zwischen Standorten und zu Kunden",
     ProblemCode.LAST_MILE_GAP: "Lücke auf der letzten Meile",
-    ProblemCode.CYCLING_BARRIERS: "fehlende Radabstellanlagen, Duschen oder Spinde",
+    ProblemCode.CYCLING_BARRIERS: "fehlende Radabstellanlagen, Duschen, Spinde oder Reparaturangebote",
     ProblemCode.UNSAFE_ROUTES: "unsichere Fuß- und Radwege",
     ProblemCode.LOW_AWARENESS: "Alternativen sind wenig bekannt",
     ProblemCode.DATA_GAP: "fehlende Daten zu Wohnorten und Verkehrsmitteln",
@@ -93,6 +93,11 @@ PROBLEM_LABELS_DE: dict[ProblemCode, str] = {
     ProblemCode.VISITOR_CUSTOMER_TRAFFIC: "Pkw-Verkehr von Kunden und Besuchern",
     ProblemCode.EMPLOYEE_HEALTH: "Gesundheitsziele (aktive Mobilität)",
     ProblemCode.INNER_CITY_ACCESS: "Lieferungen und Servicefahrten in die Innenstadt",
+}
+
+# Labels the product used before (issue 11 label audit): files typed with them still import.
+FORMER_PROBLEM_LABELS_DE: dict[ProblemCode, str] = {
+    ProblemCode.CYCLING_BARRIERS: "fehlende Radabstellanlagen, Duschen oder Spinde",
 }
 
 

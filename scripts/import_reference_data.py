@@ -19,6 +19,7 @@ import math
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 CATALOG_CHECKED_ON = "2026-11-23"  # the date the catalogue was compiled (catalog/SOURCE.md)
 
@@ -321,6 +322,46 @@ def german_wording_section() -> str:
     return "\n".join(lines) + "\n"
 
 
+ADDRESS_CORRECTIONS_FILE = Path(__file__).with_name("measure_address_corrections.json")
+ADDRESS_CORRECTIONS_HEADING = "## Korrekturen der Problemzuordnung / corrections of `addresses`"
+
+
+def address_corrections() -> list[dict[str, Any]]:
+    corrections: list[dict[str, Any]] = json.loads(ADDRESS_CORRECTIONS_FILE.read_text(encoding="utf-8"))["corrections"]
+    return corrections
+
+
+def correct_addresses(measures: list[dict[str, str]]) -> None:
+    """Remove the problem codes ``ADDRESS_CORRECTIONS_FILE`` names from the measures' ``addresses`` (in place).
+
+    A code the source no longer lists stops the import: the source changed, so the correction is reviewed."""
+    by_id = {row["id"]: row for row in measures}
+    for correction in address_corrections():
+        row = by_id[correction["measure"]]
+        codes = row["addresses"].split(";")
+        missing = [code for code in correction["remove"] if code not in codes]
+        if missing:
+            raise ValueError(f"measures.csv: {row['id']} no longer addresses {missing}; review the correction")
+        row["addresses"] = ";".join(code for code in codes if code not in correction["remove"])
+
+
+def address_corrections_section() -> str:
+    """The section appended to catalog/SOURCE.md: each removed problem code with its reason."""
+    data = json.loads(ADDRESS_CORRECTIONS_FILE.read_text(encoding="utf-8"))
+    lines = [
+        ADDRESS_CORRECTIONS_HEADING,
+        "",
+        f"Checked {data['checked_on']} against the meaning VOCABULARY.md gives each problem code, so that a reason",
+        "„hilft bei: …“ names only problems the measure addresses. `scripts/import_reference_data.py` (with",
+        "`scripts/measure_address_corrections.json`) removes these codes from `addresses` in `measures.csv`:",
+        "",
+    ]
+    for correction in data["corrections"]:
+        codes = ", ".join(f"`{code}`" for code in correction["remove"])
+        lines.append(f"- `{correction['measure']}`: without {codes} — {_markdown(correction['reason'])}")
+    return "\n".join(lines) + "\n"
+
+
 FUNDING_CONDITIONS_FILE = Path(__file__).with_name("funding_conditions.json")
 FUNDING_CONDITIONS_HEADING = "## Förderbedingungen / funding conditions"
 
@@ -425,13 +466,15 @@ def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]],
     source_md = (source / "SOURCE.md").read_text(encoding="utf-8").rstrip("\n")
     source_md = with_local_advisors(source_md)
     (target / "SOURCE.md").write_text(
-        f"{source_md}\n\n{german_wording_section()}\n{funding_conditions_section()}\n{local_advisors_section()}",
+        f"{source_md}\n\n{german_wording_section()}\n{address_corrections_section()}\n{funding_conditions_section()}\n"
+        f"{local_advisors_section()}",
         encoding="utf-8",
     )
 
     wording = german_wording()
     measures = read_csv(source / "measures.csv")
     apply_german_wording("measures.csv", measures, wording["measures.csv"])
+    correct_addresses(measures)
     write_csv(target / "measures.csv", measures, list(measures[0].keys()))
 
     categories_to_measures: dict[str, list[str]] = {}

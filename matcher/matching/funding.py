@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.catalog import Catalog, FundingProgramme, FundingStatus, Instrument
 from matcher.conditions import ApplicantConditions, ApplicantRole
 from matcher.errors import InputError
-from matcher.explain import Contribution, Reason, Recommendation, explain
+from matcher.explain import INDIRECT_ACCESS, Contribution, Reason, Recommendation, explain
 from matcher.models import Organisation
 from matcher.settings import FundingSettings
 from matcher.vocabulary import KIND_LABELS_DE, STATE_NAMES_DE, OrganisationKind
@@ -94,7 +94,9 @@ class FundingAnswer(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     as_of: date
-    items: list[FundingRecommendation] = Field(description="usable programmes, best first (ties by id)")
+    items: list[FundingRecommendation] = Field(
+        description="usable programmes: the directly usable first, then partner-only ones; each best first, ties by id"
+    )
     ineligible: list[FundingRecommendation] = Field(description="only when requested; by id, score 0")
 
 
@@ -125,7 +127,8 @@ def recommend_funding(
         score, reasons = explain(contributions)
         reasons += _notes(programme, terms, measures, funded)
         items.append(_item(programme, organisation, terms, score, reasons, funded, []))
-    items.sort(key=lambda item: (-item.score, item.id))
+    # Partner-only programmes after every directly usable one, as their note says (ORDER_REASON_CODES).
+    items.sort(key=lambda item: (item.eligibility is not Eligibility.ELIGIBLE, -item.score, item.id))
     return FundingAnswer(as_of=as_of, items=items, ineligible=ineligible)
 
 
@@ -359,7 +362,7 @@ def _notes(
             label = NATURE_LABELS_DE[programme.instrument]
             notes.append(_problem("no_measure_covered", f"{label}, betrifft keine der empfohlenen Maßnahmen"))
     if is_indirect(terms):
-        notes.append(_problem("indirect", "nicht direkt nutzbar – daher nach den direkt nutzbaren Programmen"))
+        notes.append(_problem(INDIRECT_ACCESS, "nicht direkt nutzbar – daher nach den direkt nutzbaren Programmen"))
     if programme.status is FundingStatus.UNKNOWN:
         text = f"Status nicht bestätigt – zuletzt geprüft am {_date(programme.checked_on)}, vor Antrag prüfen"
         notes.append(_problem("status_unknown", text))

@@ -15,7 +15,8 @@ scored by four components whose weights are in ``MeasureSettings.weights``:
 - joint potential: the measure works jointly with neighbours and the organisation sits in an estate.
 
 Demotions shrink a component's weight (never below 0) and say so in its reason, so the reasons still
-add up to the score. The first ``diversity_top`` results span distinct categories where possible.
+add up to the score. The first ``diversity_top`` results span distinct categories where near ties allow; a
+measure moved above a higher score says so in a zero-weight reason.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections import Counter
 from pydantic import Field
 
 from matcher.catalog import Catalog, Measure, ShiftSuitability
-from matcher.explain import Contribution, Recommendation, explain
+from matcher.explain import DIVERSITY_PROMOTED, Contribution, Reason, Recommendation, explain
 from matcher.index import OrganisationIndex
 from matcher.matching.neighbourhood import NeighbourAdoption, neighbour_adoption
 from matcher.models import Organisation
@@ -88,7 +89,8 @@ def problem_weights(catalog: Catalog) -> dict[ProblemCode, float]:
 def diversify(ranked: list[MeasureRecommendation], top: int, floor: float) -> list[MeasureRecommendation]:
     """Greedy re-rank: each of the first ``top`` places goes to the best measure of a category not yet
     shown whose score is at least ``floor`` x the best score; when none is left, to the best remaining
-    measure. The rest keep their order by score."""
+    measure. The rest keep their order by score. A measure placed above one with a higher score says so in a
+    reason of weight 0 (code ``diversity_promoted``), so the list explains its order."""
     if not ranked:
         return []
     threshold = floor * ranked[0].score
@@ -97,9 +99,21 @@ def diversify(ranked: list[MeasureRecommendation], top: int, floor: float) -> li
     shown: set[MeasureCategory] = set()
     while remaining and len(chosen) < top:
         pick = next((i for i, r in enumerate(remaining) if r.category not in shown and r.score >= threshold), 0)
-        chosen.append(remaining.pop(pick))
-        shown.add(chosen[-1].category)
+        item = remaining.pop(pick)
+        if remaining and remaining[0].score > item.score:
+            item = _promoted(item, ranked.index(item) + 1, top)
+        chosen.append(item)
+        shown.add(item.category)
     return chosen + remaining
+
+
+def _promoted(item: MeasureRecommendation, place_by_score: int, top: int) -> MeasureRecommendation:
+    text = (
+        f"vorgezogen, damit die ersten {top} Empfehlungen verschiedene Kategorien zeigen: beste Maßnahme der "
+        f"Kategorie „{item.category_label}“ (nach Punktzahl allein Platz {place_by_score})"
+    )
+    reason = Reason(code=DIVERSITY_PROMOTED, text=text, weight=0.0)
+    return item.model_copy(update={"reasons": [*item.reasons, reason]})
 
 
 def _size_fits(measure: Measure, employees: int) -> bool:
@@ -176,7 +190,15 @@ def _problem_fit(
         factor *= transit_factor
         notes.append(transit_note)
     if organisation.shift_work or ProblemCode.SHIFT_WORK in organisation.issues:
-        if measure.suits_shift_work is ShiftSuitability.PARTLY:
+        transit_class = organisation.features.transit_class
+        frequent = measure.needs_transit_nearby and transit_class in settings.shift_frequent_transit
+        if measure.suits_shift_work is ShiftSuitability.PARTLY and frequent:
+            notes.append(
+                "nur bedingt für Schichtarbeit geeignet, hier nicht abgewertet: bei ÖV-Güteklasse "
+                f"{transit_class.value} ist dichter Takt auch zu Schichtwechseln zu erwarten "
+                "(ohne Fahrplandaten nicht geprüft)"
+            )
+        elif measure.suits_shift_work is ShiftSuitability.PARTLY:
             factor *= settings.shift_partly_factor
             notes.append("nur bedingt für Schichtarbeit geeignet – abgewertet")
         elif measure.suits_shift_work is ShiftSuitability.NO:

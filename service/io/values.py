@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import re
 
-from matcher.vocabulary import KIND_LABELS_DE, PROBLEM_LABELS_DE, OrganisationKind, ProblemCode
+from matcher.vocabulary import (
+    FORMER_PROBLEM_LABELS_DE,
+    KIND_LABELS_DE,
+    PROBLEM_LABELS_DE,
+    OrganisationKind,
+    ProblemCode,
+)
 from service.io.columns import header_key
 
 # First division of each section (the range runs to the next section's first division minus one; 99 is U).
@@ -125,4 +131,4 @@ def _labels(labels: dict[OrganisationKind, str] | dict[ProblemCode, str]) -> dic
 
 
 KIND_BY_LABEL = _labels(KIND_LABELS_DE) | {header_key(w): "craft_business" for w in ("Handwerk", "HWK")}
-PROBLEM_BY_LABEL = _labels(PROBLEM_LABELS_DE)
+PROBLEM_BY_LABEL = _labels(FORMER_PROBLEM_LABELS_DE) | _labels(PROBLEM_LABELS_DE)

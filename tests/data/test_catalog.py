@@ -274,6 +274,8 @@ def test_source_md_lists_the_german_wording() -> None:
         "\n\n"
         + module.german_wording_section()
         + "\n"
+        + module.address_corrections_section()
+        + "\n"
         + module.funding_conditions_section()
         + "\n"
         + module.local_advisors_section()
@@ -519,3 +521,22 @@ def test_unverified_wirtschaftsfoerderung_names_say_so() -> None:
     verified = {r["id"]: r["name"] for r in rows if r["verified"] == "yes"}
     assert verified["wf_dortmund"] == "Wirtschaftsförderung Dortmund"
     assert verified["wf_unna"] == "Wirtschaftsförderungsgesellschaft für den Kreis Unna mbH"
+
+
+def test_address_corrections_are_applied_with_a_reason() -> None:
+    """Issue 11 label audit: each removed problem code is gone from measures.csv and says why."""
+    addresses = {row["id"]: split(row["addresses"]) for row in catalog_rows("measures.csv")}
+    corrections = importer().address_corrections()
+    assert corrections
+    for correction in corrections:
+        assert correction["reason"].strip(), correction["measure"]
+        assert not set(correction["remove"]) & set(addresses[correction["measure"]]), correction["measure"]
+        assert addresses[correction["measure"]], f"{correction['measure']} would address nothing"
+
+
+def test_every_problem_has_a_measure_and_a_distinct_label() -> None:
+    from matcher.vocabulary import PROBLEM_LABELS_DE
+
+    addressed = {code for codes in (split(r["addresses"]) for r in catalog_rows("measures.csv")) for code in codes}
+    assert addressed == {code.value for code in ProblemCode}
+    assert len(set(PROBLEM_LABELS_DE.values())) == len(ProblemCode)

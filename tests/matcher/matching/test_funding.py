@@ -19,6 +19,7 @@ import pytest
 from matcher.catalog import Catalog, FundingStatus
 from matcher.errors import InputError
 from matcher.matching.funding import (
+    Eligibility,
     FundingAnswer,
     cap_eur,
     cap_score,
@@ -307,7 +308,8 @@ def test_reasons_add_up_and_items_are_ranked(builder: ProfileBuilder, catalog: C
             assert answer.items
             for item in answer.items:
                 assert round(sum(r.weight for r in item.reasons), 4) == item.score
-            assert [(-i.score, i.id) for i in answer.items] == sorted((-i.score, i.id) for i in answer.items)
+            order = [(i.eligibility is not Eligibility.ELIGIBLE, -i.score, i.id) for i in answer.items]
+            assert order == sorted(order)  # partner-only after the directly usable, each by score
 
 
 def test_measures_beyond_the_setting_are_ignored_and_duplicates_count_once(

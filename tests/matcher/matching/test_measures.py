@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from matcher.catalog import Catalog
+from matcher.explain import DIVERSITY_PROMOTED
 from matcher.matching.measures import MeasureRecommendation, diversify, problem_weights, recommend_measures
 from matcher.matching.neighbourhood import NeighbourAdoption
 from matcher.models import Organisation, OrganisationProfile
@@ -168,13 +169,34 @@ def test_top_results_span_distinct_categories(
     issues = ["parking_shortage", "high_car_share", "commuting_costs_for_staff", "ev_charging_demand"]
     office = build(builder, OFFICE, issues=issues, employees=120)
     top = measure_settings.diversity_top
-    diverse = recommend_measures(office, catalog, measure_settings, limit=ALL)
+    wide = measure_settings.model_copy(update={"diversity_floor": 0.5})  # pull forward from half the top score
+    diverse = recommend_measures(office, catalog, wide, limit=ALL)
     assert len({r.category for r in diverse[:top]}) == top
+    for place, item in enumerate(diverse[:top]):
+        overtakes = any(other.score > item.score for other in diverse[place + 1 :])
+        promoted = [r for r in item.reasons if r.code == DIVERSITY_PROMOTED]
+        assert bool(promoted) == overtakes, item.id
+        assert all(r.weight == 0 and "verschiedene Kategorien" in r.text for r in promoted)
+    assert all(DIVERSITY_PROMOTED not in {r.code for r in item.reasons} for item in diverse[top:])
     undiversified = measure_settings.model_copy(update={"diversity_top": 1})
     plain = recommend_measures(office, catalog, undiversified, limit=ALL)
     assert plain == sorted(plain, key=lambda r: (-r.score, r.id))
     assert len({r.category for r in plain[:top]}) < top  # two job tickets among the plain top five
     assert set(ids(diverse)) == set(ids(plain))
+
+
+def test_the_default_floor_reorders_near_ties_only(
+    builder: ProfileBuilder, catalog: Catalog, measure_settings: MeasureSettings
+) -> None:
+    """A measure at 0.40 must not jump a core measure at 0.62 (issue 11: bike parking behind a bike challenge)."""
+    issues = ["cycling_barriers", "employee_health"]
+    firm = build(builder, OFFICE, issues=issues, employees=180)
+    ranked = recommend_measures(firm, catalog, measure_settings, limit=ALL)
+    floor = measure_settings.diversity_floor * ranked[0].score
+    for place, item in enumerate(ranked):
+        if any(other.score > item.score for other in ranked[place + 1 :]):
+            assert item.score >= floor, item.id
+    assert ids(ranked).index("secure_bike_parking") < 3
 
 
 def test_adoption_nearby_raises_a_measure(
