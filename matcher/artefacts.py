@@ -20,7 +20,8 @@ from matcher.vectorise import PROBLEMS, Vectoriser
 VECTORISER_FILE = "vectoriser.joblib"
 CARD_JSON = "model_card.json"
 CARD_MARKDOWN = "MODEL_CARD.md"
-ARTEFACT_VERSION = 1
+# 2: a business of unknown sector is vectorised with an all-zero sector block (version 1 refuses it).
+ARTEFACT_VERSION = 2
 
 
 class ModelVersionError(RuntimeError):

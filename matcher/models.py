@@ -17,12 +17,12 @@ from pydantic import (
 
 from matcher.transit.model import NearestStop, TransitClass
 from matcher.vocabulary import (
-    BUSINESS_KINDS,
     LocationPrecision,
     OrganisationKind,
     ProblemCode,
     Sector,
     Urbanisation,
+    sector_unknown,
 )
 
 ORGANISATION_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
@@ -87,7 +87,9 @@ class OrganisationProfile(BaseModel):
     kind: OrganisationKind
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     sector: Sector | None = Field(
-        default=None, validate_default=True, description="WZ 2008 section A-U; optional for public bodies"
+        default=None,
+        description="WZ 2008 section A-U; optional. Null for a company or craft business means unknown: the "
+        "matcher leaves the sector out of comparisons and says so; public bodies have none",
     )
     employees: int = Field(ge=0, le=500_000)
     employees_estimated: bool = Field(
@@ -128,13 +130,6 @@ class OrganisationProfile(BaseModel):
         return value or None
 
     # Cross-field rules are field validators (on the later field) so that errors name that field.
-    @field_validator("sector")
-    @classmethod
-    def _sector_required_for_businesses(cls, value: Sector | None, info: ValidationInfo) -> Sector | None:
-        if value is None and info.data.get("kind") in BUSINESS_KINDS:
-            raise ValueError("sector ist für Unternehmen und Handwerksbetriebe Pflicht (WZ-Abschnitt A–U)")
-        return value
-
     @field_validator("lon")
     @classmethod
     def _lat_and_lon_together(cls, value: float | None, info: ValidationInfo) -> float | None:
@@ -156,6 +151,11 @@ class OrganisationProfile(BaseModel):
         if self.contact is not None and self.contact.is_empty():
             self.contact = None
         return self
+
+    @property
+    def sector_unknown(self) -> bool:
+        """A company or craft business whose sector was not given (see ``vocabulary.sector_unknown``)."""
+        return sector_unknown(self.kind, self.sector)
 
 
 class Location(BaseModel):

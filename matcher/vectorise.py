@@ -4,7 +4,8 @@ Blocks, each scaled on its own and then weighted (``VectorSettings``), and the w
 L2-normalised so that a dot product is the cosine similarity:
 
 - issues: multi-hot over the problem codes, IDF-weighted (rare problems count more), L2-normalised;
-- sector: one-hot WZ section (``none`` for public bodies without one);
+- sector: one-hot WZ section (``none`` for public bodies without one); a company or craft business whose
+  sector is unknown gets an all-zero block, so the sector neither matches nor mismatches anyone;
 - size: log(1 + employees), standardised;
 - kind: one-hot organisation kind;
 - shift work: 0/1;
@@ -31,7 +32,8 @@ from matcher.settings import VectorSettings
 from matcher.vocabulary import OrganisationKind, ProblemCode, Sector
 
 PROBLEMS: tuple[ProblemCode, ...] = tuple(ProblemCode)
-NO_SECTOR = "none"
+NO_SECTOR = "none"  # a public body without a sector: a fact, one-hot like a section
+UNKNOWN_SECTOR = "unknown"  # a business whose sector was not given: not a category, so an all-zero block
 LOCATION_COLUMNS = ["station_distance_km", "population_density", "commuter_balance_per_1000"]
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -70,7 +72,11 @@ def build_pipeline(settings: VectorSettings) -> Pipeline:
             ),
             (
                 "sector",
-                OneHotEncoder(categories=[[s.value for s in Sector] + [NO_SECTOR]], sparse_output=False),
+                OneHotEncoder(
+                    categories=[[s.value for s in Sector] + [NO_SECTOR]],
+                    handle_unknown="ignore",  # UNKNOWN_SECTOR
+                    sparse_output=False,
+                ),
                 ["sector"],
             ),
             (
@@ -115,7 +121,7 @@ def organisation_frame(organisations: Sequence[Organisation]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "issues": [[i.value for i in o.issues] for o in organisations],
-            "sector": [o.sector.value if o.sector else NO_SECTOR for o in organisations],
+            "sector": [_sector_code(o) for o in organisations],
             "employees": np.array([o.employees for o in organisations], dtype=np.float64),
             "kind": [o.kind.value for o in organisations],
             "shift_work": np.array([float(o.shift_work) for o in organisations]),
@@ -124,6 +130,12 @@ def organisation_frame(organisations: Sequence[Organisation]) -> pd.DataFrame:
             "commuter_balance_per_1000": [o.features.kreis_commuter_balance_per_1000 for o in organisations],
         }
     )
+
+
+def _sector_code(organisation: Organisation) -> str:
+    if organisation.sector is not None:
+        return organisation.sector.value
+    return UNKNOWN_SECTOR if organisation.sector_unknown else NO_SECTOR
 
 
 class Vectoriser:

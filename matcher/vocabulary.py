@@ -181,6 +181,22 @@ SECTOR_LABELS_DE: dict[Sector, str] = {
     Sector.T: "Private Haushalte",
     Sector.U: "Exterritoriale Organisationen und Körperschaften",
 }
+# What people read where a company's or craft business's sector is unknown (never "None").
+SECTOR_UNKNOWN_DE = "Branche unbekannt"
+
+
+def sector_unknown(kind: OrganisationKind, sector: Sector | None) -> bool:
+    """A company or craft business without a WZ section: it has one, we do not know it. (A public body
+    without one simply has none; the vectoriser codes that absence as a fact.)"""
+    return sector is None and kind in BUSINESS_KINDS
+
+
+def sector_label_de(kind: OrganisationKind, sector: Sector | None) -> str | None:
+    """The sector for people: its label, "Branche unbekannt" for a business without one, None for a public body
+    without one."""
+    if sector is not None:
+        return SECTOR_LABELS_DE[sector]
+    return SECTOR_UNKNOWN_DE if sector_unknown(kind, sector) else None
 
 
 class LocationPrecision(StrEnum):

@@ -60,6 +60,15 @@ def test_artefact_of_another_sklearn_version_is_refused(organisations: list[Orga
         load_model(tmp_path)
 
 
+def test_artefact_of_an_older_layout_is_refused(organisations: list[Organisation], tmp_path: Path) -> None:
+    # Version 1 could not vectorise a business of unknown sector; it must be refitted, not half-used.
+    vectoriser = fit_vectoriser(organisations, VectorSettings())
+    card = describe(vectoriser, VectorSettings(), "test data", len(organisations), date(2026, 11, 23))
+    save_model(tmp_path, vectoriser, card.model_copy(update={"artefact_version": 1}))
+    with pytest.raises(ModelVersionError, match="artefact version 1.*bmm fit"):
+        load_model(tmp_path)
+
+
 def test_shipped_model_loads_and_describes_its_training_data() -> None:
     from matcher.resources import models_dir
 

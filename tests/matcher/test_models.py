@@ -60,8 +60,6 @@ def test_field_errors_name_the_field(overrides: dict[str, Any], loc: tuple[str |
         pytest.param({"lat": 50.94}, ("lat", "lon"), id="lat without lon"),
         pytest.param({"lon": 6.96}, ("lat", "lon"), id="lon without lat"),
         pytest.param({"postcode": None}, ("Standort", "lat", "lon", "Postleitzahl"), id="no location"),
-        pytest.param({"sector": None}, ("sector",), id="company without sector"),
-        pytest.param({"kind": "craft_business", "sector": None}, ("sector",), id="craft business without sector"),
     ],
 )
 def test_cross_field_errors_name_the_fields_in_the_message(overrides: dict[str, Any], named: tuple[str, ...]) -> None:
@@ -74,7 +72,6 @@ def test_cross_field_errors_name_the_fields_in_the_message(overrides: dict[str, 
     [
         pytest.param({"lat": 50.94}, "lon", id="lat without lon"),
         pytest.param({"postcode": None}, "postcode", id="no location"),
-        pytest.param({"sector": None}, "sector", id="company without sector"),
     ],
 )
 def test_cross_field_errors_name_the_field_in_loc(overrides: dict[str, Any], field: str) -> None:
@@ -84,7 +81,14 @@ def test_cross_field_errors_name_the_field_in_loc(overrides: dict[str, Any], fie
 
 @pytest.mark.parametrize("kind", ["municipality", "district", "public_agency", "association"])
 def test_public_bodies_need_no_sector(kind: str) -> None:
-    assert make_profile(kind=kind, sector=None).sector is None
+    profile = make_profile(kind=kind, sector=None)
+    assert (profile.sector, profile.sector_unknown) == (None, False)
+
+
+@pytest.mark.parametrize("kind", ["company", "craft_business"])
+def test_a_business_may_leave_its_sector_unknown(kind: str) -> None:
+    assert make_profile(kind=kind, sector=None).sector_unknown
+    assert not make_profile(kind=kind, sector="F").sector_unknown
 
 
 @pytest.mark.parametrize(
