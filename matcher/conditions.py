@@ -14,7 +14,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from matcher.vocabulary import OrganisationKind
+from matcher.vocabulary import OrganisationKind, Sector
 
 
 class MeasureNature(StrEnum):
@@ -83,7 +83,11 @@ class ProgrammeConditions(BaseModel):
     min_project_cost_eur: float | None = Field(default=None, gt=0)
     min_project_cost_note: str | None = None
     de_minimis: bool | None = Field(default=None, description="aid to businesses counts against the de-minimis limit")
-    sectors: list[str] = Field(default_factory=list, description="WZ sections; empty: every sector")
+    sectors: list[Sector] = Field(
+        default_factory=list,
+        description="WZ sections a company or craft business must belong to; empty: every sector. Public bodies are "
+        "admitted by kind alone",
+    )
     dates_note: str | None = None
     conditions_de: list[str] = Field(default_factory=list, description="German: further conditions of the source")
     applicants: list[ApplicantConditions]
@@ -92,7 +96,9 @@ class ProgrammeConditions(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         _check_sources(
-            self, ("excludes_measures", "kreise", "mobility_plan", "min_project_cost_eur", "de_minimis"), self.sources
+            self,
+            ("excludes_measures", "kreise", "mobility_plan", "min_project_cost_eur", "de_minimis", "sectors"),
+            self.sources,
         )
         if self.kreise and not self.region_label:
             raise ValueError(f"{self.id}: kreise need a region_label")

@@ -15,7 +15,8 @@ WEIGHT_DECIMALS = 4
 # Reasons of weight 0 that explain a list's order where it departs from the scores (tested for every list).
 DIVERSITY_PROMOTED = "diversity_promoted"  # placed above a higher score for a category not yet shown
 INDIRECT_ACCESS = "indirect"  # placed below every programme usable directly, whatever its score
-ORDER_REASON_CODES = frozenset({DIVERSITY_PROMOTED, INDIRECT_ACCESS})
+SECTOR_UNCHECKED = "sector_unchecked"  # the same: limited to sectors, and the applicant's sector is unknown
+ORDER_REASON_CODES = frozenset({DIVERSITY_PROMOTED, INDIRECT_ACCESS, SECTOR_UNCHECKED})
 
 
 class Reason(BaseModel):

@@ -1,7 +1,9 @@
 """Funding: who pays for the recommended measures? (docs/matching.md, section Funding)
 
-Hard rules decide eligibility (Land and Kreis, applicant kind and role, SME and size limits, availability on
-``as_of``) from the curated conditions of each programme (``matcher.conditions``); relevance ranks the usable
+Hard rules decide eligibility (Land and Kreis, applicant kind and role, SME and size limits, the sectors a
+programme is limited to, availability on ``as_of``) from the curated conditions of each programme
+(``matcher.conditions``). A business of unknown sector is not excluded by a sector limit, but not called eligible
+either: the programme is listed after every certainly usable one, as to be checked. Relevance ranks the usable
 programmes: coverage of the recommended measures (earlier ones count more), the rate and cap for THIS applicant,
 and direct access. Programmes usable only as partner, via the municipality or under an ownership condition keep
 ``indirect_factor`` of their relevance and no direct-access weight, so they rank below the directly usable ones.
@@ -21,11 +23,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.catalog import Catalog, FundingProgramme, FundingStatus, Instrument
 from matcher.conditions import ApplicantConditions, ApplicantRole
 from matcher.errors import InputError
-from matcher.explain import INDIRECT_ACCESS, Contribution, Reason, Recommendation, explain
+from matcher.explain import INDIRECT_ACCESS, SECTOR_UNCHECKED, Contribution, Reason, Recommendation, explain
 from matcher.models import Organisation
 from matcher.settings import FundingSettings
-from matcher.vocabulary import KIND_LABELS_DE, STATE_NAMES_DE, OrganisationKind
-from matcher.wording import german_int, german_number
+from matcher.vocabulary import (
+    BUSINESS_KINDS,
+    KIND_LABELS_DE,
+    SECTOR_LABELS_DE,
+    STATE_NAMES_DE,
+    OrganisationKind,
+    Sector,
+)
+from matcher.wording import german_int, german_number, join_de
 
 INSTRUMENT_LABELS_DE: dict[Instrument, str] = {
     Instrument.GRANT: "Zuschuss",
@@ -47,12 +56,14 @@ NATURE_LABELS_DE: dict[Instrument, str] = {
 class Eligibility(StrEnum):
     ELIGIBLE = "eligible"
     PARTNER_ONLY = "partner_only"
+    SECTOR_UNCHECKED = "sector_unchecked"  # limited to sectors, and the applicant's sector is unknown
     NOT_ELIGIBLE = "not_eligible"
 
 
 ELIGIBILITY_LABELS_DE: dict[Eligibility, str] = {
     Eligibility.ELIGIBLE: "antragsberechtigt",
     Eligibility.PARTNER_ONLY: "nur als Partner",
+    Eligibility.SECTOR_UNCHECKED: "nicht geprüft: Branche unbekannt",
     Eligibility.NOT_ELIGIBLE: "nicht antragsberechtigt",
 }
 
@@ -79,9 +90,15 @@ class FundingRecommendation(Recommendation):
     funding_rate_percent: str = Field(description="as the source states it (all applicants)")
     max_amount_eur: str = Field(description="as the source states it (all applicants)")
     funds_measures: list[str] = Field(description="the recommended measures this programme funds, in their order")
-    eligible: bool = Field(description="the applicant can use it (directly or as partner)")
+    eligible: bool = Field(
+        description="no hard rule excludes the applicant; eligibility says whether directly, as partner or only "
+        "once its sector is checked"
+    )
     ineligible_reasons: list[Reason] = Field(description="why not (weight 0); empty when eligible")
-    eligibility: Eligibility = Field(description="for THIS applicant: eligible, partner_only or not_eligible")
+    eligibility: Eligibility = Field(
+        description="for THIS applicant: eligible, partner_only, sector_unchecked (the programme is limited to "
+        "sectors and the applicant's is unknown) or not_eligible"
+    )
     eligibility_label: str = Field(description="German label of eligibility")
     applicant_role: ApplicantRole | None = Field(description="direct, partner_only or via_municipality; null if none")
     conditions: list[Reason] = Field(description="conditions for THIS applicant (German texts, weight 0)")
@@ -95,7 +112,8 @@ class FundingAnswer(BaseModel):
 
     as_of: date
     items: list[FundingRecommendation] = Field(
-        description="usable programmes: the directly usable first, then partner-only ones; each best first, ties by id"
+        description="usable programmes: the directly usable first, then partner-only ones and those whose sector "
+        "limit is unchecked; each best first, ties by id"
     )
     ineligible: list[FundingRecommendation] = Field(description="only when requested; by id, score 0")
 
@@ -123,11 +141,13 @@ def recommend_funding(
         indirect = is_indirect(terms)
         if indirect and measures and not funded:
             continue  # a partner role in a programme for none of the measures helps nobody
-        contributions = _relevance(programme, terms, organisation.kind, measures, funded, catalog, settings)
+        unchecked = sector_unchecked(programme, organisation)
+        contributions = _relevance(programme, terms, organisation.kind, measures, funded, catalog, settings, unchecked)
         score, reasons = explain(contributions)
-        reasons += _notes(programme, terms, measures, funded)
+        reasons += _notes(programme, terms, measures, funded, unchecked)
         items.append(_item(programme, organisation, terms, score, reasons, funded, []))
-    # Partner-only programmes after every directly usable one, as their note says (ORDER_REASON_CODES).
+    # Partner-only and sector-unchecked programmes after every certainly usable one, as their notes say
+    # (ORDER_REASON_CODES).
     items.sort(key=lambda item: (item.eligibility is not Eligibility.ELIGIBLE, -item.score, item.id))
     return FundingAnswer(as_of=as_of, items=items, ineligible=ineligible)
 
@@ -148,10 +168,16 @@ def funds_measure(programme: FundingProgramme, measure: str, terms: ApplicantCon
     return terms is None or terms.only_measures is None or measure in terms.only_measures
 
 
+def sector_unchecked(programme: FundingProgramme, organisation: Organisation) -> bool:
+    """The programme is limited to sectors and the business's sector is unknown: possibly usable, to be checked."""
+    return bool(programme.conditions.sectors) and organisation.sector_unknown
+
+
 def eligibility_problems(
     programme: FundingProgramme, organisation: Organisation, settings: FundingSettings, as_of: date
 ) -> list[Reason]:
-    """Every hard rule the organisation fails (empty: it can use the programme); texts in German, weight 0."""
+    """Every hard rule the organisation fails (empty: it can use the programme, or may once its sector is
+    checked: ``sector_unchecked``); texts in German, weight 0."""
     problems: list[Reason] = []
     location = organisation.location
     conditions = programme.conditions
@@ -177,8 +203,18 @@ def eligibility_problems(
         problems.append(_problem("max_employees", f"nur bis {german_int(limit)} Beschäftigte"))
     if organisation.kind in kinds and not too_big_for_sme and applicant_terms(programme, organisation) is None:
         problems.append(_problem("size_class", _size_text(programme, organisation.kind)))
+    sectors = conditions.sectors
+    sector = organisation.sector
+    if sectors and organisation.kind in BUSINESS_KINDS and sector is not None and sector not in sectors:
+        problems.append(_problem("sector", sector_limit_text(sectors)))
     problems += availability_problems(programme, as_of)
     return problems
+
+
+def sector_limit_text(sectors: Sequence[Sector]) -> str:
+    """'nur für Betriebe der Branchen C (Verarbeitendes Gewerbe) und F (Baugewerbe)'."""
+    noun = "Branche" if len(sectors) == 1 else "Branchen"
+    return f"nur für Betriebe der {noun} " + join_de([f"{s.value} ({SECTOR_LABELS_DE[s]})" for s in sectors])
 
 
 def _size_text(programme: FundingProgramme, kind: OrganisationKind) -> str:
@@ -268,9 +304,13 @@ def cap_score(amount: float, full_cap_eur: float) -> float:
     return min(1.0, max(0.0, math.log(amount) / math.log(full_cap_eur)))
 
 
-def condition_reasons(programme: FundingProgramme, terms: ApplicantConditions | None) -> list[Reason]:
-    """The conditions for this applicant, in German (weight 0): role, ownership, plan, cost, de-minimis, dates."""
+def condition_reasons(
+    programme: FundingProgramme, terms: ApplicantConditions | None, unchecked: bool = False
+) -> list[Reason]:
+    """The conditions for this applicant, in German (weight 0): role, ownership, sectors, region, plan, cost,
+    de-minimis, dates. ``unchecked``: the applicant's sector is unknown, so the sector limit is not checked."""
     conditions = programme.conditions
+    business = terms is not None and terms.kind in BUSINESS_KINDS
     found: list[Reason] = []
     if terms is not None and terms.role is not ApplicantRole.DIRECT:
         found.append(_problem(f"role_{terms.role.value}", ROLE_TEXTS_DE[terms.role]))
@@ -279,6 +319,9 @@ def condition_reasons(programme: FundingProgramme, terms: ApplicantConditions | 
         found.append(_problem("municipal_share", terms.municipal_share_note or share))
     if terms is not None and terms.restriction:
         found.append(_problem("restricted_applicants", terms.restriction))
+    if conditions.sectors and business:
+        text = sector_limit_text(conditions.sectors)
+        found.append(_problem("sectors", f"{text} – nicht geprüft: Branche unbekannt" if unchecked else text))
     if conditions.kreise:
         found.append(_problem("region", f"nur für Standorte in: {conditions.region_label}"))
     if conditions.mobility_plan:
@@ -287,7 +330,6 @@ def condition_reasons(programme: FundingProgramme, terms: ApplicantConditions | 
         text = f"Mindestprojektvolumen {german_int(round(conditions.min_project_cost_eur))} €"
         note = conditions.min_project_cost_note
         found.append(_problem("min_project_cost", text + (f" ({note})" if note else "")))
-    business = terms is not None and terms.kind in (OrganisationKind.COMPANY, OrganisationKind.CRAFT_BUSINESS)
     if conditions.de_minimis and business:
         found.append(_problem("de_minimis", "De-minimis-Beihilfe: zählt auf die De-minimis-Grenze des Betriebs an"))
     if conditions.dates_note:
@@ -316,8 +358,10 @@ def _relevance(
     funded: list[str],
     catalog: Catalog,
     settings: FundingSettings,
+    unchecked: bool,
 ) -> list[Contribution]:
-    """Coverage, rate, cap and direct access; a programme funding none of the (given) measures scores 0."""
+    """Coverage, rate, cap and direct access; a programme funding none of the (given) measures scores 0.
+    Direct access is claimed only when known: not while the sector limit is ``unchecked``."""
     if measures and not funded:
         return []
     weights = settings.weights
@@ -343,7 +387,7 @@ def _relevance(
         per = terms.cap_note or "je Vorhaben"
         text = f"bis {german_int(round(amount))} € {per}"
         contributions.append(Contribution("cap", text, weights.cap * cap_score(amount, settings.full_cap_eur) * factor))
-    if not is_indirect(terms):
+    if not is_indirect(terms) and not unchecked:
         status = factor if programme.status is FundingStatus.UNKNOWN else 1.0
         text = f"direkt antragsberechtigt als {KIND_LABELS_DE[kind]}"
         contributions.append(Contribution("direct_access", text, weights.direct_access * status))
@@ -351,7 +395,11 @@ def _relevance(
 
 
 def _notes(
-    programme: FundingProgramme, terms: ApplicantConditions | None, measures: list[str], funded: list[str]
+    programme: FundingProgramme,
+    terms: ApplicantConditions | None,
+    measures: list[str],
+    funded: list[str],
+    unchecked: bool,
 ) -> list[Reason]:
     """Zero-weight remarks shown with a usable programme; they do not change the score."""
     notes: list[Reason] = []
@@ -363,6 +411,9 @@ def _notes(
             notes.append(_problem("no_measure_covered", f"{label}, betrifft keine der empfohlenen Maßnahmen"))
     if is_indirect(terms):
         notes.append(_problem(INDIRECT_ACCESS, "nicht direkt nutzbar – daher nach den direkt nutzbaren Programmen"))
+    if unchecked:
+        text = f"Branche unbekannt, {sector_limit_text(programme.conditions.sectors)}: nicht geprüft – daher nach den "
+        notes.append(_problem(SECTOR_UNCHECKED, text + "sicher nutzbaren Programmen"))
     if programme.status is FundingStatus.UNKNOWN:
         text = f"Status nicht bestätigt – zuletzt geprüft am {_date(programme.checked_on)}, vor Antrag prüfen"
         notes.append(_problem("status_unknown", text))
@@ -384,8 +435,11 @@ def _item(
     funded: list[str],
     problems: list[Reason],
 ) -> FundingRecommendation:
+    unchecked = sector_unchecked(programme, organisation)
     if problems or terms is None:
         eligibility = Eligibility.NOT_ELIGIBLE
+    elif unchecked:
+        eligibility = Eligibility.SECTOR_UNCHECKED
     elif terms.role is ApplicantRole.DIRECT:
         eligibility = Eligibility.ELIGIBLE
     else:
@@ -411,7 +465,7 @@ def _item(
         eligibility=eligibility,
         eligibility_label=ELIGIBILITY_LABELS_DE[eligibility],
         applicant_role=None if terms is None else terms.role,
-        conditions=condition_reasons(programme, terms),
+        conditions=condition_reasons(programme, terms, unchecked),
         applicant_rate_percent=applicant_rate(programme, terms),
         applicant_cap_eur=applicant_cap(programme, terms),
         rate_text=applicant_rate_text(programme, terms, organisation.kind),

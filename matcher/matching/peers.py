@@ -6,6 +6,8 @@ share each of my rarest problems); they are then ranked exactly by five componen
 weights are in ``PeerSettings.weights``: distance (exponential decay), same Gewerbegebiet, shared
 problems (IDF-weighted share of my problems), profile similarity (cosine of the fitted vectors)
 and experience (the peer already has measures in place that address my problems).
+A company or craft business of unknown sector has an all-zero sector block (``matcher.vectorise``), so the
+sector neither raises nor lowers its similarity; the reason ``sector_unknown`` (weight 0) says so.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog
 from matcher.errors import InputError
-from matcher.explain import WEIGHT_DECIMALS, Contribution, Recommendation, explain
+from matcher.explain import WEIGHT_DECIMALS, Contribution, Reason, Recommendation, explain
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation
 from matcher.settings import PeerSettings
 from matcher.vectorise import PROBLEMS, Vectoriser
-from matcher.vocabulary import PROBLEM_LABELS_DE, OrganisationKind, ProblemCode
+from matcher.vocabulary import PROBLEM_LABELS_DE, OrganisationKind, ProblemCode, sector_unknown
 from matcher.wording import format_km, join_de
+
+SECTOR_UNKNOWN = "sector_unknown"  # weight 0: the sector was left out of the profile comparison
 
 
 class PeerRecommendation(Recommendation):
@@ -101,7 +105,15 @@ def recommend_peers(
     order = np.lexsort((index.id_rank[positions], -published))[:limit]
     items = [
         _explain_peer(
-            int(positions[i]), float(distance[i]), bool(in_estate[i]), row, shared_row, solved_row, index, catalog
+            int(positions[i]),
+            float(distance[i]),
+            bool(in_estate[i]),
+            row,
+            shared_row,
+            solved_row,
+            organisation.sector_unknown,
+            index,
+            catalog,
         )
         for i, row, shared_row, solved_row in zip(
             order.tolist(), weighted[:, order].T.tolist(), shared[order].tolist(), solved[order].tolist(), strict=True
@@ -117,6 +129,7 @@ def _explain_peer(
     weighted: list[float],
     shared: list[bool],
     solved: list[bool],
+    my_sector_unknown: bool,
     index: OrganisationIndex,
     catalog: Catalog,
 ) -> PeerRecommendation:
@@ -128,6 +141,9 @@ def _explain_peer(
         if solved_codes.intersection(catalog.measures[index.measure_ids[m]].addresses)
     ] if solved_codes else []  # fmt: skip
     distance, estate, shared_weight, similarity, experience = weighted
+    their_sector_unknown = sector_unknown(index.kinds[position], index.sectors[position])
+    unknown = _sector_unknown_text(my_sector_unknown, their_sector_unknown)
+    compared = "Größe, Art und Lage" if unknown else "Größe, Branche, Art und Lage"
     contributions = [
         Contribution("distance", f"{format_km(distance_km)} entfernt", distance),
         Contribution("same_estate", "im selben Gewerbegebiet", estate),
@@ -137,10 +153,12 @@ def _explain_peer(
             + join_de([PROBLEM_LABELS_DE[c] for c in shared_codes]),
             shared_weight,
         ),
-        Contribution("similar_profile", "ähnliches Profil (Größe, Branche, Art und Lage)", similarity),
+        Contribution("similar_profile", f"ähnliches Profil ({compared})", similarity),
         Contribution("experience", _experience_text(solving_measures, solved_codes, catalog), experience),
     ]
     score, reasons = explain(contributions)
+    if unknown:  # after the scored reasons: it explains what the score left out, it adds nothing
+        reasons.append(Reason(code=SECTOR_UNKNOWN, text=unknown, weight=0.0))
     return PeerRecommendation(
         id=str(index.ids[position]),
         name=str(index.names[position]),
@@ -152,6 +170,17 @@ def _explain_peer(
         shared_issues=shared_codes,
         solved_with=solving_measures,
     )
+
+
+def _sector_unknown_text(mine: bool, theirs: bool) -> str:
+    """German: whose sector is unknown, and that the comparison left it out ("" when both are known)."""
+    if mine and theirs:
+        whose = "Ihre und die des Betriebs"
+    elif mine or theirs:
+        whose = "Ihre" if mine else "die des Betriebs"
+    else:
+        return ""
+    return f"Branche unbekannt ({whose}) – beim Profilvergleich nicht berücksichtigt"
 
 
 def _experience_text(measure_ids: list[str], problems: set[ProblemCode], catalog: Catalog) -> str:

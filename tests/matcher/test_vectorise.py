@@ -13,6 +13,7 @@ from matcher.profiles import ProfileBuilder
 from matcher.resources import models_dir
 from matcher.settings import VectorSettings
 from matcher.vectorise import Vectoriser, fit_vectoriser
+from matcher.vocabulary import Sector
 
 SECTOR_COLUMNS = slice(29, 51)  # after the 29 problem codes: sections A-U and "none"
 
@@ -36,9 +37,8 @@ def fitted(builder: ProfileBuilder, trio: list[Organisation]) -> Vectoriser:
 
 def test_the_sector_block_of_an_unknown_sector_is_zero(fitted: Vectoriser, trio: list[Organisation]) -> None:
     columns = fitted.pipeline.named_steps["columns"].get_feature_names_out()
-    assert [name for name in columns[SECTOR_COLUMNS]] == [f"sector__sector_{s}" for s in "ABCDEFGHIJKLMNOPQRSTU"] + [
-        "sector__sector_none"
-    ]
+    sections = [f"sector__sector_{s.value}" for s in Sector]
+    assert list(columns[SECTOR_COLUMNS]) == [*sections, "sector__sector_none"]
     known, _, unknown = fitted.transform(trio)
     assert np.count_nonzero(known[SECTOR_COLUMNS]) == 1
     assert not unknown[SECTOR_COLUMNS].any()

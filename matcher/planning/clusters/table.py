@@ -27,6 +27,7 @@ from matcher.matching.funding import (
     coverage_weights,
     eligibility_problems,
     is_indirect,
+    sector_unchecked,
 )
 from matcher.models import Organisation
 from matcher.planning.clusters.models import ClusterFunding, ClusterMeasure, FundingApplicant, TableSeat
@@ -35,6 +36,7 @@ from matcher.vectorise import PROBLEMS
 from matcher.vocabulary import CATEGORY_LABELS_DE, KIND_LABELS_DE, PROBLEM_LABELS_DE, OrganisationKind, ProblemCode
 
 IntArray = npt.NDArray[np.int64]
+MemberGroup = tuple[str, str | None, str, str, int]  # kind, sector, Land, Kreis, size class
 
 _CHAMBER_KINDS = (OrganisationKind.COMPANY, OrganisationKind.CRAFT_BUSINESS)
 _KIND_COUNTED = {  # (one, several)
@@ -97,17 +99,19 @@ def suggested_measures(
 
 @dataclass
 class FundingCheck:
-    """Eligibility of members for programmes, cached per (programme, kind, Land, Kreis, size class) for one call.
+    """Eligibility of members for programmes, cached per (programme, kind, sector, Land, Kreis, size class) for one
+    call.
 
     Eligibility depends on headcount only through the SME limit and the programmes' own limits, so
-    members whose headcounts lie between the same thresholds share one check.
+    members whose headcounts lie between the same thresholds share one check. A member of unknown sector is not
+    counted for a programme limited to sectors: it may apply only once its sector is checked.
     """
 
     catalog: Catalog
     settings: MatcherSettings
     as_of: date
     thresholds: npt.NDArray[np.int64] = field(init=False)
-    _cache: dict[tuple[str, str, str, str, int], bool] = field(default_factory=dict, init=False)
+    _cache: dict[tuple[str, MemberGroup], bool] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         limits = {self.settings.funding.sme_max_employees}
@@ -131,18 +135,19 @@ class FundingCheck:
             return []
         weights = dict(zip(measures, coverage_weights(len(measures)), strict=True))
         size_class = np.searchsorted(self.thresholds, index.employees[members], side="left")
-        # (kind, state, Kreis, class) -> (a member, count); the Kreis matters for regional programmes
-        groups: dict[tuple[str, str, str, int], tuple[int, int]] = {}
-        for position, kind, state, kreis, klass in zip(
+        # (kind, sector, state, Kreis, class) -> (a member, count); the Kreis matters for regional programmes
+        groups: dict[MemberGroup, tuple[int, int]] = {}
+        for position, kind, sector, state, kreis, klass in zip(
             members.tolist(),
             index.kinds[members],
+            index.sectors[members],
             index.states[members],
             index.kreis_codes[members],
             size_class.tolist(),
             strict=True,
         ):
-            first, count = groups.get((kind, state, kreis, klass), (position, 0))
-            groups[(kind, state, kreis, klass)] = (first, count + 1)
+            first, count = groups.get((kind, sector, state, kreis, klass), (position, 0))
+            groups[(kind, sector, state, kreis, klass)] = (first, count + 1)
         ranked: list[tuple[float, ClusterFunding]] = []
         for programme in sorted(self.catalog.funding.values(), key=lambda p: p.id):
             funded = [m for m in measures if m in programme.fundable_measures]
@@ -159,7 +164,7 @@ class FundingCheck:
         self,
         programme: FundingProgramme,
         index: OrganisationIndex,
-        groups: dict[tuple[str, str, str, int], tuple[int, int]],
+        groups: dict[MemberGroup, tuple[int, int]],
         table: Organisation,
     ) -> list[FundingApplicant]:
         applicants = []
@@ -174,12 +179,13 @@ class FundingCheck:
                 )
             )
         eligible: dict[OrganisationKind, int] = {}
-        for (kind, state, kreis, klass), (position, count) in groups.items():
-            key = (programme.id, kind, state, kreis, klass)
+        for group, (position, count) in groups.items():
+            key = (programme.id, group)
             if key not in self._cache:
                 self._cache[key] = self._member_eligible(programme, index, position, table)
             if self._cache[key]:
-                eligible[OrganisationKind(kind)] = eligible.get(OrganisationKind(kind), 0) + count
+                kind = OrganisationKind(group[0])
+                eligible[kind] = eligible.get(kind, 0) + count
         for kind in sorted(eligible, key=lambda k: list(OrganisationKind).index(k)):
             applicants.append(FundingApplicant(kind=kind, label=KIND_LABELS_DE[kind], eligible_members=eligible[kind]))
         return applicants
@@ -187,17 +193,19 @@ class FundingCheck:
     def _member_eligible(
         self, programme: FundingProgramme, index: OrganisationIndex, position: int, table: Organisation
     ) -> bool:
-        # Only kind, Land, Kreis and headcount enter the rules: the table organisation stands in with those values.
+        # Only kind, sector, Land, Kreis and headcount enter the rules: the table organisation stands in with those.
         stand_in = table.model_copy(
             update={
                 "kind": OrganisationKind(index.kinds[position]),
+                "sector": index.sectors[position],
                 "employees": int(index.employees[position]),
                 "location": table.location.model_copy(
                     update={"state": str(index.states[position]), "kreis_code": str(index.kreis_codes[position])}
                 ),
             }
         )
-        return not eligibility_problems(programme, stand_in, self.settings.funding, self.as_of)
+        problems = eligibility_problems(programme, stand_in, self.settings.funding, self.as_of)
+        return not problems and not sector_unchecked(programme, stand_in)
 
 
 def _funding(programme: FundingProgramme, funded: list[str], applicants: list[FundingApplicant]) -> ClusterFunding:

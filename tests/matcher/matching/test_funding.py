@@ -17,6 +17,7 @@ from datetime import date
 import pytest
 
 from matcher.catalog import Catalog, FundingStatus
+from matcher.conditions import ProgrammeConditions
 from matcher.errors import InputError
 from matcher.matching.funding import (
     Eligibility,
@@ -336,3 +337,94 @@ def test_deterministic_and_as_of_is_required(builder: ProfileBuilder, catalog: C
     assert recommend_funding(org, catalog, MEASURES, DEFAULTS, CHECKED, include_ineligible=True) == first
     assert recommend_funding(org, reversed_catalog, MEASURES, DEFAULTS, CHECKED, include_ineligible=True) == first
     assert inspect.signature(recommend_funding).parameters["as_of"].default is inspect.Parameter.empty
+
+
+# -- sector limits ---------------------------------------------------------------------------------------------
+# No programme of the shipped catalogue is limited to sectors; FöRi-MM is limited to C and F here for the test.
+LIMITED = "nrw_foeri_mm"
+
+
+@pytest.fixture(scope="module")
+def sector_limited(catalog: Catalog) -> Catalog:
+    programme = catalog.funding[LIMITED]
+    conditions = ProgrammeConditions.model_validate(
+        {
+            **programme.conditions.model_dump(),
+            "sectors": ["C", "F"],
+            "sources": {**programme.conditions.sources, "sectors": "Testannahme, nicht die Förderrichtlinie"},
+        }
+    )
+    limited = programme.model_copy(update={"conditions": conditions})
+    return catalog.model_copy(update={"funding": {**catalog.funding, LIMITED: limited}})
+
+
+def _business(builder: ProfileBuilder, sector: str | None, kind: str = "company") -> Organisation:
+    profile = OrganisationProfile.model_validate(
+        {"kind": kind, "name": "Test", "sector": sector, "employees": 120, "postcode": ESSEN}
+    )
+    return builder.build(profile, f"{kind}-{sector}")
+
+
+def _answer(catalog: Catalog, organisation: Organisation) -> FundingAnswer:
+    return recommend_funding(organisation, catalog, MEASURES, DEFAULTS, CHECKED, include_ineligible=True)
+
+
+def test_a_sector_limit_needs_a_source_and_known_sections(catalog: Catalog) -> None:
+    data = catalog.funding[LIMITED].conditions.model_dump()
+    with pytest.raises(ValueError, match="sectors has no source note"):
+        ProgrammeConditions.model_validate({**data, "sectors": ["C"]})
+    with pytest.raises(ValueError, match="sectors"):
+        ProgrammeConditions.model_validate({**data, "sectors": ["Z"], "sources": {**data["sources"], "sectors": "x"}})
+
+
+def test_a_business_of_a_listed_sector_is_eligible_and_told_the_limit(
+    builder: ProfileBuilder, sector_limited: Catalog
+) -> None:
+    item = next(i for i in _answer(sector_limited, _business(builder, "C")).items if i.id == LIMITED)
+    assert item.eligibility is Eligibility.ELIGIBLE
+    conditions = {r.code: r.text for r in item.conditions}
+    assert conditions["sectors"] == "nur für Betriebe der Branchen C (Verarbeitendes Gewerbe) und F (Baugewerbe)"
+
+
+def test_a_business_of_another_sector_is_not_eligible(builder: ProfileBuilder, sector_limited: Catalog) -> None:
+    answer = _answer(sector_limited, _business(builder, "G", kind="craft_business"))
+    assert LIMITED not in ids(answer)
+    assert why_not(answer, LIMITED) == {
+        "sector": "nur für Betriebe der Branchen C (Verarbeitendes Gewerbe) und F (Baugewerbe)"
+    }
+
+
+def test_an_unknown_sector_is_listed_to_be_checked_after_the_certain_ones(
+    builder: ProfileBuilder, catalog: Catalog, sector_limited: Catalog
+) -> None:
+    unknown = _business(builder, None)
+    answer = _answer(sector_limited, unknown)
+    item = next(i for i in answer.items if i.id == LIMITED)
+    # Not excluded, not silently eligible: its own eligibility, the check among its conditions and its note.
+    assert (item.eligible, item.eligibility, item.eligibility_label) == (
+        True,
+        Eligibility.SECTOR_UNCHECKED,
+        "nicht geprüft: Branche unbekannt",
+    )
+    conditions = {r.code: r.text for r in item.conditions}
+    assert conditions["sectors"].endswith("– nicht geprüft: Branche unbekannt")
+    codes = [r.code for r in item.reasons]
+    assert "direct_access" not in codes  # "direkt antragsberechtigt" is not known
+    assert "sector_unchecked" in codes
+    assert round(sum(r.weight for r in item.reasons), 4) == item.score > 0
+    # Without the limit the same programme ranks first; with it, after every certainly usable programme.
+    assert ids(_answer(catalog, unknown))[0] == LIMITED
+    order = [(i.eligibility is not Eligibility.ELIGIBLE, -i.score, i.id) for i in answer.items]
+    assert order == sorted(order)
+    first_after = next(k for k, i in enumerate(answer.items) if i.eligibility is not Eligibility.ELIGIBLE)
+    assert all(i.eligibility is Eligibility.ELIGIBLE for i in answer.items[:first_after])
+    assert item.score > answer.items[first_after - 1].score  # placed below a lower score, and says why
+    # The rest of the answer is as for a known sector.
+    assert ids(_answer(catalog, unknown)) == ids(_answer(catalog, _business(builder, "C")))
+
+
+def test_a_sector_limit_does_not_touch_public_bodies(builder: ProfileBuilder, sector_limited: Catalog) -> None:
+    town = organisation(builder, MUNICIPALITY, ESSEN, 5000)
+    item = next(i for i in _answer(sector_limited, town).items if i.id == LIMITED)
+    assert item.eligibility is Eligibility.ELIGIBLE
+    assert "sectors" not in {r.code for r in item.conditions}

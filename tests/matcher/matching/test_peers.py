@@ -175,3 +175,41 @@ def test_rebuilding_with_the_previous_index_reuses_unchanged_vectors_only(world:
     assert rebuilt.vectors.tobytes() == fresh.vectors.tobytes()
     solver = fresh.position["solver"]
     assert fresh.vectors[solver].tobytes() != index.vectors[index.position["solver"]].tobytes()
+
+
+def test_an_unknown_sector_is_left_out_and_said_so(reference: ReferenceData, builder: ProfileBuilder) -> None:
+    # Craft businesses at one spot, alike but for the sector: F, F again, G and unknown.
+    me = _organisation(builder, "me", kind="craft_business", sector="F")
+    same = _organisation(builder, "same-sector", kind="craft_business", sector="F")
+    other = _organisation(builder, "other-sector", kind="craft_business", sector="G")
+    unknown = _organisation(builder, "unknown", kind="craft_business", sector=None)
+    everyone = [me, same, other, unknown]
+    vectoriser = fit_vectoriser(everyone, MatcherSettings().vectors)
+    index = OrganisationIndex.build(everyone, vectoriser, reference.catalog)
+
+    def peers(who: Organisation) -> dict[str, Any]:
+        answer = recommend_peers(who, index, vectoriser, reference.catalog, PeerSettings())
+        return {p.id: p for p in answer.items}
+
+    mine = peers(me)
+    similarity = {i: next(r.weight for r in p.reasons if r.code == "similar_profile") for i, p in mine.items()}
+    assert similarity["other-sector"] < similarity["unknown"] < similarity["same-sector"]
+    (note,) = [r for r in mine["unknown"].reasons if r.code == "sector_unknown"]
+    assert (note.weight, note.text) == (
+        0.0,
+        "Branche unbekannt (die des Betriebs) – beim Profilvergleich nicht berücksichtigt",
+    )
+    assert "Branche" not in next(r.text for r in mine["unknown"].reasons if r.code == "similar_profile")
+    assert all(r.code != "sector_unknown" for p in ("same-sector", "other-sector") for r in mine[p].reasons)
+
+    theirs = peers(unknown)
+    assert theirs.keys() == {"me", "same-sector", "other-sector"}
+    assert theirs["me"].score == theirs["same-sector"].score  # F and G are alike to an unknown sector
+    for peer in theirs.values():
+        assert sum(r.weight for r in peer.reasons) == pytest.approx(peer.score, abs=1e-9)
+        assert peer.reasons[-1].code == "sector_unknown"
+        assert peer.reasons[-1].text.startswith("Branche unbekannt (Ihre)")
+
+    unknown_twin = _organisation(builder, "unknown-twin", kind="company", sector=None)
+    both = recommend_peers(unknown_twin, index, vectoriser, reference.catalog, PeerSettings()).items
+    assert next(p for p in both if p.id == "unknown").reasons[-1].text.startswith("Branche unbekannt (Ihre und die")

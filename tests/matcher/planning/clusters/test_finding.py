@@ -23,7 +23,7 @@ from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings
 from matcher.vectorise import fit_vectoriser
-from matcher.vocabulary import ProblemCode
+from matcher.vocabulary import ProblemCode, Sector
 
 AS_OF = date(2026, 11, 23)
 DORTMUND = (51.5300, 7.4400)  # near the harbour
@@ -340,3 +340,24 @@ def test_table_falls_back_to_the_member_nearest_to_a_centroid_abroad(
     assert table.location.municipality_ags == "05913000"
     nearest = draft.nearest_member
     assert (table.location.lat, table.location.lon) == (index.lat[nearest], index.lon[nearest])
+
+
+def test_members_of_another_or_an_unknown_sector_are_not_counted_for_a_sector_limited_programme(
+    builder: ProfileBuilder, reference: ReferenceData
+) -> None:
+    # FöRi-MM limited to sector C for the test (the shipped catalogue limits no programme to sectors).
+    programme = reference.catalog.funding["nrw_foeri_mm"]
+    sources = {**programme.conditions.sources, "sectors": "Testannahme"}
+    limited = programme.model_copy(
+        update={"conditions": programme.conditions.model_copy(update={"sectors": [Sector.C], "sources": sources})}
+    )
+    catalog = reference.catalog.model_copy(update={"funding": {**reference.catalog.funding, limited.id: limited}})
+    changed = {"a0": None, "a1": Sector.G, "near0": None}  # companies of unknown and of another sector
+    organisations = [
+        o.model_copy(update={"sector": changed[o.id]}) if o.id in changed else o for o in _organisations(builder)
+    ]
+    answer = _find(_index(organisations, catalog), dataclasses.replace(reference, catalog=catalog))
+    cluster = next(c for c in answer.clusters if "a0" in c.members)
+    funding = next(f for f in cluster.funding if f.id == "nrw_foeri_mm")
+    counted = {a.kind.value: a.eligible_members for a in funding.applicants}
+    assert counted == {"municipality": None, "company": 10 - 3, "craft_business": 1}
