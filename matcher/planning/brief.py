@@ -30,13 +30,13 @@ from matcher.vocabulary import (
     KIND_LABELS_DE,
     PRECISION_LABELS_DE,
     PROBLEM_LABELS_DE,
-    SECTOR_LABELS_DE,
     STATE_NAMES_DE,
     URBANISATION_LABELS_DE,
     LocationPrecision,
     OrganisationKind,
     ProblemCode,
     Sector,
+    sector_label_de,
 )
 from matcher.wording import german_int, join_labels
 
@@ -67,7 +67,10 @@ class BriefOrganisation(_Frozen):
     kind: OrganisationKind
     kind_label: str
     sector: Sector | None
-    sector_label: str | None
+    sector_label: str | None = Field(
+        description='German; "Branche unbekannt" for a company or craft business without a sector, null for a '
+        "public body without one"
+    )
     employees: int
     estate: str | None
     shift_work: bool
@@ -173,7 +176,7 @@ def _summary_of(organisation: Organisation, kreis_type: str | None) -> BriefOrga
         kind=organisation.kind,
         kind_label=KIND_LABELS_DE[organisation.kind],
         sector=organisation.sector,
-        sector_label=None if organisation.sector is None else SECTOR_LABELS_DE[organisation.sector],
+        sector_label=sector_label_de(organisation.kind, organisation.sector),
         employees=organisation.employees,
         estate=organisation.estate,
         shift_work=organisation.shift_work,
@@ -243,6 +246,13 @@ def _funding_note(items: list[FundingRecommendation], catalog: Catalog, as_of: d
     if partner:
         noun = "Programm ist" if partner == 1 else "Programme sind"
         note += f" {partner} {noun} nur als Partner oder über die Kommune nutzbar (nach den direkt nutzbaren gereiht)."
+    unchecked = sum(item.eligibility is Eligibility.SECTOR_UNCHECKED for item in items)
+    if unchecked:
+        noun = "Programm ist" if unchecked == 1 else "Programme sind"
+        note += (
+            f" {unchecked} {noun} auf bestimmte Branchen beschränkt; die Branche ist unbekannt – vor dem Antrag "
+            "prüfen (nach den sicher nutzbaren gereiht)."
+        )
     return note
 
 
@@ -264,7 +274,8 @@ def _summary(
     else:  # a kreisfreie Stadt / Stadtkreis: the municipality is the Kreis, named once
         region = state if kreis_type not in CITY_TYPES else f"{CITY_TYPES[kreis_type]}, {state}"
     kind = KIND_LABELS_DE[organisation.kind]
-    what = kind if organisation.sector is None else f"{kind}, {SECTOR_LABELS_DE[organisation.sector]}"
+    sector = sector_label_de(organisation.kind, organisation.sector)
+    what = kind if sector is None else f"{kind}, {sector}"
     staff = (
         "1 beschäftigte Person" if organisation.employees == 1 else f"{german_int(organisation.employees)} Beschäftigte"
     )

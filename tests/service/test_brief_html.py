@@ -50,6 +50,7 @@ PROFILES = {
         "contact_shareable": False,
     },
     "munich": {"employees": 300, "lat": 48.1372, "lon": 11.5755, "issues": ["parking_shortage"]},
+    "unknown-sector": {"sector": None, "employees": 90, "lat": 51.5280, "lon": 7.4390, "issues": ["parking_shortage"]},
 }
 for number in range(4):  # visible neighbours, so the briefs have peers to draw
     PROFILES[f"neighbour-{number}"] = {
@@ -217,3 +218,11 @@ def test_map_without_a_boundary_on_file(world: LeadWorld) -> None:
     assert "<svg" in html
     assert not [a for tag, a in checker.tags if tag == "path" and a.get("class") == "kreis"]
     assert "Kreisgrenze nicht hinterlegt" in html
+
+
+def test_an_unknown_sector_reads_branche_unbekannt(world: LeadWorld) -> None:
+    brief, html = _render(world, "unknown-sector")
+    text = " ".join(_parse(html).texts)
+    assert "Unternehmen, Branche unbekannt · 90 Beschäftigte" in text
+    assert "None" not in text
+    assert brief.peers.items  # the neighbours are in the brief, compared without the sector

@@ -152,6 +152,18 @@ def test_municipality_without_sector(world: LeadWorld) -> None:
     assert brief.advisors.items[0].id == "znm_ks_rhein_ruhr"
 
 
+def test_a_company_of_unknown_sector_says_so(world: LeadWorld) -> None:
+    brief = _brief(world, _outsider(world, sector=None))
+    assert (brief.organisation.sector, brief.organisation.sector_label) == (None, "Branche unbekannt")
+    assert brief.summary.startswith("Muster Metall GmbH (Unternehmen, Branche unbekannt) hat 420 Beschäftigte")
+    assert "None" not in brief.summary
+    assert brief.peers.items
+    for peer in brief.peers.items:
+        assert peer.reasons[-1].text.startswith("Branche unbekannt (Ihre")
+    assert brief.measures
+    assert brief.funding.note
+
+
 def test_no_open_funding_is_said_plainly(world: LeadWorld) -> None:
     # 1 January 2023: no grant programme for the plant's measures was open yet (today one is); a discount
     # such as the Deutschlandticket Job is listed as what it is, never as a grant.

@@ -237,3 +237,12 @@ def test_fundability_is_checked_for_a_bounded_shortlist(reference: ReferenceData
 )
 def test_short_programme_names(name: str, short: str) -> None:
     assert short_programme_name(name) == short
+
+
+def test_a_company_of_unknown_sector_is_a_lead_like_any_other(reference: ReferenceData) -> None:
+    hamm = PROFILES["hamm-firm"]
+    world = build_lead_world(reference, MatcherSettings(), {**PROFILES, "hamm-unknown": {**hamm, "sector": None}})
+    leads = {lead.id: lead for lead in world.leads("ihk_dortmund", limit=100).items}
+    unknown, known = leads["hamm-unknown"], leads["hamm-firm"]
+    assert unknown.score == known.score  # no lead component reads the sector
+    assert [(r.code, r.text) for r in unknown.reasons] == [(r.code, r.text) for r in known.reasons]
