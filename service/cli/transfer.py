@@ -52,8 +52,8 @@ def import_file(
 
     Spalten: id, kind, name, sector, employees, lat, lon, postcode, address, estate, issues, measures_in_place,
     shift_work, visible_to_peers, contact_shareable, contact_name, contact_email, contact_phone (auch deutsche
-    Überschriften). Pflicht sind kind, name, employees und lat+lon oder postcode. Fehler nennen die Zeile wie
-    eine Tabellenkalkulation (Kopfzeile = 1).
+    Überschriften). Pflicht sind kind, name, employees und lat+lon oder postcode; ohne sector (WZ 2008) gilt die
+    Branche als unbekannt. Fehler nennen die Zeile wie eine Tabellenkalkulation (Kopfzeile = 1).
     """
     from matcher.profiles import ProfileBuilder
     from matcher.reference import load_reference_data

@@ -248,3 +248,27 @@ def test_keyboard_users_reach_the_sign_in_and_see_focus(web: WebPage) -> None:
         ".map(el => el.id || el.name)"
     )
     assert unlabelled == []
+
+
+def test_an_organisation_may_leave_its_sector_out(web: WebPage, web_server: WebServer) -> None:
+    web.sign_in(web_server.keys["organisation"])
+    web.page.wait_for_selector("#org-sector")
+    sector = web.page.input_value("#org-sector")
+    assert sector  # the demo firm has one
+    try:
+        web.page.select_option("#org-sector", "")
+        web.page.click("#org-save")
+        web.page.wait_for_selector("text=Gespeichert.")
+        web.page.reload()
+        web.page.wait_for_selector("#org-sector")
+        assert web.page.input_value("#org-sector") == ""
+        # Peers are still found; each says that the sector was left out of the comparison.
+        web.page.wait_for_selector("#peer-list [data-peer]")
+        first = web.page.inner_text("#peer-list [data-peer] >> nth=0")
+        assert "Branche unbekannt (Ihre) – beim Profilvergleich nicht berücksichtigt" in first
+        assert "None" not in web.page.inner_text("main")
+    finally:
+        web.page.select_option("#org-sector", sector)
+        web.page.click("#org-save")
+        web.page.wait_for_selector("text=Gespeichert.")
+    assert web.unexpected_errors() == []

@@ -111,6 +111,26 @@ def test_match_names_the_bad_field(client: TestClient, change: dict[str, Any], f
     assert body["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("sector", ["missing", None], ids=["missing", "null"])
+def test_match_accepts_an_unknown_sector_and_says_what_it_left_out(
+    client: TestClient, auth: dict[str, dict[str, str]], sector: str | None
+) -> None:
+    profile = {key: value for key, value in PROFILE.items() if key != "sector"}
+    if sector is None:
+        profile["sector"] = None
+    response = client.post("/api/v1/match", json=profile, headers=auth["admin"])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["profile"]["sector"] is None
+    assert body["measures"]
+    assert body["peers"]["items"]
+    for peer in body["peers"]["items"]:
+        assert sum(r["weight"] for r in peer["reasons"]) == pytest.approx(peer["score"], abs=1e-6)
+        note = peer["reasons"][-1]
+        assert (note["code"], note["weight"]) == ("sector_unknown", 0.0)
+        assert note["text"].startswith("Branche unbekannt (Ihre)")
+
+
 def test_match_with_a_wrong_key_is_401(client: TestClient) -> None:
     _problem(client.post("/api/v1/match", json=PROFILE, headers={"X-API-Key": "bmm_wrong"}), 401)
 

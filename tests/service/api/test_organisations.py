@@ -464,7 +464,7 @@ def test_patch_merges_and_revalidates(client: TestClient, auth: dict[str, dict[s
     assert moved.json()["estate"] == SEED["org-a"]["estate"]
     for changes, loc in (
         ({"employees": -5}, ["body", "employees"]),
-        ({"sector": None}, ["body", "sector"]),
+        ({"sector": "Z"}, ["body", "sector"]),
         ({"nonsense": 1}, ["body", "nonsense"]),
         ({"id": "org-other"}, ["body", "id"]),
         ({"measures_in_place": ["no_such_measure"]}, ["body", "measures_in_place"]),
@@ -473,6 +473,22 @@ def test_patch_merges_and_revalidates(client: TestClient, auth: dict[str, dict[s
         assert body["errors"][0]["loc"] == loc, changes
     _assert_problem(client.patch(f"{URL}/org-patch", json=[1], headers=auth["admin"]), 422)
     assert client.get(f"{URL}/org-patch", headers=auth["admin"]).json()["employees"] == SEED["org-a"]["employees"]
+
+
+def test_a_business_without_a_sector_round_trips(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
+    admin = auth["admin"]
+    profile = {key: value for key, value in _profile(id="org-nosector").items() if key != "sector"}
+    created = client.post(URL, json=profile, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["sector"] is None
+    assert client.get(f"{URL}/org-nosector", headers=admin).json()["sector"] is None
+    patched = client.patch(f"{URL}/org-nosector", json={"sector": "C"}, headers=admin)
+    assert (patched.status_code, patched.json()["sector"]) == (200, "C")
+    cleared = client.patch(f"{URL}/org-nosector", json={"sector": None}, headers=admin)
+    assert (cleared.status_code, cleared.json()["sector"]) == (200, None)
+    craft = {**profile, "kind": "craft_business", "sector": None}
+    replaced = client.put(f"{URL}/org-nosector", json=craft, headers=admin)
+    assert (replaced.status_code, replaced.json()["kind"], replaced.json()["sector"]) == (200, "craft_business", None)
 
 
 def test_delete_erases_the_profile_everywhere(client: TestClient, auth: dict[str, dict[str, str]]) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
+from matcher.vocabulary import OrganisationKind
 from service.io import (
     ImportFailed,
     ImportFileError,
@@ -95,6 +96,25 @@ def test_only_required_columns_and_empty_cells(builder: ProfileBuilder) -> None:
     assert len(organisation.id) == 20
     assert organisation.sector is not None
     assert organisation.estate is None
+
+
+def test_companies_and_crafts_may_leave_the_sector_out(builder: ProfileBuilder) -> None:
+    # An IHK list whose WZ cell is empty in some rows, and an HWK list without a WZ column at all.
+    chamber = csv_bytes(
+        "Mitgliedsnummer;Firma;PLZ;Art;WZ 2008;Beschäftigte",
+        "4711;Müller GmbH;44787;Unternehmen;25.62.0;120",
+        "4712;Ohne WZ KG;44789;Unternehmen;;8",
+        "4713;Tischlerei Holz;44791;Handwerksbetrieb;;5",
+    )
+    known, company, craft = prepared(chamber, builder)
+    assert (known.sector, known.wz_code) == ("C", "25.62.0")
+    assert (company.kind, company.sector, company.wz_code, company.sector_unknown) == ("company", None, None, True)
+    assert (craft.kind, craft.sector, craft.sector_unknown) == ("craft_business", None, True)
+    hwk = csv_bytes("Betriebsnummer;Betrieb;PLZ;MA", "H-1;Elektro Funke;44135;12")
+    result = prepare_import(hwk, builder, filename="hwk.csv", kind=OrganisationKind.CRAFT_BUSINESS)
+    assert not isinstance(result, ImportFailed), result.errors
+    [electrician] = result
+    assert (electrician.kind, electrician.sector, electrician.employees) == ("craft_business", None, 12)
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,9 @@ export function measureCard(measure, { vocab, organisationId }) {
 
 /** Eligibility for THIS applicant: antragsberechtigt / nur als Partner / nicht antragsberechtigt. */
 function eligibilityBadge(programme) {
-  const kind = { eligible: "badge--ok", partner_only: "badge--warn", not_eligible: "badge--closed" }[programme.eligibility];
+  const kind = {
+    eligible: "badge--ok", partner_only: "badge--warn", sector_unchecked: "badge--warn", not_eligible: "badge--closed",
+  }[programme.eligibility];
   if (kind && programme.eligibility_label) return h("span", { class: `badge ${kind}`, dataset: { eligibility: programme.eligibility } }, programme.eligibility_label);
   return programme.eligible === false ? h("span", { class: "badge badge--closed" }, "nicht antragsberechtigt") : null;
 }

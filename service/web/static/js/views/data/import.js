@@ -63,8 +63,9 @@ export function renderImport(section, limits) {
     h("h2", { id: "import-title" }, "Organisationen importieren"),
     h("p", {}, "Die erste Zeile nennt die Spalten: ", h("code", {}, "kind"), ", ", h("code", {}, "name"), ", ",
       h("code", {}, "employees"), " und ", h("code", {}, "postcode"), " oder ", h("code", {}, "lat"), " + ",
-      h("code", {}, "lon"), " sind Pflicht; dazu ", h("code", {}, "sector"), " für Unternehmen und "
-      + "Handwerksbetriebe. Weitere Spalten: id, address, estate, issues, measures_in_place (Listen mit „;“ oder "
+      h("code", {}, "lon"), " sind Pflicht. ", h("code", {}, "sector"), " (WZ 2008) ist freiwillig: ohne Angabe gilt "
+      + "die Branche als unbekannt und bleibt beim Vergleich außen vor. Weitere Spalten: id, address, estate, issues, "
+      + "measures_in_place (Listen mit „;“ oder "
       + "„|“ in der Zelle), shift_work, visible_to_peers, contact_shareable, contact_name, contact_email, "
       + "contact_phone, synthetic. Ein Export als CSV oder XLSX hat genau diese Spalten und ist die beste Vorlage."),
     message("Alles oder nichts: Der Dienst prüft zuerst jede Zeile und speichert nur, wenn keine einzige fehlerhaft "

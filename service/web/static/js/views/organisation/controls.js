@@ -48,7 +48,7 @@ export function masterDataFieldset(c) {
     h("div", { class: "field-row" },
       field("Name der Organisation", c.name),
       field("Art", c.kind),
-      field("Branche (WZ 2008)", c.sector, "Pflicht für Unternehmen und Handwerksbetriebe"),
+      field("Branche (WZ 2008)", c.sector, "Ohne Angabe bleibt die Branche beim Vergleich außen vor"),
       field("Beschäftigte am Standort", c.employees)));
 }
 
