@@ -412,8 +412,9 @@ def _notes(
     if is_indirect(terms):
         notes.append(_problem(INDIRECT_ACCESS, "nicht direkt nutzbar – daher nach den direkt nutzbaren Programmen"))
     if unchecked:
-        text = f"Branche unbekannt, {sector_limit_text(programme.conditions.sectors)}: nicht geprüft – daher nach den "
-        notes.append(_problem(SECTOR_UNCHECKED, text + "sicher nutzbaren Programmen"))
+        limit = sector_limit_text(programme.conditions.sectors)
+        text = f"Branche unbekannt, {limit}: nicht geprüft – daher nach den sicher nutzbaren Programmen"
+        notes.append(_problem(SECTOR_UNCHECKED, text))
     if programme.status is FundingStatus.UNKNOWN:
         text = f"Status nicht bestätigt – zuletzt geprüft am {_date(programme.checked_on)}, vor Antrag prüfen"
         notes.append(_problem("status_unknown", text))

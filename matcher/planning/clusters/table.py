@@ -111,6 +111,7 @@ class FundingCheck:
     settings: MatcherSettings
     as_of: date
     thresholds: npt.NDArray[np.int64] = field(init=False)
+    sector_limited: bool = field(init=False)  # some programme is limited to sectors
     _cache: dict[tuple[str, MemberGroup], bool] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -126,6 +127,7 @@ class FundingCheck:
                 if applicant.min_employees is not None:
                     limits.add(applicant.min_employees - 1)
         self.thresholds = np.array(sorted(limits), dtype=np.int64)
+        self.sector_limited = any(p.conditions.sectors for p in self.catalog.funding.values())
 
     def programmes(
         self, index: OrganisationIndex, members: IntArray, measures: list[str], table: Organisation, limit: int
@@ -135,12 +137,14 @@ class FundingCheck:
             return []
         weights = dict(zip(measures, coverage_weights(len(measures)), strict=True))
         size_class = np.searchsorted(self.thresholds, index.employees[members], side="left")
-        # (kind, sector, state, Kreis, class) -> (a member, count); the Kreis matters for regional programmes
+        # (kind, sector, state, Kreis, class) -> (a member, count); the Kreis matters for regional programmes, the
+        # sector only when some programme is limited to sectors (otherwise it would only multiply the checks)
+        sectors = index.sectors[members] if self.sector_limited else [None] * len(members)
         groups: dict[MemberGroup, tuple[int, int]] = {}
         for position, kind, sector, state, kreis, klass in zip(
             members.tolist(),
             index.kinds[members],
-            index.sectors[members],
+            sectors,
             index.states[members],
             index.kreis_codes[members],
             size_class.tolist(),

@@ -100,7 +100,8 @@ export function measureCard(measure, { vocab, organisationId }) {
   );
 }
 
-/** Eligibility for THIS applicant: antragsberechtigt / nur als Partner / nicht antragsberechtigt. */
+/** Eligibility for THIS applicant: antragsberechtigt / nur als Partner / nicht geprüft: Branche unbekannt /
+ * nicht antragsberechtigt. */
 function eligibilityBadge(programme) {
   const kind = {
     eligible: "badge--ok", partner_only: "badge--warn", sector_unchecked: "badge--warn", not_eligible: "badge--closed",
