@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from matcher.planning.clusters.models import ClusterAnswer, RegionFilter
+from matcher.planning.clusters.models import ClusterAnswer, ClusterOrder, RegionFilter
 from matcher.vocabulary import ProblemCode
 
 CACHE_SIZE = 16
@@ -19,7 +19,7 @@ CACHE_MAX_CLUSTERS = 5000
 
 @dataclass(frozen=True)
 class ClusterKey:
-    """Everything an unredacted answer depends on: store revision, effective parameters, as_of."""
+    """Everything an unredacted answer depends on: store revision, effective parameters, page, as_of."""
 
     revision: int
     region: RegionFilter | None
@@ -28,6 +28,8 @@ class ClusterKey:
     min_members: int
     limit: int | None
     as_of: date
+    offset: int = 0
+    order: ClusterOrder = ClusterOrder.SCORE
 
 
 class ClusterCache:

@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.planning.clusters.models import Cluster, ClusterParameters
 
+# A state-wide answer holds hundreds of clusters (NRW on the 20,000 demo organisations: 583); a page of 50
+# keeps the answer and the map legible, and only the page is enriched with measures, funding and table.
+CLUSTER_PAGE_SIZE = 50
+CLUSTER_PAGE_MAX = 1000
+
 
 class ClusterFormat(StrEnum):
     """Antwortformat / response format."""
@@ -62,7 +67,8 @@ class ClusterView(Cluster):
 
 
 class ClusterResult(BaseModel):
-    """Cluster einer Region, nach Potenzial sortiert / clusters of a region, best first."""
+    """Eine Seite der Cluster einer Region, in der Reihenfolge `parameters.order` / one page of the clusters of
+    a region, in the order of `parameters.order`."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -82,6 +88,15 @@ class ClusterResult(BaseModel):
     )
     clustered: int = Field(ge=0, description="davon in einem Cluster / of these, members of a cluster")
     noise: int = Field(ge=0, description="davon in keinem Cluster / of these, in no cluster")
+    total: int = Field(ge=0, description="gefundene Cluster auf allen Seiten / clusters found, on all pages")
+    offset: int = Field(ge=0, description="übersprungene Cluster vor dieser Seite / clusters before this page")
+    limit: int | None = Field(ge=1, description="Seitengröße / page size asked for")
+    returned: int = Field(ge=0, description="Cluster auf dieser Seite / clusters on this page")
     clusters: list[ClusterView] = Field(
-        description="nach Punktzahl absteigend, gleichauf nach id / score descending, ties by id"
+        description=(
+            "Ränge offset+1 bis offset+returned in der Reihenfolge `parameters.order` (`parameters.order_text` "
+            "sagt sie auf Deutsch; Standard `score`: nach Relevanz absteigend, gleichauf nach id) / ranks "
+            "offset+1 to offset+returned in the order of `parameters.order` (default `score`: score "
+            "descending, ties by id)"
+        )
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from matcher.planning.clusters.models import ClusterOrder
 from matcher.vocabulary import ProblemCode
 from matcher.wording import count_noun, german_int
 from service.api.cluster_schemas import ClusterState
@@ -28,7 +29,13 @@ class ClusterOutput(StrEnum):
     GEOJSON = "geojson"
 
 
-_CLUSTER_OPTIONS = {"eps_km": "--eps-km", "min_members": "--min-size", "limit": "--limit", "region.kreis": "--kreis"}
+_CLUSTER_OPTIONS = {
+    "eps_km": "--eps-km",
+    "min_members": "--min-size",
+    "limit": "--limit",
+    "offset": "--offset",
+    "region.kreis": "--kreis",
+}
 
 
 def _range_text(name: str) -> str:
@@ -77,13 +84,23 @@ def _cluster_table(answer: ClusterAnswer) -> list[str]:
     rows: list[tuple[str, ...]] = [
         ("Rang", "Mitglieder", "Beschäftigte", "Hauptprobleme", "Gemeinden", "Gemeinsame Maßnahme")
     ]
-    for rank, cluster in enumerate(answer.clusters, start=1):
+    for rank, cluster in enumerate(answer.clusters, start=answer.offset + 1):
         problems = ", ".join(f"{p.label} {round(p.share * 100)} %" for p in cluster.dominant_problems)
         places = ", ".join(f"{m.name} ({m.members})" for m in cluster.municipalities)
         measure = cluster.suggested_measures[0].name if cluster.suggested_measures else "-"
         cells = (str(rank), german_int(cluster.size), german_int(cluster.employees), problems, places, measure)
         rows.append(tuple(cut(cell, width) for cell, width in zip(cells, (4, 10, 12, 48, 36, 44), strict=True)))
     return format_table(rows, right=(True, True, True, False, False, False))
+
+
+def _page_text(answer: ClusterAnswer) -> str:
+    """'583 Cluster' for all of them, else 'Cluster 1–50 von 583' (an empty page: 'Cluster ab 601 von 583')."""
+    if answer.returned == answer.total:
+        return f"{german_int(answer.total)} Cluster"
+    if answer.returned == 0:
+        return f"Cluster ab {german_int(answer.offset + 1)} von {german_int(answer.total)}"
+    first, last = answer.offset + 1, answer.offset + answer.returned
+    return f"Cluster {german_int(first)}–{german_int(last)} von {german_int(answer.total)}"
 
 
 def _region_text(region: RegionFilter | None) -> str:
@@ -112,7 +129,17 @@ def clusters(
     eps_km: Annotated[
         float | None, typer.Option(help="Nachbarschaft in km (DBSCAN eps, > 0 bis 20, Standard 0.5)")
     ] = None,
-    limit: Annotated[int | None, typer.Option(help="nur die besten N Cluster (Zählungen bleiben)")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="nur N Cluster ab --offset (Zählungen bleiben; Standard: alle)")
+    ] = None,
+    offset: Annotated[int, typer.Option(help="so viele Cluster überspringen (Seiten)")] = 0,
+    order: Annotated[
+        ClusterOrder,
+        typer.Option(
+            case_sensitive=False,
+            help="Reihenfolge: score (Relevanz), size (Betriebe), employees_affected (betroffene Beschäftigte)",
+        ),
+    ] = ClusterOrder.SCORE,
     as_of: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Stichtag für Förderprogramme (Standard: heute)")
     ] = None,
@@ -138,24 +165,26 @@ def clusters(
             fail(f"Ungültiger Wert für '{_CLUSTER_OPTIONS[name]}': {value}; erlaubt: {_range_text(name)}.", code=2)
     if limit is not None and limit < 1:
         fail(f"Ungültiger Wert für '--limit': {limit}; erlaubt: mindestens 1.", code=2)
+    if offset < 0:
+        fail(f"Ungültiger Wert für '--offset': {offset}; erlaubt: mindestens 0.", code=2)
     region = _cluster_region(kreis, state.value if state is not None else None, bbox)
     snapshot, engine = load_snapshot(existing_repository(db), db)
     day = as_of.date() if as_of is not None else date.today()
     try:
         answer = find_clusters(
             snapshot.index, engine.reference, engine.settings, as_of=day, region=region, problem=issue,
-            eps_km=eps_km, min_members=min_size, limit=limit,
+            eps_km=eps_km, min_members=min_size, limit=limit, offset=offset, order=order,
         )  # fmt: skip
     except InputError as error:
         fail(f"Ungültiger Wert für '{_CLUSTER_OPTIONS.get(error.field, error.field)}': {error.message}", code=2)
     if output is ClusterOutput.TABLE:
         parameters = answer.parameters
         lines = [
-            f"{german_int(len(answer.clusters))} Cluster (Stichtag {day:%d.%m.%Y}; eps "
+            f"{_page_text(answer)} (Stichtag {day:%d.%m.%Y}; eps "
             f"{str(parameters.eps_km).replace('.', ',')} km, mindestens {parameters.min_members} Mitglieder; "
             f"Problem: {parameters.problem_label or 'alle'}; Region: {_region_text(parameters.region)}). "
             f"Betrachtet {german_int(answer.considered)} Arbeitgeber, davon {german_int(answer.clustered)} in "
-            f"Clustern, {german_int(answer.noise)} ohne Cluster.",
+            f"Clustern, {german_int(answer.noise)} ohne Cluster. Reihenfolge: {parameters.order_text}.",
             *(_cluster_table(answer) if answer.clusters else []),
         ]
         text = "\n".join(lines) + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,7 +22,7 @@ from matcher.explain import Contribution, Reason, explain
 from matcher.geo.distance import haversine_km
 from matcher.index import OrganisationIndex, estate_key
 from matcher.models import Organisation, OrganisationProfile
-from matcher.planning.clusters.models import Cluster, EstateCount, MunicipalityCount, ProblemShare
+from matcher.planning.clusters.models import Cluster, ClusterOrder, EstateCount, MunicipalityCount, ProblemShare
 from matcher.planning.clusters.table import AdvisorLookup, FundingCheck, at_the_table, suggested_measures
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
@@ -56,6 +56,19 @@ class Draft:
 
 def rank_key(draft: Draft) -> tuple[float, str]:
     return (-draft.score, draft.id)
+
+
+_ORDER_MEASURE: dict[ClusterOrder, Callable[[Draft], float]] = {
+    ClusterOrder.SCORE: lambda draft: draft.score,
+    ClusterOrder.SIZE: lambda draft: len(draft.members),
+    ClusterOrder.EMPLOYEES_AFFECTED: lambda draft: draft.employees_affected,
+}
+
+
+def order_key(order: ClusterOrder) -> Callable[[Draft], tuple[float, float, str]]:
+    """Sort key of ``order``: its measure descending, ties by score, then id (CLUSTER_ORDER_TEXT_DE)."""
+    measure = _ORDER_MEASURE[order]
+    return lambda draft: (-measure(draft), -draft.score, draft.id)
 
 
 def municipality_names(reference: ReferenceData) -> dict[str, str]:

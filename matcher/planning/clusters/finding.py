@@ -32,13 +32,16 @@ from matcher.planning.clusters.describe import (
     draft_cluster,
     finish_cluster,
     municipality_names,
+    order_key,
     rank_key,
     table_organisations,
     unique_names,
 )
 from matcher.planning.clusters.models import (
+    CLUSTER_ORDER_TEXT_DE,
     Cluster,
     ClusterAnswer,
+    ClusterOrder,
     ClusterParameters,
     RegionFilter,
 )
@@ -47,7 +50,7 @@ from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings
 from matcher.vocabulary import PROBLEM_LABELS_DE, ProblemCode
 
-__all__ = ["Cluster", "ClusterAnswer", "RegionFilter", "clusters_to_geojson", "find_clusters"]
+__all__ = ["Cluster", "ClusterAnswer", "ClusterOrder", "RegionFilter", "clusters_to_geojson", "find_clusters"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -63,24 +66,32 @@ def find_clusters(
     eps_km: float | None = None,
     min_members: int | None = None,
     limit: int | None = None,
+    offset: int = 0,
+    order: ClusterOrder = ClusterOrder.SCORE,
 ) -> ClusterAnswer:
-    """Dense groups of employers, best first; ``eps_km`` / ``min_members`` default to ``settings.clusters``.
+    """Dense groups of employers in the ``order`` asked (default: best first); ``eps_km`` / ``min_members``
+    default to ``settings.clusters``.
 
-    ``as_of`` decides which funding programmes are available. ``limit`` keeps only the best clusters
-    (the counts still cover all). Bad arguments raise :class:`InputError` naming the argument.
+    ``as_of`` decides which funding programmes are available. ``offset`` and ``limit`` page through the
+    ordered clusters: only the page is enriched (measures, funding, table), ``total`` and the counts of
+    employers cover all. Names are made unique over all clusters in score order, so they do not depend on
+    the page or the order. Bad arguments raise :class:`InputError` naming the argument.
     """
     config = _overridden(settings.clusters, eps_km=eps_km, min_members=min_members)
     if limit is not None and limit < 1:
         raise InputError("limit", f"limit muss mindestens 1 sein (erhalten: {limit})", "out_of_range")
+    if offset < 0:
+        raise InputError("offset", f"offset muss mindestens 0 sein (erhalten: {offset})", "out_of_range")
     if region is not None and region.kreis is not None and region.kreis not in reference.geo.kreise.index:
         raise InputError("region.kreis", f"Kreis {region.kreis} ist in den Referenzdaten unbekannt", "unknown_kreis")
     selected = _select(index, region, problem)
     groups = _cluster(index, selected, config)
     names = municipality_names(reference)
-    drafts = unique_names(
+    ranked = unique_names(
         sorted((draft_cluster(index, names, members, problem, config) for members in groups), key=rank_key)
     )
-    drafts = drafts[:limit] if limit is not None else drafts
+    ordered = sorted(ranked, key=order_key(order))
+    drafts = ordered[offset : offset + limit if limit is not None else None]
     tables = table_organisations(index, reference, settings, drafts)
     check = FundingCheck(reference.catalog, settings, as_of)
     advisors = AdvisorLookup(reference.catalog, settings)
@@ -97,10 +108,16 @@ def find_clusters(
             problem=problem,
             problem_label=PROBLEM_LABELS_DE[problem] if problem is not None else None,
             region=region,
+            order=order,
+            order_text=CLUSTER_ORDER_TEXT_DE[order],
         ),
         considered=len(selected),
         clustered=clustered,
         noise=len(selected) - clustered,
+        total=len(ranked),
+        offset=offset,
+        limit=limit,
+        returned=len(clusters),
         clusters=clusters,
     )
 
@@ -111,15 +128,17 @@ def clusters_to_geojson(
     include_members: bool = False,
     clusters: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection: one Feature per cluster (hull polygon, else centroid point).
+    """A GeoJSON FeatureCollection: one Feature per cluster of the page (hull polygon, else centroid point).
 
+    ``rank`` counts from the first cluster of all pages (``offset + 1``); the foreign members ``total``,
+    ``returned``, ``offset`` and ``limit`` say which page this is.
     Member ids are left out unless ``include_members``: the service decides by consent what may be shown.
     ``clusters`` replaces ``answer.clusters`` by JSON-ready cluster dicts in the same shape (e.g. redacted
     by the service: members only as far as visible, hull withheld); geometry and properties come from them.
     """
     data = clusters if clusters is not None else [cluster.model_dump(mode="json") for cluster in answer.clusters]
     features = []
-    for rank, cluster in enumerate(data, start=1):
+    for rank, cluster in enumerate(data, start=answer.offset + 1):
         hull = cluster.get("hull")
         geometry: dict[str, Any] = (
             {"type": "Polygon", "coordinates": hull}
@@ -135,6 +154,10 @@ def clusters_to_geojson(
         "parameters": answer.parameters.model_dump(mode="json"),
         "as_of": answer.as_of.isoformat(),
         "counts": {"considered": answer.considered, "clustered": answer.clustered, "noise": answer.noise},
+        "total": answer.total,
+        "returned": len(features),
+        "offset": answer.offset,
+        "limit": answer.limit,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from enum import StrEnum
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -158,18 +159,53 @@ class Cluster(Recommendation):
     at_the_table: list[TableSeat]
 
 
+class ClusterOrder(StrEnum):
+    """Reihenfolge der Cluster / order of the clusters in an answer (ties: score, then id)."""
+
+    SCORE = "score"
+    SIZE = "size"
+    EMPLOYEES_AFFECTED = "employees_affected"
+
+
+CLUSTER_ORDER_TEXT_DE: dict[ClusterOrder, str] = {
+    ClusterOrder.SCORE: (
+        "nach Relevanz absteigend (betroffene Beschäftigte, Zahl der Betriebe, Anteil mit dem Hauptproblem); "
+        "gleichauf nach id"
+    ),
+    ClusterOrder.SIZE: "nach Zahl der Betriebe absteigend; gleichauf nach Relevanz, dann nach id",
+    ClusterOrder.EMPLOYEES_AFFECTED: (
+        "nach betroffenen Beschäftigten absteigend; gleichauf nach Relevanz, dann nach id"
+    ),
+}
+
+
 class ClusterParameters(_Frozen):
     eps_km: float
     min_members: int
     problem: ProblemCode | None
     problem_label: str | None
     region: RegionFilter | None
+    order: ClusterOrder = Field(description="order of the clusters: score, size or employees_affected")
+    order_text: str = Field(description="German: what the order is")
 
 
 class ClusterAnswer(_Frozen):
+    """One page of the clusters found: ``clusters`` are ranks ``offset + 1`` to ``offset + returned`` of
+    ``total`` in the order of ``parameters.order``; the counts of employers cover all clusters."""
+
     as_of: date
     parameters: ClusterParameters
     considered: int = Field(description="employers in the region (and reporting the problem, if given)")
     clustered: int = Field(description="of these, members of a cluster")
     noise: int = Field(description="of these, in no cluster")
-    clusters: list[Cluster] = Field(description="best first (score descending, ties by id)")
+    total: int = Field(ge=0, description="clusters found, on all pages")
+    offset: int = Field(ge=0, description="clusters skipped before this page")
+    limit: int | None = Field(ge=1, description="largest page asked for; None: all from offset")
+    returned: int = Field(ge=0, description="clusters on this page (len(clusters))")
+    clusters: list[Cluster] = Field(description="this page, in the order of parameters.order")
+
+    @model_validator(mode="after")
+    def _returned_is_the_page(self) -> Self:
+        if self.returned != len(self.clusters):
+            raise ValueError(f"returned={self.returned}, but the page holds {len(self.clusters)} clusters")
+        return self

@@ -5,7 +5,7 @@ employers of the (narrowed) region of the in-memory snapshot and redacted per re
 (:meth:`AccessPolicy.redact_cluster`, docs/privacy.md): ``members`` only the ids the caller may see,
 ``member_count`` all members, ``hull`` only when every member is shown.
 Clustering is CPU-heavy (about 4 s at 200,000 organisations), so the route runs in the thread pool and
-the unredacted answers are cached per (store revision, parameters, as_of) in a small LRU;
+the unredacted answers are cached per (store revision, parameters, page, order, as_of) in a small LRU;
 a write creates a new revision, and the next request computes afresh.
 """
 
@@ -21,13 +21,19 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from matcher.planning.clusters.finding import clusters_to_geojson, find_clusters
-from matcher.planning.clusters.models import CLUSTER_STATES, RegionFilter
+from matcher.planning.clusters.models import CLUSTER_STATES, ClusterOrder, RegionFilter
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings
 from matcher.vocabulary import ProblemCode
 from service.access import Capability, region_state
 from service.api.cluster_cache import ClusterKey
-from service.api.cluster_schemas import ClusterFormat, ClusterResult, ClusterState
+from service.api.cluster_schemas import (
+    CLUSTER_PAGE_MAX,
+    CLUSTER_PAGE_SIZE,
+    ClusterFormat,
+    ClusterResult,
+    ClusterState,
+)
 from service.api.deps import ClusterCacheDep, EngineDep, LiveDep, PolicyDep
 from service.api.filters import parse_bbox
 from service.api.problems import problem_responses
@@ -37,7 +43,6 @@ from service.auth import Principal
 router = APIRouter(prefix="/api/v1", tags=["clusters"])
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
-MAX_LIMIT = 1000
 _KREIS = re.compile(r"^[0-9]{5}$")
 
 
@@ -111,9 +116,12 @@ CLUSTER_RESPONSES: dict[int | str, dict[str, Any]] = {
                 "schema": {
                     "type": "object",
                     "description": (
-                        "FeatureCollection: je Cluster ein Feature (Hülle als Polygon, sonst Schwerpunkt als "
-                        "Punkt); properties wie im JSON ohne hull, dazu rank / one Feature per cluster (hull "
-                        "polygon, else centroid point); properties as in JSON without hull, plus rank"
+                        "FeatureCollection einer Seite: je Cluster ein Feature (Hülle als Polygon, sonst "
+                        "Schwerpunkt als Punkt); properties wie im JSON ohne hull, dazu rank (ab offset+1); "
+                        "Fremdelemente parameters, as_of, counts, total, returned, offset, limit / one page: one "
+                        "Feature per cluster (hull polygon, else centroid point); properties as in JSON without "
+                        "hull, plus rank (from offset+1); foreign members parameters, as_of, counts, total, "
+                        "returned, offset, limit"
                     ),
                 }
             }
@@ -128,20 +136,29 @@ CLUSTER_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model=ClusterResult,
     summary="Cluster von Arbeitgebern mit gemeinsamem Problem / Clusters of employers sharing a problem",
     description=(
-        "Dichte Gruppen von Arbeitgebern (DBSCAN, `eps_km` Nachbarschaft, `min_size` Mitglieder), optional nur "
-        "mit einem Problem (`issue`) und in einer Region (`kreis`, `state`, `bbox`), nach Potenzial sortiert: "
-        "mit gemeinsamen Maßnahmen, Förderprogrammen am Stichtag `as_of` (Standard: heute) und wer an den "
-        "Tisch gehört. admin, advisor und planner (planner nur in der eigenen Region; eine andere Region ist "
-        "403). Gezählt werden alle Arbeitgeber; `members` nennt nur die ids, die Sie sehen dürfen (Planer: für "
-        "Peers sichtbare), `member_count` alle, `hull` nur wenn alle gezeigt werden. `format=geojson` liefert "
-        "eine FeatureCollection (`application/geo+json`).\n\n"
+        "Dichte Gruppen von Arbeitgebern (DBSCAN, `eps_km` Nachbarschaft, `min_size` Mitglieder), optional "
+        "nur mit einem Problem (`issue`) und in einer Region (`kreis`, `state`, `bbox`): mit gemeinsamen "
+        "Maßnahmen, Förderprogrammen am Stichtag `as_of` (Standard: heute) und wer an den Tisch gehört. "
+        "Sortiert nach `order` (Standard `score`: Relevanz aus betroffenen Beschäftigten, Zahl der Betriebe "
+        "und Anteil mit dem Hauptproblem; `size`: Zahl der Betriebe; `employees_affected`: betroffene "
+        "Beschäftigte; gleichauf nach Relevanz, dann id) und seitenweise: `limit` Cluster (Standard "
+        f"{CLUSTER_PAGE_SIZE}, höchstens {CLUSTER_PAGE_MAX}) ab `offset`; `total` nennt alle gefundenen, "
+        "`returned` die dieser Seite. admin, advisor und planner (planner nur in der eigenen Region; eine "
+        "andere Region ist 403). Gezählt werden alle Arbeitgeber; `members` nennt nur die ids, die Sie sehen "
+        "dürfen (Planer: für Peers sichtbare), `member_count` alle, `hull` nur wenn alle gezeigt werden. "
+        "`format=geojson` liefert dieselbe Seite als FeatureCollection (`application/geo+json`); für alle "
+        "Cluster die Seiten abrufen.\n\n"
         "Dense groups of employers (DBSCAN with neighbourhood `eps_km` and `min_size` members), optionally "
-        "only those reporting `issue` and within a region (`kreis`, `state`, `bbox`), best first: with joint "
-        "measures, funding available on `as_of` (default: today) and who should be at the table. admin, advisor "
-        "and planner (planners only in their own region; another region is 403). All employers are counted; "
-        "`members` lists only the ids you may see (planners: those visible to peers), `member_count` all of "
-        "them, `hull` only when all are shown. `format=geojson` answers a FeatureCollection "
-        "(`application/geo+json`)."
+        "only those reporting `issue` and within a region (`kreis`, `state`, `bbox`), with joint measures, "
+        "funding available on `as_of` (default: today) and who should be at the table. Ordered by `order` "
+        "(default `score`: the score from affected employees, members and the share with the leading problem;"
+        " `size`: members; `employees_affected`: affected employees; ties by score, then id) and paged: "
+        f"`limit` clusters (default {CLUSTER_PAGE_SIZE}, at most {CLUSTER_PAGE_MAX}) from `offset`; `total` "
+        "counts all clusters found, `returned` those of this page. admin, advisor and planner (planners only "
+        "in their own region; another region is 403). All employers are counted; `members` lists only the ids"
+        " you may see (planners: those visible to peers), `member_count` all of them, `hull` only when all "
+        "are shown. `format=geojson` answers the same page as a FeatureCollection (`application/geo+json`); "
+        "fetch every page for all clusters."
     ),
     responses=CLUSTER_RESPONSES,
 )
@@ -182,9 +199,24 @@ def list_clusters(
         ),
     ] = None,
     limit: Annotated[
-        int | None,
-        Query(ge=1, le=MAX_LIMIT, description="nur die besten n Cluster (Zählungen bleiben) / only the best n"),
-    ] = None,
+        int,
+        Query(
+            ge=1,
+            le=CLUSTER_PAGE_MAX,
+            description=f"Cluster je Seite (1–{CLUSTER_PAGE_MAX}, Standard {CLUSTER_PAGE_SIZE}; Zählungen bleiben) / "
+            "clusters per page",
+        ),
+    ] = CLUSTER_PAGE_SIZE,
+    offset: Annotated[
+        int, Query(ge=0, description="übersprungene Cluster, z. B. 50 für Seite 2 / clusters to skip")
+    ] = 0,
+    order: Annotated[
+        ClusterOrder,
+        Query(
+            description="Reihenfolge: score (Relevanz, Standard), size (Betriebe), employees_affected (betroffene "
+            "Beschäftigte) / order of the clusters"
+        ),
+    ] = ClusterOrder.SCORE,
     as_of: Annotated[
         date | None,
         Query(description="Stichtag JJJJ-MM-TT für Förderprogramme (Standard: heute) / date YYYY-MM-DD"),
@@ -204,6 +236,8 @@ def list_clusters(
         min_members=min_size if min_size is not None else settings.clusters.min_members,
         limit=limit,
         as_of=as_of or date.today(),
+        offset=offset,
+        order=order,
     )
     answer = cache.get(
         key,
@@ -217,6 +251,8 @@ def list_clusters(
             eps_km=key.eps_km,
             min_members=key.min_members,
             limit=key.limit,
+            offset=key.offset,
+            order=key.order,
         ),
     )
     # Per request, never cached: what a caller may see of the members depends on the caller.

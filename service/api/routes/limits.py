@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from service.api.cluster_schemas import CLUSTER_PAGE_MAX
 from service.api.deps import SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["system"])
@@ -15,6 +16,9 @@ class Limits(BaseModel):
     import_max_bytes: int = Field(
         description="größte Importdatei in Bytes (sonst 413) / largest file for POST /organisations/import"
     )
+    clusters_max_limit: int = Field(
+        description="größte Seite von GET /clusters (`limit`, sonst 422) / largest page of GET /clusters"
+    )
 
 
 @router.get(
@@ -23,4 +27,8 @@ class Limits(BaseModel):
     description="Größen, die der Dienst annimmt (öffentlich). / Sizes the service accepts (public).",
 )
 def get_limits(settings: SettingsDep) -> Limits:
-    return Limits(max_body_bytes=settings.max_body_bytes, import_max_bytes=settings.import_max_bytes)
+    return Limits(
+        max_body_bytes=settings.max_body_bytes,
+        import_max_bytes=settings.import_max_bytes,
+        clusters_max_limit=CLUSTER_PAGE_MAX,
+    )

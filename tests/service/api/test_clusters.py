@@ -9,9 +9,16 @@ from typing import Any, cast
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher.planning.clusters.models import Cluster, ClusterAnswer, ClusterParameters, RegionFilter
+from matcher.planning.clusters.models import (
+    CLUSTER_ORDER_TEXT_DE,
+    Cluster,
+    ClusterAnswer,
+    ClusterOrder,
+    ClusterParameters,
+    RegionFilter,
+)
 from service.api.cluster_cache import ClusterCache, ClusterKey
-from service.api.cluster_schemas import ClusterResult
+from service.api.cluster_schemas import CLUSTER_PAGE_SIZE, ClusterResult
 from service.auth import Role
 from tests.factories import api_key_headers, create_through_api
 
@@ -252,6 +259,30 @@ def test_min_size_eps_and_limit(client: TestClient, auth: dict[str, dict[str, st
     assert (top["considered"], top["clustered"], top["noise"]) == (full["considered"], full["clustered"], full["noise"])
 
 
+def test_pages_default_to_50_and_say_where_they_are(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
+    full = _get(client, auth["admin"])
+    assert (full["limit"], full["offset"], full["total"], full["returned"]) == (CLUSTER_PAGE_SIZE, 0, 3, 3)
+    assert full["parameters"]["order"] == "score"
+    assert full["parameters"]["order_text"].startswith("nach Relevanz absteigend")
+    pages = [_get(client, auth["admin"], limit=2, offset=offset) for offset in (0, 2, 4)]
+    assert [page["returned"] for page in pages] == [2, 1, 0]
+    assert {page["total"] for page in pages} == {3}
+    assert [c["id"] for page in pages for c in page["clusters"]] == [c["id"] for c in full["clusters"]]
+
+
+def test_order_by_size(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
+    # Harbour 8 firms (100–170 staff), Feuerbach 6 and Dortmund east 5 (100 staff each).
+    by_score = _get(client, auth["admin"])
+    by_size = _get(client, auth["admin"], order="size")
+    assert [c["member_count"] for c in by_size["clusters"]] == [8, 6, 5]
+    assert by_size["parameters"]["order"] == "size"
+    assert by_size["parameters"]["order_text"].startswith("nach Zahl der Betriebe absteigend")
+    assert sorted(c["id"] for c in by_size["clusters"]) == sorted(c["id"] for c in by_score["clusters"])
+    affected = _get(client, auth["admin"], order="employees_affected")
+    counts = [c["employees_affected"] for c in affected["clusters"]]
+    assert counts == sorted(counts, reverse=True)
+
+
 def test_as_of_defaults_to_today(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
     response = client.get(URL, params={"state": "DE-BW"}, headers=auth["admin"])
     assert response.status_code == 200
@@ -278,6 +309,17 @@ def test_geojson_for_admin_has_hulls_and_members(client: TestClient, auth: dict[
     assert feature["properties"]["member_count"] == 8
     assert feature["properties"]["rank"] == 1
     assert "hull" not in feature["properties"]
+    assert (collection["total"], collection["returned"], collection["offset"], collection["limit"]) == (1, 1, 0, 50)
+
+
+def test_geojson_is_paged_like_json(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
+    params = {"format": "geojson", "as_of": AS_OF, "limit": "1", "offset": "1"}
+    collection = client.get(URL, params=params, headers=auth["admin"]).json()
+    second = _get(client, auth["admin"], limit=1, offset=1)
+    (feature,) = collection["features"]
+    assert feature["id"] == second["clusters"][0]["id"]
+    assert feature["properties"]["rank"] == 2  # counted over all pages
+    assert (collection["total"], collection["returned"], collection["offset"], collection["limit"]) == (3, 1, 1, 1)
 
 
 def test_geojson_for_planner_is_redacted(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
@@ -314,6 +356,9 @@ def test_geojson_for_planner_is_redacted(client: TestClient, auth: dict[str, dic
         ({"min_size": "1"}, "min_size", "mindestens 2"),
         ({"min_size": "5000"}, "min_size", "höchstens 1000"),
         ({"limit": "0"}, "limit", "mindestens 1"),
+        ({"limit": "1001"}, "limit", "höchstens 1000"),
+        ({"offset": "-1"}, "offset", "mindestens 0"),
+        ({"order": "name"}, "order", "employees_affected"),
         ({"format": "kml"}, "format", "geojson"),
         ({"as_of": "23.11.2026"}, "as_of", "JJJJ-MM-TT"),
     ],
@@ -327,6 +372,22 @@ def test_bad_input_is_422_naming_the_field(
     (error,) = body["errors"]
     assert error["loc"] == ["query", field]
     assert hint in error["message"]
+
+
+def test_schema_declares_the_paging_and_the_order(client: TestClient) -> None:
+    schema: dict[str, Any] = client.get("/openapi.json").json()
+    parameters = {p["name"]: p["schema"] for p in schema["paths"][URL]["get"]["parameters"]}
+    assert (parameters["limit"]["default"], parameters["limit"]["minimum"], parameters["limit"]["maximum"]) == (
+        CLUSTER_PAGE_SIZE,
+        1,
+        1000,
+    )
+    assert (parameters["offset"]["default"], parameters["offset"]["minimum"]) == (0, 0)
+    order = schema["components"]["schemas"][parameters["order"]["$ref"].rsplit("/", 1)[-1]]
+    assert order["enum"] == ["score", "size", "employees_affected"]
+    result = schema["components"]["schemas"]["ClusterResult"]
+    assert {"total", "returned", "offset", "limit"} <= set(result["required"])
+    assert "parameters.order" in result["properties"]["clusters"]["description"]
 
 
 # Cache --------------------------------------------------------------------------------------------
@@ -363,9 +424,26 @@ def test_a_write_invalidates_the_cache(client: TestClient, auth: dict[str, dict[
 
 
 def _answer(considered: int) -> ClusterAnswer:
-    parameters = ClusterParameters(eps_km=0.5, min_members=5, problem=None, problem_label=None, region=None)
+    parameters = ClusterParameters(
+        eps_km=0.5,
+        min_members=5,
+        problem=None,
+        problem_label=None,
+        region=None,
+        order=ClusterOrder.SCORE,
+        order_text=CLUSTER_ORDER_TEXT_DE[ClusterOrder.SCORE],
+    )
     return ClusterAnswer(
-        as_of=date(2026, 1, 1), parameters=parameters, considered=considered, clustered=0, noise=considered, clusters=[]
+        as_of=date(2026, 1, 1),
+        parameters=parameters,
+        considered=considered,
+        clustered=0,
+        noise=considered,
+        total=0,
+        offset=0,
+        limit=None,
+        returned=0,
+        clusters=[],
     )
 
 

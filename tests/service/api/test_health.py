@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 
 from matcher import __version__
 from service.api.app import create_app
+from service.api.cluster_schemas import CLUSTER_PAGE_MAX
 from service.config import ServiceSettings
 from service.storage.database import DatabaseNotReadyError
 from service.storage.sql_repository import SqlOrganisationRepository
@@ -46,4 +47,8 @@ def test_limits_are_the_apps_settings(database_url: str, repository: SqlOrganisa
     with TestClient(create_app(settings)) as client:
         response = client.get("/api/v1/limits")  # public: the web app asks before it signs in
     assert response.status_code == 200
-    assert response.json() == {"max_body_bytes": settings.max_body_bytes, "import_max_bytes": 4096}
+    assert response.json() == {
+        "max_body_bytes": settings.max_body_bytes,
+        "import_max_bytes": 4096,
+        "clusters_max_limit": CLUSTER_PAGE_MAX,
+    }

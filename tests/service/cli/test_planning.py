@@ -110,6 +110,20 @@ def test_clusters_filters(database: str) -> None:
     assert "Region: Kreis 05913, DE-NW" in none.stdout
 
 
+def test_clusters_page_and_order(database: str) -> None:
+    second = _run("clusters", "--db", database, "--as-of", AS_OF, "--limit", "1", "--offset", "1")
+    assert second.exit_code == 0, second.output
+    lines = second.stdout.splitlines()
+    assert lines[0].startswith("Cluster 2–2 von 2 (Stichtag 23.11.2026")
+    assert "Reihenfolge: nach Relevanz absteigend" in lines[0]
+    (row,) = lines[2:]
+    assert row.split()[:2] == ["2", "6"]  # rank 2 counted over all pages: Feuerbach, 6 members
+    by_size = _run("clusters", "--db", database, "--as-of", AS_OF, "--order", "size", "--format", "json")
+    answer = json.loads(by_size.stdout)
+    assert [c["size"] for c in answer["clusters"]] == [8, 6]
+    assert (answer["parameters"]["order"], answer["total"], answer["returned"]) == ("size", 2, 2)
+
+
 def test_clusters_json_to_a_file_has_every_member(database: str, tmp_path: Path) -> None:
     target = tmp_path / "clusters.json"
     result = _run(
@@ -145,6 +159,8 @@ def test_clusters_geojson_to_stdout(database: str) -> None:
         (["--min-size", "1"], "--min-size"),
         (["--min-size", "1001"], "--min-size"),
         (["--limit", "0"], "--limit"),
+        (["--offset", "-1"], "--offset"),
+        (["--order", "name"], "--order"),
         (["--kreis", "123"], "--kreis"),
         (["--kreis", "09162"], "--kreis"),  # München: a Kreis, but outside NRW and BW
         (["--kreis", "05999"], "--kreis"),  # NRW prefix, no such Kreis

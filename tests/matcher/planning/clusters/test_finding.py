@@ -18,7 +18,13 @@ from matcher.errors import InputError
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation, OrganisationProfile
 from matcher.planning.clusters.describe import draft_cluster, municipality_names, table_organisations
-from matcher.planning.clusters.finding import ClusterAnswer, RegionFilter, clusters_to_geojson, find_clusters
+from matcher.planning.clusters.finding import (
+    ClusterAnswer,
+    ClusterOrder,
+    RegionFilter,
+    clusters_to_geojson,
+    find_clusters,
+)
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings
@@ -28,6 +34,7 @@ from matcher.vocabulary import ProblemCode, Sector
 AS_OF = date(2026, 11, 23)
 DORTMUND = (51.5300, 7.4400)  # near the harbour
 STUTTGART = (48.8300, 9.1600)  # Feuerbach
+BONN = (50.7100, 7.1300)  # Bonn-Beuel
 PARKING = ProblemCode.PARKING_SHORTAGE
 
 # Group A (Dortmund, 8 firms, 2 x 4 grid 0.15 km apart): parking shortage for all, poor transit access for 3.
@@ -172,6 +179,7 @@ def test_argument_errors_name_the_argument(index: OrganisationIndex, reference: 
         ({"eps_km": 25.0}, "eps_km"),
         ({"min_members": 1}, "min_members"),
         ({"limit": 0}, "limit"),
+        ({"offset": -1}, "offset"),
     ]
     for options, field in cases:
         with pytest.raises(InputError) as caught:
@@ -326,6 +334,54 @@ def test_limit_keeps_the_best_and_the_counts(index: OrganisationIndex, reference
     top = _find(index, reference, problem=PARKING, limit=1)
     assert top.clusters == full.clusters[:1]
     assert (top.considered, top.clustered, top.noise) == (full.considered, full.clustered, full.noise)
+    assert (full.total, full.returned, full.offset, full.limit) == (2, 2, 0, None)
+    assert (top.total, top.returned, top.offset, top.limit) == (2, 1, 0, 1)
+
+
+def test_pages_of_one_add_up_to_the_whole_answer(index: OrganisationIndex, reference: ReferenceData) -> None:
+    full = _find(index, reference, problem=PARKING)
+    pages = [_find(index, reference, problem=PARKING, offset=offset, limit=1) for offset in range(full.total)]
+    assert [cluster for page in pages for cluster in page.clusters] == full.clusters
+    assert {page.total for page in pages} == {full.total}
+    second = clusters_to_geojson(pages[1])
+    assert [feature["properties"]["rank"] for feature in second["features"]] == [2]
+    assert (second["total"], second["returned"], second["offset"], second["limit"]) == (2, 1, 1, 1)
+    beyond = _find(index, reference, problem=PARKING, offset=full.total)
+    assert (beyond.clusters, beyond.total, beyond.returned) == ([], full.total, 0)
+
+
+def _few_big_and_many_small(builder: ProfileBuilder, catalog: Catalog) -> OrganisationIndex:
+    """Dortmund: 12 firms of 10 employees; Stuttgart: 5 firms of 500; Bonn: 5 firms of 40 (all with parking
+    shortage). Dortmund is the largest, Stuttgart has the most affected employees and the highest score, Bonn
+    is as large as Stuttgart with the lowest score."""
+    small = [_firm(builder, f"small{i}", _at(DORTMUND, 0.1 * (i % 4), 0.1 * (i // 4)), employees=10) for i in range(12)]
+    big = [_firm(builder, f"big{i}", _at(STUTTGART, 0.1 * i, 0.0), employees=500) for i in range(5)]
+    bonn = [_firm(builder, f"bonn{i}", _at(BONN, 0.1 * i, 0.0), employees=40) for i in range(5)]
+    return _index(small + big + bonn, catalog)
+
+
+def test_orders_by_score_size_and_affected_employees(
+    builder: ProfileBuilder, catalog: Catalog, reference: ReferenceData
+) -> None:
+    index = _few_big_and_many_small(builder, catalog)
+    by_score = _find(index, reference)
+    by_size = _find(index, reference, order=ClusterOrder.SIZE)
+    by_affected = _find(index, reference, order=ClusterOrder.EMPLOYEES_AFFECTED)
+    stuttgart, dortmund, bonn = by_score.clusters
+    sizes = [(c.size, c.employees_affected) for c in (stuttgart, dortmund, bonn)]
+    assert sizes == [(5, 2500), (12, 120), (5, 200)]
+    assert stuttgart.score > dortmund.score > bonn.score
+    # Size first; Stuttgart and Bonn are equally large, so the higher score comes first.
+    assert [c.id for c in by_size.clusters] == [dortmund.id, stuttgart.id, bonn.id]
+    assert [c.id for c in by_affected.clusters] == [stuttgart.id, bonn.id, dortmund.id]
+    assert [c.id for c in _find(index, reference, order=ClusterOrder.SIZE, offset=1, limit=1).clusters] == [
+        stuttgart.id
+    ]
+    # The answer says its order; names and scores do not depend on it.
+    assert (by_score.parameters.order, by_size.parameters.order) == (ClusterOrder.SCORE, ClusterOrder.SIZE)
+    assert by_size.parameters.order_text.startswith("nach Zahl der Betriebe absteigend")
+    assert by_score.parameters.order_text.startswith("nach Relevanz absteigend")
+    assert {(c.id, c.name, c.score) for c in by_size.clusters} == {(c.id, c.name, c.score) for c in by_score.clusters}
 
 
 def test_table_falls_back_to_the_member_nearest_to_a_centroid_abroad(
