@@ -57,6 +57,8 @@ const FIELD_LABELS = {
   eps_km: "Nachbarschaft (km)",
   bbox: "Kartenausschnitt",
   limit: "Anzahl",
+  offset: "Versatz (erste Position)",
+  order: "Sortierung",
   page: "Seite",
   per_page: "Einträge je Seite",
   format: "Format",

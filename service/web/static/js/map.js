@@ -22,10 +22,14 @@ export const COLOURS = {
   lead: "#00566b",
 };
 
-/** A categorical palette (colour-blind friendly first) for problem codes. */
+/**
+ * 15 qualitative colours for problem codes, picked by scripts/pick_problem_palette.py from Kelly's colours of
+ * maximum contrast, Okabe-Ito, Tableau 10, ColorBrewer and Trubetskoy's 20 colours: each next colour the one
+ * farthest (CIEDE2000) from those chosen, as a 70 % fill on the base map (smallest distance 12.9; docs/web.md).
+ */
 export const PALETTE = [
-  "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#8c564b", "#6a3d9a",
-  "#b15928", "#1b9e77", "#e7298a", "#66a61e", "#7570b3", "#a6761d", "#444444",
+  "#0072b2", "#d55e00", "#4daf4a", "#f032e6", "#f3c300", "#be0032", "#604e97", "#654522",
+  "#f99379", "#cc79a7", "#882d17", "#a6761d", "#8db600", "#911eb4", "#008856",
 ];
 
 function leaflet() {
@@ -106,23 +110,105 @@ export function textTooltip(text) {
   return () => h("span", { class: "map-tooltip" }, String(text ?? ""));
 }
 
-/** A circle marker with a text tooltip; `onSelect` on click or Enter (markers are also listed next to the map). */
-export function dot(latlng, { colour = COLOURS.organisation, radius = 6, title = "", onSelect = null, weight = 1 } = {}) {
+/**
+ * A circle marker with a text tooltip; `onSelect` on click or Enter (markers are also listed next to the map).
+ * `colour` may be an SVG paint such as `url(#pattern)`; `opacity` is the fill's; `latlng` is kept as
+ * `options.base` (see `spreadSameCentres`).
+ */
+export function dot(latlng, {
+  colour = COLOURS.organisation, radius = 6, title = "", onSelect = null, weight = 1, opacity = 0.85,
+} = {}) {
   const L = leaflet();
   const marker = L.circleMarker(latlng, {
     radius,
     color: "#1b1f23",
     weight,
     fillColor: colour,
-    fillOpacity: 0.85,
+    fillOpacity: opacity,
     className: "map-dot",
+    base: latlng,
   });
   if (title) marker.bindTooltip(textTooltip(title));
   if (onSelect) marker.on("click", onSelect);
   return marker;
 }
 
-export function colourFor(code, codes) {
-  const index = Math.max(0, codes.indexOf(code));
-  return PALETTE[index % PALETTE.length];
+/**
+ * How a problem looks on the map, fixed by its place i in the vocabulary (`codes`): the first 15 problems get a
+ * colour each (PALETTE[i]); once the colours run out (the vocabulary has 29 problems) the others get them again
+ * in reverse order (PALETTE[29 - i]), hatched white as a second channel. Reversed, because the vocabulary lists
+ * the commuting problems that lead most clusters first (on the NRW demo map: ÖPNV, letzte Meile, Parkplatz get
+ * three different colours). Returns {colour, hatched, fill (a colour or an SVG pattern for Leaflet's
+ * fillColor), swatch (CSS background)}. No or an unknown code (a cluster without problems) is grey.
+ */
+export function problemLook(code, codes) {
+  const index = codes.indexOf(code);
+  if (index < 0) return { colour: NO_PROBLEM, hatched: false, fill: NO_PROBLEM, swatch: NO_PROBLEM };
+  const hatched = index >= PALETTE.length;
+  const n = PALETTE.length; // looks repeat beyond 2n problems (tests/web/test_palette.py guards the vocabulary)
+  const colour = PALETTE[hatched ? (((2 * n - 1 - index) % n) + n) % n : index];
+  return {
+    colour,
+    hatched,
+    fill: hatched ? `url(#${hatchPattern(colour)})` : colour,
+    swatch: hatched ? `repeating-linear-gradient(45deg, ${colour} 0 3px, #ffffff 3px 5px)` : colour,
+  };
+}
+
+const NO_PROBLEM = "#9aa3ab";
+const SVG = "http://www.w3.org/2000/svg";
+
+/** The id of a hatch pattern (colour with white stripes) in a hidden SVG of the page; created once per colour. */
+function hatchPattern(colour) {
+  const id = `bmm-hatch-${colour.slice(1)}`;
+  if (document.getElementById(id)) return id;
+  let defs = document.getElementById("bmm-patterns");
+  if (!defs) {
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("class", "svg-defs");
+    svg.setAttribute("aria-hidden", "true");
+    defs = document.createElementNS(SVG, "defs");
+    defs.id = "bmm-patterns";
+    svg.append(defs);
+    document.body.append(svg);
+  }
+  const pattern = document.createElementNS(SVG, "pattern");
+  for (const [name, value] of Object.entries({
+    id, patternUnits: "userSpaceOnUse", width: "5", height: "5", patternTransform: "rotate(45)",
+  })) pattern.setAttribute(name, value);
+  const ground = document.createElementNS(SVG, "rect");
+  for (const [name, value] of Object.entries({ width: "5", height: "5", fill: colour })) ground.setAttribute(name, value);
+  const stripe = document.createElementNS(SVG, "rect");
+  for (const [name, value] of Object.entries({ width: "2", height: "5", fill: "#ffffff" })) stripe.setAttribute(name, value);
+  pattern.append(ground, stripe);
+  defs.append(pattern);
+  return id;
+}
+
+/**
+ * Keep markers with the same centre apart: each group of `markers` (Leaflet markers with `base` lat/lng in
+ * `marker.options.base`) sharing a centre is laid out on a small ring around it, `gap` pixels beyond the largest
+ * of them, at the map's current zoom. Call again after every zoom (`map.on("zoomend", …)`).
+ */
+export function spreadSameCentres(map, markers, gap = 3) {
+  const groups = new Map();
+  for (const marker of markers) {
+    const [lat, lon] = marker.options.base;
+    const key = `${lat.toFixed(5)},${lon.toFixed(5)}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(marker);
+  }
+  for (const group of groups.values()) {
+    if (group.length === 1) {
+      group[0].setLatLng(group[0].options.base);
+      continue;
+    }
+    const centre = map.latLngToLayerPoint(group[0].options.base);
+    const ring = Math.max(...group.map((m) => m.getRadius())) + gap;
+    group.forEach((marker, i) => {
+      const angle = (2 * Math.PI * i) / group.length - Math.PI / 2;
+      const point = centre.add([ring * Math.cos(angle), ring * Math.sin(angle)]);
+      marker.setLatLng(map.layerPointToLatLng(point));
+    });
+  }
 }

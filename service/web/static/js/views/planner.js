@@ -1,9 +1,10 @@
 // Planung (roles planner, advisor, admin): clusters of employers sharing a problem on the map (colour =
-// leading problem, size = affected employees), filters, a panel per cluster and export as GeoJSON and CSV.
+// leading problem, size = affected employees), filters, order and paging, a panel per cluster and export of
+// every cluster (all pages) as GeoJSON and CSV.
 
 import { api } from "../api.js";
 import { csvText } from "../csv.js";
-import { createMap, colourFor, dot } from "../map.js";
+import { createMap, dot, problemLook, spreadSameCentres } from "../map.js";
 import {
   announce, busy, clear, download, errorBox, field, fmt, h, message, reasonList, scoreBadge, select, tickets,
 } from "../ui.js";
@@ -11,14 +12,22 @@ import { STATES, kreisOptions, vocabulary } from "../vocab.js";
 
 const DEFAULT_EPS_KM = 0.5;
 const DEFAULT_MIN_SIZE = 5;
+const PAGE_SIZES = [25, 50, 100, 200];
+const DEFAULT_PAGE_SIZE = 50;
+const ORDERS = [
+  { value: "score", label: "Relevanz (Potenzial)" },
+  { value: "size", label: "Zahl der Betriebe" },
+  { value: "employees_affected", label: "betroffene Beschäftigte" },
+];
 const STATUS = { open: "offen", closed: "geschlossen", unknown: "Status unbestätigt" };
 
 export async function render(root, { session }) {
   root.append(h("h1", {}, "Planung: Cluster mit gemeinsamem Problem"),
     h("p", { class: "lead-text" },
       "Dichte Gruppen von Arbeitgebern, die ein Pendelproblem teilen – Kandidaten für ein gemeinsames "
-      + "Projekt wie Gewerbegebiets-Shuttle, Jobticket, Fahrgemeinschaften oder Mobilstation. Farbe: "
-      + "wichtigstes Problem; Größe: betroffene Beschäftigte."));
+      + "Projekt wie Gewerbegebiets-Shuttle, Jobticket, Fahrgemeinschaften oder Mobilstation. Farbe (und, wo die "
+      + "Farben nicht reichen, Schraffur): wichtigstes Problem; Größe: betroffene Beschäftigte. Große Regionen "
+      + "werden seitenweise gezeigt."));
   const vocab = await vocabulary();
   const problemCodes = vocab.problems.map((p) => p.code);
   const region = session.role === "planner" ? session.subject || "" : "";
@@ -38,10 +47,17 @@ export async function render(root, { session }) {
   });
   const minSize = h("input", { id: "cluster-min-size", type: "number", min: "2", max: "1000", step: "1", value: String(DEFAULT_MIN_SIZE) });
   const eps = h("input", { id: "cluster-eps", type: "number", min: "0.1", max: "20", step: "0.1", value: String(DEFAULT_EPS_KM) });
+  const order = select("cluster-order", ORDERS, { value: "score" });
+  const pageSize = select("cluster-page-size", PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) })), { value: String(DEFAULT_PAGE_SIZE) });
   const inView = h("input", { id: "cluster-in-view", type: "checkbox" });
-  const summary = h("div", { "aria-live": "polite" });
+  const summary = h("div", { id: "cluster-summary", "aria-live": "polite" });
+  const previous = h("button", { type: "button", class: "button button--secondary", disabled: true, onclick: () => turn(-1) }, "‹ zurück");
+  const next = h("button", { type: "button", class: "button button--secondary", disabled: true, onclick: () => turn(1) }, "weiter ›");
+  const pageStatus = h("span", { id: "cluster-page", class: "pager__status" });
+  const pager = h("nav", { class: "pager", "aria-label": "Seiten der Cluster" }, previous, pageStatus, next);
   const mapNode = h("div", { class: "map", id: "cluster-map" });
-  const legend = h("ul", { class: "legend", "aria-label": "Legende: wichtigstes Problem" });
+  const legend = h("ul", { class: "legend", id: "cluster-legend", "aria-label": "Legende: wichtigstes Problem der Cluster auf der Karte" });
+  const notDrawn = h("p", { class: "map-caption", id: "cluster-not-drawn" });
   const panel = h("div", { class: "panel", id: "cluster-panel", tabindex: "-1" },
     h("p", {}, "Wählen Sie einen Cluster auf der Karte oder in der Liste."));
   const list = h("div", {});
@@ -55,7 +71,7 @@ export async function render(root, { session }) {
       class: "filters", role: "search", "aria-label": "Cluster filtern",
       onsubmit: (event) => {
         event.preventDefault();
-        load();
+        load(query(), 0);
       },
     },
     field("Problem", issue),
@@ -63,12 +79,16 @@ export async function render(root, { session }) {
     field("Kreis", kreis, fixedKreis ? "durch Ihren Schlüssel festgelegt" : null),
     field("Mindestgröße (Betriebe)", minSize, "2 bis 1000"),
     field("Nachbarschaft (km)", eps, "Abstand, bis zu dem Betriebe als benachbart gelten (0,1–20)"),
+    field("Sortierung", order, "größte zuerst; gleichauf nach Relevanz"),
+    field("Cluster je Seite", pageSize),
     h("div", { class: "field" }, h("label", { class: "check", for: "cluster-in-view" }, inView, "nur im Kartenausschnitt")),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "button" }, "Cluster berechnen"))),
     summary,
+    pager,
     h("div", { class: "split" },
-      h("div", {}, mapNode, legend,
-        h("p", { class: "map-caption" }, "Punkte: Schwerpunkt eines Clusters; Flächen: Hülle, wenn alle Mitglieder gezeigt werden dürfen.")),
+      h("div", {}, mapNode, legend, notDrawn,
+        h("p", { class: "map-caption" }, "Punkte: Schwerpunkt eines Clusters (große zuerst gezeichnet, kleine darüber; "
+          + "Cluster mit demselben Schwerpunkt im Kreis daneben); Flächen: Hülle, wenn alle Mitglieder gezeigt werden dürfen.")),
       panel),
     h("h2", {}, "Cluster"),
     h("div", { class: "actions" }, exportGeo, exportCsv, exportStatus),
@@ -78,6 +98,8 @@ export async function render(root, { session }) {
   let answer = null;
   let lastQuery = null;
   let markers = {};
+  const spread = () => spreadSameCentres(map.map, Object.values(markers));
+  map.map.on("zoomend", spread);
 
   function query() {
     const bounds = map.map.getBounds();
@@ -87,17 +109,30 @@ export async function render(root, { session }) {
       kreis: fixedKreis ? null : kreis.value,
       min_size: minSize.value,
       eps_km: eps.value,
+      order: order.value,
+      limit: pageSize.value,
       bbox: inView.checked
         ? [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].map((v) => v.toFixed(4)).join(",")
         : null,
     };
   }
 
+  /** Another page of the same query (the filters as last computed, even if the form was edited since). */
+  function turn(direction) {
+    const size = Number(lastQuery.limit);
+    load(lastQuery, Math.max(0, answer.offset + direction * size));
+  }
+
   const ticket = tickets();
-  async function load() {
+  async function load(asked, offset) {
     const current = ticket();
     clear(summary);
     clear(list);
+    clear(legend);
+    notDrawn.textContent = "";
+    pageStatus.textContent = "";
+    previous.disabled = true;
+    next.disabled = true;
     map.layer.clearLayers();
     markers = {};
     exportGeo.disabled = true;
@@ -105,9 +140,9 @@ export async function render(root, { session }) {
     clear(panel).append(h("p", {}, "Wählen Sie einen Cluster auf der Karte oder in der Liste."));
     for (const control of [minSize, eps]) control.removeAttribute("aria-invalid");
     const progress = busy(summary, "Cluster werden berechnet – das kann bei großen Regionen einige Sekunden dauern …");
-    lastQuery = query();
+    lastQuery = asked;
     try {
-      const fresh = await api("/clusters", { query: { ...lastQuery, format: "json" } });
+      const fresh = await api("/clusters", { query: { ...asked, offset, format: "json" } });
       if (!current()) return;
       answer = fresh;
       progress.done();
@@ -128,55 +163,97 @@ export async function render(root, { session }) {
     const where = answer.parameters.region;
     const regionText = where ? [where.kreis && `Kreis ${where.kreis}`, where.state, where.bbox && "Kartenausschnitt"].filter(Boolean).join(", ") : "alle";
     summary.append(h("p", {},
-      `${fmt.int(clusters.length)} Cluster (Region: ${regionText}${answer.parameters.problem_label ? `; Problem: ${answer.parameters.problem_label}` : ""}). `
+      `${fmt.int(answer.total)} Cluster (Region: ${regionText}${answer.parameters.problem_label ? `; Problem: ${answer.parameters.problem_label}` : ""}). `
       + `${fmt.int(answer.considered)} Arbeitgeber betrachtet, ${fmt.int(answer.clustered)} in Clustern, `
-      + `${fmt.int(answer.noise)} einzeln. Förderstand: ${fmt.date(answer.as_of)}.`));
-    announce(`${clusters.length} Cluster gefunden.`);
+      + `${fmt.int(answer.noise)} einzeln. Reihenfolge: ${answer.parameters.order_text}. Förderstand: ${fmt.date(answer.as_of)}.`));
+    const first = answer.offset + 1;
+    const last = answer.offset + answer.returned;
+    pageStatus.textContent = answer.returned
+      ? `Cluster ${fmt.int(first)}–${fmt.int(last)} von ${fmt.int(answer.total)}`
+      : `keine Cluster ab Nr. ${fmt.int(first)} (von ${fmt.int(answer.total)})`;
+    previous.disabled = answer.offset === 0;
+    next.disabled = last >= answer.total;
+    announce(answer.returned ? `${pageStatus.textContent}.` : `${answer.total} Cluster gefunden.`);
+    const hidden = answer.total - answer.returned;
+    exportGeo.textContent = `Export GeoJSON (alle ${fmt.int(answer.total)})`;
+    exportCsv.textContent = `Export CSV (alle ${fmt.int(answer.total)})`;
     if (!clusters.length) {
-      summary.append(message("Keine Cluster mit diesen Einstellungen. Versuchen Sie eine größere Nachbarschaft oder eine kleinere Mindestgröße.", "info"));
-      clear(legend);
+      if (!answer.total) summary.append(message("Keine Cluster mit diesen Einstellungen. Versuchen Sie eine größere Nachbarschaft oder eine kleinere Mindestgröße.", "info"));
       return;
     }
-    const maxAffected = Math.max(...clusters.map((c) => c.employees_affected), 1);
-    const shown = new Set();
-    clusters.forEach((cluster, index) => {
-      const lead = cluster.dominant_problems[0];
-      const colour = colourFor(lead ? lead.code : "", problemCodes);
-      if (lead) shown.add(lead.code);
-      if (cluster.hull) {
-        window.L.polygon(cluster.hull[0].map(([lon, lat]) => [lat, lon]), {
-          color: colour, weight: 1, fillOpacity: 0.15, interactive: false,
-        }).addTo(map.layer);
-      }
-      markers[cluster.id] = dot([cluster.centroid_lat, cluster.centroid_lon], {
-        colour,
-        radius: 6 + 18 * Math.sqrt(cluster.employees_affected / maxAffected),
-        title: `${index + 1}. ${cluster.name}`,
-        onSelect: () => choose(cluster.id, true),
-      }).addTo(map.layer);
-    });
-    clear(legend).append(...[...shown].map((code) => h("li", {},
-      h("span", { class: "swatch", style: `background:${colourFor(code, problemCodes)}`, "aria-hidden": "true" }),
-      vocab.labels.problem[code] || code)));
+    notDrawn.textContent = hidden > 0
+      ? `Auf der Karte: ${fmt.int(answer.returned)} von ${fmt.int(answer.total)} Clustern; ${fmt.int(hidden)} nicht gezeigt (andere Seiten).`
+      : `Auf der Karte: alle ${fmt.int(answer.total)} Cluster.`;
+    drawMap(clusters);
+    drawLegend(clusters);
     if (!lastQuery.bbox) map.fit(clusters.map((c) => [c.centroid_lat, c.centroid_lon]), 13);
-    list.append(h("ul", { class: "cluster-list", "aria-label": "Cluster, nach Potenzial sortiert" }, clusters.map((cluster, index) => {
-      const lead = cluster.dominant_problems[0];
-      return h("li", {}, h("button", {
-        type: "button", "aria-pressed": "false", dataset: { cluster: cluster.id },
-        onclick: () => choose(cluster.id, false),
-      },
-      h("span", { class: "swatch", style: `background:${colourFor(lead ? lead.code : "", problemCodes)}`, "aria-hidden": "true" }),
-      h("span", {}, `${index + 1}. ${cluster.name}`),
-      h("span", { class: "score" }, `${fmt.int(cluster.employees_affected)} betroffen`)));
-    })));
+    spread();
+    list.append(h("ol", { class: "cluster-list", start: String(first), "aria-label": `Cluster ${first}–${last}, ${answer.parameters.order_text}` },
+      clusters.map((cluster, index) => {
+        const look = lookOf(cluster);
+        return h("li", {}, h("button", {
+          type: "button", "aria-pressed": "false", dataset: { cluster: cluster.id },
+          onclick: () => choose(cluster.id, false),
+        },
+        h("span", { class: "swatch", style: `background:${look.swatch}`, "aria-hidden": "true" }),
+        h("span", {}, `${first + index}. ${cluster.name}`),
+        h("span", { class: "score" }, `${fmt.int(cluster.member_count ?? cluster.size)} Betriebe, ${fmt.int(cluster.employees_affected)} betroffen`)));
+      })));
     exportGeo.disabled = false;
     exportCsv.disabled = false;
+  }
+
+  function lookOf(cluster) {
+    const lead = cluster.dominant_problems[0];
+    return problemLook(lead ? lead.code : "", problemCodes);
+  }
+
+  /** Large clusters first, small ones on top; semi-transparent, so what lies below shows through. */
+  function drawMap(clusters) {
+    const maxAffected = Math.max(...clusters.map((c) => c.employees_affected), 1);
+    const radius = (cluster) => 6 + 18 * Math.sqrt(cluster.employees_affected / maxAffected);
+    const rank = new Map(clusters.map((cluster, index) => [cluster.id, answer.offset + index + 1]));
+    const drawing = [...clusters].sort((a, b) => radius(b) - radius(a) || rank.get(a.id) - rank.get(b.id));
+    for (const cluster of drawing) {
+      const look = lookOf(cluster);
+      if (cluster.hull) {
+        window.L.polygon(cluster.hull[0].map(([lon, lat]) => [lat, lon]), {
+          color: look.colour, weight: 1, fillOpacity: 0.12, interactive: false,
+        }).addTo(map.layer);
+      }
+    }
+    for (const cluster of drawing) {
+      const look = lookOf(cluster);
+      const marker = dot([cluster.centroid_lat, cluster.centroid_lon], {
+        colour: look.fill,
+        opacity: 0.7,
+        radius: radius(cluster),
+        title: `${rank.get(cluster.id)}. ${cluster.name}`,
+        onSelect: () => choose(cluster.id, true),
+      }).addTo(map.layer);
+      marker.getElement()?.setAttribute("data-problem", cluster.dominant_problems[0]?.code || "");
+      markers[cluster.id] = marker;
+    }
+  }
+
+  /** Exactly the leading problems of the clusters on the map, most frequent first, with how many lead with each. */
+  function drawLegend(clusters) {
+    const counts = new Map();
+    for (const cluster of clusters) {
+      const code = cluster.dominant_problems[0]?.code || "";
+      counts.set(code, (counts.get(code) || 0) + 1);
+    }
+    const entries = [...counts].sort((a, b) => b[1] - a[1] || problemCodes.indexOf(a[0]) - problemCodes.indexOf(b[0]));
+    legend.append(...entries.map(([code, count]) => h("li", { dataset: { problem: code } },
+      h("span", { class: "swatch", style: `background:${problemLook(code, problemCodes).swatch}`, "aria-hidden": "true" }),
+      `${code ? vocab.labels.problem[code] || code : "ohne Problem"} (${fmt.int(count)})`)));
   }
 
   function choose(id, fromMap) {
     const cluster = answer.clusters.find((c) => c.id === id);
     list.querySelectorAll("button[data-cluster]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.cluster === id)));
     const marker = markers[id];
+    if (marker) marker.bringToFront();
     if (marker && !fromMap) {
       map.map.setView(marker.getLatLng(), Math.max(map.map.getZoom(), 13));
       marker.openTooltip();
@@ -186,23 +263,58 @@ export async function render(root, { session }) {
     if (!fromMap) panel.focus({ preventScroll: true });
   }
 
+  /**
+   * Every cluster of the last query, page by page in the largest pages the server allows (GET /limits),
+   * as JSON answers or GeoJSON collections; `onPage(done, total)` reports progress.
+   */
+  async function allPages(format, onPage) {
+    const { clusters_max_limit: size } = await api("/limits", { auth: false });
+    const pages = [];
+    let offset = 0;
+    let total = answer.total;
+    do {
+      const options = { query: { ...lastQuery, limit: size, offset, format } };
+      const page = format === "geojson"
+        ? await (await api("/clusters", { ...options, accept: "application/geo+json", raw: true })).json()
+        : await api("/clusters", options);
+      pages.push(page);
+      total = page.total;
+      offset += size;
+      onPage(Math.min(offset, total), total);
+    } while (offset < total);
+    return pages;
+  }
+
   async function exportGeojson() {
     exportStatus.textContent = "GeoJSON wird erstellt …";
     try {
-      const response = await api("/clusters", { query: { ...lastQuery, format: "geojson" }, accept: "application/geo+json", raw: true });
-      download("bmm-cluster.geojson", await response.blob(), "application/geo+json");
-      exportStatus.textContent = "GeoJSON heruntergeladen.";
+      const pages = await allPages("geojson", (done, total) => {
+        exportStatus.textContent = `GeoJSON wird erstellt … ${fmt.int(done)} von ${fmt.int(total)} Clustern`;
+      });
+      const features = pages.flatMap((page) => page.features);
+      const collection = { ...pages[0], features, returned: features.length, offset: 0, limit: null };
+      download("bmm-cluster.geojson", JSON.stringify(collection), "application/geo+json");
+      exportStatus.textContent = `GeoJSON heruntergeladen (${fmt.int(features.length)} Cluster).`;
     } catch (error) {
       exportStatus.textContent = error.message;
     }
   }
 
-  function exportTable() {
-    download("bmm-cluster.csv", clustersCsv(answer), "text/csv;charset=utf-8");
-    exportStatus.textContent = "CSV heruntergeladen.";
+  async function exportTable() {
+    exportStatus.textContent = "CSV wird erstellt …";
+    try {
+      const pages = await allPages("json", (done, total) => {
+        exportStatus.textContent = `CSV wird erstellt … ${fmt.int(done)} von ${fmt.int(total)} Clustern`;
+      });
+      const clusters = pages.flatMap((page) => page.clusters);
+      download("bmm-cluster.csv", clustersCsv({ ...pages[0], clusters, offset: 0 }), "text/csv;charset=utf-8");
+      exportStatus.textContent = `CSV heruntergeladen (${fmt.int(clusters.length)} Cluster).`;
+    } catch (error) {
+      exportStatus.textContent = error.message;
+    }
   }
 
-  load();
+  load(query(), 0);
   return () => map.destroy();
 }
 
@@ -256,7 +368,7 @@ export function clustersCsv(answer) {
     "massnahmen", "foerderprogramme", "an_den_tisch", "mitglieder_ids",
   ];
   const rows = answer.clusters.map((c, index) => [
-    index + 1, c.id, c.name, decimal(c.score), c.member_count ?? c.size, c.members.length, c.employees, c.employees_affected,
+    (answer.offset || 0) + index + 1, c.id, c.name, decimal(c.score), c.member_count ?? c.size, c.members.length, c.employees, c.employees_affected,
     decimal(c.centroid_lat, 6), decimal(c.centroid_lon, 6), decimal(c.radius_km, 2),
     c.dominant_problems[0] ? c.dominant_problems[0].label : "",
     c.dominant_problems.map((p) => `${p.label} (${Math.round(p.share * 100)} %)`).join(" | "),
