@@ -1,6 +1,6 @@
 """Time and peak memory of ``find_clusters`` over 200k and 1M organisations (demo data).
 
-Prints, per size: build times, then per run (no filter, problem filters, a region) the time of the
+Prints, per size: build times, then per run (no filter, problem filters, a region, pages) the time of the
 call, its peak memory growth and what was found. Each run is one call in a forked child of the process
 holding the index, so memory freed by earlier runs cannot hide a run's peak: growth = VmHWM after the
 call minus VmRSS before it (the peak is reset first through /proc/self/clear_refs). ``--sklearn`` also
@@ -9,6 +9,7 @@ O(n)-memory DBSCAN used here.
 Not a test: run it by hand and copy the figures (with the machine) into docs/planning.md.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_clusters.py --sizes 200000 1000000 --sklearn
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_clusters.py --sizes 20000 200000 --only DE-NW  # pages
 """
 
 from __future__ import annotations
@@ -61,16 +62,17 @@ def release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def measured(call: Callable[[], T]) -> tuple[T, float, float]:
-    """Result, seconds and peak memory growth in MB of one call."""
+def measured(call: Callable[[], T]) -> tuple[T, float, float, float]:
+    """Result, seconds, CPU seconds of this process (steadier than the wall clock when other work runs) and
+    peak memory growth in MB of one call."""
     release_free_memory()
     with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
         clear.write("5")  # reset the peak (VmHWM) to the current RSS
     before = status_mb("VmRSS")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = call()
-    seconds = time.perf_counter() - started
-    return result, seconds, status_mb("VmHWM") - before
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return result, seconds, cpu, status_mb("VmHWM") - before
 
 
 def build_index(reference: ReferenceData, settings: MatcherSettings, size: int) -> OrganisationIndex:
@@ -90,12 +92,13 @@ def build_index(reference: ReferenceData, settings: MatcherSettings, size: int) 
 def describe(answer: ClusterAnswer) -> str:
     sizes = np.array([c.size for c in answer.clusters]) if answer.clusters else np.zeros(1, dtype=int)
     return (
-        f"{answer.considered:,} employers, {len(answer.clusters):,} clusters, {answer.clustered:,} clustered, "
-        f"{answer.noise:,} noise; size median {np.median(sizes):.0f}, largest {sizes.max():,}"
+        f"{answer.considered:,} employers, {answer.returned:,} of {answer.total:,} clusters, "
+        f"{answer.clustered:,} clustered, {answer.noise:,} noise; "
+        f"size median {np.median(sizes):.0f}, largest {sizes.max():,}"
     )
 
 
-def bench_size(reference: ReferenceData, settings: MatcherSettings, size: int, sklearn: bool) -> None:
+def bench_size(reference: ReferenceData, settings: MatcherSettings, size: int, sklearn: bool, only: str) -> None:
     print(f"\n== {size:,} organisations ==")
     index = build_index(reference, settings, size)
     runs: list[tuple[str, dict[str, object]]] = [
@@ -104,15 +107,21 @@ def bench_size(reference: ReferenceData, settings: MatcherSettings, size: int, s
         ("problem poor_transit_access", {"problem": ProblemCode.POOR_TRANSIT_ACCESS}),
         ("problem carpool_critical_mass", {"problem": ProblemCode.CARPOOL_CRITICAL_MASS}),
         ("region DE-BW, no filter", {"region": RegionFilter(state="DE-BW")}),
+        # The API's default page (GET /clusters: limit 50): only the page is enriched.
+        ("region DE-NW, all", {"region": RegionFilter(state="DE-NW")}),
+        ("region DE-NW, page 1 (limit 50)", {"region": RegionFilter(state="DE-NW"), "limit": 50}),
+        ("region DE-NW, page 2 (offset 50)", {"region": RegionFilter(state="DE-NW"), "limit": 50, "offset": 50}),
     ]
     for label, options in runs:
+        if only not in label:
+            continue
 
         def run(label: str = label, options: dict[str, object] = options) -> None:
             def call() -> ClusterAnswer:
                 return find_clusters(index, reference, settings, as_of=AS_OF, **options)  # type: ignore[arg-type]
 
-            answer, seconds, memory = measured(call)
-            print(f"  {label:<32} {seconds:6.2f} s  +{memory:7,.0f} MB  {describe(answer)}")
+            answer, seconds, cpu, memory = measured(call)
+            print(f"  {label:<32} {seconds:6.2f} s (CPU {cpu:6.2f} s)  +{memory:7,.0f} MB  {describe(answer)}")
 
         in_child(run)
     employers = np.flatnonzero(index.groups == "employers")
@@ -120,8 +129,8 @@ def bench_size(reference: ReferenceData, settings: MatcherSettings, size: int, s
     config = settings.clusters
 
     def density_only() -> None:
-        _, seconds, memory = measured(lambda: dbscan(points, config.eps_km, config.min_members))
-        print(f"  {'  of which DBSCAN (no filter)':<32} {seconds:6.2f} s  +{memory:7,.0f} MB")
+        _, seconds, cpu, memory = measured(lambda: dbscan(points, config.eps_km, config.min_members))
+        print(f"  {'  of which DBSCAN (no filter)':<32} {seconds:6.2f} s (CPU {cpu:6.2f} s)  +{memory:7,.0f} MB")
 
     in_child(density_only)
     if sklearn:
@@ -130,8 +139,8 @@ def bench_size(reference: ReferenceData, settings: MatcherSettings, size: int, s
             from sklearn.cluster import DBSCAN
 
             model = DBSCAN(eps=config.eps_km, min_samples=config.min_members, algorithm="kd_tree")
-            _, seconds, memory = measured(lambda: model.fit(points))
-            print(f"  {'  sklearn DBSCAN kd_tree (same)':<32} {seconds:6.2f} s  +{memory:7,.0f} MB")
+            _, seconds, cpu, memory = measured(lambda: model.fit(points))
+            print(f"  {'  sklearn DBSCAN kd_tree (same)':<32} {seconds:6.2f} s (CPU {cpu:6.2f} s)  +{memory:7,.0f} MB")
 
         in_child(scikit_learn)
 
@@ -140,11 +149,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
     parser.add_argument("--sklearn", action="store_true", help="also time scikit-learn's DBSCAN")
+    parser.add_argument("--only", default="", help="only the runs whose label contains this, e.g. 'DE-NW'")
     args = parser.parse_args()
     print_machine()
     reference = load_reference_data()
     for size in args.sizes:
-        bench_size(reference, MatcherSettings(), size, args.sklearn)
+        bench_size(reference, MatcherSettings(), size, args.sklearn, args.only)
 
 
 if __name__ == "__main__":

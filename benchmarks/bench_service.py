@@ -80,12 +80,13 @@ def main() -> None:
                 ("match with peers", lambda: client.post("/api/v1/match", json=PROFILE, headers=company)),
                 ("leads ihk_dortmund, 20", lambda: client.get("/api/v1/advisors/ihk_dortmund/leads", headers=advisor)),
                 ("clusters Kreis 05913, cached", lambda: client.get("/api/v1/clusters?kreis=05913", headers=planner)),
-                ("clusters DE-NW, cached", lambda: client.get("/api/v1/clusters", headers=planner)),
+                ("clusters DE-NW page of 50, cached", lambda: client.get("/api/v1/clusters", headers=planner)),
+                ("clusters DE-NW all, cached", lambda: client.get("/api/v1/clusters?limit=1000", headers=planner)),
             ]
             for name, call in calls:
                 median, p95 = timed(call, args.repeat)
                 print(f"{name:32s} median {median:8.1f} ms   p95 {p95:8.1f} ms")
-            for query in ("kreis=05913", "issue=parking_shortage", ""):
+            for query in ("kreis=05913", "issue=parking_shortage", "", "offset=50", "limit=1000"):
                 started = time.perf_counter()
                 client.get(f"/api/v1/clusters?{query}&eps_km=0.45", headers=planner)  # a new parameter set: cold
                 print(f"clusters {query or 'DE-NW'} cold: {(time.perf_counter() - started) * 1000:.0f} ms")

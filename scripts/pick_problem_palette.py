@@ -4,8 +4,8 @@ Greedy max-min selection: starting from the Okabe-Ito blue and vermillion, each 
 farthest (CIEDE2000) from all colours chosen so far, compared as they look on the map: a fill of 70 %
 opacity over the pale Kreis base map. Candidates are the colours of well-known qualitative palettes (below)
 whose CIELAB lightness lies between 30 and 88 and whose fill lies at least 25 (CIEDE2000) from the base
-map, so that no fill looks black against the dark outline or melts into the base map. The planner map gives the first 15 problems of the vocabulary a colour each
-and the rest the same colours hatched (docs/web.md, Map).
+map, so that no fill looks black against the dark outline or melts into the base map. The planner map gives
+the first 15 problems of the vocabulary a colour each and the rest the same colours hatched (docs/web.md, Map).
 
     .venv/bin/python scripts/pick_problem_palette.py [--count 15]
 """

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from matcher.planning.clusters.models import ClusterAnswer, ClusterOrder, RegionFilter
+from matcher.planning.clusters.models import DEFAULT_CLUSTER_ORDER, ClusterAnswer, ClusterOrder, RegionFilter
 from matcher.vocabulary import ProblemCode
 
 CACHE_SIZE = 16
@@ -29,7 +29,7 @@ class ClusterKey:
     limit: int | None
     as_of: date
     offset: int = 0
-    order: ClusterOrder = ClusterOrder.SCORE
+    order: ClusterOrder = DEFAULT_CLUSTER_ORDER
 
 
 class ClusterCache:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcher.planning.clusters.models import ClusterOrder
+from matcher.planning.clusters.models import DEFAULT_CLUSTER_ORDER, ClusterOrder
 from matcher.vocabulary import ProblemCode
 from matcher.wording import count_noun, german_int
 from service.api.cluster_schemas import ClusterState
@@ -139,7 +139,7 @@ def clusters(
             case_sensitive=False,
             help="Reihenfolge: score (Relevanz), size (Betriebe), employees_affected (betroffene Beschäftigte)",
         ),
-    ] = ClusterOrder.SCORE,
+    ] = DEFAULT_CLUSTER_ORDER,
     as_of: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Stichtag für Förderprogramme (Standard: heute)")
     ] = None,

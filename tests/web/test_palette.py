@@ -26,7 +26,8 @@ def _js_colours(name: str) -> list[str]:
 
 def _picker() -> ModuleType:
     spec = importlib.util.spec_from_file_location("pick_problem_palette", ROOT / "scripts" / "pick_problem_palette.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -36,7 +37,7 @@ PALETTE = _js_colours("PALETTE")
 
 
 def test_the_palette_is_the_one_the_script_picks() -> None:
-    assert PALETTE == _picker().pick(len(PALETTE))
+    assert _picker().pick(len(PALETTE)) == PALETTE
 
 
 def test_fills_are_distinct_on_the_base_map_and_stand_out_from_it() -> None:
@@ -50,5 +51,6 @@ def test_colour_and_hatching_give_every_problem_its_own_look() -> None:
     assert len(set(PALETTE)) == len(PALETTE) == 15
     assert len(ProblemCode) <= 2 * len(PALETTE)  # 29 problems: 15 colours, 14 of them again hatched
     no_problem = re.search(r'const NO_PROBLEM = "(#[0-9a-f]{6})"', MAP_JS)
-    assert no_problem is not None and no_problem.group(1) not in PALETTE
+    assert no_problem is not None
+    assert no_problem.group(1) not in PALETTE
     assert Color(no_problem.group(1)).convert("oklch")["chroma"] < 0.03  # grey: no problem's colour

@@ -39,6 +39,7 @@ from matcher.planning.clusters.describe import (
 )
 from matcher.planning.clusters.models import (
     CLUSTER_ORDER_TEXT_DE,
+    DEFAULT_CLUSTER_ORDER,
     Cluster,
     ClusterAnswer,
     ClusterOrder,
@@ -67,7 +68,7 @@ def find_clusters(
     min_members: int | None = None,
     limit: int | None = None,
     offset: int = 0,
-    order: ClusterOrder = ClusterOrder.SCORE,
+    order: ClusterOrder = DEFAULT_CLUSTER_ORDER,
 ) -> ClusterAnswer:
     """Dense groups of employers in the ``order`` asked (default: best first); ``eps_km`` / ``min_members``
     default to ``settings.clusters``.

@@ -167,6 +167,11 @@ class ClusterOrder(StrEnum):
     EMPLOYEES_AFFECTED = "employees_affected"
 
 
+# Score first, as every recommendation list (issue 11.3): the order follows the scores shown. At state scale the
+# score saturates (5,000 affected employees, 50 members), so large clusters rank by concentration; `size` is
+# the plain order by members (docs/planning.md, Output).
+DEFAULT_CLUSTER_ORDER = ClusterOrder.SCORE
+
 CLUSTER_ORDER_TEXT_DE: dict[ClusterOrder, str] = {
     ClusterOrder.SCORE: (
         "nach Relevanz absteigend (betroffene Beschäftigte, Zahl der Betriebe, Anteil mit dem Hauptproblem); "

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from matcher.planning.clusters.finding import clusters_to_geojson, find_clusters
-from matcher.planning.clusters.models import CLUSTER_STATES, ClusterOrder, RegionFilter
+from matcher.planning.clusters.models import CLUSTER_STATES, DEFAULT_CLUSTER_ORDER, ClusterOrder, RegionFilter
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings
 from matcher.vocabulary import ProblemCode
@@ -216,7 +216,7 @@ def list_clusters(
             description="Reihenfolge: score (Relevanz, Standard), size (Betriebe), employees_affected (betroffene "
             "Beschäftigte) / order of the clusters"
         ),
-    ] = ClusterOrder.SCORE,
+    ] = DEFAULT_CLUSTER_ORDER,
     as_of: Annotated[
         date | None,
         Query(description="Stichtag JJJJ-MM-TT für Förderprogramme (Standard: heute) / date YYYY-MM-DD"),

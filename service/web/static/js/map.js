@@ -164,31 +164,27 @@ function hatchPattern(colour) {
   if (document.getElementById(id)) return id;
   let defs = document.getElementById("bmm-patterns");
   if (!defs) {
-    const svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("class", "svg-defs");
-    svg.setAttribute("aria-hidden", "true");
-    defs = document.createElementNS(SVG, "defs");
-    defs.id = "bmm-patterns";
-    svg.append(defs);
-    document.body.append(svg);
+    defs = svgElement("defs", { id: "bmm-patterns" });
+    document.body.append(svgElement("svg", { class: "svg-defs", "aria-hidden": "true" }, defs));
   }
-  const pattern = document.createElementNS(SVG, "pattern");
-  for (const [name, value] of Object.entries({
-    id, patternUnits: "userSpaceOnUse", width: "5", height: "5", patternTransform: "rotate(45)",
-  })) pattern.setAttribute(name, value);
-  const ground = document.createElementNS(SVG, "rect");
-  for (const [name, value] of Object.entries({ width: "5", height: "5", fill: colour })) ground.setAttribute(name, value);
-  const stripe = document.createElementNS(SVG, "rect");
-  for (const [name, value] of Object.entries({ width: "2", height: "5", fill: "#ffffff" })) stripe.setAttribute(name, value);
-  pattern.append(ground, stripe);
-  defs.append(pattern);
+  defs.append(svgElement("pattern", { id, patternUnits: "userSpaceOnUse", width: 5, height: 5, patternTransform: "rotate(45)" },
+    svgElement("rect", { width: 5, height: 5, fill: colour }),
+    svgElement("rect", { width: 2, height: 5, fill: "#ffffff" })));
   return id;
 }
 
+/** An SVG element with attributes (set one by one: no markup is parsed) and children. */
+function svgElement(tag, attributes, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  node.append(...children);
+  return node;
+}
+
 /**
- * Keep markers with the same centre apart: each group of `markers` (Leaflet markers with `base` lat/lng in
- * `marker.options.base`) sharing a centre is laid out on a small ring around it, `gap` pixels beyond the largest
- * of them, at the map's current zoom. Call again after every zoom (`map.on("zoomend", …)`).
+ * Keep markers with the same centre apart: each group of `markers` (circle markers from `dot`, their own centre
+ * in `marker.options.base`) sharing a centre is laid out on a ring around it, wide enough that neighbours on the
+ * ring stay `gap` pixels apart, at the map's current zoom. Call again after every zoom (`map.on("zoomend", …)`).
  */
 export function spreadSameCentres(map, markers, gap = 3) {
   const groups = new Map();
@@ -204,7 +200,8 @@ export function spreadSameCentres(map, markers, gap = 3) {
       continue;
     }
     const centre = map.latLngToLayerPoint(group[0].options.base);
-    const ring = Math.max(...group.map((m) => m.getRadius())) + gap;
+    // Neighbours on a ring of radius R are 2R·sin(π/k) apart; they must be two radii and the gap apart.
+    const ring = (Math.max(...group.map((m) => m.getRadius())) + gap / 2) / Math.sin(Math.PI / group.length);
     group.forEach((marker, i) => {
       const angle = (2 * Math.PI * i) / group.length - Math.PI / 2;
       const point = centre.add([ring * Math.cos(angle), ring * Math.sin(angle)]);
