@@ -79,7 +79,7 @@ export async function render(root, { session }) {
     field("Kreis", kreis, fixedKreis ? "durch Ihren Schlüssel festgelegt" : null),
     field("Mindestgröße (Betriebe)", minSize, "2 bis 1000"),
     field("Nachbarschaft (km)", eps, "Abstand, bis zu dem Betriebe als benachbart gelten (0,1–20)"),
-    field("Sortierung", order, "größte zuerst; gleichauf nach Relevanz"),
+    field("Sortierung", order, "absteigend; bei Gleichstand nach Relevanz"),
     field("Cluster je Seite", pageSize),
     h("div", { class: "field" }, h("label", { class: "check", for: "cluster-in-view" }, inView, "nur im Kartenausschnitt")),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "button" }, "Cluster berechnen"))),
