@@ -124,7 +124,7 @@ def test_pages_through_the_state_with_weiter_and_zurueck(web: WebPage, web_serve
     web.sign_in(web_server.keys["planner"])
     web.page.wait_for_selector(MARKERS)
     _compute(web, **{"min-size": "2"})
-    first = _clusters(web_server, state="DE-NW", min_size="2", limit="50")
+    first = _clusters(web_server, state="DE-NW", min_size="2", limit="50", order="size")  # the map's default
     total = first["total"]
     assert total > 100  # several pages
     assert web.text("#cluster-page") == f"Cluster 1–50 von {total}"
@@ -139,7 +139,7 @@ def test_pages_through_the_state_with_weiter_and_zurueck(web: WebPage, web_serve
 
     web.page.get_by_role("button", name="weiter ›").click()
     web.wait_for_function("document.querySelector('#cluster-page').textContent.startsWith('Cluster 51–100')")
-    second = _clusters(web_server, state="DE-NW", min_size="2", limit="50", offset="50")
+    second = _clusters(web_server, state="DE-NW", min_size="2", limit="50", offset="50", order="size")
     assert _list_ids(web) == [c["id"] for c in second["clusters"]]
     assert len(_markers(web)) == 50
     assert web.page.locator("button[data-cluster]").first.inner_text().startswith("51. ")
@@ -147,8 +147,8 @@ def test_pages_through_the_state_with_weiter_and_zurueck(web: WebPage, web_serve
     web.wait_for_function("document.querySelector('#cluster-page').textContent.startsWith('Cluster 1–50')")
     assert _list_ids(web) == [c["id"] for c in first["clusters"]]
 
-    # Larger pages and the order by size: the list follows the order the answer names.
-    _compute(web, **{"page-size": "100", "order": "size"})
+    # Larger pages and the order by size (the default): the list follows the order the answer names.
+    _compute(web, **{"page-size": "100"})
     assert web.text("#cluster-page") == f"Cluster 1–100 von {total}"
     sizes = [
         int(t.split(" Betriebe,")[0].replace(".", ""))

@@ -47,7 +47,8 @@ export async function render(root, { session }) {
   });
   const minSize = h("input", { id: "cluster-min-size", type: "number", min: "2", max: "1000", step: "1", value: String(DEFAULT_MIN_SIZE) });
   const eps = h("input", { id: "cluster-eps", type: "number", min: "0.1", max: "20", step: "0.1", value: String(DEFAULT_EPS_KM) });
-  const order = select("cluster-order", ORDERS, { value: "score" });
+  // The map ranks by size (issue 11.4: the largest groups first); the answer names its order.
+  const order = select("cluster-order", ORDERS, { value: "size" });
   const pageSize = select("cluster-page-size", PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) })), { value: String(DEFAULT_PAGE_SIZE) });
   const inView = h("input", { id: "cluster-in-view", type: "checkbox" });
   const summary = h("div", { id: "cluster-summary", "aria-live": "polite" });
