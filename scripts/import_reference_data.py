@@ -63,11 +63,11 @@ FUNDING_ENRICHMENT: dict[str, tuple[str, str, str]] = {
     "region_stuttgart_modellregion": ("unknown", "co_financing", ""),
     "wrs_bmm_impulsprogramm": ("unknown", "consulting", ""),
     "stuttgart_city_bmm_consulting": ("unknown", "consulting", "2018-10-01"),
-    "bw_mobilitaetspass": ("open", "levy", "2025-03-01"),
+    "bw_mobilitaetspass": ("open", "levy", "2025-03-28"),  # law in force (re-read 2026-12-06, funding_reread.json)
     "sonderprogramm_stadt_und_land": ("open", "grant", ""),
-    "mobil_gewinnt_2017": ("closed", "consulting", "2017-01-01"),
+    "mobil_gewinnt_2017": ("closed", "consulting", "2017-05-15"),  # start of the initiative (re-read 2026-12-06)
     "mobil_pro_fit": ("closed", "consulting", "2013-01-01"),
-    "effizient_mobil": ("closed", "consulting", "2008-01-01"),
+    "effizient_mobil": ("closed", "consulting", "2008-06-01"),  # project start (re-read 2026-12-06)
 }
 
 # Programmes that fund specific measures rather than whole categories (from their notes).
@@ -401,8 +401,9 @@ def funding_conditions_section() -> str:
             FUNDING_CONDITIONS_HEADING,
             "",
             "`funding_conditions.json` is curated in `scripts/funding_conditions.json` (checked 2026-12-04 against",
-            "each row's notes, rate and cap text, its source and the corrections of 2026-12-04 above; a public page",
-            "re-read is named in the value's `sources` note). Per programme: the measure natures it pays for",
+            "each row's notes, rate and cap text, its source and the corrections of 2026-12-04 above; every programme",
+            "re-read against its sources by 2026-12-06, see the next section; the page read is named in the value's",
+            "`sources` note). Per programme: the measure natures it pays for",
             "(`measure_natures` classifies every measure: analysis, investment, service, information, organisation,",
             "ticket, tax_benefit), measures excluded from its funded categories, Kreise for areas smaller than a Land,",
             "a required mobility plan, a minimum project cost, de-minimis, further conditions and application dates;",
@@ -413,6 +414,45 @@ def funding_conditions_section() -> str:
             "",
         ]
     )
+
+
+FUNDING_REREAD_FILE = Path(__file__).with_name("funding_reread.json")
+FUNDING_REREAD_HEADING = "## Programmes re-read against their sources / Quellenprüfung der Programme"
+READ_COLUMNS = ("confirmed", "corrected", "unconfirmed")
+
+
+def funding_reread() -> dict[str, Any]:
+    """The re-read record (``FUNDING_REREAD_FILE``): ``about`` and one entry per programme in ``programmes``."""
+    data: dict[str, Any] = json.loads(FUNDING_REREAD_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def funding_reread_section(programme_ids: set[str]) -> str:
+    """The section appended to catalog/SOURCE.md: one table row per programme, what its sources confirmed.
+
+    Every programme of funding.csv has exactly one row: a programme without one stops the import."""
+    record = funding_reread()
+    rows = record["programmes"]
+    if sorted(row["id"] for row in rows) != sorted(programme_ids):
+        raise ValueError("funding_reread.json: programmes do not match funding.csv (each exactly once)")
+    lines = [
+        FUNDING_REREAD_HEADING,
+        "",
+        f"{_markdown(record['about'])} Curated in `scripts/funding_reread.json`.",
+        "",
+        "| programme | checked on | sources read | confirmed | corrected | not re-confirmed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        sources = " · ".join(f"<{s}>" if s.startswith(("http://", "https://")) else _cell(s) for s in row["sources"])
+        cells = [f"`{row['id']}`", row["checked_on"], sources, *(_cell(row[k]) for k in READ_COLUMNS)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text for a markdown table cell: escaped, with the column separator escaped too."""
+    return _markdown(text).replace("|", "\\|")
 
 
 def with_local_advisors(source_md: str) -> str:
@@ -465,9 +505,10 @@ def build_catalog(shared: Path, out: Path, municipalities: list[dict[str, str]],
     shutil.copyfile(source / "VOCABULARY.md", target / "VOCABULARY.md")
     source_md = (source / "SOURCE.md").read_text(encoding="utf-8").rstrip("\n")
     source_md = with_local_advisors(source_md)
+    programme_ids = {row["id"] for row in read_csv(source / "funding.csv")}
     (target / "SOURCE.md").write_text(
         f"{source_md}\n\n{german_wording_section()}\n{address_corrections_section()}\n{funding_conditions_section()}\n"
-        f"{local_advisors_section()}",
+        f"{funding_reread_section(programme_ids)}\n{local_advisors_section()}",
         encoding="utf-8",
     )
 

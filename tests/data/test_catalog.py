@@ -278,6 +278,8 @@ def test_source_md_lists_the_german_wording() -> None:
         + "\n"
         + module.funding_conditions_section()
         + "\n"
+        + module.funding_reread_section({row["id"] for row in catalog_rows("funding.csv")})
+        + "\n"
         + module.local_advisors_section()
     )
     assert "## Corrections of 2026-12-04" in source  # carried over from the shared catalogue
@@ -449,6 +451,49 @@ def test_corrections_of_2026_12_04_are_carried_over(catalog: Catalog) -> None:
     cargo = catalog.funding["nrw_progres_cargo_bikes"].conditions
     rates = [cargo.for_applicant(k, 10) for k in (OrganisationKind.CRAFT_BUSINESS, OrganisationKind.MUNICIPALITY)]
     assert [None if r is None else r.rate_percent for r in rates] == [30, 60]
+
+
+def test_every_programme_is_re_read_against_its_sources() -> None:
+    """Issue 11: every programme and rate re-read; each row says what was confirmed, corrected and left open."""
+    rows = importer().funding_reread()["programmes"]
+    assert sorted(row["id"] for row in rows) == sorted(row["id"] for row in catalog_rows("funding.csv"))
+    for row in rows:
+        assert row["checked_on"] in {"2026-12-04", "2026-12-06"}, row["id"]
+        assert all(row[column].strip() for column in ("confirmed", "corrected", "unconfirmed")), row["id"]
+        assert row["sources"], row["id"]
+        if row["checked_on"] == "2026-12-06":  # this round names every page it read
+            assert all(s.startswith(("http://", "https://")) for s in row["sources"]), row["id"]
+    assert sum(row["checked_on"] == "2026-12-06" for row in rows) == 20
+
+
+def test_corrections_of_the_re_read_are_applied(catalog: Catalog) -> None:
+    """Values the sources of 2026-12-06 corrected (scripts/funding_reread.json, 'corrected')."""
+    personal = catalog.funding["bw_personalstellen"].conditions
+    town = personal.for_applicant(OrganisationKind.MUNICIPALITY, 200)
+    assert town is not None
+    assert "mit eigener unterer Verkehrsbehörde" in (town.restriction or "")
+    kreis = personal.for_applicant(OrganisationKind.DISTRICT, 400)
+    assert kreis is not None
+    assert not kreis.restricted  # every Stadt- and Landkreis may apply
+    assert (kreis.rate_percent, kreis.cap_eur) == (100, 78600)
+    concepts = catalog.funding["bw_fachkonzepte"].conditions.for_applicant(OrganisationKind.MUNICIPALITY, 200)
+    assert concepts is not None
+    assert (concepts.rate_percent, concepts.cap_eur, concepts.cap_note) == (50, 200000, "je Vorhaben")
+    assert catalog.funding["bmdv_bmm_innovationsfoerderung"].conditions.min_project_cost_eur == 200000
+    assert any("Leasing" in text for text in catalog.funding["bafa_e_lastenfahrrad"].conditions.conditions_de)
+    initial = catalog.funding["bmdv_bmm_initialfoerderung"].conditions.conditions_de
+    assert any("ohne oder mit geringen Vorerfahrungen" in text for text in initial)
+    association = catalog.funding["nrw_ways2work"].conditions.for_applicant(OrganisationKind.ASSOCIATION, 20)
+    assert association is not None
+    assert association.restricted  # only municipal Zweckverbände and SPNV authorities
+    opened = {
+        pid: catalog.funding[pid].open_from for pid in ("bw_mobilitaetspass", "mobil_gewinnt_2017", "effizient_mobil")
+    }
+    assert opened == {
+        "bw_mobilitaetspass": date(2025, 3, 28),
+        "mobil_gewinnt_2017": date(2017, 5, 15),
+        "effizient_mobil": date(2008, 6, 1),
+    }
 
 
 GRANT_NATURES_NEVER = {MeasureNature.TICKET, MeasureNature.TAX_BENEFIT}
