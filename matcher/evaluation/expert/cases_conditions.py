@@ -305,7 +305,8 @@ CONDITION_CASES: list[ExpertCase] = [
     case(
         "funding_breite_small_firm_60",
         "funding",
-        "Ein Kleinbetrieb bekam 2023 aus der BMM-Breitenförderung 60 %, nur mit betrieblichem Mobilitätskonzept.",
+        "Ein Kleinbetrieb bekam 2023 aus der BMM-Breitenförderung 60 %, nur mit Mobilitätskonzept oder "
+        "nachgewiesenen konzeptionellen Überlegungen (Quelle erneut gelesen am 2026-12-06).",
         "NRW",
         "urban",
         "day",
@@ -317,7 +318,7 @@ CONDITION_CASES: list[ExpertCase] = [
             {
                 "type": "funding_condition_text",
                 "programme": "bmdv_bmm_breitenfoerderung",
-                "texts": ["nur mit vorhandenem betrieblichem Mobilitätskonzept"],
+                "texts": ["nur mit vorhandenem Mobilitätskonzept oder nachgewiesenen konzeptionellen Überlegungen"],
             },
         ],
         funding_for=["secure_bike_parking"],
