@@ -137,7 +137,7 @@ REREAD_CASES: list[ExpertCase] = [
         "funding_wrs_advice_not_promised_free_outside_partners",
         "funding",
         "Einem Ludwigsburger Betrieb verspricht das Werkzeug keine kostenlose Vor-Ort-Beratung im "
-        "BMM-Impulsprogramm: bezahlt haben sie nur Stuttgart, der Landkreis Esslingen und Ebersbach.",
+        "BMM-Impulsprogramm: die haben bisher nur Stuttgart, der Landkreis Esslingen und Ebersbach bezahlt.",
         "BW",
         "urban",
         "day",
