@@ -69,6 +69,33 @@ class TransitBands(_Frozen):
         return self
 
 
+class TimetableSettings(_Frozen):
+    """How an imported GTFS feed becomes departures per stop (docs/transit.md, "Fahrpläne (GTFS)")."""
+
+    peak_start_hour: int = Field(default=6, ge=0, le=23, description="morning peak from this full hour …")
+    peak_end_hour: int = Field(default=9, ge=1, le=24, description="… to this one (exclusive)")
+    shift_hours: tuple[int, ...] = Field(default=(6, 14, 22), description="shift-change hours counted")
+    shift_window_minutes: int = Field(
+        default=30, ge=5, le=60, description="departures within ± this many minutes of a shift-change hour count"
+    )
+    match_radius_km: float = Field(
+        default=0.3, gt=0, le=1, description="a feed stop matches a packaged stop this close whose name it shares"
+    )
+    match_position_km: float = Field(
+        default=0.1, gt=0, le=1, description="without a shared name word, the nearest packaged stop this close"
+    )
+
+    @model_validator(mode="after")
+    def _peak_is_a_window(self) -> Self:
+        if self.peak_end_hour <= self.peak_start_hour:
+            raise ValueError("peak_end_hour must be after peak_start_hour")
+        if not self.shift_hours or any(not 0 <= h <= 23 for h in self.shift_hours):
+            raise ValueError("shift_hours must be hours 0-23")
+        if self.match_position_km > self.match_radius_km:
+            raise ValueError("match_position_km must not exceed match_radius_km")
+        return self
+
+
 class TransitSettings(_Frozen):
     """Transit-quality classes after the Swiss ÖV-Güteklassen (docs/transit.md): distance bands 300/500/750/1,000 m,
     stop category from the mode (the proxy for the interval, no timetables)."""
@@ -93,6 +120,7 @@ class TransitSettings(_Frozen):
         description="category V: bus stop in a sparsely populated municipality (Destatis degree 03), where buses "
         "rarely run more often than every 30-60 minutes",
     )
+    timetable: TimetableSettings = Field(default_factory=TimetableSettings)
 
 
 class _ComponentWeights(_Frozen):
@@ -183,6 +211,13 @@ class MeasureSettings(_Frozen):
             "classes at which a transit measure only 'partly' suited to shift work is not demoted: rail, S-Bahn or "
             "Stadtbahn close by, whose dense service is likely to reach shift changes too (a proxy; no timetables)"
         ),
+    )
+    shift_min_departures: int = Field(
+        default=2,
+        ge=1,
+        le=60,
+        description="with a timetable: departures the site's stop needs around every shift-change hour for a transit "
+        "measure only 'partly' suited to shift work not to be demoted (2: about every 30 minutes)",
     )
     shift_unsuitable_factor: float = Field(default=0.3, ge=0, le=1)
     neighbours_radius_km: float = Field(default=15.0, gt=0, le=200, description="collaborative signal radius")

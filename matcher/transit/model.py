@@ -44,6 +44,15 @@ TRANSIT_MODE_LABELS_DE = {
 }
 
 
+class HourDepartures(BaseModel):
+    """Departures at a stop around one hour of the day (a shift change)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    hour: int = Field(ge=0, le=23)
+    departures: int = Field(ge=0, description="departures within ± the window around the full hour")
+
+
 class NearestStop(BaseModel):
     """The nearest stop of one mode class (great-circle distance, not the walking route)."""
 
@@ -54,3 +63,12 @@ class NearestStop(BaseModel):
     label: str = Field(description="German kind of stop, e.g. 'U-Bahn-/Stadtbahn-Haltestelle', 'Fernverkehrsbahnhof'")
     distance_km: float = Field(ge=0, description="great-circle distance from the site")
     transit_class: TransitClass = Field(description="the class this stop alone gives the site")
+    departures_per_hour: float | None = Field(
+        default=None,
+        description="departures per hour in the morning peak of the mode that gives the class, from an imported "
+        "GTFS feed; null where no feed covers the stop (the mode is the frequency proxy)",
+    )
+    shift_departures: list[HourDepartures] | None = Field(
+        default=None,
+        description="departures of every covered mode around each shift-change hour (6, 14, 22 h); null without a feed",
+    )

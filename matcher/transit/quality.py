@@ -1,8 +1,10 @@
 """Transit quality of sites: the nearest stop per mode class and a class A–D/none after the Swiss ÖV-Güteklassen.
 
-The class of a site is the best class any single stop gives it; a stop's class follows from its category (the
-mode as a proxy for the interval: long-distance station > RE/RB/S-Bahn > Stadtbahn/tram > bus) and its distance
-in the bands of ``TransitSettings``. Distances are great-circle, not walking routes. See docs/transit.md.
+The class of a site is the best class any single stop gives it; a stop's class follows from its category and its
+distance in the bands of ``TransitSettings``. The category comes from the stop's departures where an imported
+timetable covers it (``matcher.transit.departures``), else from the mode as a proxy for the interval
+(long-distance station > RE/RB/S-Bahn > Stadtbahn/tram > bus). Distances are great-circle, not walking routes.
+See docs/transit.md.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import numpy.typing as npt
 
 from matcher.geo.distance import FloatArray, chord_to_km, to_unit_vectors
 from matcher.settings import TransitBands, TransitSettings
+from matcher.transit.departures import GroupDepartures, ModeGroup, StopDepartures, StopLevel, stop_level
 from matcher.transit.model import TRANSIT_CLASS_ORDER, NearestStop, TransitClass, TransitMode
-from matcher.transit.stops import StopCategory, TransitStops
+from matcher.transit.stops import CATEGORY_GROUP, CategoryStops, StopCategory, TransitStops
 
 # The reported nearest stop per mode class comes from these categories (hubs are also rail stops).
 MODE_CATEGORY = {
@@ -46,6 +49,17 @@ def category_bands(settings: TransitSettings) -> dict[StopCategory, TransitBands
     }
 
 
+def level_bands(settings: TransitSettings) -> dict[StopLevel, TransitBands]:
+    """The distance bands of a category from departures: the same rows as the proxy's categories I–V."""
+    return {
+        StopLevel.I: settings.hub,
+        StopLevel.II: settings.rail,
+        StopLevel.III: settings.light_rail,
+        StopLevel.IV: settings.bus,
+        StopLevel.V: settings.rural_bus,
+    }
+
+
 def class_rank(distance_km: FloatArray, bands: TransitBands) -> npt.NDArray[np.int64]:
     """Index into TRANSIT_CLASS_ORDER (0 = A … 4 = none) per distance; a band's limit belongs to it."""
     limits = np.array([bands.a_km, bands.b_km, bands.c_km, bands.d_km], dtype=np.float64)
@@ -70,6 +84,30 @@ def stop_label(mode: TransitMode, letters: str) -> str:
     return "Bushaltestelle"
 
 
+NO_CLASS = TransitBands(a_km=0.0, b_km=0.0, c_km=0.0, d_km=0.0)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One tree the class is looked up in: a proxy category or a category from departures."""
+
+    stops: CategoryStops
+    bands: TransitBands
+    rural: TransitBands | None  # bands for sites in sparsely populated municipalities (proxy bus stops)
+    category: StopCategory | None  # proxy category, None for a table from departures
+
+
+def _tables(stops: TransitStops, settings: TransitSettings) -> list[_Table]:
+    proxy_bands = category_bands(settings)
+    tables = [
+        _Table(table, proxy_bands[c], settings.rural_bus if c is StopCategory.BUS else None, c)
+        for c, table in stops.proxy.items()
+    ]
+    by_level = level_bands(settings)
+    tables.extend(_Table(table, by_level[level], None, None) for level, table in stops.timetabled.items())
+    return tables
+
+
 def transit_access(
     stops: TransitStops,
     lat: Sequence[float] | FloatArray,
@@ -77,9 +115,10 @@ def transit_access(
     settings: TransitSettings,
     sparse: Sequence[bool] | npt.NDArray[np.bool_] | None = None,
 ) -> list[TransitAccess]:
-    """Transit quality for many sites: one vectorised k-d tree query per stop category.
+    """Transit quality for many sites: one vectorised k-d tree query per stop table.
 
-    ``sparse`` marks sites in sparsely populated municipalities, whose bus stops count as category V."""
+    ``sparse`` marks sites in sparsely populated municipalities, whose bus stops without a timetable count as
+    category V."""
     lat_a = np.asarray(lat, dtype=np.float64)
     lon_a = np.asarray(lon, dtype=np.float64)
     n = len(lat_a)
@@ -87,60 +126,116 @@ def transit_access(
         return []
     rural = np.zeros(n, dtype=bool) if sparse is None else np.asarray(sparse, dtype=bool)
     vectors = to_unit_vectors(lat_a, lon_a)
-    bands = category_bands(settings)
-    distance: dict[StopCategory, FloatArray] = {}
-    nearest: dict[StopCategory, npt.NDArray[np.int64]] = {}
-    rank: dict[StopCategory, npt.NDArray[np.int64]] = {}
-    for category, table in stops.categories.items():
-        chord, position = table.tree.query(vectors, k=1)
-        distance[category] = chord_to_km(np.atleast_1d(chord))
-        nearest[category] = np.atleast_1d(position).astype(np.int64)
-        rank[category] = class_rank(distance[category], bands[category])
-        if category is StopCategory.BUS:
-            rank[category] = np.where(rural, class_rank(distance[category], settings.rural_bus), rank[category])
-    # Best class per site; the stop giving it is, among the categories reaching that class, the nearest one.
-    order = list(rank)
-    ranks = np.stack([rank[c] for c in order])  # (categories, n)
-    dists = np.stack([distance[c] for c in order])
-    best_rank = ranks.min(axis=0)
-    giving = np.where(ranks == best_rank, dists, np.inf).argmin(axis=0)
+    tables = _tables(stops, settings)
+    distances, positions, ranks = [], [], []
+    for table in tables:
+        chord, position = table.stops.tree.query(vectors, k=1)
+        km = chord_to_km(np.atleast_1d(chord))
+        rank = class_rank(km, table.bands)
+        if table.rural is not None:
+            rank = np.where(rural, class_rank(km, table.rural), rank)
+        distances.append(km)
+        positions.append(np.atleast_1d(position).astype(np.int64))
+        ranks.append(rank)
+    nearest = _nearest_per_mode(stops, vectors)
+    if tables:
+        rank_matrix, dist_matrix = np.stack(ranks), np.stack(distances)  # (tables, n)
+        best_rank = rank_matrix.min(axis=0)
+        # The stop giving the class is, among the tables reaching it, the nearest one.
+        giving = np.where(rank_matrix == best_rank, dist_matrix, np.inf).argmin(axis=0)
+    else:
+        best_rank = np.full(n, len(TRANSIT_CLASS_ORDER) - 1)
+        giving = np.zeros(n, dtype=np.int64)
     result = []
     for i in range(n):
-        site_bands = {**bands, StopCategory.BUS: settings.rural_bus} if rural[i] else bands
-        per_mode = [
-            _stop(
-                stops,
-                site_bands,
-                MODE_CATEGORY[mode],
-                int(nearest[MODE_CATEGORY[mode]][i]),
-                float(distance[MODE_CATEGORY[mode]][i]),
-            )
-            for mode in TransitMode
-            if MODE_CATEGORY[mode] in stops.categories
-        ]
+        per_mode = [_mode_stop(stops, settings, mode, table, int(pos[i]), float(km[i]), bool(rural[i]))
+                    for mode, (table, km, pos) in nearest.items()]  # fmt: skip
         site_class = TRANSIT_CLASS_ORDER[int(best_rank[i])]
         best = None
         if site_class is not TransitClass.NONE:
-            category = order[int(giving[i])]
-            best = _stop(stops, site_bands, category, int(nearest[category][i]), float(distance[category][i]))
+            t = int(giving[i])
+            best = _giving_stop(stops, tables[t], int(positions[t][i]), float(distances[t][i]), site_class)
         result.append(TransitAccess(transit_class=site_class, best=best, stops=per_mode))
     return result
 
 
-def _stop(
-    stops: TransitStops, bands: dict[StopCategory, TransitBands], category: StopCategory, position: int, km: float
-) -> NearestStop:
-    """The stop at ``position`` of ``category``'s table; its class from its own letters (a rail stop with
-    long-distance trains is a hub)."""
-    table = stops.categories[category]
-    letters = str(table.modes[position])
-    mode = TransitMode.RAIL if category in (StopCategory.HUB, StopCategory.RAIL) else TransitMode(category.value)
-    own = StopCategory.HUB if mode is TransitMode.RAIL and "F" in letters else category
-    rank = int(class_rank(np.array([km]), bands[own])[0])
+def _nearest_per_mode(
+    stops: TransitStops, vectors: FloatArray
+) -> dict[TransitMode, tuple[CategoryStops, FloatArray, npt.NDArray[np.int64]]]:
+    """Per mode class present in the data: its table, and the distance and position of each site's nearest stop."""
+    nearest = {}
+    for mode in TransitMode:
+        table = stops.categories.get(MODE_CATEGORY[mode])
+        if table is not None:
+            chord, position = table.tree.query(vectors, k=1)
+            nearest[mode] = (table, chord_to_km(np.atleast_1d(chord)), np.atleast_1d(position).astype(np.int64))
+    return nearest
+
+
+def _rail_mode(letters: str) -> TransitMode:
+    return TransitMode.SUBURBAN if "S" in letters and not any(c in letters for c in "FR") else TransitMode.RAIL
+
+
+GROUP_MODE = {ModeGroup.LIGHT_RAIL: TransitMode.LIGHT_RAIL, ModeGroup.BUS: TransitMode.BUS}
+
+
+def _timetabled(
+    mode: TransitMode, name: str, letters: str, km: float, bands: TransitBands,
+    group: GroupDepartures, departures: StopDepartures,
+) -> NearestStop:  # fmt: skip
     return NearestStop(
         mode=mode,
-        name=str(table.names[position]),
+        name=name,
         label=stop_label(mode, letters),
         distance_km=km,
-        transit_class=TRANSIT_CLASS_ORDER[rank],
+        transit_class=TRANSIT_CLASS_ORDER[int(class_rank(np.array([km]), bands)[0])],
+        departures_per_hour=round(group.peak_per_hour, 2),
+        shift_departures=departures.shift_total(),
+    )
+
+
+def _giving_stop(stops: TransitStops, table: _Table, position: int, km: float, site_class: TransitClass) -> NearestStop:
+    """The stop that gives the site its class, named by the mode that gives it."""
+    letters = str(table.stops.modes[position])
+    name = str(table.stops.names[position])
+    if table.category is None:
+        departures = stops.timetable[str(table.stops.ids[position])]
+        group = departures.level()[1]
+        assert group is not None  # only stops with a category are in these tables
+        mode = _rail_mode(letters) if group.group is ModeGroup.RAIL else GROUP_MODE[group.group]
+        return _timetabled(mode, name, letters, km, table.bands, group, departures)
+    mode = CATEGORY_MODE[table.category]
+    return NearestStop(mode=mode, name=name, label=stop_label(mode, letters), distance_km=km, transit_class=site_class)
+
+
+CATEGORY_MODE = {
+    StopCategory.HUB: TransitMode.RAIL,
+    StopCategory.RAIL: TransitMode.RAIL,
+    StopCategory.SUBURBAN: TransitMode.SUBURBAN,
+    StopCategory.LIGHT_RAIL: TransitMode.LIGHT_RAIL,
+    StopCategory.BUS: TransitMode.BUS,
+}
+
+
+def _mode_stop(
+    stops: TransitStops, settings: TransitSettings, mode: TransitMode, table: CategoryStops,
+    position: int, km: float, rural: bool,
+) -> NearestStop:  # fmt: skip
+    """The nearest stop of one mode class and the class it alone gives: from its departures where a feed covers
+    this mode there, else from its own letters (a rail stop with long-distance trains is a hub)."""
+    letters = str(table.modes[position])
+    name = str(table.names[position])
+    category = MODE_CATEGORY[mode]
+    departures = stops.departures(str(table.ids[position]))
+    group = None if departures is None else departures.group(CATEGORY_GROUP[category])
+    if departures is not None and group is not None:
+        level = stop_level(group.group, group.peak_per_hour)
+        # Served less than hourly: the stop gives no class (bands that are never reached).
+        bands = NO_CLASS if level is None else level_bands(settings)[level]
+        return _timetabled(mode, name, letters, km, bands, group, departures)
+    own = StopCategory.HUB if mode is TransitMode.RAIL and "F" in letters else category
+    bands = settings.rural_bus if rural and own is StopCategory.BUS else category_bands(settings)[own]
+    rank = int(class_rank(np.array([km]), bands)[0])
+    return NearestStop(
+        mode=mode, name=name, label=stop_label(mode, letters), distance_km=km, transit_class=TRANSIT_CLASS_ORDER[rank]
     )

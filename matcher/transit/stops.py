@@ -1,10 +1,14 @@
-"""The stop table of ``data/geo/transit_stops.csv`` with one k-d tree per stop category."""
+"""The stop table of ``data/geo/transit_stops.csv`` with one k-d tree per stop category.
+
+With an imported timetable (``Timetable``, docs/transit.md) a stop whose mode group a feed covers leaves the
+proxy tree of that group and joins the tree of the category its departures give."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +16,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from matcher.geo.distance import to_unit_vectors
+from matcher.transit.departures import ModeGroup, StopDepartures, StopLevel, Timetable
 
 
 class StopCategory(StrEnum):
@@ -35,35 +40,90 @@ CATEGORY_LETTERS = {
 }
 
 
+# The mode group whose departures, where a feed has them, replace a proxy category.
+CATEGORY_GROUP = {
+    StopCategory.HUB: ModeGroup.RAIL,
+    StopCategory.RAIL: ModeGroup.RAIL,
+    StopCategory.SUBURBAN: ModeGroup.RAIL,
+    StopCategory.LIGHT_RAIL: ModeGroup.LIGHT_RAIL,
+    StopCategory.BUS: ModeGroup.BUS,
+}
+
+_EMPTY: Timetable = MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class CategoryStops:
+    ids: npt.NDArray[np.str_]
     names: npt.NDArray[np.str_]
     modes: npt.NDArray[np.str_]  # the stop's mode letters, e.g. "RSB"
     tree: cKDTree
 
+    @classmethod
+    def of(cls, stops: pd.DataFrame, vectors: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> CategoryStops:
+        return cls(
+            ids=stops["id"].to_numpy(dtype=str)[mask],
+            names=stops["name"].to_numpy(dtype=str)[mask],
+            modes=stops["modes"].to_numpy(dtype=str)[mask],
+            tree=cKDTree(vectors[mask]),
+        )
+
 
 @dataclass(frozen=True)
 class TransitStops:
-    """Stops per category; the trees hold unit vectors, so chord order is great-circle order."""
+    """Stops per category; the trees hold unit vectors, so chord order is great-circle order.
+
+    ``categories`` holds every stop (the nearest stop per mode); the class comes from ``proxy`` (stops and
+    modes no feed covers, the mode standing in for the interval) and ``timetabled`` (covered stops by the
+    category their departures give)."""
 
     categories: dict[StopCategory, CategoryStops]
     count: int
+    proxy: dict[StopCategory, CategoryStops]
+    timetabled: dict[StopLevel, CategoryStops]
+    timetable: Timetable
+    frame: pd.DataFrame
 
     @classmethod
-    def from_frame(cls, stops: pd.DataFrame) -> TransitStops:
-        """From a frame with ``name``, ``lat``, ``lon`` and ``modes`` (mode letters)."""
-        modes = stops["modes"].astype(str)
+    def from_frame(cls, stops: pd.DataFrame, timetable: Timetable | None = None) -> TransitStops:
+        """From a frame with ``id`` (default: the row number), ``name``, ``lat``, ``lon`` and ``modes`` (mode
+        letters), and the departures of an imported timetable by stop id (ids not in the frame are ignored)."""
+        timetable = _EMPTY if timetable is None else timetable
+        ids = stops["id"].astype(str) if "id" in stops else pd.Series(range(len(stops)), index=stops.index).astype(str)
+        stops = stops.assign(modes=stops["modes"].astype(str), id=ids)
         vectors = to_unit_vectors(stops["lat"].to_numpy(dtype=np.float64), stops["lon"].to_numpy(dtype=np.float64))
-        categories = {}
+        ids = stops["id"]
+        categories, proxy = {}, {}
+        # Stops with departures, per mode group (built once: a timetable can hold thousands of stops).
+        covered = {g: {i for i, d in timetable.items() if d.group(g) is not None} for g in ModeGroup}
         for category, letters in CATEGORY_LETTERS.items():
-            mask = modes.str.contains(f"[{letters}]", regex=True).to_numpy(dtype=bool)
+            mask = stops["modes"].str.contains(f"[{letters}]", regex=True).to_numpy(dtype=bool)
             if mask.any():
-                categories[category] = CategoryStops(
-                    names=stops["name"].to_numpy(dtype=str)[mask],
-                    modes=modes.to_numpy(dtype=str)[mask],
-                    tree=cKDTree(vectors[mask]),
-                )
-        return cls(categories=categories, count=len(stops))
+                categories[category] = CategoryStops.of(stops, vectors, mask)
+            mask = mask & ~ids.isin(covered[CATEGORY_GROUP[category]]).to_numpy(dtype=bool)
+            if mask.any():
+                proxy[category] = CategoryStops.of(stops, vectors, mask)
+        levels = ids.map(lambda i: timetable[i].level()[0] if i in timetable else None)
+        timetabled = {}
+        for level in StopLevel:
+            mask = (levels == level).to_numpy(dtype=bool)
+            if mask.any():
+                timetabled[level] = CategoryStops.of(stops, vectors, mask)
+        return cls(
+            categories=categories,
+            count=len(stops),
+            proxy=proxy,
+            timetabled=timetabled,
+            timetable=timetable,
+            frame=stops,
+        )
+
+    def with_timetable(self, timetable: Timetable) -> TransitStops:
+        """The same stops with these departures (rebuilds the trees, about 0.3 s)."""
+        return TransitStops.from_frame(self.frame, timetable)
+
+    def departures(self, stop_id: str) -> StopDepartures | None:
+        return self.timetable.get(stop_id)
 
 
 def load_transit_stops(data_dir: Path) -> TransitStops:
