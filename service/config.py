@@ -24,6 +24,12 @@ class ServiceSettings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     max_body_bytes: int = Field(default=10 * MEGABYTE, gt=0, description="request bodies above this get 413")
     import_max_bytes: int = Field(default=512 * MEGABYTE, gt=0, description="the body limit of the import route")
+    gtfs_max_entry_bytes: int = Field(
+        default=1024 * MEGABYTE, gt=0, description="a GTFS zip entry larger than this (uncompressed) is refused"
+    )
+    gtfs_max_bytes: int = Field(
+        default=2048 * MEGABYTE, gt=0, description="a GTFS zip larger than this in sum (uncompressed) is refused"
+    )
     data_dir: Path | None = Field(default=None, description="reference data (default: the package's data/)")
     models_dir: Path | None = Field(default=None, description="fitted artefacts (default: the package's models/)")
 

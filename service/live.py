@@ -5,6 +5,10 @@ request uses the index it asks the store for its revision (one indexed query); w
 or another worker process has written since, the changed profiles are fetched, and the index is rebuilt
 once from the updated set. So a deleted profile, or one no longer visible to peers, never appears in
 a recommendation after its write has committed, whichever process served the write.
+
+The snapshot also carries the engine with the imported timetable (``bmm transit import``) and the profile
+builder on it: on a refresh the timetable is reloaded when its version changed (an import or removal always
+logs a change, see ``service/timetable.py``), so new profiles and ``POST /match`` follow it too.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from dataclasses import dataclass
 
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation
+from matcher.profiles import ProfileBuilder
 from service.engine import MatchingEngine
 from service.storage.repository import OrganisationRepository
+from service.storage.transit import SqlTransitStore
+from service.timetable import engine_with_timetable
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +40,21 @@ class Snapshot:
     revision: int
     organisations: Mapping[str, Organisation]
     index: OrganisationIndex
+    engine: MatchingEngine  # with the imported timetable of this revision
+    builder: ProfileBuilder  # on ``engine``: new and changed profiles get their transit fields from it
+    timetable_version: str
 
 
 class LiveIndex:
     """Hands out the current :class:`Snapshot`; thread-safe (one rebuild at a time, readers never block
     on a snapshot that is already current)."""
 
-    def __init__(self, repository: OrganisationRepository, engine: MatchingEngine) -> None:
+    def __init__(
+        self, repository: OrganisationRepository, engine: MatchingEngine, transit: SqlTransitStore | None = None
+    ) -> None:
         self._repository = repository
         self._engine = engine
+        self._transit = transit
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
 
@@ -75,10 +88,27 @@ class LiveIndex:
         ordered = [organisations[i] for i in sorted(organisations)]
         previous = old.index if old is not None else None
         index = OrganisationIndex.build(ordered, self._engine.vectoriser, self._engine.reference.catalog, previous)
+        engine, builder, version = self._timetable(old)
         logger.info(
             "index at revision %d: %d organisations in %.2f s", revision, len(ordered), time.perf_counter() - started
         )
-        return Snapshot(revision=revision, organisations={o.id: o for o in ordered}, index=index)
+        return Snapshot(
+            revision=revision,
+            organisations={o.id: o for o in ordered},
+            index=index,
+            engine=engine,
+            builder=builder,
+            timetable_version=version,
+        )
+
+    def _timetable(self, old: Snapshot | None) -> tuple[MatchingEngine, ProfileBuilder, str]:
+        """The engine with the stored timetable, reused while the timetable's version stays the same."""
+        version = self._transit.version() if self._transit is not None else ""
+        if old is not None and old.timetable_version == version:
+            return old.engine, old.builder, version
+        timetable = self._transit.timetable() if self._transit is not None else {}
+        engine = engine_with_timetable(self._engine, timetable) if timetable else self._engine
+        return engine, ProfileBuilder(engine.reference, engine.settings), version
 
 
 def _too_many(ids: list[str], old: Snapshot) -> bool:

@@ -32,7 +32,7 @@ from matcher.index import OrganisationIndex
 from matcher.matching.neighbourhood import NeighbourAdoption, neighbour_adoption
 from matcher.models import Organisation
 from matcher.settings import MeasureSettings
-from matcher.transit.text import class_phrase
+from matcher.transit.text import class_phrase, shift_phrase
 from matcher.vectorise import Vectoriser
 from matcher.vocabulary import CATEGORY_LABELS_DE, PROBLEM_LABELS_DE, PUBLIC_KINDS, MeasureCategory, ProblemCode
 
@@ -190,22 +190,35 @@ def _problem_fit(
         factor *= transit_factor
         notes.append(transit_note)
     if organisation.shift_work or ProblemCode.SHIFT_WORK in organisation.issues:
-        transit_class = organisation.features.transit_class
-        frequent = measure.needs_transit_nearby and transit_class in settings.shift_frequent_transit
-        if measure.suits_shift_work is ShiftSuitability.PARTLY and frequent:
-            notes.append(
-                "nur bedingt für Schichtarbeit geeignet, hier nicht abgewertet: bei ÖV-Güteklasse "
-                f"{transit_class.value} ist dichter Takt auch zu Schichtwechseln zu erwarten "
-                "(ohne Fahrplandaten nicht geprüft)"
-            )
-        elif measure.suits_shift_work is ShiftSuitability.PARTLY:
-            factor *= settings.shift_partly_factor
-            notes.append("nur bedingt für Schichtarbeit geeignet – abgewertet")
+        if measure.suits_shift_work is ShiftSuitability.PARTLY:
+            frequent, why = _shift_transit(organisation, settings) if measure.needs_transit_nearby else (False, "")
+            if frequent:
+                notes.append("nur bedingt für Schichtarbeit geeignet, hier nicht abgewertet: " + why)
+            else:
+                factor *= settings.shift_partly_factor
+                notes.append("nur bedingt für Schichtarbeit geeignet – abgewertet" + (f": {why}" if why else ""))
         elif measure.suits_shift_work is ShiftSuitability.NO:
             factor *= settings.shift_unsuitable_factor
             notes.append("für Schichtarbeit kaum geeignet – stark abgewertet")
     text = "; ".join(["hilft bei: " + ", ".join(PROBLEM_LABELS_DE[code] for code in addressed), *notes])
     return Contribution("problem_fit", text, settings.weights.problem_fit * share * factor)
+
+
+def _shift_transit(organisation: Organisation, settings: MeasureSettings) -> tuple[bool, str]:
+    """Whether transit at the site runs often enough at shift changes, and why. With an imported timetable the
+    stop giving the class must have ``shift_min_departures`` around every shift-change hour; without one, classes
+    in ``shift_frequent_transit`` stand in for it (rail, S-Bahn or Stadtbahn close by)."""
+    features = organisation.features
+    stop = features.transit_stop
+    if stop is not None and stop.shift_departures:
+        enough = all(d.departures >= settings.shift_min_departures for d in stop.shift_departures)
+        return enough, f"{stop.label} {stop.name} zu den Schichtwechseln {shift_phrase(stop.shift_departures)}"
+    if features.transit_class in settings.shift_frequent_transit:
+        return True, (
+            f"bei ÖV-Güteklasse {features.transit_class.value} ist dichter Takt auch zu Schichtwechseln zu "
+            "erwarten (ohne Fahrplandaten nicht geprüft)"
+        )
+    return False, ""
 
 
 def _transit_fit(organisation: Organisation, settings: MeasureSettings) -> tuple[float, str]:

@@ -8,7 +8,7 @@ structure of the Swiss ÖV-Güteklassen (ARE; VSS SN 640 290), and the distance 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -102,7 +102,7 @@ def stop_level(group: ModeGroup, peak_per_hour: float) -> StopLevel | None:
     return None
 
 
-def merge_timetables(timetables: list[Timetable]) -> dict[str, StopDepartures]:
+def merge_timetables(timetables: Sequence[Timetable]) -> dict[str, StopDepartures]:
     """Several feeds into one: per stop and mode group the feed with more peak departures wins, since feeds of
     a Verbund and of a railway often carry the same trains (summing would count them twice)."""
     merged: dict[str, dict[ModeGroup, GroupDepartures]] = {}

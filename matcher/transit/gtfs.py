@@ -142,6 +142,7 @@ def stop_departures(
     matched = counts.assign(stop=counts["stop_id"].map(stop_of)).dropna(subset=["stop"])
     windows = ["peak", *(f"h{h}" for h in settings.shift_hours)]
     per_direction = matched.groupby(["stop", "group", "direction"], as_index=False)[windows].sum()
+    per_direction[windows] = per_direction[windows].astype(np.float64)
     # A feed without direction_id (-1) counts as one direction: half its departures go each way.
     undirected = per_direction["direction"] == -1
     per_direction.loc[undirected, windows] = per_direction.loc[undirected, windows] / 2

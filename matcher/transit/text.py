@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from matcher.transit.model import TRANSIT_CLASS_LABELS_DE, NearestStop, TransitClass
-from matcher.wording import format_distance
+from matcher.transit.model import TRANSIT_CLASS_LABELS_DE, HourDepartures, NearestStop, TransitClass
+from matcher.wording import format_distance, german_number, join_de
 
 
 def stop_phrase(stop: NearestStop) -> str:
-    """'Stadtbahn-Haltestelle Kampstraße, Dortmund, 150 m'."""
-    return f"{stop.label} {stop.name}, {format_distance(stop.distance_km)}"
+    """'Stadtbahn-Haltestelle Kampstraße, Dortmund, 150 m', with a timetable '…, 12 Abfahrten/h in der
+    Morgenspitze'."""
+    phrase = f"{stop.label} {stop.name}, {format_distance(stop.distance_km)}"
+    if stop.departures_per_hour is not None:
+        phrase += f", {german_number(round(stop.departures_per_hour, 1))} Abfahrten/h in der Morgenspitze"
+    return phrase
+
+
+def shift_phrase(departures: list[HourDepartures]) -> str:
+    """'um 6 Uhr 12, um 14 Uhr 3 und um 22 Uhr 2 Abfahrten' (each within the window around the hour)."""
+    parts = [f"um {d.hour} Uhr {d.departures}" for d in departures]
+    last = departures[-1].departures if departures else 0
+    return join_de(parts) + (" Abfahrt" if last == 1 else " Abfahrten")
 
 
 def class_phrase(transit_class: TransitClass, best: NearestStop | None, stops: list[NearestStop]) -> str:

@@ -12,7 +12,6 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from matcher import __version__
-from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy
 from service.api.cluster_cache import ClusterCache
 from service.api.deps import RepositoryDep
@@ -37,6 +36,7 @@ from service.live import LiveIndex
 from service.storage.database import ensure_up_to_date, make_engine
 from service.storage.feedback import SqlFeedbackStore
 from service.storage.sql_repository import SqlOrganisationRepository
+from service.storage.transit import SqlTransitStore
 from service.web import mount_web
 
 
@@ -162,11 +162,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.repository = repository = SqlOrganisationRepository(engine)
     app.state.api_keys = SqlApiKeyRepository(engine)
     app.state.engine = matching = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
-    app.state.live = live = LiveIndex(repository, matching)
+    app.state.live = live = LiveIndex(repository, matching, SqlTransitStore(engine))
     app.state.feedback = SqlFeedbackStore(engine)
     app.state.cluster_cache = ClusterCache()
     app.state.access = AccessPolicy(matching.reference.catalog)
-    app.state.builder = ProfileBuilder(matching.reference, matching.settings)
 
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
     def health(repository: RepositoryDep) -> Health:

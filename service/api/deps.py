@@ -42,16 +42,6 @@ def get_policy(request: Request) -> AccessPolicy:
     return policy
 
 
-def get_builder(request: Request) -> ProfileBuilder:
-    builder: ProfileBuilder = request.app.state.builder
-    return builder
-
-
-def get_engine(request: Request) -> MatchingEngine:
-    engine: MatchingEngine = request.app.state.engine
-    return engine
-
-
 def get_live(request: Request) -> LiveIndex:
     """The live index, for routes that validate their parameters before they ask for the snapshot."""
     live: LiveIndex = request.app.state.live
@@ -61,6 +51,16 @@ def get_live(request: Request) -> LiveIndex:
 def get_snapshot(request: Request) -> Snapshot:
     """The organisations and their index as of the store's current revision (see service.live)."""
     return get_live(request).current()
+
+
+def get_builder(snapshot: Annotated[Snapshot, Depends(get_snapshot)]) -> ProfileBuilder:
+    """Builds profiles with the imported timetable of the current revision."""
+    return snapshot.builder
+
+
+def get_engine(snapshot: Annotated[Snapshot, Depends(get_snapshot)]) -> MatchingEngine:
+    """Reference data (with the imported timetable), settings and the fitted model of the current revision."""
+    return snapshot.engine
 
 
 def get_cluster_cache(request: Request) -> ClusterCache:

@@ -1,7 +1,8 @@
 """The ``bmm`` command line, one module per command group.
 
 ``database`` (init, demo, serve), ``models`` (fit, evaluate), ``transfer`` (import, export), ``planning``
-(clusters, brief) and ``keys`` (``bmm keys create|list|revoke``); ``common`` holds the ``--db`` option and
+(clusters, brief), ``keys`` (``bmm keys create|list|revoke``) and ``transit`` (``bmm transit
+import|status|remove``, GTFS feeds); ``common`` holds the ``--db`` option and
 the helpers every group uses, ``tables`` the plain-text tables.
 
 Adding a command group is one new module with its own ``app = typer.Typer(help=...)`` and one line here:
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import database, german, keys, models, planning, transfer
+from service.cli import database, german, keys, models, planning, transfer, transit
 
 german.install()
 
@@ -32,6 +33,7 @@ app.add_typer(models.app)
 app.add_typer(transfer.app)
 app.add_typer(planning.app)
 app.add_typer(keys.app, name="keys")
+app.add_typer(transit.app, name="transit")
 
 
 def main() -> None:

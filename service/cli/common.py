@@ -83,11 +83,14 @@ def existing_repository(db: str) -> OrganisationRepository:
 
 
 def load_snapshot(repository: OrganisationRepository, db: str) -> tuple[Snapshot, MatchingEngine]:
-    """All stored organisations and their index (the service's LiveIndex), with the matching engine."""
+    """All stored organisations and their index (the service's LiveIndex), with the matching engine and the
+    imported timetable."""
     from service.engine import load_engine
     from service.live import LiveIndex
+    from service.storage.transit import SqlTransitStore
 
     typer.echo(f"Lade Organisationen aus {safe(db)} …", err=True)
     settings = settings_for(db)
     engine = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
-    return LiveIndex(repository, engine).current(), engine
+    snapshot = LiveIndex(repository, engine, SqlTransitStore(make_engine(db))).current()
+    return snapshot, snapshot.engine

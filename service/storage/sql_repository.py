@@ -61,6 +61,17 @@ def _conditions(query: OrganisationQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def log_changes(connection: Connection, ids: Sequence[str | None]) -> None:
+    """Append ``ids`` to the change log in the write's transaction (many, or a None: "reload everything")."""
+    if not ids:
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOCK})
+    now = datetime.now(UTC)
+    logged: Sequence[str | None] = ids if len(ids) <= _LOGGED_IDS else [None]
+    connection.execute(organisation_changes.insert(), [{"organisation_id": i, "changed_at": now} for i in logged])
+
+
 class SqlOrganisationRepository:
     """Implements :class:`service.storage.repository.OrganisationRepository`."""
 
@@ -91,7 +102,7 @@ class SqlOrganisationRepository:
                     raise DuplicateIdError(sorted(existing))
                 self._delete_ids(connection, list(existing))
                 self._insert(connection, organisations_, existing)
-                self._log_changes(connection, ids)
+                log_changes(connection, ids)
         except IntegrityError:
             # A concurrent write stored one of these ids after our check; the transaction was rolled back.
             with self.engine.connect() as connection:
@@ -102,7 +113,7 @@ class SqlOrganisationRepository:
         with self.engine.begin() as connection:
             deleted = self._delete_ids(connection, [organisation_id]) > 0
             if deleted:
-                self._log_changes(connection, [organisation_id])
+                log_changes(connection, [organisation_id])
             return deleted
 
     def replace_synthetic(self, organisations_: Sequence[Organisation]) -> WriteResult:
@@ -116,7 +127,7 @@ class SqlOrganisationRepository:
             if clashes:
                 raise DuplicateIdError(sorted(clashes))
             self._insert(connection, organisations_, {})
-            self._log_changes(connection, synthetic_ids + [o.id for o in organisations_])
+            log_changes(connection, synthetic_ids + [o.id for o in organisations_])
         return WriteResult(created=len(organisations_), updated=0)
 
     def get_many(self, ids: Sequence[str]) -> list[Organisation]:
@@ -186,15 +197,6 @@ class SqlOrganisationRepository:
             return list(self._load(connection, ids)), total
 
     # -- helpers ---------------------------------------------------------------------------
-
-    def _log_changes(self, connection: Connection, ids: Sequence[str]) -> None:
-        if not ids:
-            return
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOCK})
-        now = datetime.now(UTC)
-        logged: Sequence[str | None] = ids if len(ids) <= _LOGGED_IDS else [None]
-        connection.execute(organisation_changes.insert(), [{"organisation_id": i, "changed_at": now} for i in logged])
 
     def _created_at(self, connection: Connection, ids: Sequence[str]) -> dict[str, datetime]:
         found: dict[str, datetime] = {}

@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -145,4 +146,33 @@ feedback = Table(
     Column("role", String(16)),
     # The latest logged recommendation to this organisation that showed the item, when there is one.
     Column("recommendation_id", String(32), ForeignKey("recommendation_log.id", ondelete="SET NULL")),
+)
+
+# Imported GTFS feeds (bmm transit import, docs/transit.md): the departures per packaged stop
+# (data/geo/transit_stops.csv) and mode group that replace the mode proxy where a feed covers a stop.
+transit_feeds = Table(
+    "transit_feeds",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("source", String(300), nullable=False),  # the file name it was imported from
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("service_date", Date, nullable=False),  # the weekday counted
+    Column("feed_stops", Integer, nullable=False),  # stops with departures that day
+    Column("matched_by_name", Integer, nullable=False),
+    Column("matched_by_position", Integer, nullable=False),
+    Column("unmatched", Integer, nullable=False),
+    Column("stops_covered", Integer, nullable=False),  # packaged stops with departures
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+transit_departures = Table(
+    "transit_departures",
+    metadata,
+    Column("feed", String(100), ForeignKey("transit_feeds.name", ondelete="CASCADE"), primary_key=True),
+    Column("stop_id", String(32), primary_key=True),
+    Column("mode_group", String(16), primary_key=True),
+    Column("peak_per_hour", Float, nullable=False),
+    Column("shift", JSON, nullable=False),  # [{hour, departures}]
+    Column("feed_stop_ids", JSON, nullable=False),  # the feed's stops summed into this one (traceability)
 )

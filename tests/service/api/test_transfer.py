@@ -122,7 +122,7 @@ def auth(client: TestClient) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module", autouse=True)
 def seeded(client: TestClient) -> dict[str, Organisation]:
-    builder: ProfileBuilder = client.app.state.builder  # type: ignore[attr-defined]
+    builder: ProfileBuilder = client.app.state.live.current().builder  # type: ignore[attr-defined]
     organisations = {i: builder.build(OrganisationProfile.model_validate(p), i) for i, p in SEED.items()}
     _repository(client).add_many(list(organisations.values()))
     return organisations
