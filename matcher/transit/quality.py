@@ -128,16 +128,17 @@ def transit_access(
     vectors = to_unit_vectors(lat_a, lon_a)
     tables = _tables(stops, settings)
     distances, positions, ranks = [], [], []
+    queried: dict[int, tuple[FloatArray, npt.NDArray[np.int64]]] = {}  # by table identity: proxy tables are
+    # the full category tables wherever no feed covers a category, and are queried once for both uses
     for table in tables:
-        chord, position = table.stops.tree.query(vectors, k=1)
-        km = chord_to_km(np.atleast_1d(chord))
+        km, position = _query(table.stops, vectors, queried)
         rank = class_rank(km, table.bands)
         if table.rural is not None:
             rank = np.where(rural, class_rank(km, table.rural), rank)
         distances.append(km)
-        positions.append(np.atleast_1d(position).astype(np.int64))
+        positions.append(position)
         ranks.append(rank)
-    nearest = _nearest_per_mode(stops, vectors)
+    nearest = _nearest_per_mode(stops, vectors, queried)
     if tables:
         rank_matrix, dist_matrix = np.stack(ranks), np.stack(distances)  # (tables, n)
         best_rank = rank_matrix.min(axis=0)
@@ -159,16 +160,25 @@ def transit_access(
     return result
 
 
+def _query(
+    table: CategoryStops, vectors: FloatArray, queried: dict[int, tuple[FloatArray, npt.NDArray[np.int64]]]
+) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """Distance (km) and position of each site's nearest stop in ``table``, queried once per table."""
+    if id(table) not in queried:
+        chord, position = table.tree.query(vectors, k=1)
+        queried[id(table)] = (chord_to_km(np.atleast_1d(chord)), np.atleast_1d(position).astype(np.int64))
+    return queried[id(table)]
+
+
 def _nearest_per_mode(
-    stops: TransitStops, vectors: FloatArray
+    stops: TransitStops, vectors: FloatArray, queried: dict[int, tuple[FloatArray, npt.NDArray[np.int64]]]
 ) -> dict[TransitMode, tuple[CategoryStops, FloatArray, npt.NDArray[np.int64]]]:
     """Per mode class present in the data: its table, and the distance and position of each site's nearest stop."""
     nearest = {}
     for mode in TransitMode:
         table = stops.categories.get(MODE_CATEGORY[mode])
         if table is not None:
-            chord, position = table.tree.query(vectors, k=1)
-            nearest[mode] = (table, chord_to_km(np.atleast_1d(chord)), np.atleast_1d(position).astype(np.int64))
+            nearest[mode] = (table, *_query(table, vectors, queried))
     return nearest
 
 

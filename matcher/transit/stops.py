@@ -5,7 +5,7 @@ proxy tree of that group and joins the tree of the category its departures give.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -83,44 +83,46 @@ class TransitStops:
     timetabled: dict[StopLevel, CategoryStops]
     timetable: Timetable
     frame: pd.DataFrame
+    vectors: npt.NDArray[np.float64]
+    masks: dict[StopCategory, npt.NDArray[np.bool_]]  # the rows of each category in ``frame``
 
     @classmethod
     def from_frame(cls, stops: pd.DataFrame, timetable: Timetable | None = None) -> TransitStops:
         """From a frame with ``id`` (default: the row number), ``name``, ``lat``, ``lon`` and ``modes`` (mode
         letters), and the departures of an imported timetable by stop id (ids not in the frame are ignored)."""
-        timetable = _EMPTY if timetable is None else timetable
         ids = stops["id"].astype(str) if "id" in stops else pd.Series(range(len(stops)), index=stops.index).astype(str)
         stops = stops.assign(modes=stops["modes"].astype(str), id=ids)
         vectors = to_unit_vectors(stops["lat"].to_numpy(dtype=np.float64), stops["lon"].to_numpy(dtype=np.float64))
-        ids = stops["id"]
-        categories, proxy = {}, {}
-        # Stops with departures, per mode group (built once: a timetable can hold thousands of stops).
-        covered = {g: {i for i, d in timetable.items() if d.group(g) is not None} for g in ModeGroup}
-        for category, letters in CATEGORY_LETTERS.items():
-            mask = stops["modes"].str.contains(f"[{letters}]", regex=True).to_numpy(dtype=bool)
-            if mask.any():
-                categories[category] = CategoryStops.of(stops, vectors, mask)
-            mask = mask & ~ids.isin(covered[CATEGORY_GROUP[category]]).to_numpy(dtype=bool)
-            if mask.any():
-                proxy[category] = CategoryStops.of(stops, vectors, mask)
+        masks = {
+            category: stops["modes"].str.contains(f"[{letters}]", regex=True).to_numpy(dtype=bool)
+            for category, letters in CATEGORY_LETTERS.items()
+        }
+        categories = {c: CategoryStops.of(stops, vectors, mask) for c, mask in masks.items() if mask.any()}
+        plain = cls(
+            categories=categories, count=len(stops), proxy=categories, timetabled={}, timetable=_EMPTY,
+            frame=stops, vectors=vectors, masks=masks,
+        )  # fmt: skip
+        return plain if not timetable else plain.with_timetable(timetable)
+
+    def with_timetable(self, timetable: Timetable) -> TransitStops:
+        """The same stops with these departures: only the trees of categories the timetable touches are rebuilt."""
+        ids = self.frame["id"]
+        proxy = {}
+        for category, mask in self.masks.items():
+            group = CATEGORY_GROUP[category]
+            covered = ids.isin([i for i, d in timetable.items() if d.group(group) is not None]).to_numpy(dtype=bool)
+            if not (mask & covered).any():
+                if category in self.categories:
+                    proxy[category] = self.categories[category]
+            elif (mask & ~covered).any():
+                proxy[category] = CategoryStops.of(self.frame, self.vectors, mask & ~covered)
         levels = ids.map(lambda i: timetable[i].level()[0] if i in timetable else None)
         timetabled = {}
         for level in StopLevel:
             mask = (levels == level).to_numpy(dtype=bool)
             if mask.any():
-                timetabled[level] = CategoryStops.of(stops, vectors, mask)
-        return cls(
-            categories=categories,
-            count=len(stops),
-            proxy=proxy,
-            timetabled=timetabled,
-            timetable=timetable,
-            frame=stops,
-        )
-
-    def with_timetable(self, timetable: Timetable) -> TransitStops:
-        """The same stops with these departures (rebuilds the trees, about 0.3 s)."""
-        return TransitStops.from_frame(self.frame, timetable)
+                timetabled[level] = CategoryStops.of(self.frame, self.vectors, mask)
+        return replace(self, proxy=proxy, timetabled=timetabled, timetable=timetable)
 
     def departures(self, stop_id: str) -> StopDepartures | None:
         return self.timetable.get(stop_id)
