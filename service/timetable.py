@@ -10,21 +10,25 @@ change and logs those ids, so every process's live index reloads them; with no r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from matcher.reference import ReferenceData
-from matcher.settings import TransitSettings
+from matcher.settings import MatcherSettings, TransitSettings
 from matcher.transit.departures import Timetable
 from matcher.transit.model import NearestStop
 from matcher.transit.quality import TransitAccess, transit_access
 from matcher.transit.stops import TransitStops
 from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
 from service.engine import MatchingEngine
+from service.io.gtfs import ZipLimits, read_feed
 from service.storage.sql_repository import log_changes
 from service.storage.tables import organisations
+from service.storage.transit import FeedSummary, Recompute, SqlTransitStore
 
 _CHUNK = 5_000
 
@@ -103,3 +107,45 @@ def recompute_transit(
     # Nothing changed still means a new timetable for profiles saved from now on: every process reloads.
     log_changes(connection, changed if changed else [None])
     return changed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an import or removal did: the feed (None for a removal) and how many stored profiles changed."""
+
+    feed: FeedSummary | None
+    changed: int
+
+
+def _recompute(reference: ReferenceData, settings: TransitSettings, changed: list[str]) -> Recompute:
+    sparse = sparse_municipalities(reference)
+
+    def recompute(connection: Connection, timetable: Timetable) -> None:
+        stops = reference.geo.transit.with_timetable(timetable)
+        changed.extend(recompute_transit(connection, stops, settings, sparse))
+
+    return recompute
+
+
+def import_feed(
+    engine: Engine, reference: ReferenceData, path: Path, name: str, limits: ZipLimits,
+    on: date | None = None, settings: MatcherSettings | None = None,
+) -> Outcome:  # fmt: skip
+    """Read the feed (nothing written if it fails: :class:`FeedError`), then store it in place of an earlier
+    import of the same name and recompute the stored profiles, in one transaction."""
+    transit = (settings or MatcherSettings()).transit
+    departures = read_feed(path, name, reference.geo.transit, transit.timetable, limits, on=on)
+    changed: list[str] = []
+    SqlTransitStore(engine).replace(departures, _recompute(reference, transit, changed))
+    return Outcome(feed=departures.summary, changed=len(changed))
+
+
+def remove_feed(
+    engine: Engine, reference: ReferenceData, name: str, settings: MatcherSettings | None = None
+) -> Outcome | None:
+    """Remove the feed ``name`` and recompute the stored profiles; None if there is no such feed."""
+    changed: list[str] = []
+    transit = (settings or MatcherSettings()).transit
+    if not SqlTransitStore(engine).remove(name, _recompute(reference, transit, changed)):
+        return None
+    return Outcome(feed=None, changed=len(changed))

@@ -57,14 +57,17 @@ class FeedBuilder:
                             "route_type": route_type})  # fmt: skip
         return self
 
-    def departures(self, route_id: str, origin: str, destination: str, times: list[str], direction: int = 0) -> FeedBuilder:
+    def departures(
+        self, route_id: str, origin: str, destination: str, times: list[str], direction: int = 0
+    ) -> FeedBuilder:
         for time in times:
             trip_id = f"{route_id}-{origin}-{len(self.trips)}"
             self.trips.append({"route_id": route_id, "service_id": "wk", "trip_id": trip_id, "direction_id": direction})
             h, m = map(int, time.split(":"))
             arrive = h * 60 + m + 10
-            for sequence, (stop_id, at) in enumerate([(origin, f"{time}:00"),
-                                                      (destination, f"{arrive // 60:02d}:{arrive % 60:02d}:00")]):
+            for sequence, (stop_id, at) in enumerate(
+                [(origin, f"{time}:00"), (destination, f"{arrive // 60:02d}:{arrive % 60:02d}:00")]
+            ):
                 self.stop_times.append({"trip_id": trip_id, "arrival_time": at, "departure_time": at,
                                         "stop_id": stop_id, "stop_sequence": sequence + 1})  # fmt: skip
         return self
@@ -81,7 +84,9 @@ class FeedBuilder:
         }  # fmt: skip
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, rows in tables.items():
-                columns = [c for c in rows[0] if c != self.leave_out.get(name)] if rows else ["x"]
+                if not rows:  # an empty table is left out of the zip
+                    continue
+                columns = [c for c in rows[0] if c != self.leave_out.get(name)]
                 buffer = io.StringIO()
                 writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
                 writer.writeheader()

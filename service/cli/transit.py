@@ -10,17 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcher.wording import german_number
+from matcher.wording import german_int, german_number
 from service.cli.common import DbOption, fail, migrated_engine, safe, settings_for, sqlite_file
 from service.cli.tables import format_table
 from service.config import DEFAULT_DATABASE_URL
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine
-
-    from matcher.reference import ReferenceData
-    from matcher.transit.departures import Timetable
-    from service.storage.transit import Recompute
+    from sqlalchemy import Engine
 
 app = typer.Typer(
     help="Fahrpläne (GTFS): Abfahrten je Haltestelle statt der Verkehrsmittel-Näherung für die ÖV-Güteklasse.",
@@ -36,23 +32,6 @@ def _database(db: str) -> Engine:
     if database_file is not None and not database_file.exists():
         fail(f"Die Datenbankdatei {database_file} gibt es nicht. Anlegen mit 'bmm init --db {safe(db)}'.")
     return migrated_engine(db)
-
-
-def _recompute(reference: ReferenceData) -> tuple[Recompute, list[int]]:
-    """What an import or removal runs in its transaction: the stored profiles' transit fields from the new
-    timetable; the list receives how many changed."""
-    from matcher.settings import MatcherSettings
-    from service.timetable import recompute_transit, sparse_municipalities
-
-    sparse = sparse_municipalities(reference)
-    transit = MatcherSettings().transit
-    changed: list[int] = []
-
-    def recompute(connection: Connection, timetable: Timetable) -> None:
-        stops = reference.geo.transit.with_timetable(timetable)
-        changed.append(len(recompute_transit(connection, stops, transit, sparse)))
-
-    return recompute, changed
 
 
 @app.command("import")
@@ -74,10 +53,9 @@ def transit_import(
     """GTFS-Feed einlesen: Abfahrten je Haltestelle in der Morgenspitze (6–9 Uhr) und zu den Schichtwechseln
     (6, 14, 22 Uhr ± 30 Minuten). Alles oder nichts; gespeicherte Profile werden neu eingestuft."""
     from matcher.reference import load_reference_data
-    from matcher.settings import MatcherSettings
     from matcher.transit.gtfs import FeedError
-    from service.io.gtfs import ZipLimits, read_feed
-    from service.storage.transit import SqlTransitStore
+    from service.io.gtfs import ZipLimits
+    from service.timetable import import_feed
 
     feed_name = name if name is not None else feed.name.removesuffix(".zip")
     if not FEED_NAME.fullmatch(feed_name):
@@ -92,30 +70,23 @@ def transit_import(
     reference = load_reference_data(settings.resolved_data_dir())
     limits = ZipLimits(entry_bytes=settings.gtfs_max_entry_bytes, total_bytes=settings.gtfs_max_bytes)
     try:
-        departures = read_feed(
-            feed, feed_name, reference.geo.transit, MatcherSettings().transit.timetable, limits,
-            on=on.date() if on is not None else None,
-        )  # fmt: skip
+        outcome = import_feed(engine, reference, feed, feed_name, limits, on=on.date() if on is not None else None)
     except FeedError as error:
         fail(f"GTFS-Feed {feed.name} nicht importiert, die Datenbank ist unverändert: {error}")
-    read_seconds = time.perf_counter() - started
-    recompute, changed = _recompute(reference)
-    started = time.perf_counter()
-    SqlTransitStore(engine).replace(departures, recompute)
-    s = departures.summary
+    s = outcome.feed
+    assert s is not None
     typer.echo(
         f"Feed „{s.name}“ importiert in {safe(db)}: Fahrplan {s.valid_from:%d.%m.%Y} bis {s.valid_to:%d.%m.%Y}, "
         f"gezählt am {_day(s.service_date)}."
     )
     typer.echo(
-        f"Haltestellen mit Abfahrten: {german_number(s.feed_stops)}; der Haltestellentabelle zugeordnet "
-        f"{german_number(s.matched_by_name)} über den Namen, {german_number(s.matched_by_position)} nur über die Lage, "
-        f"nicht zugeordnet {german_number(s.unmatched)}; abgedeckt {german_number(s.stops_covered)} Haltestellen."
+        f"Haltestellen mit Abfahrten: {german_int(s.feed_stops)}; der Haltestellentabelle zugeordnet "
+        f"{german_int(s.matched_by_name)} über den Namen, {german_int(s.matched_by_position)} nur über die Lage, "
+        f"nicht zugeordnet {german_int(s.unmatched)}; abgedeckt {german_int(s.stops_covered)} Haltestellen."
     )
     typer.echo(
-        f"{german_number(changed[0])} gespeicherte Organisationen neu eingestuft "
-        f"(Feed gelesen in {german_number(round(read_seconds, 1))} s, gespeichert und neu eingestuft in "
-        f"{german_number(round(time.perf_counter() - started, 1))} s)."
+        f"{german_int(outcome.changed)} gespeicherte Organisationen neu eingestuft "
+        f"({german_number(round(time.perf_counter() - started, 1))} s)."
     )
 
 
@@ -141,9 +112,9 @@ def transit_status(db: DbOption = DEFAULT_DATABASE_URL) -> None:
                 f.source,
                 f"{f.valid_from:%d.%m.%Y}–{f.valid_to:%d.%m.%Y}",
                 _day(f.service_date),
-                german_number(f.stops_covered),
-                german_number(f.matched_by_name + f.matched_by_position),
-                german_number(f.unmatched),
+                german_int(f.stops_covered),
+                german_int(f.matched_by_name + f.matched_by_position),
+                german_int(f.unmatched),
                 f"{f.imported_at:%Y-%m-%d %H:%M}",
             )
         )
@@ -158,11 +129,10 @@ def transit_remove(
 ) -> None:
     """Feed entfernen; wo er Haltestellen abdeckte, gilt wieder die Verkehrsmittel-Näherung."""
     from matcher.reference import load_reference_data
-    from service.storage.transit import SqlTransitStore
+    from service.timetable import remove_feed
 
-    store = SqlTransitStore(_database(db))
-    if name not in {f.name for f in store.feeds()}:
+    engine = _database(db)
+    outcome = remove_feed(engine, load_reference_data(settings_for(db).resolved_data_dir()), name)
+    if outcome is None:
         fail(f"Kein GTFS-Feed „{name}“ in {safe(db)}; die Namen zeigt 'bmm transit status'.")
-    recompute, changed = _recompute(load_reference_data(settings_for(db).resolved_data_dir()))
-    store.remove(name, recompute)
-    typer.echo(f"Feed „{name}“ entfernt; {german_number(changed[0])} gespeicherte Organisationen neu eingestuft.")
+    typer.echo(f"Feed „{name}“ entfernt; {german_int(outcome.changed)} gespeicherte Organisationen neu eingestuft.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -110,7 +111,10 @@ def read_feed(
     """Departures per packaged stop from the GTFS zip at ``path`` on ``on`` (default: the representative weekday)."""
     import partridge as ptg  # only the import command needs it
 
-    with tempfile.TemporaryDirectory(prefix="bmm-gtfs-") as folder:
+    with tempfile.TemporaryDirectory(prefix="bmm-gtfs-") as folder, warnings.catch_warnings():
+        # partridge 1.1 calls DataFrame.rename(inplace=True), deprecated in pandas 3.1 (removed in 4, which
+        # pyproject excludes); the warning says nothing about the feed.
+        warnings.filterwarnings("ignore", message="The inplace keyword", module=r"partridge(\.|$)")
         directory = Path(folder)
         names = extract_tables(path, directory, limits)
         check_columns(directory, names)
@@ -129,7 +133,16 @@ def read_feed(
             served = tables.stops.loc[tables.stops["stop_id"].isin(set(departures["stop_id"]))]
         except FeedError:
             raise
-        except (KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        # partridge checks feeds with assert ("No service found in feed.").
+        except (
+            AssertionError,
+            KeyError,
+            ValueError,
+            TypeError,
+            IndexError,
+            UnicodeDecodeError,
+            pd.errors.ParserError,
+        ) as error:
             raise FeedError(f"Der Feed ist fehlerhaft ({type(error).__name__}: {error}).") from None
     if departures.empty:
         raise FeedError(f"Der Feed hat am {day:%d.%m.%Y} keine Abfahrten von Bus, Bahn, Stadtbahn oder Straßenbahn.")

@@ -107,7 +107,12 @@ def _tables(stop_times: list[tuple[str, str, int, float | None, int]], trips: li
         stops=pd.DataFrame(columns=["stop_id", "stop_name", "stop_lat", "stop_lon"]),
         routes=pd.DataFrame({"route_id": ["r"], "route_type": [3]}),
         trips=pd.DataFrame(
-            {"trip_id": [t for t, _ in trips], "route_id": "r", "service_id": "wk", "direction_id": [d for _, d in trips]}
+            {
+                "trip_id": [t for t, _ in trips],
+                "route_id": "r",
+                "service_id": "wk",
+                "direction_id": [d for _, d in trips],
+            }
         ),
         stop_times=pd.DataFrame(
             stop_times, columns=["trip_id", "stop_id", "stop_sequence", "departure_time", "pickup_type"]
@@ -119,8 +124,8 @@ def _tables(stop_times: list[tuple[str, str, int, float | None, int]], trips: li
 def test_counting_leaves_out_last_stops_no_boarding_and_untimed_stops() -> None:
     h = 3600.0
     tables = _tables(
-        [("t1", "a", 1, 7 * h, 0), ("t1", "b", 2, 7 * h + 60, 1), ("t1", "c", 3, None, 0), ("t1", "d", 4, 7 * h + 300, 0),
-         ("t2", "a", 1, 13.6 * h, 0), ("t2", "d", 2, 13.7 * h, 0)],
+        [("t1", "a", 1, 7 * h, 0), ("t1", "b", 2, 7 * h + 60, 1), ("t1", "c", 3, None, 0),
+         ("t1", "d", 4, 7 * h + 300, 0), ("t2", "a", 1, 13.6 * h, 0), ("t2", "d", 2, 13.7 * h, 0)],
         [("t1", 0), ("t2", 0)],
     )  # fmt: skip
     departures = departure_times(tables, frozenset({"wk"}))
@@ -146,9 +151,7 @@ def test_frequencies_expand_and_the_busiest_direction_counts() -> None:
     assert bus.peak_per_hour == 6.0  # every 10 minutes in direction 0; direction 1 has one trip
     assert [(d.hour, d.departures) for d in bus.shift] == [(6, 3), (14, 0), (22, 0)]
     # Without direction_id half the departures count for each direction (a stop is served both ways).
-    undirected = _tables(
-        [("f", "a", 1, 0.0, 0), ("f", "b", 2, 120.0, 0)], [("f", None)], frequencies
-    )
+    undirected = _tables([("f", "a", 1, 0.0, 0), ("f", "b", 2, 120.0, 0)], [("f", None)], frequencies)
     counts = count_windows(departure_times(undirected, frozenset({"wk"})), TIMETABLE)
     assert stop_departures(counts, {"a": "A"}, TIMETABLE)["A"].groups[0].peak_per_hour == 3.0
 
