@@ -73,7 +73,7 @@ class FeedBuilder:
         return self
 
     def write(self, path: Path) -> Path:
-        tables = {
+        tables: dict[str, list[dict[str, object]]] = {
             "agency.txt": [{"agency_id": "A", "agency_name": "Testverkehr (synthetisch)", "agency_url": "https://example.org",
                             "agency_timezone": "Europe/Berlin"}],
             "stops.txt": self.stops,
