@@ -23,7 +23,7 @@ from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.transit import SqlTransitStore
 from service.timetable import Outcome, import_feed, remove_feed
 from tests.factories_gtfs import GRAEVINGHOLZ, NUSSBREDDE, north_of, standard_feed
-from tests.service.conftest import OrganisationFactory
+from tests.service.conftest import BOTH_BACKENDS, OrganisationFactory
 
 STUTTGART = (48.7758, 9.1829)
 ALL = 49
@@ -56,6 +56,7 @@ def _import(engine: Engine, reference: ReferenceData, feed: Path, name: str = "v
     return import_feed(engine, reference, feed, name, limits, on=on)
 
 
+@BOTH_BACKENDS
 def test_import_counts_departures_and_reclassifies_stored_profiles(
     engine: Engine, reference: ReferenceData, repository: SqlOrganisationRepository, stored: dict[str, Organisation],
     tmp_path: Path, catalog: Catalog, settings: MatcherSettings,
@@ -105,6 +106,7 @@ def test_import_counts_departures_and_reclassifies_stored_profiles(
            "um 14 Uhr 3 und um 22 Uhr 2 Abfahrten" in fit  # fmt: skip
 
 
+@BOTH_BACKENDS
 def test_reimport_replaces_the_feed_and_remove_restores_the_proxy(
     engine: Engine, reference: ReferenceData, repository: SqlOrganisationRepository, stored: dict[str, Organisation],
     tmp_path: Path,
