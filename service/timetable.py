@@ -39,6 +39,12 @@ def with_timetable(reference: ReferenceData, timetable: Timetable) -> ReferenceD
     return replace(reference, geo=geo)
 
 
+def stored_reference(engine: Engine, reference: ReferenceData) -> ReferenceData:
+    """``reference`` with the timetable imported into the database at ``engine`` (as it is, when none is)."""
+    timetable = SqlTransitStore(engine).timetable()
+    return with_timetable(reference, timetable) if timetable else reference
+
+
 def engine_with_timetable(engine: MatchingEngine, timetable: Timetable) -> MatchingEngine:
     return replace(engine, reference=with_timetable(engine.reference, timetable))
 

@@ -39,11 +39,13 @@ def demo(
     from service.auth import SqlApiKeyRepository
     from service.seeding import issue_demo_keys, seed_demo
     from service.storage.sql_repository import SqlOrganisationRepository
+    from service.timetable import stored_reference
 
     engine = make_engine(db)
     upgrade(engine)
     repository = SqlOrganisationRepository(engine)
-    reference = load_reference_data(settings_for(db).resolved_data_dir())
+    # Demo profiles get their transit fields with the imported timetable, as the service would give them.
+    reference = stored_reference(engine, load_reference_data(settings_for(db).resolved_data_dir()))
     if if_empty and (existing := repository.count()):
         typer.echo(
             f"{safe(db)} enthält bereits {count_noun(existing, 'Organisation', 'Organisationen')}; "

@@ -60,10 +60,12 @@ def import_file(
     from matcher.settings import MatcherSettings
     from service.io import ImportFailed, import_organisations
     from service.storage.sql_repository import SqlOrganisationRepository
+    from service.timetable import stored_reference
 
     engine = make_engine(db)
     upgrade(engine)
-    builder = ProfileBuilder(load_reference_data(settings_for(db).resolved_data_dir()), MatcherSettings())
+    reference = stored_reference(engine, load_reference_data(settings_for(db).resolved_data_dir()))
+    builder = ProfileBuilder(reference, MatcherSettings())  # transit with the imported timetable, as the API
 
     def progress(rows: int) -> None:
         typer.echo(f"… {count_noun(rows, 'Zeile', 'Zeilen')} geprüft", err=True)
