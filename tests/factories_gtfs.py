@@ -72,6 +72,18 @@ class FeedBuilder:
                                         "stop_id": stop_id, "stop_sequence": sequence + 1})  # fmt: skip
         return self
 
+    def line_trip(self, route_id: str, stops: list[str], time: str, direction: int = 0) -> FeedBuilder:
+        """One trip through ``stops``, 2 minutes apart, leaving the first at ``time``."""
+        trip_id = f"{route_id}-{len(self.trips)}"
+        self.trips.append({"route_id": route_id, "service_id": "wk", "trip_id": trip_id, "direction_id": direction})
+        h, m = map(int, time.split(":"))
+        for sequence, stop_id in enumerate(stops):
+            t = h * 60 + m + 2 * sequence
+            at = f"{t // 60:02d}:{t % 60:02d}:00"
+            self.stop_times.append({"trip_id": trip_id, "arrival_time": at, "departure_time": at,
+                                    "stop_id": stop_id, "stop_sequence": sequence + 1})  # fmt: skip
+        return self
+
     def write(self, path: Path) -> Path:
         tables: dict[str, list[dict[str, object]]] = {
             "agency.txt": [{"agency_id": "A", "agency_name": "Testverkehr (synthetisch)", "agency_url": "https://example.org",
