@@ -18,8 +18,16 @@ function distance(km) {
   return metres < 1000 ? `${metres} m` : fmt.km(km);
 }
 
+// With an imported GTFS feed: departures per hour in the morning peak and at the shift changes (docs/transit.md).
+function departuresText(stop) {
+  if (stop.departures_per_hour == null) return "";
+  const perHour = (Math.round(stop.departures_per_hour * 10) / 10).toLocaleString("de-DE");
+  const shifts = (stop.shift_departures || []).map((d) => `${d.hour} Uhr: ${d.departures}`).join(", ");
+  return `, ${perHour} Abfahrten/h in der Morgenspitze` + (shifts ? ` (Schichtwechsel ${shifts})` : "");
+}
+
 function stopText(stop) {
-  return `${stop.label} ${stop.name}, ${distance(stop.distance_km)}`;
+  return `${stop.label} ${stop.name}, ${distance(stop.distance_km)}${departuresText(stop)}`;
 }
 
 function transitSummary(features) {
@@ -27,10 +35,12 @@ function transitSummary(features) {
   const best = features.transit_stop;
   const label = TRANSIT_CLASS[features.transit_class] || features.transit_class;
   const stops = (features.transit_stops || []).map((stop) => h("li", {}, stopText(stop)));
+  const timetabled = [best, ...(features.transit_stops || [])].some((stop) => stop && stop.departures_per_hour != null);
   return h("div", { id: "transit-quality", style: "margin:0.2rem 0 0" },
     h("p", { style: "margin:0" }, h("strong", {}, "ÖPNV: "), best ? `${label}: ${stopText(best)}.` : `${label}.`),
-    stops.length ? h("p", { style: "margin:0.2rem 0 0" }, "Nächste Haltestelle je Verkehrsmittel "
-      + "(Luftlinie; Klasse nach Verkehrsmittel und Entfernung, ohne Fahrplan):") : null,
+    stops.length ? h("p", { style: "margin:0.2rem 0 0" }, "Nächste Haltestelle je Verkehrsmittel (Luftlinie; "
+      + (timetabled ? "Klasse nach Abfahrten laut Fahrplan, wo einer importiert ist, sonst nach Verkehrsmittel, und "
+        + "Entfernung):" : "Klasse nach Verkehrsmittel und Entfernung, ohne Fahrplan):")) : null,
     stops.length ? h("ul", { style: "margin:0.1rem 0 0" }, ...stops) : null);
 }
 
