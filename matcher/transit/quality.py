@@ -30,6 +30,19 @@ MODE_CATEGORY = {
 }
 
 
+# The mode a proxy category's stop is named by, and a timetabled stop by the group giving its class (rail: by
+# its letters, S-Bahn where only S-Bahn trains call).
+CATEGORY_MODE = {
+    StopCategory.HUB: TransitMode.RAIL,
+    StopCategory.RAIL: TransitMode.RAIL,
+    StopCategory.SUBURBAN: TransitMode.SUBURBAN,
+    StopCategory.LIGHT_RAIL: TransitMode.LIGHT_RAIL,
+    StopCategory.BUS: TransitMode.BUS,
+}
+GROUP_MODE = {ModeGroup.LIGHT_RAIL: TransitMode.LIGHT_RAIL, ModeGroup.BUS: TransitMode.BUS}
+NO_CLASS = TransitBands(a_km=0.0, b_km=0.0, c_km=0.0, d_km=0.0)  # bands never reached: a stop giving no class
+
+
 @dataclass(frozen=True)
 class TransitAccess:
     """Transit quality of one site: its class, the stop that gives it (None for class none) and every mode's nearest."""
@@ -82,9 +95,6 @@ def stop_label(mode: TransitMode, letters: str) -> str:
         # HAFAS calls most Stadtbahn lines "subway" (Dortmund, Köln), some "tram" (Stuttgart): only U is certain.
         return "Stadtbahn-Haltestelle" if "U" in letters else "Stadtbahn-/Straßenbahn-Haltestelle"
     return "Bushaltestelle"
-
-
-NO_CLASS = TransitBands(a_km=0.0, b_km=0.0, c_km=0.0, d_km=0.0)
 
 
 @dataclass(frozen=True)
@@ -186,9 +196,6 @@ def _rail_mode(letters: str) -> TransitMode:
     return TransitMode.SUBURBAN if "S" in letters and not any(c in letters for c in "FR") else TransitMode.RAIL
 
 
-GROUP_MODE = {ModeGroup.LIGHT_RAIL: TransitMode.LIGHT_RAIL, ModeGroup.BUS: TransitMode.BUS}
-
-
 def _timetabled(
     mode: TransitMode, name: str, letters: str, km: float, bands: TransitBands,
     group: GroupDepartures, departures: StopDepartures,
@@ -216,15 +223,6 @@ def _giving_stop(stops: TransitStops, table: _Table, position: int, km: float, s
         return _timetabled(mode, name, letters, km, table.bands, group, departures)
     mode = CATEGORY_MODE[table.category]
     return NearestStop(mode=mode, name=name, label=stop_label(mode, letters), distance_km=km, transit_class=site_class)
-
-
-CATEGORY_MODE = {
-    StopCategory.HUB: TransitMode.RAIL,
-    StopCategory.RAIL: TransitMode.RAIL,
-    StopCategory.SUBURBAN: TransitMode.SUBURBAN,
-    StopCategory.LIGHT_RAIL: TransitMode.LIGHT_RAIL,
-    StopCategory.BUS: TransitMode.BUS,
-}
 
 
 def _mode_stop(
