@@ -220,6 +220,12 @@ def match_stops(feed_stops: pd.DataFrame, packaged: TransitStops, settings: Time
     """Each feed stop (stop_id, stop_name, stop_lat, stop_lon) to the nearest packaged stop within
     ``match_radius_km`` that shares a name word, else to the nearest one within ``match_position_km``."""
     frame = packaged.frame
+    located = np.isfinite(feed_stops["stop_lat"].to_numpy(dtype=np.float64)) & np.isfinite(
+        feed_stops["stop_lon"].to_numpy(dtype=np.float64)
+    )
+    # A stop without coordinates (GTFS allows them for some location types) cannot be placed: unmatched.
+    unplaced = [StopMatch(str(i), None, None, False) for i in feed_stops.loc[~located, "stop_id"]]
+    feed_stops = feed_stops.loc[located]
     tree = cKDTree(to_unit_vectors(frame["lat"].to_numpy(dtype=np.float64), frame["lon"].to_numpy(dtype=np.float64)))
     vectors = to_unit_vectors(
         feed_stops["stop_lat"].to_numpy(dtype=np.float64), feed_stops["stop_lon"].to_numpy(dtype=np.float64)
@@ -241,4 +247,4 @@ def match_stops(feed_stops: pd.DataFrame, packaged: TransitStops, settings: Time
             matches.append(StopMatch(str(row.stop_id), str(ids[j]), km, False))
         else:
             matches.append(StopMatch(str(row.stop_id), None, None, False))
-    return matches
+    return matches + unplaced

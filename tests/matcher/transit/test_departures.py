@@ -170,6 +170,7 @@ def test_feed_stops_match_by_name_within_300_m_else_by_position_within_100_m(geo
             ("by-position", "Haltepunkt Nord", *north_of(g_lat, g_lon, 40)),
             ("too-far", "Haltepunkt Süd", *north_of(g_lat, g_lon, -250)),
             ("wrong-name", "Brechten Zentrum", *north_of(g_lat, g_lon, 150)),
+            ("no-position", "Grävingholz", float("nan"), float("nan")),
         ],
         columns=["stop_id", "stop_name", "stop_lat", "stop_lon"],
     )
@@ -178,6 +179,7 @@ def test_feed_stops_match_by_name_within_300_m_else_by_position_within_100_m(geo
     assert matches["by-name"].distance_km == pytest.approx(0.18, abs=0.005)
     assert (matches["by-position"].stop_id, matches["by-position"].by_name) == (GRAEVINGHOLZ[0], False)
     assert matches["too-far"].stop_id is None
+    assert matches["no-position"].stop_id is None
     assert matches["wrong-name"].stop_id != GRAEVINGHOLZ[0] or not matches["wrong-name"].by_name
 
 
