@@ -72,14 +72,20 @@ def migrated_engine(db: str) -> Engine:
     return engine
 
 
+def existing_engine(db: str, hint: str = "Demodaten mit 'bmm demo --db {db}'") -> Engine:
+    """An engine on an existing, migrated database (a missing SQLite file is not created; the message ends in
+    ``hint``, where ``{db}`` stands for the URL without its password)."""
+    database_file = sqlite_file(db)
+    if database_file is not None and not database_file.exists():
+        fail(f"Die Datenbankdatei {database_file} gibt es nicht. {hint.format(db=safe(db))}.")
+    return migrated_engine(db)
+
+
 def existing_repository(db: str) -> OrganisationRepository:
     """The organisations of an existing, migrated database (a missing SQLite file is not created)."""
     from service.storage.sql_repository import SqlOrganisationRepository
 
-    database_file = sqlite_file(db)
-    if database_file is not None and not database_file.exists():
-        fail(f"Die Datenbankdatei {database_file} gibt es nicht. Demodaten mit 'bmm demo --db {safe(db)}'.")
-    return SqlOrganisationRepository(migrated_engine(db))
+    return SqlOrganisationRepository(existing_engine(db))
 
 
 def load_snapshot(repository: OrganisationRepository, db: str) -> tuple[Snapshot, MatchingEngine]:

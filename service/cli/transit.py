@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from matcher.wording import german_int, german_number
-from service.cli.common import DbOption, fail, migrated_engine, safe, settings_for, sqlite_file
+from service.cli.common import DbOption, existing_engine, fail, safe, settings_for
 from service.cli.tables import format_table
 from service.config import DEFAULT_DATABASE_URL
 
@@ -28,10 +28,7 @@ WEEKDAYS_DE = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samst
 
 
 def _database(db: str) -> Engine:
-    database_file = sqlite_file(db)
-    if database_file is not None and not database_file.exists():
-        fail(f"Die Datenbankdatei {database_file} gibt es nicht. Anlegen mit 'bmm init --db {safe(db)}'.")
-    return migrated_engine(db)
+    return existing_engine(db, hint="Anlegen mit 'bmm init --db {db}'")
 
 
 @app.command("import")
@@ -104,7 +101,9 @@ def transit_status(db: DbOption = DEFAULT_DATABASE_URL) -> None:
         typer.echo(f"Keine GTFS-Feeds in {safe(db)}; die ÖV-Güteklasse nutzt überall die Verkehrsmittel-Näherung.")
         typer.echo("Importieren mit: bmm transit import FEED.zip")
         return
-    rows = [("Name", "Datei", "Fahrplan", "gezählt am", "Haltestellen", "zugeordnet", "nicht zugeordnet", "importiert")]
+    rows = [
+        ("Name", "Datei", "Fahrplan", "gezählt am", "abgedeckt", "zugeordnet", "nicht zugeordnet", "importiert (UTC)")
+    ]
     for f in feeds:
         rows.append(
             (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Engine, delete, select
 
@@ -45,6 +45,10 @@ class FeedDepartures:
     feed_stop_ids: dict[str, list[str]]  # packaged stop id → the feed's stops summed into it
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 # Runs inside the write's transaction with the timetable as it will be after the write.
 Recompute = Callable[[Connection, Timetable], object]
 
@@ -56,7 +60,8 @@ class SqlTransitStore:
     def feeds(self) -> list[FeedSummary]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(transit_feeds).order_by(transit_feeds.c.name)).all()
-        return [FeedSummary(**row._mapping) for row in rows]
+        # SQLite returns naive timestamps (stored as UTC), PostgreSQL aware ones: aware on both.
+        return [FeedSummary(**{**row._mapping, "imported_at": _aware(row.imported_at)}) for row in rows]
 
     def version(self) -> str:
         """Changes whenever a feed is imported, replaced or removed (cheap: one small table)."""
