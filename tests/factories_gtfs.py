@@ -46,6 +46,7 @@ class FeedBuilder:
              "saturday": 0, "sunday": 0, "start_date": "20260105", "end_date": "20260327"}
         ]
     )  # fmt: skip
+    calendar_dates: list[dict[str, object]] = field(default_factory=list)  # exceptions, or the only calendar
     leave_out: dict[str, str] = field(default_factory=dict)  # file → column to drop (broken feeds)
 
     def stop(self, stop_id: str, name: str, lat: float, lon: float) -> FeedBuilder:
@@ -93,6 +94,7 @@ class FeedBuilder:
             "trips.txt": self.trips,
             "stop_times.txt": self.stop_times,
             "calendar.txt": self.calendar,
+            "calendar_dates.txt": self.calendar_dates,
         }  # fmt: skip
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, rows in tables.items():

@@ -22,7 +22,7 @@ from service.io.gtfs import ZipLimits
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.transit import SqlTransitStore
 from service.timetable import Outcome, import_feed, remove_feed
-from tests.factories_gtfs import GRAEVINGHOLZ, NUSSBREDDE, north_of, standard_feed
+from tests.factories_gtfs import GRAEVINGHOLZ, NUSSBREDDE, every, north_of, standard_feed
 from tests.service.conftest import BOTH_BACKENDS, OrganisationFactory
 
 STUTTGART = (48.7758, 9.1829)
@@ -183,6 +183,31 @@ def test_a_broken_feed_gives_a_german_error_and_changes_nothing(
         _import(engine, reference, path, on=on, limits=limits)
     assert message in str(raised.value)
     assert ({o.id: o for o in repository.iter_all()}, SqlTransitStore(engine).feeds(), repository.revision()) == before
+
+
+def test_platforms_of_a_station_and_a_feed_with_calendar_dates_only(
+    engine: Engine, reference: ReferenceData, repository: SqlOrganisationRepository, stored: dict[str, Organisation],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """As DELFI publishes: service days in calendar_dates.txt only, a parent station with two platforms (each
+    direction its own platform), both summed into the one packaged stop."""
+    feed = standard_feed()
+    feed.calendar = []
+    feed.calendar_dates = [{"service_id": "wk", "date": f"202601{d:02d}", "exception_type": 1} for d in (13, 14, 15)]
+    platform = {**feed.stops[0], "stop_id": "g2", "stop_name": "Dortmund Grävingholz Bstg. 2"}
+    feed.stops.append(platform)
+    feed.departures("U42", "g2", "far", every("06:00", "09:00", 10), direction=1)
+    outcome = _import(engine, reference, feed.write(tmp_path / "delfi.zip"))
+    assert outcome.feed is not None
+    assert outcome.feed.service_date == date(2026, 1, 13)  # shorter than a week: the busiest weekday, earliest
+    plant = repository.get("plant")
+    assert plant is not None
+    stop = plant.features.transit_stop
+    assert stop is not None
+    assert stop.departures_per_hour == 12.0  # direction 0 (12/h) is busier than direction 1 (6/h)
+    assert [(d.hour, d.departures) for d in stop.shift_departures or []] == [(6, 12), (14, 3), (22, 2)]
+    (row,) = SqlTransitStore(engine).timetable()[GRAEVINGHOLZ[0]].groups
+    assert row.peak_per_hour == 12.0
 
 
 def test_zip_limits_count_all_tables_and_skip_files_the_count_does_not_read(tmp_path: Path) -> None:
