@@ -113,6 +113,11 @@ class OrganisationProfile(BaseModel):
     shift_work: bool = False
     visible_to_peers: bool = False
     contact_shareable: bool = False
+    share_residence_aggregates: bool = Field(
+        default=False,
+        description="consent: the staff's home postcode counts may be pooled with other organisations' and shown "
+        "k-anonymously to planners and advisors (docs/residences.md)",
+    )
     contact: Contact | None = None
     synthetic: bool = False
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NoReturn
@@ -65,6 +65,9 @@ class Capability(StrEnum):
     LEADS = "leads"  # leads of an advisor
     CLUSTERS = "clusters"  # clusters of a region
     FEEDBACK = "feedback"  # feedback on a recommendation served to a stored organisation
+    RESIDENCES_UPLOAD = "residences_upload"  # upload or erase an organisation's staff home postcodes
+    RESIDENCES = "residences"  # one organisation's residence analysis
+    RESIDENCES_POOLED = "residences_pooled"  # residence analysis pooled over an estate, cluster or list
 
 
 # Roles per capability; admin has every capability. Anonymous callers only have MATCH.
@@ -79,6 +82,9 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[Role]] = {
     Capability.LEADS: frozenset({Role.ADMIN, Role.ADVISOR}),
     Capability.CLUSTERS: frozenset({Role.ADMIN, Role.ADVISOR, Role.PLANNER}),
     Capability.FEEDBACK: frozenset({Role.ADMIN, Role.ADVISOR, Role.ORGANISATION}),
+    Capability.RESIDENCES_UPLOAD: frozenset({Role.ADMIN, Role.ORGANISATION}),
+    Capability.RESIDENCES: frozenset({Role.ADMIN, Role.ADVISOR, Role.ORGANISATION}),
+    Capability.RESIDENCES_POOLED: frozenset({Role.ADMIN, Role.ADVISOR, Role.PLANNER}),
 }
 PUBLIC_CAPABILITIES = frozenset({Capability.MATCH})
 ORGANISATION_CAPABILITIES = frozenset(
@@ -381,6 +387,63 @@ class AccessPolicy:
             elif self.in_region(principal, organisation):
                 hidden += 1
         return shown, hidden
+
+    # -- residences (issue 14) ---------------------------------------------------------------------
+
+    def require_residence_upload(
+        self, principal: Principal | None, organisation_id: str, organisation: Organisation | None
+    ) -> None:
+        """Upload, read back or erase an organisation's home postcodes: admins and the organisation itself.
+
+        401/403 by role; for an organisation's key another (or an unknown) id is 404 with the same message."""
+        self.require(principal, Capability.RESIDENCES_UPLOAD)
+        assert principal is not None
+        if organisation is None or not self.can_write_profile(principal, organisation_id):
+            self._not_found(principal, Capability.RESIDENCES_UPLOAD, organisation_id)
+
+    def require_residence_analysis(
+        self, principal: Principal | None, organisation_id: str, organisation: Organisation | None
+    ) -> None:
+        """One organisation's analysis: admins, the organisation itself, and advisors of its territory when it
+        consented (``share_residence_aggregates``).
+
+        401/403 by role; another organisation's key gets 404 (unknown and foreign ids alike). Advisors see every
+        profile, consent flag included, so they get 403 with the reason."""
+        self.require(principal, Capability.RESIDENCES)
+        assert principal is not None
+        if organisation is None or organisation.id != organisation_id:
+            self._not_found(principal, Capability.RESIDENCES, organisation_id)
+        if principal.role is Role.ADMIN or self.is_own(principal, organisation_id):
+            return
+        if principal.role is not Role.ADVISOR:
+            self._not_found(principal, Capability.RESIDENCES, organisation_id)
+        if not self.in_territory(principal, organisation):
+            self._log_denial(principal, Capability.RESIDENCES, organisation_id, Denial.FORBIDDEN)
+            raise AccessDenied(
+                Denial.FORBIDDEN,
+                f"Die Organisation '{organisation_id}' liegt nicht im Gebiet Ihrer Beratungsstelle. "
+                f"/ Organisation '{organisation_id}' is outside your territory.",
+            )
+        if not organisation.share_residence_aggregates:
+            self._log_denial(principal, Capability.RESIDENCES, organisation_id, Denial.FORBIDDEN)
+            raise AccessDenied(
+                Denial.FORBIDDEN,
+                f"Die Organisation '{organisation_id}' hat der Weitergabe ihrer Wohnstandort-Auswertung nicht "
+                "zugestimmt (share_residence_aggregates). / The organisation did not consent to share it.",
+            )
+
+    def residence_pool_scope(self, principal: Principal | None) -> Callable[[Organisation], bool]:
+        """Which organisations a pooled analysis may draw on (before consent): admins all, advisors those of
+        their territory, planners those of their region (names only as :meth:`profile_view` allows)."""
+        self.require(principal, Capability.RESIDENCES_POOLED)
+        assert principal is not None
+        match principal.role:
+            case Role.ADMIN:
+                return lambda _organisation: True
+            case Role.ADVISOR:
+                return lambda organisation: self.in_territory(principal, organisation)
+            case _:
+                return lambda organisation: self.in_region(principal, organisation)
 
     # -- advisors and planners ---------------------------------------------------------------------
 

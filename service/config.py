@@ -30,6 +30,17 @@ class ServiceSettings(BaseSettings):
     gtfs_max_bytes: int = Field(
         default=2048 * MEGABYTE, gt=0, description="a GTFS zip larger than this in sum (uncompressed) is refused"
     )
+    residence_k: int = Field(
+        default=5,
+        ge=5,
+        description="Wohnstandortanalyse: cells with 1 … k−1 people are suppressed (never below 5, docs/residences.md)",
+    )
+    residence_max_bytes: int = Field(
+        default=10 * MEGABYTE, gt=0, description="largest residence upload (PUT …/residences) in bytes, else 413"
+    )
+    residence_max_rows: int = Field(
+        default=500_000, gt=0, description="most data rows of a residence upload (one per employee or postcode)"
+    )
     data_dir: Path | None = Field(default=None, description="reference data (default: the package's data/)")
     models_dir: Path | None = Field(default=None, description="fitted artefacts (default: the package's models/)")
 

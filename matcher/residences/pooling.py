@@ -67,7 +67,10 @@ def pooled_analysis(
     total = int(counts.sum())
 
     firms = per_postcode["organisations"].to_numpy(dtype=np.int64)
-    shared = np.flatnonzero((firms >= 2) & (counts >= k))
+    # Only origins the answer lists: one that secondary suppression merged into "other" would, shown here,
+    # let other_origins minus it reveal the few people below k.
+    listed = np.isin(np.asarray(located.postcodes), [o["postcode"] for o in result["origins"]])
+    shared = np.flatnonzero((firms >= 2) & (counts >= k) & listed)
     cross_firm = [
         {
             "postcode": located.postcodes[i],

@@ -26,6 +26,7 @@ from service.api.routes.match import router as match_router
 from service.api.routes.me import router as me_router
 from service.api.routes.organisations import router as organisations_router
 from service.api.routes.recommendations import router as recommendations_router
+from service.api.routes.residences import router as residences_router
 from service.api.routes.transfer import import_body_limits
 from service.api.routes.transfer import router as transfer_router
 from service.api.routes.vocabulary import router as vocabulary_router
@@ -33,8 +34,10 @@ from service.auth import SqlApiKeyRepository
 from service.config import MEGABYTE, ServiceSettings
 from service.engine import load_engine
 from service.live import LiveIndex
+from service.residences import ResidenceAnalyst
 from service.storage.database import ensure_up_to_date, make_engine
 from service.storage.feedback import SqlFeedbackStore
+from service.storage.residences import SqlResidenceRepository
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.transit import SqlTransitStore
 from service.web import mount_web
@@ -93,6 +96,12 @@ TAGS: list[dict[str, Any]] = [
         "description": "Räumliche Cluster von Arbeitgebern mit gemeinsamem Problem (API-Schlüssel: admin, advisor, "
         "planner) / spatial clusters of employers sharing a problem (API key: admin, advisor, planner)",
     },
+    {
+        "name": "residences",
+        "description": "Wohnstandortanalyse: Wohn-PLZ der Beschäftigten hochladen, k-anonym auswerten und über "
+        "einwilligende Betriebe eines Gewerbegebiets oder Clusters poolen / staff home postcodes: upload, "
+        "k-anonymous analysis, pooled over consenting firms of an estate or cluster",
+    },
 ]
 
 
@@ -149,6 +158,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         me_router,
         limits_router,
         clusters_router,
+        residences_router,
     )
     for router in routers:
         app.include_router(router)
@@ -166,6 +176,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.feedback = SqlFeedbackStore(engine)
     app.state.cluster_cache = ClusterCache()
     app.state.access = AccessPolicy(matching.reference.catalog)
+    app.state.residences = SqlResidenceRepository(engine)
+    app.state.residence_analyst = ResidenceAnalyst(matching.reference, matching.settings.transit, settings.residence_k)
 
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
     def health(repository: RepositoryDep) -> Health:

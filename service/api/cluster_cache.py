@@ -8,7 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from matcher.planning.clusters.models import DEFAULT_CLUSTER_ORDER, ClusterAnswer, ClusterOrder, RegionFilter
+from matcher.index import OrganisationIndex
+from matcher.planning.clusters.finding import find_clusters
+from matcher.planning.clusters.models import (
+    DEFAULT_CLUSTER_ORDER,
+    Cluster,
+    ClusterAnswer,
+    ClusterOrder,
+    RegionFilter,
+)
+from matcher.reference import ReferenceData
+from matcher.settings import MatcherSettings
 from matcher.vocabulary import ProblemCode
 
 CACHE_SIZE = 16
@@ -67,6 +77,17 @@ class ClusterCache:
             self._entries.move_to_end(key)
         return answer
 
+    def find(self, revision: int, cluster_id: str) -> Cluster | None:
+        """A cached cluster of ``revision`` by its id (ids hash the member ids, so equal ids are equal clusters)."""
+        with self._lock:
+            if revision != self._revision:
+                return None
+            for answer in reversed(self._entries.values()):
+                for cluster in answer.clusters:
+                    if cluster.id == cluster_id:
+                        return cluster
+        return None
+
     def get(self, key: ClusterKey, compute: Callable[[], ClusterAnswer]) -> ClusterAnswer:
         with self._lock:
             if (answer := self._lookup(key)) is not None:
@@ -92,3 +113,25 @@ class ClusterCache:
                         self._entries.popitem(last=False)
                 self._pending.pop(key, None)
             return answer
+
+
+def cluster_answer(
+    cache: ClusterCache, key: ClusterKey, index: OrganisationIndex, reference: ReferenceData, settings: MatcherSettings
+) -> ClusterAnswer:
+    """The unredacted answer for ``key`` (``index`` of the key's revision): from the cache or computed once."""
+    return cache.get(
+        key,
+        lambda: find_clusters(
+            index,
+            reference,
+            settings,
+            as_of=key.as_of,
+            region=key.region,
+            problem=key.problem,
+            eps_km=key.eps_km,
+            min_members=key.min_members,
+            limit=key.limit,
+            offset=key.offset,
+            order=key.order,
+        ),
+    )

@@ -20,8 +20,9 @@ from service.auth import Principal
 from service.config import ServiceSettings
 from service.engine import MatchingEngine
 from service.live import LiveIndex, Snapshot
+from service.residences import ResidenceAnalyst
 from service.storage.feedback import Served, ServedItem, SqlFeedbackStore
-from service.storage.repository import OrganisationRepository
+from service.storage.repository import OrganisationRepository, ResidenceRepository
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,16 @@ def get_feedback_store(request: Request) -> SqlFeedbackStore:
     return store
 
 
+def get_residences(request: Request) -> ResidenceRepository:
+    residences: ResidenceRepository = request.app.state.residences
+    return residences
+
+
+def get_residence_analyst(request: Request) -> ResidenceAnalyst:
+    analyst: ResidenceAnalyst = request.app.state.residence_analyst
+    return analyst
+
+
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 RepositoryDep = Annotated[OrganisationRepository, Depends(get_repository)]
 PolicyDep = Annotated[AccessPolicy, Depends(get_policy)]
@@ -82,6 +93,8 @@ SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 LiveDep = Annotated[LiveIndex, Depends(get_live)]
 ClusterCacheDep = Annotated[ClusterCache, Depends(get_cluster_cache)]
 FeedbackStoreDep = Annotated[SqlFeedbackStore, Depends(get_feedback_store)]
+ResidencesDep = Annotated[ResidenceRepository, Depends(get_residences)]
+ResidenceAnalystDep = Annotated[ResidenceAnalyst, Depends(get_residence_analyst)]
 
 
 @dataclass(frozen=True)

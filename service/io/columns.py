@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+
 COLUMNS: tuple[str, ...] = (
     "id",
     "kind",
@@ -21,6 +24,7 @@ COLUMNS: tuple[str, ...] = (
     "shift_work",
     "visible_to_peers",
     "contact_shareable",
+    "share_residence_aggregates",  # consent to pool the staff's home postcode counts (docs/residences.md)
     "contact_name",
     "contact_email",
     "contact_phone",
@@ -29,7 +33,8 @@ COLUMNS: tuple[str, ...] = (
 REQUIRED_COLUMNS: tuple[str, ...] = ("kind", "name", "employees")
 LIST_COLUMNS: frozenset[str] = frozenset({"issues", "measures_in_place"})
 BOOLEAN_COLUMNS: frozenset[str] = frozenset(
-    {"employees_estimated", "shift_work", "visible_to_peers", "contact_shareable", "synthetic"}
+    {"employees_estimated", "shift_work", "visible_to_peers", "contact_shareable", "share_residence_aggregates"}
+    | {"synthetic"}
 )
 CONTACT_COLUMNS: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone")
 
@@ -81,6 +86,8 @@ HEADER_SYNONYMS: dict[str, str] = {
     "gewerbegebiet": "estate",
     "massnahmen": "measures_in_place",
     "schichtarbeit": "shift_work",
+    **dict.fromkeys(("wohnorteteilen", "wohnortefreigeben", "wohnortfreigabe"), "share_residence_aggregates"),
+    **dict.fromkeys(("wohnstandorteteilen", "wohnortauswertungteilen"), "share_residence_aggregates"),
     "ansprechpartner": "contact_name",
     "ansprechperson": "contact_name",
     "email": "contact_email",
@@ -95,13 +102,61 @@ def header_key(text: str) -> str:
     return "".join(char for char in folded if char.isascii() and char.isalnum())
 
 
-def header_column(text: str, known: frozenset[str]) -> str | None:
+def header_column(text: str, known: frozenset[str], synonyms: Mapping[str, str] = HEADER_SYNONYMS) -> str | None:
     """The column a header names (one of ``known`` or :data:`READ_ONLY`), or ``None`` if unknown."""
     lowered = text.strip().lower()
     if lowered in known:
         return lowered
     key = header_key(text)
-    column = HEADER_SYNONYMS.get(key)  # before the spelled-out names: 'WZ-Code' is the sector column
+    column = synonyms.get(key)  # before the spelled-out names: 'WZ-Code' is the sector column
     if column is not None and (column in known or column in READ_ONLY):
         return column
     return next((name for name in known if header_key(name) == key), None)
+
+
+# -- kinds of file ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnSet:
+    """The columns of one kind of file: their names, German header synonyms, which are required, and header
+    examples for the hint on unknown columns."""
+
+    columns: tuple[str, ...]
+    synonyms: Mapping[str, str]
+    missing: Callable[[Collection[str]], list[str]]  # the required columns (or alternatives) not present
+    examples: str
+
+    @property
+    def allowed(self) -> str:
+        return ", ".join(self.columns)
+
+
+def _organisation_missing(present: Collection[str]) -> list[str]:
+    missing = [c for c in REQUIRED_COLUMNS if c not in present and not (c == "employees" and "size_class" in present)]
+    if not ({"lat", "lon"} <= set(present)) and "postcode" not in present:
+        missing.append("lat+lon oder postcode")
+    return missing
+
+
+ORGANISATION_FILE = ColumnSet(COLUMNS, HEADER_SYNONYMS, _organisation_missing, "Firma, PLZ, WZ 2008, Beschäftigte")
+
+# Staff home postcodes (issue 14): one row per employee (postcode, optional mode and shift, which are dropped
+# after counting) or postcode,count. The municipality is read but not used: the postcode decides.
+RESIDENCE_COLUMNS: tuple[str, ...] = ("postcode", "count", "mode", "shift")
+RESIDENCE_SYNONYMS: dict[str, str] = {
+    **dict.fromkeys(("plz", "postleitzahl", "wohnortplz", "plzwohnort", "wohnplz", "zip", "zipcode"), "postcode"),
+    **dict.fromkeys(("postalcode", "wohnpostleitzahl"), "postcode"),
+    **dict.fromkeys(("anzahl", "personen", "beschaeftigte", "mitarbeiter", "mitarbeitende", "menge"), "count"),
+    **dict.fromkeys(("anzahlbeschaeftigte", "anzahlmitarbeiter", "anzahlpersonen", "n"), "count"),
+    **dict.fromkeys(("verkehrsmittel", "hauptverkehrsmittel", "modus", "arbeitsweg"), "mode"),
+    **dict.fromkeys(("schicht", "schichtmodell", "arbeitszeit"), "shift"),
+    **dict.fromkeys(("ort", "wohnort", "stadt", "gemeinde", "city", "town"), CITY),
+}
+
+
+def _residence_missing(present: Collection[str]) -> list[str]:
+    return [] if "postcode" in present else ["postcode"]
+
+
+RESIDENCE_FILE = ColumnSet(RESIDENCE_COLUMNS, RESIDENCE_SYNONYMS, _residence_missing, "PLZ, Anzahl, Verkehrsmittel")

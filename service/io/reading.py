@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from service.io.columns import (
-    COLUMNS,
     GEOJSON_DERIVED,
     HOUSE_NUMBER,
+    ORGANISATION_FILE,
     READ_ONLY,
-    REQUIRED_COLUMNS,
+    ColumnSet,
     header_column,
     unescape_formula,
 )
@@ -76,6 +76,7 @@ class ReadInfo:
     warnings: list[str] = field(default_factory=list)  # German, for people
     defaults: dict[str, str] = field(default_factory=dict)  # column -> value for rows that leave it out (input)
     completing: bool = False  # rows need _completed (house number, read-only cells, defaults); set by _header
+    columns: ColumnSet = ORGANISATION_FILE  # which kind of file is read (input): organisations or residences
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,7 +101,6 @@ _SUFFIXES = {
     ".geojson": FileFormat.GEOJSON,
     ".json": FileFormat.GEOJSON,
 }
-_ALLOWED = ", ".join(COLUMNS)
 _UTF8_HINT = "Am sichersten: in Excel Speichern unter → „CSV UTF-8 (durch Trennzeichen getrennt)“."
 
 
@@ -171,14 +171,15 @@ def _header(
     written = [_text(cell).lstrip("\ufeff").strip() for cell in cells]
     while written and not written[-1]:
         written.pop()
-    known = frozenset(COLUMNS)
+    kind = info.columns
+    known = frozenset(kind.columns)
     names: list[str | None] = []
     unknown: list[str] = []
     for text in written:
         if not text:
             names.append("")
             continue
-        column = header_column(text, known)
+        column = header_column(text, known, kind.synonyms)
         if column is None and text.strip().lower() in extra:
             names.append(None)  # derived GeoJSON properties: silently ignored
             continue
@@ -190,7 +191,7 @@ def _header(
     if unknown:
         info.warnings.append(
             f"Nicht erkannte Spalte(n) werden ignoriert: {', '.join(f'„{u}“' for u in unknown)}. Erkannt werden "
-            f"{_ALLOWED} und ihre deutschen Namen (z. B. Firma, PLZ, WZ 2008, Beschäftigte)."
+            f"{kind.allowed} und ihre deutschen Namen (z. B. {kind.examples})."
         )
     info.completing = bool(READ_ONLY & set(names)) or bool(info.defaults)
     errors: list[RowError] = []
@@ -199,19 +200,15 @@ def _header(
         headers = [text for text, name in zip(written, names, strict=True) if name == column]
         errors.append(RowError(1, None, f"Spalten {' und '.join(f'„{h}“' for h in headers)} meinen beide {column}."))
     if check_required:
-        present = set(names) | set(info.defaults)
-        missing = [
-            c for c in REQUIRED_COLUMNS if c not in present and not (c == "employees" and "size_class" in present)
-        ]
-        if not ({"lat", "lon"} <= present) and "postcode" not in present:
-            missing.append("lat+lon oder postcode")
+        present = {n for n in names if n} | set(info.defaults)
+        missing = kind.missing(present)
         if missing:
             errors.append(
                 RowError(
                     1,
                     None,
                     f"Pflichtspalte(n) fehlen: {', '.join(missing)}. Die erste Zeile muss die Spaltennamen enthalten "
-                    f"(erlaubt: {_ALLOWED}).",
+                    f"(erlaubt: {kind.allowed}).",
                 )
             )
     if errors:
@@ -365,7 +362,7 @@ def _csv_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
     lines = _text_lines(stream, codec, encoding_name)
     first = next(lines, None)
     if first is None or not first.strip():
-        message = f"Die Datei ist leer oder die Kopfzeile fehlt. Erlaubt: {_ALLOWED}."
+        message = f"Die Datei ist leer oder die Kopfzeile fehlt. Erlaubt: {info.columns.allowed}."
         raise ImportFileError([RowError(1, None, message)])
     delimiter = sniff_delimiter(first)
     info.delimiter = _DELIMITER_NAMES[delimiter]
@@ -426,7 +423,8 @@ def _xlsx_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
         rows = sheet.iter_rows(values_only=True)
         first = next(rows, None)
         if first is None:
-            raise ImportFileError([RowError(1, None, f"Das erste Tabellenblatt ist leer. Erlaubt: {_ALLOWED}.")])
+            message = f"Das erste Tabellenblatt ist leer. Erlaubt: {info.columns.allowed}."
+            raise ImportFileError([RowError(1, None, message)])
         header = _header(first, info)
         for number, values in enumerate(rows, start=2):
             cells = [_text(v) for v in values]

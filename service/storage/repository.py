@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from matcher.models import Organisation
+from matcher.residences.aggregation import ResidenceCounts
 
 
 class WriteMode(StrEnum):
@@ -94,4 +96,35 @@ class OrganisationRepository(Protocol):
 
     def list(self, query: OrganisationQuery, offset: int, limit: int) -> tuple[list[Organisation], int]:
         """The page ``[offset, offset + limit)`` of the matching organisations sorted by id, and their total."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredResidences:
+    """An organisation's stored upload: head counts per postcode (never rows per person) and when it came."""
+
+    organisation_id: str
+    counts: ResidenceCounts
+    uploaded_at: datetime
+
+
+class ResidenceRepository(Protocol):
+    """Staff home postcodes per organisation (issue 14). Each write is one transaction."""
+
+    def replace(self, organisation_id: str, counts: ResidenceCounts) -> StoredResidences:
+        """Store ``counts`` instead of the organisation's previous upload (all or nothing)."""
+        ...
+
+    def get(self, organisation_id: str) -> StoredResidences | None: ...
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, StoredResidences]:
+        """The stored uploads among ``ids`` by organisation id (those without one are left out)."""
+        ...
+
+    def delete(self, organisation_id: str) -> bool:
+        """Erase the organisation's upload; False when there was none."""
+        ...
+
+    def replace_many(self, uploads: Sequence[tuple[str, ResidenceCounts]]) -> None:
+        """Store several organisations' uploads in one transaction (the demo)."""
         ...

@@ -37,6 +37,7 @@ PROFILE_COLUMNS: dict[str, str] = {
     "shift_work": "shift_work",
     "visible_to_peers": "visible_to_peers",
     "contact_shareable": "contact_shareable",
+    "share_residence_aggregates": "share_residence_aggregates",
     "synthetic": "synthetic",
 }
 # column -> attribute of Organisation.contact

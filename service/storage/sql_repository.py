@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from matcher.models import Organisation
 from service.storage.repository import Changes, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
+from service.storage.residences import erase_residences
 from service.storage.rows import organisation_from_row, organisation_row
 from service.storage.tables import organisation_changes, organisation_issues, organisation_measures, organisations
 
@@ -110,8 +111,10 @@ class SqlOrganisationRepository:
         return WriteResult(created=len(ids) - len(existing), updated=len(existing))
 
     def delete(self, organisation_id: str) -> bool:
+        """Delete the profile and everything stored with it (its residence upload too, in the same transaction)."""
         with self.engine.begin() as connection:
             deleted = self._delete_ids(connection, [organisation_id]) > 0
+            erase_residences(connection, [organisation_id])
             if deleted:
                 log_changes(connection, [organisation_id])
             return deleted
@@ -123,6 +126,7 @@ class SqlOrganisationRepository:
                 for i in connection.execute(select(organisations.c.id).where(organisations.c.synthetic)).scalars()
             ]
             self._delete_ids(connection, synthetic_ids)
+            erase_residences(connection, synthetic_ids)
             clashes = self._created_at(connection, [o.id for o in organisations_])
             if clashes:
                 raise DuplicateIdError(sorted(clashes))

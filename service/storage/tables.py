@@ -49,6 +49,7 @@ organisations = Table(
     Column("shift_work", Boolean, nullable=False),
     Column("visible_to_peers", Boolean, nullable=False),
     Column("contact_shareable", Boolean, nullable=False),
+    Column("share_residence_aggregates", Boolean, nullable=False),
     Column("contact_name", String(200)),
     Column("contact_email", String(254)),
     Column("contact_phone", String(32)),
@@ -175,4 +176,23 @@ transit_departures = Table(
     Column("peak_per_hour", Float, nullable=False),
     Column("shift", JSON, nullable=False),  # [{hour, departures}]
     Column("feed_stop_ids", JSON, nullable=False),  # the feed's stops summed into this one (traceability)
+)
+
+# Staff home postcodes (issue 14): per organisation only head counts per postcode, never a row per person.
+# No foreign key to organisations: a profile update rewrites the organisation's row (delete + insert), which
+# must keep the upload; deleting the organisation erases it explicitly (SqlOrganisationRepository.delete).
+residence_uploads = Table(
+    "residence_uploads",
+    metadata,
+    Column("organisation_id", OrganisationId, primary_key=True),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("total", Integer, nullable=False),  # people in the upload (the sum of the counts)
+)
+
+residence_counts = Table(
+    "residence_counts",
+    metadata,
+    Column("organisation_id", OrganisationId, primary_key=True),
+    Column("postcode", String(5), primary_key=True),
+    Column("count", Integer, nullable=False),
 )

@@ -20,13 +20,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from matcher.planning.clusters.finding import clusters_to_geojson, find_clusters
+from matcher.planning.clusters.finding import clusters_to_geojson
 from matcher.planning.clusters.models import CLUSTER_STATES, DEFAULT_CLUSTER_ORDER, ClusterOrder, RegionFilter
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings
 from matcher.vocabulary import ProblemCode
 from service.access import Capability, region_state
-from service.api.cluster_cache import ClusterKey
+from service.api.cluster_cache import ClusterKey, cluster_answer
 from service.api.cluster_schemas import (
     CLUSTER_PAGE_MAX,
     CLUSTER_PAGE_SIZE,
@@ -239,22 +239,7 @@ def list_clusters(
         offset=offset,
         order=order,
     )
-    answer = cache.get(
-        key,
-        lambda: find_clusters(
-            snapshot.index,
-            reference,
-            settings,
-            as_of=key.as_of,
-            region=key.region,
-            problem=key.problem,
-            eps_km=key.eps_km,
-            min_members=key.min_members,
-            limit=key.limit,
-            offset=key.offset,
-            order=key.order,
-        ),
-    )
+    answer = cluster_answer(cache, key, snapshot.index, reference, settings)
     # Per request, never cached: what a caller may see of the members depends on the caller.
     clusters = [policy.redact_cluster(principal, cluster, snapshot.organisations) for cluster in answer.clusters]
     if response_format is ClusterFormat.GEOJSON:
