@@ -93,26 +93,26 @@ class ResidenceUploadProblem(BaseModel):
 # -- analysis ----------------------------------------------------------------------------------------
 
 
-class CountCell(BaseModel):
+class ResidenceCell(BaseModel):
     count: int | None = Field(description="Personen; null wenn unterdrückt (1 … k−1) / people; null if suppressed")
     suppressed: bool
     share: float | None = Field(description="Anteil an total / share of total")
 
 
-class Band(CountCell):
+class ResidenceBand(ResidenceCell):
     from_km: float
     to_km: float | None = Field(description="null: offen / open-ended")
 
 
-class Potentials(BaseModel):
-    walk: CountCell
-    bike: CountCell
-    pedelec: CountCell
-    transit: CountCell
-    carpool: CountCell
+class ResidencePotentials(BaseModel):
+    walk: ResidenceCell
+    bike: ResidenceCell
+    pedelec: ResidenceCell
+    transit: ResidenceCell
+    carpool: ResidenceCell
 
 
-class Origin(BaseModel):
+class ResidenceOrigin(BaseModel):
     postcode: str
     municipality: str
     count: int
@@ -121,13 +121,13 @@ class Origin(BaseModel):
     transit_class: str = Field(description="ÖV-Güteklasse des PLZ-Mittelpunkts / transit class of the centroid")
 
 
-class MunicipalityCount(BaseModel):
+class ResidenceMunicipality(BaseModel):
     municipality: str
     count: int
     share: float | None
 
 
-class Assumptions(BaseModel):
+class ResidenceAssumptions(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     detour_factor: float = Field(description="Straßen- ÷ Luftlinienentfernung / road ÷ straight-line distance")
@@ -140,7 +140,7 @@ class Assumptions(BaseModel):
     distance: str
 
 
-class AnalysisSite(BaseModel):
+class ResidenceSite(BaseModel):
     lat: float
     lon: float
     transit_class: str
@@ -150,12 +150,18 @@ class AnalysisSite(BaseModel):
 class ResidenceAnalysisBase(BaseModel):
     total: int = Field(description="Personen insgesamt / people in all")
     k: int = Field(description="Mindestgröße einer gezeigten Zelle / smallest cell shown")
-    assumptions: Assumptions
-    bands: list[Band] = Field(description="Entfernungsbänder, unter k zusammengelegt / distance bands, merged below k")
-    potentials: Potentials
-    origins: list[Origin] = Field(description="Wohn-PLZ mit mindestens k Personen / home postcodes with ≥ k people")
-    other_origins: CountCell = Field(description="alle übrigen Wohn-PLZ zusammen / all other home postcodes")
-    municipalities: list[MunicipalityCount] = Field(description="häufigste Wohngemeinden (≥ k) / top municipalities")
+    assumptions: ResidenceAssumptions
+    bands: list[ResidenceBand] = Field(
+        description="Entfernungsbänder, unter k zusammengelegt / distance bands, merged below k"
+    )
+    potentials: ResidencePotentials
+    origins: list[ResidenceOrigin] = Field(
+        description="Wohn-PLZ mit mindestens k Personen / home postcodes with ≥ k people"
+    )
+    other_origins: ResidenceCell = Field(description="alle übrigen Wohn-PLZ zusammen / all other home postcodes")
+    municipalities: list[ResidenceMunicipality] = Field(
+        description="häufigste Wohngemeinden (≥ k) / top municipalities"
+    )
 
 
 class ResidenceAnalysis(ResidenceAnalysisBase):
@@ -163,7 +169,7 @@ class ResidenceAnalysis(ResidenceAnalysisBase):
 
     organisation: str
     uploaded_at: str
-    site: AnalysisSite
+    site: ResidenceSite
 
 
 class CrossFirmOrigin(BaseModel):
@@ -175,12 +181,12 @@ class CrossFirmOrigin(BaseModel):
     distance_km: float
 
 
-class OrganisationPart(BaseModel):
+class CorridorPart(BaseModel):
     organisation: str
     count: int
 
 
-class Corridor(BaseModel):
+class ResidenceCorridor(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     from_: str = Field(alias="from", description="Wohngemeinde / origin municipality")
@@ -188,13 +194,13 @@ class Corridor(BaseModel):
     count: int
     share: float | None
     organisations: int
-    by_organisation: list[OrganisationPart] | None = Field(
+    by_organisation: list[CorridorPart] | None = Field(
         description="Aufteilung je Betrieb, nur wenn jeder Teil ≥ k ist und Sie jeden Betrieb sehen dürfen / split "
         "by firm, only when every part is ≥ k and you may see every firm"
     )
 
 
-class LeftOut(BaseModel):
+class ResidenceLeftOut(BaseModel):
     total: int = Field(description="ausgewählte Betriebe, die nicht einbezogen sind / selected firms not pooled")
     without_consent: int = Field(description="ohne Einwilligung (share_residence_aggregates) / without consent")
     without_upload: int = Field(description="mit Einwilligung, aber ohne hochgeladene Wohnorte / without an upload")
@@ -206,8 +212,8 @@ class PooledResidenceAnalysis(ResidenceAnalysisBase):
     estate: str | None = None
     cluster: str | None = None
     selected: list[str] | None = Field(default=None, description="die angefragten ids / the ids asked for")
-    site: AnalysisSite | None = Field(description="Mittelpunkt der einbezogenen Standorte; null ohne Betrieb")
+    site: ResidenceSite | None = Field(description="Mittelpunkt der einbezogenen Standorte; null ohne Betrieb")
     organisations: int = Field(description="einbezogene Betriebe / firms pooled")
     cross_firm: list[CrossFirmOrigin]
-    corridors: list[Corridor]
-    left_out: LeftOut
+    corridors: list[ResidenceCorridor]
+    left_out: ResidenceLeftOut

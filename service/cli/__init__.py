@@ -1,8 +1,9 @@
 """The ``bmm`` command line, one module per command group.
 
 ``database`` (init, demo, serve), ``models`` (fit, evaluate), ``transfer`` (import, export), ``planning``
-(clusters, brief), ``keys`` (``bmm keys create|list|revoke``) and ``transit`` (``bmm transit
-import|status|remove``, GTFS feeds); ``common`` holds the ``--db`` option and
+(clusters, brief), ``keys`` (``bmm keys create|list|revoke``), ``transit`` (``bmm transit
+import|status|remove``, GTFS feeds) and ``residences`` (``bmm residences import|delete|analysis``); ``common``
+holds the ``--db`` option and
 the helpers every group uses, ``tables`` the plain-text tables.
 
 Adding a command group is one new module with its own ``app = typer.Typer(help=...)`` and one line here:
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import database, german, keys, models, planning, transfer, transit
+from service.cli import database, german, keys, models, planning, residences, transfer, transit
 
 german.install()
 
@@ -34,6 +35,7 @@ app.add_typer(transfer.app)
 app.add_typer(planning.app)
 app.add_typer(keys.app, name="keys")
 app.add_typer(transit.app, name="transit")
+app.add_typer(residences.app, name="residences")
 
 
 def main() -> None:

@@ -62,7 +62,7 @@ class SqlResidenceRepository:
                 cells = select(
                     residence_counts.c.organisation_id, residence_counts.c.postcode, residence_counts.c.count
                 ).where(residence_counts.c.organisation_id.in_(chunk))
-                for organisation_id, postcode, count in connection.execute(cells).tuples():
+                for organisation_id, postcode, count in connection.execute(cells):
                     counts.setdefault(organisation_id, {})[postcode] = int(count)
         return {i: StoredResidences(i, ResidenceCounts.of(counts.get(i, {})), at) for i, at in sorted(uploaded.items())}
 

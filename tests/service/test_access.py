@@ -97,6 +97,9 @@ ROLE_TABLE: dict[Capability, set[str]] = {
     Capability.LEADS: {"admin", "advisor_in"},
     Capability.CLUSTERS: {"admin", "advisor_in", "planner_land"},
     Capability.FEEDBACK: {"admin", "own", "advisor_in"},
+    Capability.RESIDENCES_UPLOAD: {"admin", "own"},
+    Capability.RESIDENCES: {"admin", "own", "advisor_in"},
+    Capability.RESIDENCES_POOLED: {"admin", "advisor_in", "planner_land"},
 }
 
 

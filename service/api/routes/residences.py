@@ -45,6 +45,7 @@ from service.api.problems import problem, problem_responses
 from service.api.residence_schemas import (
     GEOJSON_MEDIA_TYPE,
     PooledResidenceAnalysis,
+    PostcodeCount,
     ResidenceAnalysis,
     ResidenceFormat,
     ResidenceUpload,
@@ -209,7 +210,15 @@ _UPLOAD_BODY: dict[str, Any] = {
         },
         "text/csv": {"schema": {"type": "string"}, "example": "PLZ;Anzahl\n44139;12\n44137;7\n"},
         XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-        JSON_TYPE: {"schema": ResidenceUploadBody.model_json_schema(ref_template="#/components/schemas/{model}")},
+        JSON_TYPE: {
+            "schema": {
+                "type": "object",
+                "required": ["postcodes"],
+                "additionalProperties": False,
+                "properties": {"postcodes": {"type": "array", "items": PostcodeCount.model_json_schema()}},
+            },
+            "example": {"postcodes": [{"postcode": "44139", "count": 12}, {"postcode": "44137", "count": 7}]},
+        },
     },
 }
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -286,7 +295,7 @@ async def upload_residences(
         "When and how many people were uploaded (no counts per postcode). The organisation itself and admins; "
         "404 without an upload."
     ),
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def get_residences(
     organisation_id: OrganisationIdPath,
@@ -310,7 +319,7 @@ def get_residences(
         "Erases the stored home postcodes; from then on there is no analysis and the organisation is in no pooled "
         "analysis. The organisation itself and admins; 404 without an upload."
     ),
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def delete_residences(
     organisation_id: OrganisationIdPath,
@@ -426,7 +435,8 @@ def _estate_pool(name: str, snapshot: Snapshot, in_scope: Callable[[Organisation
     wanted = name.strip().casefold()
     members = [o for o in snapshot.organisations.values() if o.estate and o.estate.casefold() == wanted and in_scope(o)]
     if not members:
-        raise _not_found(f"Gewerbegebiet „{name.strip()}“ nicht gefunden. / Estate '{name.strip()}' not found.")
+        # The name is not echoed: the answer reads alike for an unknown estate and one outside the caller's area.
+        raise _not_found("Kein Gewerbegebiet dieses Namens in Ihrem Bereich. / No estate of this name in your area.")
     return Pool(destination=members[0].estate or name, selection={"estate": members[0].estate}, organisations=members)
 
 

@@ -32,6 +32,7 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
+from matcher.residences.aggregation import ResidenceCounts
 from service.access import not_found_detail
 from service.auth import Role, SqlApiKeyRepository, SubjectRules
 
@@ -58,6 +59,8 @@ class Seeded:
     lon: float
     visible: bool  # visible_to_peers
     shareable: bool  # contact_shareable
+    residences: bool = False  # staff home postcodes uploaded (RESIDENCES_CSV)
+    pools: bool = False  # share_residence_aggregates
 
     @property
     def name(self) -> str:
@@ -99,6 +102,7 @@ class Seeded:
             "issues": ["parking_shortage"],
             "visible_to_peers": self.visible,
             "contact_shareable": self.shareable,
+            "share_residence_aggregates": self.pools,
             "contact": {"name": self.contact_name, "email": self.email, "phone": self.phone},
         }
 
@@ -114,14 +118,58 @@ class Seeded:
 SEEDS: dict[str, Seeded] = {
     seeded.id: seeded
     for seeded in (
-        Seeded("own", "Own-4411", "dortmund", 51.530117, 7.440131, visible=False, shareable=False),
-        Seeded("visible-shared", "Shared-5522", "dortmund", 51.530523, 7.440712, visible=True, shareable=True),
-        Seeded("visible-private", "Private-6633", "dortmund", 51.529734, 7.441223, visible=True, shareable=False),
-        Seeded("hidden", "Hidden-7731", "dortmund", 51.530941, 7.439584, visible=False, shareable=True),
-        Seeded("hidden-private", "Closed-8844", "dortmund", 51.529362, 7.439176, visible=False, shareable=False),
-        Seeded("far", "Far-9955", "stuttgart", 48.775836, 9.182913, visible=True, shareable=True),
+        Seeded("own", "Own-4411", "dortmund", 51.530117, 7.440131, visible=False, shareable=False, residences=True),
+        Seeded(
+            "visible-shared",
+            "Shared-5522",
+            "dortmund",
+            51.530523,
+            7.440712,
+            visible=True,
+            shareable=True,
+            residences=True,
+            pools=True,
+        ),
+        Seeded(
+            "visible-private",
+            "Private-6633",
+            "dortmund",
+            51.529734,
+            7.441223,
+            visible=True,
+            shareable=False,
+            residences=True,
+        ),
+        Seeded(
+            "hidden",
+            "Hidden-7731",
+            "dortmund",
+            51.530941,
+            7.439584,
+            visible=False,
+            shareable=True,
+            residences=True,
+            pools=True,
+        ),
+        Seeded(
+            "hidden-private", "Closed-8844", "dortmund", 51.529362, 7.439176, visible=False, shareable=False, pools=True
+        ),
+        Seeded(
+            "far",
+            "Far-9955",
+            "stuttgart",
+            48.775836,
+            9.182913,
+            visible=True,
+            shareable=True,
+            residences=True,
+            pools=True,
+        ),
     )
 }
+# What every organisation with residences uploaded (the seed and every PUT of the matrix: writes change nothing).
+RESIDENCE_COUNTS = {"44139": 12, "44137": 3, "44135": 6}
+RESIDENCES_CSV = b"PLZ;Anzahl\r\n" + b"".join(f"{p};{c}\r\n".encode() for p, c in RESIDENCE_COUNTS.items())
 # The ids the per-organisation endpoints are called with; "nobody" is stored nowhere.
 TARGETS = ("own", "visible-shared", "hidden", "far", "nobody")
 THROWAWAY = "throwaway"  # created and removed within one test
@@ -424,6 +472,59 @@ MATCH_PROFILE = {
     "issues": ["parking_shortage"],
 }
 ID = "/{organisation_id}"
+RESIDENCE_UPLOAD: Row = {  # PUT, GET and DELETE of .../residences (DELETE answers 204 instead of 200)
+    "anonymous": (401, 401, 401, 401, 401),
+    "wrong_key": (401, 401, 401, 401, 401),
+    "admin": (200, 200, 200, 200, 404),
+    "advisor_dortmund": (403, 403, 403, 403, 403),
+    "advisor_stuttgart": (403, 403, 403, 403, 403),
+    "planner_nw": (403, 403, 403, 403, 403),
+    "planner_bw": (403, 403, 403, 403, 403),
+    "planner_05913": (403, 403, 403, 403, 403),
+    "org_own": (200, 404, 404, 404, 404),
+    "org_far": (404, 404, 404, 200, 404),
+}
+RESIDENCE_ERASE: Row = {
+    label: tuple(204 if status == 200 else status for status in statuses)
+    for label, statuses in RESIDENCE_UPLOAD.items()
+}
+# One organisation's analysis: the organisation, admins, advisors of its territory if it consented (own did not;
+# visible-shared and hidden did; far lies in Stuttgart). Planners never.
+RESIDENCE_ANALYSIS: Row = {
+    "anonymous": (401, 401, 401, 401, 401),
+    "wrong_key": (401, 401, 401, 401, 401),
+    "admin": (200, 200, 200, 200, 404),
+    "advisor_dortmund": (403, 200, 200, 403, 404),
+    "advisor_stuttgart": (403, 403, 403, 200, 404),
+    "planner_nw": (403, 403, 403, 403, 403),
+    "planner_bw": (403, 403, 403, 403, 403),
+    "planner_05913": (403, 403, 403, 403, 403),
+    "org_own": (200, 404, 404, 404, 404),
+    "org_far": (404, 404, 404, 200, 404),
+}
+POOLED_CALLS = (
+    Call("estate", f"{API}/residences/analysis", params={"estate": ESTATE}),
+    Call("unknown estate", f"{API}/residences/analysis", params={"estate": "Gewerbegebiet Nirgendwo"}),
+    Call("visible-shared", f"{API}/residences/analysis", params={"organisations": "visible-shared"},
+         target="visible-shared"),
+    Call("hidden", f"{API}/residences/analysis", params={"organisations": "hidden"}, target="hidden"),
+    Call("far geojson", f"{API}/residences/analysis", params={"organisations": "far", "format": "geojson"},
+         target="far"),
+    Call("no selector", f"{API}/residences/analysis"),
+)  # fmt: skip
+# Pooled: planners of the region (ids only of organisations they may see), advisors of the territory, admins.
+POOLED: Row = {
+    "anonymous": (401, 401, 401, 401, 401, 401),
+    "wrong_key": (401, 401, 401, 401, 401, 401),
+    "admin": (200, 404, 200, 200, 200, 422),
+    "advisor_dortmund": (200, 404, 200, 200, 404, 422),
+    "advisor_stuttgart": (404, 404, 404, 404, 200, 422),
+    "planner_nw": (200, 404, 200, 404, 404, 422),
+    "planner_bw": (404, 404, 404, 404, 200, 422),
+    "planner_05913": (200, 404, 200, 404, 404, 422),
+    "org_own": (403, 403, 403, 403, 403, 403),
+    "org_far": (403, 403, 403, 403, 403, 403),
+}
 
 MATRIX: dict[tuple[str, str], Entry] = {
     # public: nothing of any organisation; the key is not looked at (a wrong key is ignored)
@@ -502,6 +603,21 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", f"{API}/feedback"): Entry(FEEDBACK_CALLS, FEEDBACK),
     ("GET", f"{API}/advisors/{{advisor_id}}/leads"): Entry(LEADS_CALLS, LEADS),
     ("GET", f"{API}/clusters"): Entry(CLUSTER_CALLS, CLUSTERS),
+    ("PUT", f"{ORGANISATIONS}{ID}/residences"): Entry(
+        on_targets(ORGANISATIONS + ID + "/residences", csv=RESIDENCES_CSV), RESIDENCE_UPLOAD
+    ),
+    ("GET", f"{ORGANISATIONS}{ID}/residences"): Entry(on_targets(ORGANISATIONS + ID + "/residences"), RESIDENCE_UPLOAD),
+    ("DELETE", f"{ORGANISATIONS}{ID}/residences"): Entry(
+        on_targets(ORGANISATIONS + ID + "/residences"), RESIDENCE_ERASE
+    ),
+    ("GET", f"{ORGANISATIONS}{ID}/residences/analysis"): Entry(
+        (
+            *on_targets(ORGANISATIONS + ID + "/residences/analysis"),
+            *on_targets(ORGANISATIONS + ID + "/residences/analysis", " geojson", params={"format": "geojson"}),
+        ),
+        twice(RESIDENCE_ANALYSIS),
+    ),
+    ("GET", f"{API}/residences/analysis"): Entry(POOLED_CALLS, POOLED),
 }
 # Routes of the web app (docs/web.md): static, no organisation data, not part of the API; listed so that
 # every route of the app is accounted for.
@@ -557,7 +673,17 @@ def world(client: TestClient) -> World:
     for seeded in SEEDS.values():
         response = client.post(ORGANISATIONS, json=seeded.profile(), headers=headers["admin"])
         assert response.status_code == 201, response.text
+    restore_residences(client)
     return World(headers)
+
+
+def restore_residences(client: TestClient) -> None:
+    """Store RESIDENCES_CSV's counts again for every seeded organisation with residences that lacks them."""
+    store = client.app.state.residences  # type: ignore[attr-defined]
+    stored = store.get_many([o.id for o in SEEDS.values()])
+    for seeded in SEEDS.values():
+        if seeded.residences and seeded.id not in stored:
+            store.replace(seeded.id, ResidenceCounts.of(RESIDENCE_COUNTS))
 
 
 @pytest.fixture(autouse=True)
@@ -572,6 +698,7 @@ def intact_world(client: TestClient, world: World) -> Iterator[None]:
     for missing in set(SEEDS) - stored:
         response = client.post(ORGANISATIONS, json=SEEDS[missing].profile(), headers=world.admin)
         assert response.status_code == 201, response.text
+    restore_residences(client)
 
 
 # -- checks -------------------------------------------------------------------------------------------------
