@@ -19,6 +19,15 @@ class Limits(BaseModel):
     clusters_max_limit: int = Field(
         description="größte Seite von GET /clusters (`limit`, sonst 422) / largest page of GET /clusters"
     )
+    residence_max_bytes: int = Field(
+        description="größte Wohnort-Datei in Bytes (sonst 413) / largest upload for PUT …/residences"
+    )
+    residence_max_rows: int = Field(
+        description="höchstens so viele Datenzeilen je Wohnort-Datei / most rows per upload"
+    )
+    residence_k: int = Field(
+        description="Wohnstandortanalyse: Zellen mit weniger Personen werden unterdrückt / smallest cell shown"
+    )
 
 
 @router.get(
@@ -31,4 +40,7 @@ def get_limits(settings: SettingsDep) -> Limits:
         max_body_bytes=settings.max_body_bytes,
         import_max_bytes=settings.import_max_bytes,
         clusters_max_limit=CLUSTER_PAGE_MAX,
+        residence_max_bytes=min(settings.residence_max_bytes, settings.max_body_bytes),
+        residence_max_rows=settings.residence_max_rows,
+        residence_k=settings.residence_k,
     )
