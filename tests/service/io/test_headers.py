@@ -90,6 +90,9 @@ KNOWN = frozenset(COLUMNS)
         ("BREITEN GRAD", "lat"),
         ("laengengrad", "lon"),
         ("LATITUDE", "lat"),
+        ("Wohnorte teilen", "share_residence_aggregates"),
+        ("Wohnorte freigeben", "share_residence_aggregates"),
+        ("share_residence_aggregates", "share_residence_aggregates"),
     ],
 )
 def test_header_synonyms(header: str, column: str) -> None:
