@@ -90,25 +90,29 @@ def synthetic_residences(
         raise ValueError(f"consents: {consents} liegt nicht zwischen 0 und 1")
     rng = np.random.default_rng(seed)
     spread = postcode_weights(geo)
-    by_kreis: dict[str, pd.DataFrame] = {str(kreis): group for kreis, group in spread.groupby("kreis", sort=True)}
-    weights_cache: dict[str, pd.Series] = {}
+    # Per Kreis its postcodes and their probabilities, computed once (a demo has thousands of firms).
+    by_kreis: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for kreis, group in spread.groupby("kreis", sort=True):
+        p = group["population"].to_numpy(dtype=np.float64)
+        by_kreis[str(kreis)] = (group["plz"].to_numpy().astype(str), p / p.sum())
+    weights_cache: dict[str, tuple[list[str], np.ndarray]] = {}
     result = []
     for firm in firms:
         if firm.employees < MIN_EMPLOYEES:
             continue
         if firm.kreis_code not in weights_cache:
-            weights_cache[firm.kreis_code] = home_kreis_weights(firm.kreis_code, geo, flows)
-        weights = weights_cache[firm.kreis_code]
-        per_kreis = rng.multinomial(firm.employees, weights.to_numpy())
+            weights = home_kreis_weights(firm.kreis_code, geo, flows)
+            weights_cache[firm.kreis_code] = ([str(k) for k in weights.index], weights.to_numpy())
+        kreise, probabilities = weights_cache[firm.kreis_code]
+        per_kreis = rng.multinomial(firm.employees, probabilities)
         counts: dict[str, int] = {}
-        for kreis, n in zip(weights.index, per_kreis, strict=True):
-            if n == 0 or kreis not in by_kreis:
+        for k in np.flatnonzero(per_kreis):
+            if kreise[k] not in by_kreis:
                 continue
-            group = by_kreis[kreis]
-            p = group["population"].to_numpy(dtype=np.float64)
-            drawn = rng.multinomial(int(n), p / p.sum())
-            for plz, c in zip(group["plz"].to_numpy(), drawn, strict=True):
-                if c:
-                    counts[str(plz)] = counts.get(str(plz), 0) + int(c)
+            n = per_kreis[k]
+            postcodes, p = by_kreis[kreise[k]]
+            drawn = rng.multinomial(int(n), p)
+            for i in np.flatnonzero(drawn):
+                counts[postcodes[i]] = counts.get(postcodes[i], 0) + int(drawn[i])
         result.append(SyntheticResidences(firm.organisation, ResidenceCounts.of(counts), bool(rng.random() < consents)))
     return result

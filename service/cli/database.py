@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from matcher.wording import count_noun, german_number
+from matcher.wording import count_noun, german_int, german_number
 from service.cli.common import DbOption, fail, safe, settings_for, sqlite_file, sqlite_size
 from service.config import DEFAULT_DATABASE_URL
 from service.storage.database import DatabaseNotReadyError, current_revision, ensure_up_to_date, make_engine, upgrade
@@ -38,6 +38,7 @@ def demo(
     from matcher.reference import load_reference_data
     from service.auth import SqlApiKeyRepository
     from service.seeding import issue_demo_keys, seed_demo
+    from service.storage.residences import SqlResidenceRepository
     from service.storage.sql_repository import SqlOrganisationRepository
     from service.timetable import stored_reference
 
@@ -57,7 +58,10 @@ def demo(
             f"(Startwert {seed}) …"
         )
         try:
-            report = seed_demo(repository, reference, size=size, seed=seed)
+            report = seed_demo(
+                repository, reference, size=size, seed=seed, residences=SqlResidenceRepository(engine),
+                data_dir=settings_for(db).resolved_data_dir(),
+            )  # fmt: skip
         except ValueError as error:  # e.g. a size too small for the region's public bodies
             fail(f"Ungültiger Wert für '--size': {error}", code=2)
         typer.echo(
@@ -65,6 +69,11 @@ def demo(
             f"{count_noun(report.organisations, 'synthetische Organisation', 'synthetische Organisationen')} "
             f"in {safe(db)} (erzeugt in {german_number(round(report.generate_seconds, 1))} s, gespeichert in "
             f"{german_number(round(report.store_seconds, 1))} s{sqlite_size(db)})."
+        )
+        typer.echo(
+            f"Synthetische Wohnorte für {count_noun(report.residences, 'Betrieb', 'Betriebe')} ab 10 Beschäftigten "
+            f"(aus den Pendlerströmen der Bundesagentur für Arbeit), davon "
+            f"{german_int(report.residence_consents)} mit Einwilligung zum Poolen."
         )
     typer.echo("Demo-Schlüssel (Header X-API-Key; frühere Demo-Schlüssel sind widerrufen):")
     for role, subject, secret in issue_demo_keys(SqlApiKeyRepository(engine), repository, reference):

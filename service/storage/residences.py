@@ -1,7 +1,7 @@
 """Staff home postcodes per organisation on SQLAlchemy Core (SQLite and PostgreSQL), issue 14.
 
-Only head counts per postcode are stored, never a row per person. A new upload replaces the previous one in
-one transaction, so a reader sees either the old or the new counts, never a mix.
+Only head counts per postcode are stored (one JSON object per organisation), never a row per person. A new
+upload replaces the previous one in one transaction, so a reader sees either the old or the new counts.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from sqlalchemy import Connection, Engine, delete, select
 
 from matcher.residences.aggregation import ResidenceCounts
 from service.storage.repository import StoredResidences
-from service.storage.tables import residence_counts, residence_uploads
+from service.storage.tables import residence_uploads
 
-_CHUNK = 5_000  # ids per IN list: below SQLite's variable limit
+_CHUNK = 5_000  # ids per IN list and rows per executemany: below SQLite's variable limit
 
 
 def erase_residences(connection: Connection, ids: Sequence[str]) -> int:
@@ -23,7 +23,6 @@ def erase_residences(connection: Connection, ids: Sequence[str]) -> int:
     erased = 0
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        connection.execute(delete(residence_counts).where(residence_counts.c.organisation_id.in_(chunk)))
         erased += connection.execute(
             delete(residence_uploads).where(residence_uploads.c.organisation_id.in_(chunk))
         ).rowcount
@@ -51,20 +50,17 @@ class SqlResidenceRepository:
 
     def get_many(self, ids: Sequence[str]) -> dict[str, StoredResidences]:
         unique = sorted(set(ids))
-        uploaded: dict[str, datetime] = {}
-        counts: dict[str, dict[str, int]] = {}
+        found: dict[str, StoredResidences] = {}
+        columns = (residence_uploads.c.organisation_id, residence_uploads.c.uploaded_at, residence_uploads.c.counts)
         with self.engine.connect() as connection:
             for start in range(0, len(unique), _CHUNK):
-                chunk = unique[start : start + _CHUNK]
-                uploads = select(residence_uploads).where(residence_uploads.c.organisation_id.in_(chunk))
-                for row in connection.execute(uploads):
-                    uploaded[row.organisation_id] = _aware(row.uploaded_at)
-                cells = select(
-                    residence_counts.c.organisation_id, residence_counts.c.postcode, residence_counts.c.count
-                ).where(residence_counts.c.organisation_id.in_(chunk))
-                for organisation_id, postcode, count in connection.execute(cells):
-                    counts.setdefault(organisation_id, {})[postcode] = int(count)
-        return {i: StoredResidences(i, ResidenceCounts.of(counts.get(i, {})), at) for i, at in sorted(uploaded.items())}
+                query = select(*columns).where(residence_uploads.c.organisation_id.in_(unique[start : start + _CHUNK]))
+                for organisation_id, uploaded_at, counts in connection.execute(query):
+                    found[organisation_id] = StoredResidences(
+                        organisation_id, ResidenceCounts.of({str(p): int(c) for p, c in counts.items()}),
+                        _aware(uploaded_at),
+                    )  # fmt: skip
+        return dict(sorted(found.items()))
 
     def delete(self, organisation_id: str) -> bool:
         with self.engine.begin() as connection:
@@ -73,19 +69,12 @@ class SqlResidenceRepository:
     @staticmethod
     def _write(connection: Connection, uploads: Sequence[tuple[str, ResidenceCounts]], now: datetime) -> None:
         erase_residences(connection, [organisation_id for organisation_id, _ in uploads])
-        if not uploads:
-            return
-        connection.execute(
-            residence_uploads.insert(),
-            [{"organisation_id": i, "uploaded_at": now, "total": counts.total} for i, counts in uploads],
-        )
-        cells = [
-            {"organisation_id": i, "postcode": postcode, "count": count}
+        rows = [
+            {"organisation_id": i, "uploaded_at": now, "total": counts.total, "counts": counts.as_dict()}
             for i, counts in uploads
-            for postcode, count in zip(counts.postcodes, counts.counts, strict=True)
         ]
-        for start in range(0, len(cells), _CHUNK):
-            connection.execute(residence_counts.insert(), cells[start : start + _CHUNK])
+        for start in range(0, len(rows), _CHUNK):
+            connection.execute(residence_uploads.insert(), rows[start : start + _CHUNK])
 
 
 def _aware(moment: datetime) -> datetime:

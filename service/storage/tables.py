@@ -179,6 +179,8 @@ transit_departures = Table(
 )
 
 # Staff home postcodes (issue 14): per organisation only head counts per postcode, never a row per person.
+# One row per organisation with the counts as a JSON object {postcode: count}: analyses read whole uploads, never
+# single postcodes across organisations, and a demo stores 10,000 uploads (470,000 counts) in one pass.
 # No foreign key to organisations: a profile update rewrites the organisation's row (delete + insert), which
 # must keep the upload; deleting the organisation erases it explicitly (SqlOrganisationRepository.delete).
 residence_uploads = Table(
@@ -187,12 +189,5 @@ residence_uploads = Table(
     Column("organisation_id", OrganisationId, primary_key=True),
     Column("uploaded_at", DateTime(timezone=True), nullable=False),
     Column("total", Integer, nullable=False),  # people in the upload (the sum of the counts)
-)
-
-residence_counts = Table(
-    "residence_counts",
-    metadata,
-    Column("organisation_id", OrganisationId, primary_key=True),
-    Column("postcode", String(5), primary_key=True),
-    Column("count", Integer, nullable=False),
+    Column("counts", JSON, nullable=False),  # {postcode: people}, every count ≥ 1
 )

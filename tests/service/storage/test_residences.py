@@ -12,7 +12,7 @@ from service.storage.database import make_engine, upgrade
 from service.storage.repository import WriteMode
 from service.storage.residences import SqlResidenceRepository
 from service.storage.sql_repository import SqlOrganisationRepository
-from service.storage.tables import residence_counts, residence_uploads
+from service.storage.tables import residence_uploads
 from tests.service.conftest import BOTH_BACKENDS, MIXED_IDS, OrganisationFactory
 from tests.service.storage.test_database import _migrate, _store_at_revision
 
@@ -36,10 +36,8 @@ def test_replace_stores_counts_per_postcode_and_replaces_the_previous_upload(eng
     assert again is not None
     assert again.counts == SECOND  # nothing of the first upload remains
     with engine.connect() as connection:
-        rows = connection.execute(select(residence_counts.c.postcode, residence_counts.c.count)).all()
-        totals = connection.execute(select(residence_uploads.c.total)).scalars().all()
-    assert sorted(tuple(r) for r in rows) == [("44135", 7)]
-    assert totals == [7]
+        rows = connection.execute(select(residence_uploads.c.total, residence_uploads.c.counts)).all()
+    assert [tuple(r) for r in rows] == [(7, {"44135": 7})]
 
 
 def test_get_many_and_delete(engine: Engine) -> None:
@@ -55,11 +53,11 @@ def test_get_many_and_delete(engine: Engine) -> None:
 
 
 def test_the_only_columns_are_counts_per_postcode(engine: Engine) -> None:
-    """Nothing per person can be stored: the tables have no column for it."""
+    """Nothing per person can be stored: there is no table or column for it."""
     inspector = inspect(engine)
     columns = {table: {c["name"] for c in inspector.get_columns(table)} for table in inspector.get_table_names()}
-    assert columns["residence_counts"] == {"organisation_id", "postcode", "count"}
-    assert columns["residence_uploads"] == {"organisation_id", "uploaded_at", "total"}
+    assert columns["residence_uploads"] == {"organisation_id", "uploaded_at", "total", "counts"}
+    assert not any(table.startswith("residence") for table in columns if table != "residence_uploads")
 
 
 def test_profile_writes_keep_the_upload_and_deleting_the_organisation_erases_it(
@@ -104,7 +102,7 @@ def test_consent_is_false_for_profiles_stored_before_migration_0008(
         assert reloaded is not None
         assert reloaded.share_residence_aggregates is True
         _migrate(engine, "downgrade", "0007")
-        assert "residence_counts" not in inspect(engine).get_table_names()
+        assert "residence_uploads" not in inspect(engine).get_table_names()
         upgrade(engine)
     finally:
         engine.dispose()

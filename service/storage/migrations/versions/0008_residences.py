@@ -1,7 +1,7 @@
 """Staff home postcodes per organisation and the share_residence_aggregates consent (issue 14).
 
-``residence_uploads`` (one row per organisation: upload time and head count) and ``residence_counts`` (people
-per postcode): only aggregates, never a row per person. ``organisations.share_residence_aggregates`` is the
+``residence_uploads``: one row per organisation with the upload time, the head count and the people per postcode
+(a JSON object): only aggregates, never a row per person. ``organisations.share_residence_aggregates`` is the
 consent to pool them; existing profiles get false (privacy by default).
 
 Revision ID: 0008
@@ -33,19 +33,12 @@ def upgrade() -> None:
         sa.Column("organisation_id", _ID, nullable=False),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("counts", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("organisation_id", name="pk_residence_uploads"),
-    )
-    op.create_table(
-        "residence_counts",
-        sa.Column("organisation_id", _ID, nullable=False),
-        sa.Column("postcode", sa.String(5), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("organisation_id", "postcode", name="pk_residence_counts"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("residence_counts")
     op.drop_table("residence_uploads")
     with op.batch_alter_table("organisations") as batch:
         batch.drop_column("share_residence_aggregates")
