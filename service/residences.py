@@ -154,8 +154,8 @@ class Pool:
 
 
 class ResidenceAnalyst:
-    """Runs the analyses for the service; the postcode table (transit class of every postcode) is built once,
-    on first use (about 0.1 s), so apps and commands that never analyse do not pay for it."""
+    """Runs the analyses for the service; the postcode table (transit class of every postcode) is built once, on
+    first use (about 0.1 s: the app does it at start-up, a command only when it analyses)."""
 
     def __init__(self, reference: ReferenceData, transit: TransitSettings, k: int) -> None:
         self.reference = reference

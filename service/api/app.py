@@ -118,6 +118,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         live.current()  # build the index before the first request rather than during it
+        app.state.residence_analyst.table  # noqa: B018 - likewise the postcode table (about 0.1 s)
         yield
         engine.dispose()
 

@@ -51,9 +51,10 @@ def import_file(
     """Organisationen aus einer Datei importieren: alle Zeilen oder keine (jede ungültige Zeile stoppt den Import).
 
     Spalten: id, kind, name, sector, employees, lat, lon, postcode, address, estate, issues, measures_in_place,
-    shift_work, visible_to_peers, contact_shareable, contact_name, contact_email, contact_phone (auch deutsche
-    Überschriften). Pflicht sind kind, name, employees und lat+lon oder postcode; ohne sector (WZ 2008) gilt die
-    Branche als unbekannt. Fehler nennen die Zeile wie eine Tabellenkalkulation (Kopfzeile = 1).
+    shift_work, visible_to_peers, contact_shareable, share_residence_aggregates, contact_name, contact_email,
+    contact_phone (auch deutsche Überschriften). Pflicht sind kind, name, employees und lat+lon oder postcode; ohne
+    sector (WZ 2008) gilt die Branche als unbekannt. Fehler nennen die Zeile wie eine Tabellenkalkulation
+    (Kopfzeile = 1).
     """
     from matcher.profiles import ProfileBuilder
     from matcher.reference import load_reference_data

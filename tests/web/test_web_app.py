@@ -85,6 +85,10 @@ def test_organisation_sees_peers_on_the_map_and_its_profile_round_trips(web: Web
     issue = web.page.locator("input[name=issues][value=cycling_barriers]")
     was_checked = issue.is_checked()
     issue.set_checked(not was_checked)
+    residences = web.page.locator("#org-residences")
+    was_sharing = residences.is_checked()
+    assert "Wohnort-Auswertung" in web.page.inner_text("label[for=org-residences]")
+    residences.set_checked(not was_sharing)
     web.page.click("#org-save")
     web.page.wait_for_selector("text=Gespeichert.")
     assert "Dortmund" in web.page.inner_text("#derived-location")
@@ -96,6 +100,7 @@ def test_organisation_sees_peers_on_the_map_and_its_profile_round_trips(web: Web
     web.page.wait_for_selector("#org-employees")
     assert web.page.input_value("#org-employees") == new_value
     assert web.page.locator("input[name=issues][value=cycling_barriers]").is_checked() is not was_checked
+    assert web.page.locator("#org-residences").is_checked() is not was_sharing
 
     # Feedback on a peer.
     web.page.wait_for_selector("#peer-list [data-peer]")

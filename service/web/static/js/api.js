@@ -43,6 +43,7 @@ const FIELD_LABELS = {
   shift_work: "Schichtarbeit",
   visible_to_peers: "Sichtbar für andere",
   contact_shareable: "Kontakt teilen",
+  share_residence_aggregates: "Wohnorte teilen",
   contact: "Kontakt",
   email: "E-Mail",
   phone: "Telefon",

@@ -66,8 +66,9 @@ export function renderImport(section, limits) {
       h("code", {}, "lon"), " sind Pflicht. ", h("code", {}, "sector"), " (WZ 2008) ist freiwillig: ohne Angabe gilt "
       + "die Branche als unbekannt und bleibt beim Vergleich außen vor. Weitere Spalten: id, address, estate, issues, "
       + "measures_in_place (Listen mit „;“ oder "
-      + "„|“ in der Zelle), shift_work, visible_to_peers, contact_shareable, contact_name, contact_email, "
-      + "contact_phone, synthetic. Ein Export als CSV oder XLSX hat genau diese Spalten und ist die beste Vorlage."),
+      + "„|“ in der Zelle), shift_work, visible_to_peers, contact_shareable, share_residence_aggregates, "
+      + "contact_name, contact_email, contact_phone, synthetic. Ein Export als CSV oder XLSX hat genau diese Spalten "
+      + "und ist die beste Vorlage."),
     message("Alles oder nichts: Der Dienst prüft zuerst jede Zeile und speichert nur, wenn keine einzige fehlerhaft "
       + "ist. Bei großen Dateien (Hunderttausende Zeilen) dauert das nach dem Hochladen mehrere Minuten.", "info"),
     form,

@@ -33,6 +33,7 @@ export function profileControls(p, vocab) {
     shift: checkbox("shift_work", "yes", "Es gibt Schichtarbeit", p.shift_work),
     visible: h("input", { id: "org-visible", type: "checkbox", checked: Boolean(p.visible_to_peers), "aria-describedby": "org-visible-hint" }),
     shareable: h("input", { id: "org-shareable", type: "checkbox", checked: Boolean(p.contact_shareable), "aria-describedby": "org-shareable-hint" }),
+    residences: h("input", { id: "org-residences", type: "checkbox", checked: Boolean(p.share_residence_aggregates), "aria-describedby": "org-residences-hint" }),
     contactName: h("input", { id: "org-contact-name", type: "text", maxlength: "200", value: contact.name || "", autocomplete: "name" }),
     contactEmail: h("input", { id: "org-contact-email", type: "email", maxlength: "254", value: contact.email || "", autocomplete: "email" }),
     contactPhone: h("input", { id: "org-contact-phone", type: "tel", maxlength: "32", value: contact.phone || "", autocomplete: "tel" }),
@@ -98,6 +99,13 @@ export function consentFieldset(c) {
       h("span", { class: "hint", id: "org-shareable-hint" },
         "Ansprechperson, E-Mail, Telefon und Adresse werden der zuständigen Beratung gezeigt – und anderen "
         + "Betrieben nur, wenn Sie auch sichtbar sind. Ohne Häkchen sehen sie nur Sie selbst.")),
+    h("div", { class: "switch" }, c.residences,
+      h("label", { for: "org-residences" }, "Wohnort-Auswertung darf geteilt und gepoolt werden"),
+      h("span", { class: "hint", id: "org-residences-hint" },
+        "Die zuständige Beratung sieht die Auswertung der hochgeladenen Wohn-Postleitzahlen Ihrer Beschäftigten, "
+        + "und sie fließen in gemeinsame Auswertungen Ihres Gewerbegebiets oder Clusters für Planung und "
+        + "Beratung ein – immer nur als Summen: Orte mit weniger als 5 Personen werden nie gezeigt, Ihr Betrieb "
+        + "wird nicht genannt. Ohne Häkchen sehen die Auswertung nur Sie selbst.")),
     h("div", { class: "field-row" },
       field("Ansprechperson", c.contactName), field("E-Mail", c.contactEmail), field("Telefon", c.contactPhone)));
 }
@@ -122,6 +130,7 @@ export function readBody(form, c, p) {
     shift_work: c.shift.querySelector("input").checked,
     visible_to_peers: c.visible.checked,
     contact_shareable: c.shareable.checked,
+    share_residence_aggregates: c.residences.checked,
     contact: Object.values(contactData).some(Boolean) ? contactData : null,
     synthetic: Boolean(p.synthetic),
   };
