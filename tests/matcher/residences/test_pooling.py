@@ -64,3 +64,14 @@ def test_no_pooled_cell_shows_one_to_k_minus_one(postcode_table: PostcodeTable, 
     for corridor in pooled["corridors"]:
         if corridor["by_organisation"] is not None:
             assert all(part["count"] >= 5 for part in corridor["by_organisation"])
+
+
+def test_cross_firm_lists_only_origins_the_answer_lists(postcode_table: PostcodeTable) -> None:
+    """6 in Bochum (3 + 3) and 2 elsewhere: "other" would hold 2, so Bochum joins it (secondary suppression);
+    listing Bochum's 6 in cross_firm would let other_origins (8) minus 6 reveal the 2."""
+    a = Member("a", ResidenceCounts.of({"44803": 3, "44135": 2}), consented=True)
+    b = Member("b", ResidenceCounts.of({"44803": 3}), consented=True)
+    pooled = pooled_analysis([a, b], SITE, postcode_table)
+    assert pooled["origins"] == []
+    assert pooled["other_origins"]["count"] == 8
+    assert pooled["cross_firm"] == []
