@@ -17,6 +17,7 @@ import re
 import tempfile
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, BinaryIO
 
@@ -79,7 +80,6 @@ CSV_TYPES = {"text/csv": ".csv", "application/csv": ".csv", XLSX_MEDIA_TYPE: ".x
 JSON_TYPE = "application/json"
 MAX_SELECTED = 1_000  # ids in ?organisations=
 _CLUSTER_ID = re.compile(r"^cl-[0-9a-f]{12}$")
-OWN_DESTINATION = "Standort"
 LIST_DESTINATION = "ausgewählte Betriebe"
 
 OrganisationIdPath = Annotated[str, Path(description="id der Organisation / organisation id")]
@@ -431,10 +431,13 @@ def _not_found(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=detail)
 
 
-def _estate_pool(name: str, snapshot: Snapshot, in_scope: Callable[[Organisation], bool]) -> Pool:
+def _estate_pool(
+    name: str, snapshot: Snapshot, in_scope: Callable[[Organisation], bool], visible: Callable[[Organisation], bool]
+) -> Pool:
     wanted = name.strip().casefold()
     members = [o for o in snapshot.organisations.values() if o.estate and o.estate.casefold() == wanted and in_scope(o)]
-    if not members:
+    # An estate is part of a profile: a caller learns of it only through a member it may see (as in clusters).
+    if not any(visible(o) for o in members):
         # The name is not echoed: the answer reads alike for an unknown estate and one outside the caller's area.
         raise _not_found("Kein Gewerbegebiet dieses Namens in Ihrem Bereich. / No estate of this name in your area.")
     return Pool(destination=members[0].estate or name, selection={"estate": members[0].estate}, organisations=members)
@@ -539,13 +542,13 @@ def pooled_analysis(
         return policy.profile_view(principal, organisation) is not ProfileView.NONE
 
     if estate is not None and given == ["estate"]:
-        pool = _estate_pool(estate, snapshot, in_scope)
+        pool = _estate_pool(estate, snapshot, in_scope, visible)
     elif cluster is not None and given == ["cluster"]:
         pool = _cluster_pool(cluster, principal, policy, snapshot, cache, matching, in_scope)
     else:
         assert organisations is not None
         pool = _selected_pool(organisations, snapshot, in_scope, visible)
-    pool = Pool(pool.destination, pool.selection, pool.organisations, may_name=visible)
+    pool = replace(pool, may_name=visible)
     stored = residences.get_many([o.id for o in pool.organisations])
     answer = analyst.pooled(pool, stored)
     logger.info(

@@ -56,6 +56,7 @@ FIRMS: dict[str, dict[str, Any]] = {
     "delta": _firm("Delta GmbH", 0.3, consent=True, visible=False),  # consents, not visible to peers
     "epsilon": _firm("Epsilon GmbH", 0.25, consent=True),  # consents, never uploads
     "solo": _firm("Solo GmbH", 5.0, consent=True, estate=None),
+    "zeta": _firm("Zeta GmbH", 5.3, consent=True, visible=False, estate="Verborgenes Gewerbegebiet"),
 }
 
 
@@ -273,6 +274,13 @@ def test_a_planner_gets_no_split_by_hidden_firm_and_a_rounded_site(client: TestC
     assert for_planner["total"] == for_admin["total"]
     response = client.get(POOLED, params={"organisations": "alpha,delta"}, headers=planner)
     assert response.status_code == 404  # delta is hidden from planners: like an unknown id
+    # An estate whose only member is hidden reads like an unknown one (admins see it).
+    _put_counts(client, "zeta", {"44139": 9}, admin)
+    hidden_estate = {"estate": "Verborgenes Gewerbegebiet"}
+    assert client.get(POOLED, params=hidden_estate, headers=admin).status_code == 200
+    hidden = client.get(POOLED, params=hidden_estate, headers=planner)
+    unknown = client.get(POOLED, params={"estate": "Gibt es nicht"}, headers=planner)
+    assert (hidden.status_code, hidden.json()) == (404, unknown.json())
 
 
 @pytest.mark.usefixtures("estate_uploads")
