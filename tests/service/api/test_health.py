@@ -43,7 +43,9 @@ def test_operation_ids_are_readable(database_url: str, repository: SqlOrganisati
 
 
 def test_limits_are_the_apps_settings(database_url: str, repository: SqlOrganisationRepository) -> None:
-    settings = ServiceSettings(database_url=database_url, import_max_bytes=4096)
+    settings = ServiceSettings(
+        database_url=database_url, import_max_bytes=4096, residence_max_bytes=2048, residence_max_rows=7, residence_k=6
+    )
     with TestClient(create_app(settings)) as client:
         response = client.get("/api/v1/limits")  # public: the web app asks before it signs in
     assert response.status_code == 200
@@ -51,4 +53,7 @@ def test_limits_are_the_apps_settings(database_url: str, repository: SqlOrganisa
         "max_body_bytes": settings.max_body_bytes,
         "import_max_bytes": 4096,
         "clusters_max_limit": CLUSTER_PAGE_MAX,
+        "residence_max_bytes": 2048,
+        "residence_max_rows": 7,
+        "residence_k": 6,
     }
