@@ -31,7 +31,16 @@ from matcher.settings import TransitSettings
 from matcher.transit.model import TransitClass
 from matcher.vocabulary import Urbanisation
 from service.io.columns import RESIDENCE_FILE
-from service.io.reading import FileFormat, ImportFileError, RawRow, ReadInfo, RowError, detect_format, read_rows
+from service.io.reading import (
+    FileFormat,
+    ImportFileError,
+    RawRow,
+    ReadInfo,
+    RowError,
+    detect_format,
+    peek,
+    read_rows,
+)
 from service.storage.repository import StoredResidences
 
 MAX_ERRORS = 1_000  # row errors listed in an answer; all are counted
@@ -50,10 +59,10 @@ class UploadProblem:
 class ResidenceUploadError(ValueError):
     """The upload was refused as a whole (nothing stored): every problem found, at most :data:`MAX_ERRORS` listed."""
 
-    def __init__(self, problems: Sequence[UploadProblem], count: int | None = None, info: ReadInfo | None = None):
+    def __init__(self, problems: Sequence[UploadProblem], info: ReadInfo | None = None) -> None:
         self.problems = list(problems[:MAX_ERRORS])
-        self.count = count if count is not None else len(problems)
-        self.info = info or ReadInfo(columns=RESIDENCE_FILE)
+        self.count = len(problems)
+        self.info = info  # what reading detected (None for a JSON upload)
         shown = "; ".join(_where(p) + p.message for p in self.problems[:3])
         super().__init__(f"{self.count} Fehler, nichts gespeichert: {shown}")
 
@@ -83,7 +92,7 @@ def read_residence_file(
 
     Raises :class:`ResidenceUploadError` (every bad row, naming the value) or :class:`TooManyRowsError`."""
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    head = _peek(stream)
+    head = peek(stream)
     info = ReadInfo(columns=RESIDENCE_FILE)
     try:
         if detect_format(filename, head) is FileFormat.GEOJSON:
@@ -129,15 +138,6 @@ def _data_rows(
 
 def _from_row_error(error: RowError) -> UploadProblem:
     return UploadProblem(error.row, error.field, None, error.message)
-
-
-def _peek(stream: BinaryIO) -> bytes:
-    if not stream.seekable():
-        return b""
-    position = stream.tell()
-    head = stream.read(8)
-    stream.seek(position)
-    return head
 
 
 # -- analyses ----------------------------------------------------------------------------------------

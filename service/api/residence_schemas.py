@@ -52,8 +52,14 @@ class ResidenceUpload(BaseModel):
     postcodes: int = Field(description="Anzahl verschiedener Postleitzahlen / number of distinct postcodes")
 
 
-class ResidenceUploadResult(ResidenceUpload):
-    """Ergebnis des Hochladens mit dem, was beim Lesen erkannt wurde / result with what reading detected."""
+class UploadRowProblem(FieldProblem):
+    row: int | None = Field(description="Zeile (Kopfzeile = 1; JSON: Listenplatz ab 1), null: die Datei / row")
+    field: str | None = Field(description="Spalte, null: die ganze Zeile / column, null: the whole row")
+    value: str | None = Field(description="der abgelehnte Wert / the rejected value")
+
+
+class ReadDetails(BaseModel):
+    """Was beim Lesen erkannt wurde / what reading detected."""
 
     format: str | None = Field(description="csv, xlsx oder json")
     encoding: str | None = Field(description="erkannte Kodierung (nur CSV) / detected encoding (CSV only)")
@@ -62,7 +68,8 @@ class ResidenceUploadResult(ResidenceUpload):
     warnings: list[str] = Field(description="Hinweise, z. B. ignorierte Spalten / warnings, e.g. ignored columns")
 
     @staticmethod
-    def read_info(info: ReadInfo | None) -> dict[str, object]:
+    def of(info: ReadInfo | None) -> dict[str, object]:
+        """The fields from what reading detected; a JSON upload (``None``) is format json."""
         data = info.as_dict() if info is not None else {}
         return {key: data.get(key, default) for key, default in _READ_DEFAULTS.items()}
 
@@ -72,13 +79,11 @@ _READ_DEFAULTS: dict[str, object] = {
 }  # fmt: skip
 
 
-class UploadRowProblem(FieldProblem):
-    row: int | None = Field(description="Zeile (Kopfzeile = 1; JSON: Listenplatz ab 1), null: die Datei / row")
-    field: str | None = Field(description="Spalte, null: die ganze Zeile / column, null: the whole row")
-    value: str | None = Field(description="der abgelehnte Wert / the rejected value")
+class ResidenceUploadResult(ResidenceUpload, ReadDetails):
+    """Ergebnis des Hochladens mit dem, was beim Lesen erkannt wurde / result with what reading detected."""
 
 
-class ResidenceUploadProblem(BaseModel):
+class ResidenceUploadProblem(ReadDetails):
     """Problemdetails eines abgelehnten Hochladens (nichts gespeichert) / a refused upload (nothing stored)."""
 
     type: str

@@ -136,7 +136,7 @@ def read_rows(source: Source, filename: str | None = None, info: ReadInfo | None
             filename = filename or source.name
         else:
             stream = source
-        head = _peek(stream)
+        head = peek(stream)
         file_format = detect_format(filename, head)
         info.format = file_format.value
         if file_format is FileFormat.XLSX:
@@ -147,7 +147,8 @@ def read_rows(source: Source, filename: str | None = None, info: ReadInfo | None
             yield from _csv_rows(stream, info)
 
 
-def _peek(stream: BinaryIO) -> bytes:
+def peek(stream: BinaryIO) -> bytes:
+    """The first bytes of a seekable stream, which stays where it was (b'' for a stream that cannot seek)."""
     if stream.seekable():
         position = stream.tell()
         head = stream.read(8)

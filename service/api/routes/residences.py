@@ -47,6 +47,7 @@ from service.api.residence_schemas import (
     GEOJSON_MEDIA_TYPE,
     PooledResidenceAnalysis,
     PostcodeCount,
+    ReadDetails,
     ResidenceAnalysis,
     ResidenceFormat,
     ResidenceUpload,
@@ -187,6 +188,7 @@ def _upload_refused(error: ResidenceUploadError, json_body: bool) -> JSONRespons
             for p in error.problems
         ],
         error_count=error.count,
+        **ReadDetails.of(error.info),
     )
     return JSONResponse(body.model_dump(), status_code=body.status, media_type="application/problem+json")
 
@@ -283,7 +285,7 @@ async def upload_residences(
     stored = residences.replace(organisation_id, counts)
     # Counts only: never a postcode, never the content.
     logger.info("residences of %s stored: %d people, %d postcodes", organisation_id, counts.total, len(counts.counts))
-    return ResidenceUploadResult(**upload_summary(stored), **ResidenceUploadResult.read_info(info))
+    return ResidenceUploadResult(**upload_summary(stored), **ReadDetails.of(info))
 
 
 @router.get(

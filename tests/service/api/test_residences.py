@@ -187,6 +187,9 @@ def test_unsupported_bodies_are_refused_with_what_is_allowed(client: TestClient,
     response = _put_csv(client, "solo", "Name;Anzahl\nA;3\n", admin)
     assert response.status_code == 422
     assert "postcode" in response.json()["errors"][0]["message"]
+    # What reading detected comes along, so a wrong header or delimiter shows itself.
+    assert (response.json()["format"], response.json()["delimiter"]) == ("csv", "Semikolon")
+    assert response.json()["mapping"] == {"Anzahl": "count"}
 
 
 def test_delete_erases_the_upload(client: TestClient, admin: dict[str, str]) -> None:
