@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 from matcher.catalog import Catalog
 from matcher.geo.distance import chord_to_km, km_to_chord, to_unit_vectors
 from matcher.models import Organisation
+from matcher.transit.situation import site_stop
 from matcher.vectorise import PROBLEMS, FloatMatrix, Vectoriser
 from matcher.vocabulary import OrganisationKind
 
@@ -98,6 +99,8 @@ class OrganisationIndex:
     measures: BoolMatrix  # (n, len(measure_ids))
     solved: BoolMatrix  # (n, len(PROBLEMS)): problems addressed by the organisation's measures in place
     visible: npt.NDArray[np.bool_]
+    transit_classes: npt.NDArray[np.object_]  # TransitClass of each site (docs/transit.md)
+    transit_stops: npt.NDArray[np.object_]  # SiteStop to name for each site (transit.situation.site_stop) or None
     vectors: FloatMatrix
     id_rank: IntArray  # rank of each id in sorted order: the deterministic tie-breaker
     position: dict[str, int]
@@ -158,6 +161,8 @@ class OrganisationIndex:
             measures=measures,
             solved=(measures.astype(np.float32) @ addresses.astype(np.float32)) > 0,
             visible=visible,
+            transit_classes=np.array([o.features.transit_class for o in organisations], dtype=object),
+            transit_stops=np.array([site_stop(o.features) for o in organisations], dtype=object),
             vectors=_vectors(organisations, fingerprints, vectoriser, previous),
             id_rank=id_rank,
             position={str(i): p for p, i in enumerate(ids)},

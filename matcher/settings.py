@@ -153,8 +153,12 @@ class PeerWeights(_ComponentWeights):
     distance: float = 0.25
     same_estate: float = 0.15
     shared_issues: float = 0.30
-    similarity: float = 0.10
-    experience: float = 0.20
+    similarity: float = 0.05
+    experience: float = 0.15
+    # Only when I report a transit problem at my site: the peer reports one too and its ÖV-Güteklasse is in my band,
+    # or its measures already address mine (matcher.transit.situation). Taken from similarity, whose location block
+    # only knows the railway-station distance, and from experience, which it overlaps for transit problems.
+    transit_situation: float = 0.10
 
 
 class PeerSettings(_Frozen):
@@ -307,6 +311,14 @@ class ClusterSettings(_Frozen):
     weights: ClusterWeights = Field(default_factory=ClusterWeights)
     eps_km: float = Field(default=0.5, gt=0, le=20, description="neighbourhood size (DBSCAN eps) in km")
     min_members: int = Field(default=5, ge=2, le=1000, description="minimum organisations per cluster")
+    estate_reach_km: float = Field(
+        default=1.5,
+        gt=0,
+        le=10,
+        description="a Gewerbegebiet (name and municipality) DBSCAN found none of is a cluster when at least "
+        "min_members firms naming it lie within this distance of their median position, however sparse at eps: an "
+        "estate is where a joint project is planned (a larger estate is rare; a name repeated far away is not it)",
+    )
     full_employees: int = Field(default=5000, ge=1, description="affected employees that score 1 (log scale)")
     full_members: int = Field(default=50, ge=1, description="members that score 1 (log scale)")
     dominant_problems: int = Field(default=3, ge=1, le=29, description="problems listed per cluster")
@@ -315,10 +327,12 @@ class ClusterSettings(_Frozen):
 
 
 class LeadWeights(_ComponentWeights):
-    employees: float = 0.35
+    employees: float = 0.30
     severity: float = 0.25
-    unaddressed: float = 0.25
+    unaddressed: float = 0.20
     fundable: float = 0.15
+    # ÖV-Güteklasse D/none and a reported transit problem at the site: the gap a consultation can close
+    transit_gap: float = 0.10
 
 
 class LeadSettings(_Frozen):

@@ -539,6 +539,8 @@ class AccessPolicy:
             data["estates"] = [estate.model_dump(mode="json") for estate in estates]
             data["members_outside_estates"] = count - sum(estate.members for estate in estates)
             data["name"] = cluster_name(count, cluster.dominant_problems, estates, cluster.municipalities)
+            # The stop most members have nearest, with their distances, would locate hidden members roughly.
+            data["transit_stop_note"] = None
             # Hull, centroid and radius of all members would locate a hidden one (one hidden member is the
             # all-member centroid times n minus the visible ones): describe the extent of the shown members,
             # or only roughly (about 1 km) when none is shown.

@@ -60,7 +60,7 @@ class LeadWorld:
     def leads(self, advisor_id: str, *, as_of: date = AS_OF, **options: Any) -> LeadAnswer:
         return recommend_leads(
             advisor_id, self.index, self.organisations, self.vectoriser, self.reference.catalog, self.settings,
-            as_of=as_of, **options,
+            as_of=as_of, kreis_naming=self.reference.geo.kreis_naming, **options,
         )  # fmt: skip
 
     def ids(self, advisor_id: str, **options: Any) -> list[str]:

@@ -2,17 +2,22 @@
 
 Candidates come from exact great-circle geography within a radius that widens when too few qualify
 (blocking, as in record linkage: the nearest members of the same peer group and the nearest ones that
-share each of my rarest problems); they are then ranked exactly by five components whose
+share each of my rarest problems); they are then ranked exactly by six components whose
 weights are in ``PeerSettings.weights``: distance (exponential decay), same Gewerbegebiet, shared
-problems (IDF-weighted share of my problems), profile similarity (cosine of the fitted vectors)
-and experience (the peer already has measures in place that address my problems).
+problems (IDF-weighted share of my problems), profile similarity (cosine of the fitted vectors),
+experience (the peer already has measures in place that address my problems) and, when I report a transit
+problem at my site, the transit situation (the peer reports one too and its ÖV-Güteklasse is in my band, or its
+measures address mine; the reason names its class and stop).
 A company or craft business of unknown sector has an all-zero sector block (``matcher.vectorise``), so the
 sector neither raises nor lowers its similarity; the reason ``sector_unknown`` (weight 0) says so.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog
@@ -21,6 +26,9 @@ from matcher.explain import WEIGHT_DECIMALS, Contribution, Reason, Recommendatio
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation
 from matcher.settings import PeerSettings
+from matcher.transit.model import TransitClass
+from matcher.transit.situation import BAND_LABELS_DE, SITE_TRANSIT_COLUMNS, TRANSIT_BANDS, transit_problems
+from matcher.transit.text import site_phrase
 from matcher.vectorise import PROBLEMS, Vectoriser
 from matcher.vocabulary import PROBLEM_LABELS_DE, OrganisationKind, ProblemCode, sector_unknown
 from matcher.wording import format_km, join_de
@@ -34,6 +42,8 @@ class PeerRecommendation(Recommendation):
     same_estate: bool
     shared_issues: list[ProblemCode] = Field(description="my problems the peer reports too")
     solved_with: list[str] = Field(description="the peer's measures in place that address my problems")
+    transit_class: TransitClass = Field(description="ÖV-Güteklasse of the peer's site (docs/transit.md)")
+    transit_label: str = Field(description="German: the class and the stop that gives it (or the nearest stop)")
 
 
 class PeerAnswer(BaseModel):
@@ -90,7 +100,9 @@ def recommend_peers(
     shared = index.issues[positions] & query.issues
     solved = index.solved[positions] & query.issues  # my problems their measures in place address
     in_estate = (index.estates[positions] == query.estate) & bool(query.estate)
-    # One row per component, already multiplied by its weight: distance, estate, shared, similarity, experience.
+    transit = _transit_situation(organisation, positions, solved, index)
+    # One row per component, already multiplied by its weight: distance, estate, shared, similarity, experience,
+    # transit situation.
     weighted = np.vstack(
         (
             weights.distance * np.exp(-distance / settings.distance_decay_km),
@@ -98,6 +110,7 @@ def recommend_peers(
             weights.shared_issues * (shared @ idf) / my_weight,
             weights.similarity * np.clip(index.vectors[positions] @ query.vector, 0.0, 1.0),
             weights.experience * (solved @ idf) / my_weight,
+            weights.transit_situation * (transit.same_band | transit.addressed),
         )
     )
     # Rank by the score as published: the sum of the reason weights rounded like explain() rounds them.
@@ -114,6 +127,7 @@ def recommend_peers(
             organisation.sector_unknown,
             index,
             catalog,
+            _transit_text(transit, i, int(positions[i]), index),
         )
         for i, row, shared_row, solved_row in zip(
             order.tolist(), weighted[:, order].T.tolist(), shared[order].tolist(), solved[order].tolist(), strict=True
@@ -132,6 +146,7 @@ def _explain_peer(
     my_sector_unknown: bool,
     index: OrganisationIndex,
     catalog: Catalog,
+    transit_text: str,
 ) -> PeerRecommendation:
     shared_codes = [code for code, flag in zip(PROBLEMS, shared, strict=True) if flag]
     solved_codes = {code for code, flag in zip(PROBLEMS, solved, strict=True) if flag}
@@ -140,7 +155,7 @@ def _explain_peer(
         for m in index.measures[position].nonzero()[0].tolist()
         if solved_codes.intersection(catalog.measures[index.measure_ids[m]].addresses)
     ] if solved_codes else []  # fmt: skip
-    distance, estate, shared_weight, similarity, experience = weighted
+    distance, estate, shared_weight, similarity, experience, transit = weighted
     their_sector_unknown = sector_unknown(index.kinds[position], index.sectors[position])
     unknown = _sector_unknown_text(my_sector_unknown, their_sector_unknown)
     compared = "Größe, Art und Lage" if unknown else "Größe, Branche, Art und Lage"
@@ -155,6 +170,7 @@ def _explain_peer(
         ),
         Contribution("similar_profile", f"ähnliches Profil ({compared})", similarity),
         Contribution("experience", _experience_text(solving_measures, solved_codes, catalog), experience),
+        Contribution("transit_situation", transit_text, transit),
     ]
     score, reasons = explain(contributions)
     if unknown:  # after the scored reasons: it explains what the score left out, it adds nothing
@@ -169,6 +185,8 @@ def _explain_peer(
         same_estate=same_estate,
         shared_issues=shared_codes,
         solved_with=solving_measures,
+        transit_class=index.transit_classes[position],
+        transit_label=site_phrase(index.transit_classes[position], index.transit_stops[position]),
     )
 
 
@@ -191,3 +209,47 @@ def _experience_text(measure_ids: list[str], problems: set[ProblemCode], catalog
     subject = "das adressiert" if len(measure_ids) == 1 else "diese adressieren"
     problem = "Ihr Problem" if len(problems) == 1 else "Ihre Probleme"
     return f"Vorbild: hat bereits {names} eingeführt – {subject} {problem} {labels}"
+
+
+@dataclass(frozen=True)
+class _TransitSituation:
+    """Per candidate: reports a transit problem at its site too and is in my ÖV-Güteklasse band; whether its measures
+    address my transit problems at the site. Both all False when I report none (the component is about a problem,
+    not about transit in general)."""
+
+    same_band: npt.NDArray[np.bool_]
+    addressed: npt.NDArray[np.bool_]
+    problems: list[ProblemCode]
+    band: str
+
+
+def _transit_situation(
+    organisation: Organisation,
+    positions: npt.NDArray[np.int64],
+    solved: npt.NDArray[np.bool_],
+    index: OrganisationIndex,
+) -> _TransitSituation:
+    problems = transit_problems(organisation.issues)
+    band = TRANSIT_BANDS[organisation.features.transit_class]
+    if not problems:
+        nobody = np.zeros(len(positions), dtype=np.bool_)
+        return _TransitSituation(nobody, nobody, problems, band)
+    # The same situation: the peer reports a transit problem at its site too, and its class is in my band.
+    same_band = np.fromiter(
+        (TRANSIT_BANDS[c] == band for c in index.transit_classes[positions]), dtype=np.bool_, count=len(positions)
+    ) & index.issues[positions][:, SITE_TRANSIT_COLUMNS].any(axis=1)
+    addressed = np.asarray(solved[:, SITE_TRANSIT_COLUMNS].any(axis=1), dtype=np.bool_)
+    return _TransitSituation(same_band, addressed, problems, band)
+
+
+def _transit_text(transit: _TransitSituation, row: int, position: int, index: OrganisationIndex) -> str:
+    """'gleiche ÖV-Lage (geringe oder keine Erschließung): ÖV-Güteklasse D (…): Bushaltestelle …, 400 m'."""
+    same, addressed = bool(transit.same_band[row]), bool(transit.addressed[row])
+    if not (same or addressed):
+        return ""
+    where = site_phrase(index.transit_classes[position], index.transit_stops[position])
+    if same and addressed:
+        return f"gleiche ÖV-Lage ({BAND_LABELS_DE[transit.band]} Erschließung), dort bereits angegangen: {where}"
+    if same:
+        return f"gleiche ÖV-Lage ({BAND_LABELS_DE[transit.band]} Erschließung): {where}"
+    return f"hat {join_de([PROBLEM_LABELS_DE[p] for p in transit.problems])} bereits angegangen: {where}"

@@ -15,7 +15,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog, FundingStatus
-from matcher.geo.naming import CITY_TYPES, KreisNaming, kreis_label, place_label
+from matcher.geo.naming import CITY_TYPES, KreisNaming
 from matcher.index import OrganisationIndex
 from matcher.matching.advisors import RESPONSIBLE_ROLES, AdvisorAnswer, recommend_advisors
 from matcher.matching.funding import Eligibility, FundingRecommendation, recommend_funding
@@ -126,7 +126,6 @@ def build_brief(
 
     ``kreis_naming``: the Kreis types of the geo reference (``GeoReference.kreis_naming``), so that a kreisfreie
     Stadt is not called "Kreis"; a Kreis code it does not know is named by its name alone."""
-    kreis_type = kreis_naming.type_of(organisation.location.kreis_code)
     top = settings.leads.brief_items
     measures = recommend_measures_nearby(organisation, index, vectoriser, catalog, settings.measures, limit=top)
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, as_of)
@@ -136,7 +135,7 @@ def build_brief(
     advisors = recommend_advisors(organisation, catalog, settings.advisors)
     shown = [item for item in funding.items if item.funds_measures][:top]  # the ones that fund a measure shown
     return Brief(
-        organisation=_summary_of(organisation, kreis_type),
+        organisation=_summary_of(organisation, kreis_naming),
         problems=[BriefProblem(code=code, label=PROBLEM_LABELS_DE[code]) for code in organisation.issues],
         measures_in_place=[
             BriefMeasureInPlace(id=m, name=catalog.measures[m].name_de if m in catalog.measures else m)
@@ -156,7 +155,7 @@ def build_brief(
             best_grant(funding.items),
             advisors,
             catalog,
-            kreis_type,
+            kreis_naming,
         ),
     )
 
@@ -167,7 +166,7 @@ def heaviest_first(organisation: Organisation, index: OrganisationIndex) -> list
     return sorted(organisation.issues, key=lambda code: (-weight[code], PROBLEMS.index(code)))
 
 
-def _summary_of(organisation: Organisation, kreis_type: str | None) -> BriefOrganisation:
+def _summary_of(organisation: Organisation, kreis_naming: KreisNaming) -> BriefOrganisation:
     location, features = organisation.location, organisation.features
     consent = organisation.contact_shareable
     return BriefOrganisation(
@@ -185,9 +184,9 @@ def _summary_of(organisation: Organisation, kreis_type: str | None) -> BriefOrga
             municipality_ags=location.municipality_ags,
             kreis=location.kreis_name,
             kreis_code=location.kreis_code,
-            kreis_type=kreis_type,
-            kreis_label=_kreis_label(location.kreis_name, kreis_type),
-            place_label=_place_label(location.municipality_name, location.kreis_name, kreis_type),
+            kreis_type=kreis_naming.type_of(location.kreis_code),
+            kreis_label=kreis_naming.kreis(location.kreis_code, location.kreis_name),
+            place_label=kreis_naming.place(location.municipality_name, location.kreis_code, location.kreis_name),
             state=location.state,
             state_name=STATE_NAMES_DE.get(location.state, location.state),
             precision=location.precision,
@@ -197,24 +196,14 @@ def _summary_of(organisation: Organisation, kreis_type: str | None) -> BriefOrga
             "ÖPNV: " + class_phrase(features.transit_class, features.transit_stop, features.transit_stops),
             f"Gemeinde {location.municipality_name}: {URBANISATION_LABELS_DE[features.urbanisation]} "
             f"({german_int(round(features.population_density))} Einwohner je km²)",
-            _commuter_text(organisation, kreis_type),
+            _commuter_text(organisation, kreis_naming),
         ],
         contact=organisation.contact if consent else None,
         address=organisation.address if consent else None,
     )
 
 
-def _kreis_label(name: str, kreis_type: str | None) -> str:
-    return name if kreis_type is None else kreis_label(name, kreis_type)
-
-
-def _place_label(municipality: str, kreis_name: str, kreis_type: str | None) -> str:
-    if kreis_type is None:
-        return municipality if municipality == kreis_name else f"{municipality}, {kreis_name}"
-    return place_label(municipality, kreis_name, kreis_type)
-
-
-def _commuter_text(organisation: Organisation, kreis_type: str | None) -> str:
+def _commuter_text(organisation: Organisation, kreis_naming: KreisNaming) -> str:
     features = organisation.features
     balance = features.kreis_commuter_balance
     sign = "+" if balance > 0 else "−" if balance < 0 else ""
@@ -222,7 +211,7 @@ def _commuter_text(organisation: Organisation, kreis_type: str | None) -> str:
     direction = (
         "mehr Ein- als Auspendler" if balance > 0 else "mehr Aus- als Einpendler" if balance < 0 else "ausgeglichen"
     )
-    kreis = _kreis_label(organisation.location.kreis_name, kreis_type)
+    kreis = kreis_naming.kreis(organisation.location.kreis_code, organisation.location.kreis_name)
     return (
         f"Pendlersaldo {kreis} auf Kreisebene: {sign}{german_int(abs(balance))} "
         f"({sign}{per_1000} je 1.000 Einwohner) – {direction}"
@@ -263,16 +252,16 @@ def _summary(
     programme: FundingRecommendation | None,
     advisors: AdvisorAnswer,
     catalog: Catalog,
-    kreis_type: str | None,
+    kreis_naming: KreisNaming,
 ) -> str:
     location = organisation.location
     state = STATE_NAMES_DE.get(location.state, location.state)
     place = location.municipality_name
-    kreis = _kreis_label(location.kreis_name, kreis_type)
+    kreis_type = kreis_naming.type_of(location.kreis_code)
     if location.kreis_name != place:
-        region = f"{kreis}, {state}"
+        region = f"{kreis_naming.kreis(location.kreis_code, location.kreis_name)}, {state}"
     else:  # a kreisfreie Stadt / Stadtkreis: the municipality is the Kreis, named once
-        region = state if kreis_type not in CITY_TYPES else f"{CITY_TYPES[kreis_type]}, {state}"
+        region = f"{CITY_TYPES[kreis_type]}, {state}" if kreis_type in CITY_TYPES else state
     kind = KIND_LABELS_DE[organisation.kind]
     sector = sector_label_de(organisation.kind, organisation.sector)
     what = kind if sector is None else f"{kind}, {sector}"

@@ -1,7 +1,7 @@
 """Leads: whom should an advisor consult first? (docs/planning.md, section Leads)
 
 The organisations in an advisor's territory (its Länder, Kreise and municipalities minus the excluded
-municipalities; ``DE`` is all Germany) and of the kinds it serves are ranked by potential. Four
+municipalities; ``DE`` is all Germany) and of the kinds it serves are ranked by potential. Five
 components, weights in ``LeadSettings.weights``:
 
 - employees: ln(1 + employees) / ln(1 + full_employees), capped at 1;
@@ -9,10 +9,13 @@ components, weights in ``LeadSettings.weights``:
 - unaddressed: the share of that load its measures in place do not address (``index.solved``); with no
   problems reported, 1 when nothing is in place yet, else 0;
 - fundable: 1 when a grant programme the organisation is eligible for on ``as_of`` funds one of its top
-  measures (``unknown_status_factor`` when only programmes of unconfirmed status do), else 0.
+  measures (``unknown_status_factor`` when only programmes of unconfirmed status do), else 0;
+- transit_gap: 1 when the site has ÖV-Güteklasse D or none and the organisation reports a transit problem at the
+  site (``matcher.transit.situation``): a gap a consultation can close (shuttle, job ticket with a feeder, timetable
+  talks with the operator); the reason names the class and the stop.
 
-The first three are vectorised over the territory. Fundability needs the organisation's top measures and
-its funding, so it is computed in the order of the other three, until no unchecked organisation can
+All but fundable are vectorised over the territory. Fundability needs the organisation's top measures and
+its funding, so it is computed in the order of the other four, until no unchecked organisation can
 still reach the top ``limit`` (then the ranking is exact) or ``shortlist_factor`` x ``limit``
 organisations have been checked (then organisations further down are left out).
 """
@@ -32,12 +35,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.catalog import Advisor, Catalog, FundingStatus
 from matcher.errors import InputError
 from matcher.explain import Contribution, Reason, Recommendation, explain
+from matcher.geo.naming import KreisNaming
 from matcher.index import IntArray, OrganisationIndex
 from matcher.matching.funding import Eligibility, FundingRecommendation, recommend_funding
 from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
 from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation
 from matcher.settings import LeadSettings, MatcherSettings
+from matcher.transit.model import TransitClass
+from matcher.transit.situation import POOR_CLASSES, SITE_TRANSIT_COLUMNS, transit_problems
+from matcher.transit.text import class_phrase
 from matcher.vectorise import PROBLEMS, Vectoriser
 from matcher.vocabulary import KIND_LABELS_DE, STATE_NAMES_DE, OrganisationKind, ProblemCode
 from matcher.wording import format_km, german_int, german_number, join_labels
@@ -54,6 +61,10 @@ class Lead(Recommendation):
     municipality_ags: str
     kreis: str
     kreis_code: str
+    kreis_label: str = Field(description='German: "Stadt Dortmund (kreisfreie Stadt)", "Kreis Unna"')
+    place_label: str = Field(description='German: "Bergkamen, Kreis Unna"; a kreisfreie Stadt named once')
+    transit_class: TransitClass = Field(description="ÖV-Güteklasse of the site (docs/transit.md)")
+    transit_label: str = Field(description="German: the class and the stop that gives it (or the nearest stop)")
     employees: int
     issues: list[ProblemCode]
     measures_in_place: int = Field(ge=0, description="number of measures in place")
@@ -100,13 +111,16 @@ def recommend_leads(
     settings: MatcherSettings,
     *,
     as_of: date,
+    kreis_naming: KreisNaming,
     limit: int | None = None,
     kreis: str | None = None,
     kind: str | None = None,
     problem: str | None = None,
     min_employees: int | None = None,
 ) -> LeadAnswer:
-    """The organisations of the advisor's territory ranked by potential (best first, ties by id)."""
+    """The organisations of the advisor's territory ranked by potential (best first, ties by id).
+
+    ``kreis_naming``: the Kreis types of the geo reference (``GeoReference.kreis_naming``) for the leads' places."""
     advisor = catalog.advisors.get(advisor_id)
     if advisor is None:
         raise InputError(
@@ -131,10 +145,11 @@ def recommend_leads(
         plan = lead_plan(organisation, index, vectoriser, catalog, settings, as_of)
         fundable = best_fundable * plan.fundable
         (heapq.heappush if len(top) < count else heapq.heappushpop)(top, float(partial[i]) + fundable)
-        checked.append((_explain(int(positions[i]), weighted[:, i], fundable, plan, index), organisation, plan))
+        explained = _explain(int(positions[i]), weighted[:, i], fundable, plan, organisation, index)
+        checked.append((explained, organisation, plan))
     checked.sort(key=lambda item: (-item[0][0], item[1].id))
     items = [
-        _lead(organisation, score, reasons, plan, index, vectoriser, catalog, settings)
+        _lead(organisation, score, reasons, plan, index, vectoriser, catalog, settings, kreis_naming)
         for (score, reasons), organisation, plan in checked[:count]
     ]
     return LeadAnswer(
@@ -272,7 +287,8 @@ def _member(values: npt.NDArray[np.object_], allowed: Sequence[str]) -> npt.NDAr
 def _weighted_components(
     positions: IntArray, index: OrganisationIndex, settings: LeadSettings
 ) -> npt.NDArray[np.float64]:
-    """Rows: employees, severity, unaddressed, each already multiplied by its weight; one column per position."""
+    """Rows: employees, severity, unaddressed, transit_gap, each already multiplied by its weight; one column per
+    position."""
     weights = settings.weights
     issues = index.issues[positions]
     load = issues.astype(np.float64) @ index.issue_weights
@@ -280,11 +296,13 @@ def _weighted_components(
     nothing_in_place = ~index.measures[positions].any(axis=1)
     share = np.divide(load - solved, load, out=np.asarray(nothing_in_place, dtype=np.float64), where=load > 0)
     employees = np.log1p(index.employees[positions]) / np.log1p(settings.full_employees)
+    poor = _member(index.transit_classes[positions], list(POOR_CLASSES))
     return np.vstack(
         (
             weights.employees * np.minimum(employees, 1.0),
             weights.severity * np.minimum(load / settings.full_severity, 1.0),
             weights.unaddressed * np.clip(share, 0.0, 1.0),
+            weights.transit_gap * (poor & issues[:, SITE_TRANSIT_COLUMNS].any(axis=1)),
         )
     )
 
@@ -300,9 +318,10 @@ def _explain(
     weighted: npt.NDArray[np.float64],
     fundable: float,
     plan: LeadPlan,
+    organisation: Organisation,
     index: OrganisationIndex,
 ) -> tuple[float, list[Reason]]:
-    employees, severity, unaddressed = weighted.tolist()
+    employees, severity, unaddressed, transit_gap = weighted.tolist()
     issues = index.issues[position]
     open_problems = _by_weight(issues & ~index.solved[position], index)
     if not index.measures[position].any():
@@ -318,8 +337,17 @@ def _explain(
         ),
         Contribution("unaddressed", unaddressed_text, unaddressed),
         Contribution("fundable", _fundable_text(plan.programme), fundable),
+        Contribution("transit_gap", _transit_gap_text(organisation) if transit_gap else "", transit_gap),
     ]
     return explain(contributions)
+
+
+def _transit_gap_text(organisation: Organisation) -> str:
+    """'schlechte ÖPNV-Anbindung am Standort bestätigt – ÖV-Güteklasse D (geringe Erschließung): Bushaltestelle …'."""
+    features = organisation.features
+    problems = join_labels(transit_problems(organisation.issues))
+    where = class_phrase(features.transit_class, features.transit_stop, features.transit_stops)
+    return f"{problems} am Standort bestätigt – {where}"
 
 
 def _fundable_text(programme: FundingRecommendation | None) -> str:
@@ -338,12 +366,17 @@ def _lead(
     vectoriser: Vectoriser,
     catalog: Catalog,
     settings: MatcherSettings,
+    kreis_naming: KreisNaming,
 ) -> Lead:
-    location = organisation.location
+    location, features = organisation.location, organisation.features
     return Lead(
         id=organisation.id, name=organisation.name, score=score, reasons=reasons, kind=organisation.kind,
         kind_label=KIND_LABELS_DE[organisation.kind], municipality=location.municipality_name,
         municipality_ags=location.municipality_ags, kreis=location.kreis_name, kreis_code=location.kreis_code,
+        kreis_label=kreis_naming.kreis(location.kreis_code, location.kreis_name),
+        place_label=kreis_naming.place(location.municipality_name, location.kreis_code, location.kreis_name),
+        transit_class=features.transit_class,
+        transit_label=class_phrase(features.transit_class, features.transit_stop, features.transit_stops),
         employees=organisation.employees, issues=list(organisation.issues),
         measures_in_place=len(organisation.measures_in_place),
         talking_points=[

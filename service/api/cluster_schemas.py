@@ -100,3 +100,10 @@ class ClusterResult(BaseModel):
             "descending, ties by id)"
         )
     )
+    note: str | None = Field(
+        default=None,
+        description=(
+            "nur ohne Cluster: warum keiner gefunden wurde und mit welchem eps_km oder min_size einer entstünde "
+            "(Deutsch) / only without clusters: why none was found and which eps_km or min_size would find one"
+        ),
+    )

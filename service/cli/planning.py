@@ -103,17 +103,6 @@ def _page_text(answer: ClusterAnswer) -> str:
     return f"Cluster {german_int(first)}–{german_int(last)} von {german_int(answer.total)}"
 
 
-def _region_text(region: RegionFilter | None) -> str:
-    if region is None:
-        return "NRW und BW"
-    parts = [
-        f"Kreis {region.kreis}" if region.kreis else None,
-        region.state,
-        f"bbox {region.bbox}" if region.bbox else None,
-    ]
-    return ", ".join(part for part in parts if part)
-
-
 @app.command()
 def clusters(
     db: DbOption = DEFAULT_DATABASE_URL,
@@ -182,10 +171,10 @@ def clusters(
         lines = [
             f"{_page_text(answer)} (Stichtag {day:%d.%m.%Y}; eps "
             f"{str(parameters.eps_km).replace('.', ',')} km, mindestens {parameters.min_members} Mitglieder; "
-            f"Problem: {parameters.problem_label or 'alle'}; Region: {_region_text(parameters.region)}). "
+            f"Problem: {parameters.problem_label or 'alle'}; Region: {parameters.region_label}). "
             f"Betrachtet {german_int(answer.considered)} Arbeitgeber, davon {german_int(answer.clustered)} in "
             f"Clustern, {german_int(answer.noise)} ohne Cluster. Reihenfolge: {parameters.order_text}.",
-            *(_cluster_table(answer) if answer.clusters else []),
+            *(_cluster_table(answer) if answer.clusters else [answer.note or ""]),
         ]
         text = "\n".join(lines) + "\n"
     elif output is ClusterOutput.JSON:

@@ -32,6 +32,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from matcher.geo.naming import kreis_label
 from service.api.deps import get_settings
 from service.brief_html import CSS as BRIEF_CSS
 
@@ -101,7 +102,8 @@ class _Payload:
 
 def merged_boundaries(folder: Path) -> dict[str, Any]:
     """One FeatureCollection of the Kreise of NRW and BW; each feature keeps ``ags``, ``name`` and ``bez``
-    and gains ``state`` (DE-NW / DE-BW)."""
+    and gains ``state`` (DE-NW / DE-BW) and ``label``, the German name by the Kreis type ("Stadt Dortmund
+    (kreisfreie Stadt)", "Kreis Unna"; ``matcher.geo.naming``), so the web app never writes "Kreis Dortmund"."""
     features: list[dict[str, Any]] = []
     for file_name, state in zip(BOUNDARY_FILES, ("DE-NW", "DE-BW"), strict=True):
         collection = json.loads((folder / file_name).read_text(encoding="utf-8"))
@@ -112,6 +114,7 @@ def merged_boundaries(folder: Path) -> dict[str, Any]:
                 "name": properties["name"],
                 "bez": properties.get("bez"),
                 "state": state,
+                "label": kreis_label(properties["name"], properties.get("bez")),
             }
             features.append(feature)
     return {"type": "FeatureCollection", "attribution": BOUNDARY_ATTRIBUTION, "features": features}

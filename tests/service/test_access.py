@@ -482,6 +482,9 @@ def _cluster(members: list[str]) -> Cluster:
         estates=[],
         members_outside_estates=0,
         municipalities=[MunicipalityCount(ags="05954036", name="Witten", members=len(members))],
+        transit_classes=[],
+        transit_note="überwiegend ÖV-Güteklasse D/keine (4 von 5 Betrieben)",
+        transit_stop_note="häufigste nächste Haltestelle: Bushaltestelle Geheimweg, Witten (für 3 Betriebe, 400–600 m)",
         suggested_measures=[],
         funding=[],
         at_the_table=[],
@@ -523,9 +526,13 @@ def test_redacted_clusters_never_name_hidden_members_nor_show_their_corners(
     nobody = policy.redact_cluster(None, cluster, by_id)
     assert nobody["members"] == []
     assert (nobody["centroid_lat"], nobody["centroid_lon"]) == (round(cluster.centroid_lat, 2), 7.35)
+    # The stop most members have nearest, with distances, would locate hidden members: withheld with them.
+    assert planner["transit_stop_note"] is None
+    assert planner["transit_note"] == cluster.transit_note
     admin = policy.redact_cluster(PRINCIPALS["admin"], cluster, by_id)
     assert admin["members"] == sorted(by_id)
     assert admin["hull"] == cluster.hull
+    assert admin["transit_stop_note"] == cluster.transit_stop_note
     assert (admin["centroid_lat"], admin["radius_km"]) == (cluster.centroid_lat, cluster.radius_km)
 
 

@@ -104,6 +104,9 @@ def test_merged_boundaries_keep_codes_and_names() -> None:
     collection = merged_boundaries(data_dir() / "geo" / "boundaries")
     dortmund = next(f for f in collection["features"] if f["properties"]["ags"] == "05913")
     assert dortmund["properties"]["name"] == "Dortmund"
+    labels = {f["properties"]["ags"]: f["properties"]["label"] for f in collection["features"]}
+    assert (labels["05913"], labels["05978"]) == ("Stadt Dortmund (kreisfreie Stadt)", "Kreis Unna")
+    assert (labels["08111"], labels["08116"]) == ("Stadt Stuttgart (Stadtkreis)", "Landkreis Esslingen")
     assert dortmund["geometry"]["type"] in {"Polygon", "MultiPolygon"}
 
 

@@ -76,6 +76,7 @@ def test_organisation_sees_peers_on_the_map_and_its_profile_round_trips(web: Web
     assert web.page.locator("#peer-list [data-peer]").count() >= 1
     assert web.page.locator("#peer-list .badge--synthetic").count() >= 1
     assert "Relevanz" in web.page.inner_text("#peer-list [data-peer] >> nth=0")
+    assert web.page.inner_text("#peer-list [data-peer] .peer-transit >> nth=0").startswith("ÖPNV: ")
     web.screenshot("unternehmen-profil")
     web.screenshot("unternehmen", scroll_to="#results-title")
 
@@ -92,6 +93,8 @@ def test_organisation_sees_peers_on_the_map_and_its_profile_round_trips(web: Web
     web.page.click("#org-save")
     web.page.wait_for_selector("text=Gespeichert.")
     assert "Dortmund" in web.page.inner_text("#derived-location")
+    web.page.wait_for_selector("#derived-location .kreis-label >> text=Stadt Dortmund (kreisfreie Stadt)")
+    assert "Kreis Dortmund" not in web.page.inner_text("#derived-location")
     transit = web.page.inner_text("#transit-quality")
     assert "ÖV-Güteklasse" in transit
     assert "Nächste Haltestelle je Verkehrsmittel" in transit
@@ -167,6 +170,10 @@ def test_advisor_sees_sortable_leads_on_the_map_and_opens_the_brief(web: WebPage
     )
     web.page.locator("#lead-table tbody tr >> nth=0").locator("td:nth-child(2) button").click()
     web.page.wait_for_selector("#lead-detail >> text=Gesprächspunkte")
+    detail = web.page.inner_text("#lead-detail")
+    assert "Stadt Hamm (kreisfreie Stadt)" in detail
+    assert "Kreis Hamm" not in detail
+    assert web.text("#lead-detail .lead-transit").startswith("ÖPNV: ")
     web.screenshot("beratung", scroll_to="form[aria-label='Gesprächsanlässe filtern']")
 
     web.page.locator("#lead-table tbody tr >> nth=0").get_by_role("button", name="Unterlage").click()
@@ -194,6 +201,7 @@ def test_planner_sees_clusters_opens_a_panel_and_exports(web: WebPage, web_serve
     text = web.page.inner_text("#cluster-panel")
     for section in ("Wichtigste Probleme", "Gemeinsame Maßnahmen", "Wer an den Tisch gehört", "Mitglieder"):
         assert section in text
+    assert web.text("#cluster-panel .cluster-transit")  # the members' ÖV-Güteklassen (or the transit note)
     web.screenshot("planung", scroll_to="form[aria-label='Cluster filtern']")
 
     with web.page.expect_download() as csv_download:

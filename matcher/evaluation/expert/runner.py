@@ -133,7 +133,9 @@ def _metadata_problems(case: ExpertCase, organisation: Organisation) -> list[str
 
 def run_case(context: ExpertContext, case: ExpertCase) -> CaseResult:
     answers = Answers(context, case)
-    place = f"{answers.organisation.location.municipality_name} ({answers.organisation.location.kreis_name})"
+    location = answers.organisation.location
+    naming = context.reference.geo.kreis_naming
+    place = naming.place(location.municipality_name, location.kreis_code, location.kreis_name)
     lines = [f"✗ {text}" for text in _metadata_problems(case, answers.organisation)]
     unknown = unknown_ids(case, context.reference.catalog)
     lines += [f"✗ unbekannte id im Katalog: {name}" for name in unknown]

@@ -24,6 +24,7 @@ from matcher.index import OrganisationIndex, estate_key
 from matcher.models import Organisation, OrganisationProfile
 from matcher.planning.clusters.models import Cluster, ClusterOrder, EstateCount, MunicipalityCount, ProblemShare
 from matcher.planning.clusters.table import AdvisorLookup, FundingCheck, at_the_table, suggested_measures
+from matcher.planning.clusters.transit import transit_classes, transit_note, transit_stop_note
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings
@@ -284,6 +285,9 @@ def finish_cluster(
         estates=draft.estates,
         members_outside_estates=draft.members_outside_estates,
         municipalities=draft.municipalities,
+        transit_classes=transit_classes(index, members),
+        transit_note=transit_note(index, members, dominant_codes),
+        transit_stop_note=transit_stop_note(index, members, dominant_codes),
         suggested_measures=measures,
         funding=funding,
         at_the_table=seats,

@@ -1,11 +1,13 @@
 """Clusters for planners: where is a joint project worth it? (docs/planning.md, section Clusters)
 
-Employers (optionally only those in a region, or only those reporting one problem) are clustered by
-density: exact DBSCAN (``matcher.planning.clusters.density``) on stereographic kilometre coordinates, eps in km,
-``min_members`` as DBSCAN's min_samples. Each cluster gets its dominant problems, estates and
-municipalities, the joint measures that address its problems, the funding programmes the municipality
-or the members could use for them, and who should be at the table. Clusters are ranked by potential:
-employees affected, members and concentration of the leading problem (``ClusterWeights``).
+Employers (optionally only those in a region, or only those reporting one problem) are clustered by density: exact
+DBSCAN (``matcher.planning.clusters.density``) on stereographic kilometre coordinates, eps in km, ``min_members``
+as DBSCAN's min_samples. An estate (Gewerbegebiet) DBSCAN found none of is a cluster when at least ``min_members``
+selected firms within ``estate_reach_km`` name it, and clusters sharing an estate are one. When nothing is found,
+the answer says why and which eps or min_members would find something. Each cluster gets its dominant problems,
+estates and municipalities, the joint measures that address its problems, the funding programmes the municipality
+or the members could use for them, and who should be at the table. Clusters are ranked by potential: employees
+affected, members and concentration of the leading problem (``ClusterWeights``).
 
 Pure and deterministic: the same index, reference data, settings and arguments give the same answer,
 independent of the order of the organisations in the index (cluster ids derive from the member ids).
@@ -23,8 +25,10 @@ import numpy.typing as npt
 from pydantic import ValidationError
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from matcher.errors import InputError
+from matcher.geo.distance import FloatArray
 from matcher.index import OrganisationIndex, estate_key
 from matcher.planning.clusters.density import dbscan, stereographic_km
 from matcher.planning.clusters.describe import (
@@ -49,11 +53,12 @@ from matcher.planning.clusters.models import (
 from matcher.planning.clusters.table import AdvisorLookup, FundingCheck
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings
-from matcher.vocabulary import PROBLEM_LABELS_DE, ProblemCode
+from matcher.vocabulary import PROBLEM_LABELS_DE, STATE_NAMES_DE, ProblemCode
 
 __all__ = ["Cluster", "ClusterAnswer", "ClusterOrder", "RegionFilter", "clusters_to_geojson", "find_clusters"]
 
 IntArray = npt.NDArray[np.int64]
+_EPS_MAX = next(float(m.le) for m in ClusterSettings.model_fields["eps_km"].metadata if hasattr(m, "le"))
 
 
 def find_clusters(
@@ -86,7 +91,8 @@ def find_clusters(
     if region is not None and region.kreis is not None and region.kreis not in reference.geo.kreise.index:
         raise InputError("region.kreis", f"Kreis {region.kreis} ist in den Referenzdaten unbekannt", "unknown_kreis")
     selected = _select(index, region, problem)
-    groups = _cluster(index, selected, config)
+    points = _projected(index, selected)
+    groups = _cluster(index, selected, points, config)
     names = municipality_names(reference)
     ranked = unique_names(
         sorted((draft_cluster(index, names, members, problem, config) for members in groups), key=rank_key)
@@ -111,6 +117,7 @@ def find_clusters(
             region=region,
             order=order,
             order_text=CLUSTER_ORDER_TEXT_DE[order],
+            region_label=region_label(region, reference),
         ),
         considered=len(selected),
         clustered=clustered,
@@ -120,6 +127,7 @@ def find_clusters(
         limit=limit,
         returned=len(clusters),
         clusters=clusters,
+        note=None if groups else empty_note(points, config, problem),
     )
 
 
@@ -198,16 +206,25 @@ def _select(index: OrganisationIndex, region: RegionFilter | None, problem: Prob
     return np.flatnonzero(mask)
 
 
-def _cluster(index: OrganisationIndex, selected: IntArray, config: ClusterSettings) -> list[IntArray]:
-    """Member positions of each cluster (sorted by id); clusters below min_members are dropped."""
+def _projected(index: OrganisationIndex, selected: IntArray) -> FloatArray:
+    """(n, 2) km coordinates of the selection, stereographic about its centre."""
     if len(selected) == 0:
-        return []
+        return np.zeros((0, 2))
     # Projection centre rounded, so that reordering the index cannot change the coordinates' last bits.
     centre = index.xyz[selected].mean(axis=0)
     lat0 = round(math.degrees(math.atan2(centre[2], math.hypot(centre[0], centre[1]))), 4)
     lon0 = round(math.degrees(math.atan2(centre[1], centre[0])), 4)
-    points = stereographic_km(index.lat[selected], index.lon[selected], lat0, lon0)
+    return stereographic_km(index.lat[selected], index.lon[selected], lat0, lon0)
+
+
+def _cluster(
+    index: OrganisationIndex, selected: IntArray, points: FloatArray, config: ClusterSettings
+) -> list[IntArray]:
+    """Member positions of each cluster (sorted by id); clusters below min_members are dropped."""
+    if len(selected) == 0:
+        return []
     labels = dbscan(points, config.eps_km, config.min_members).labels
+    labels = _estate_groups(index, selected, points, labels, config)
     inside = labels >= 0
     positions, labels = selected[inside], labels[inside]
     order = np.lexsort((index.id_rank[positions], labels))
@@ -220,12 +237,89 @@ def _cluster(index: OrganisationIndex, selected: IntArray, config: ClusterSettin
     return [g for g in groups if len(g) >= config.min_members]
 
 
+def _estate_keys(index: OrganisationIndex, positions: IntArray) -> list[str]:
+    """'AGS|estate' per position ('' outside any estate): names such as 'Gewerbegebiet Nord' repeat across towns."""
+    places, estates = index.municipality_ags[positions].tolist(), index.estate_names[positions].tolist()
+    return [f"{ags}|{estate_key(name)}" if estate_key(name) else "" for ags, name in zip(places, estates, strict=True)]
+
+
+def _estate_groups(
+    index: OrganisationIndex, selected: IntArray, points: FloatArray, labels: IntArray, config: ClusterSettings
+) -> IntArray:
+    """An estate DBSCAN found none of: its firms within ``estate_reach_km`` of their median position get a label of
+    their own when they are at least min_members.
+
+    DBSCAN alone misses an estate whose firms are spread wider than eps (five shift plants on an estate of 1 km
+    radius are rarely five within 500 m), although the estate is where a joint shuttle or timetable request is
+    planned; then the estate name is the only sign of the group. Where DBSCAN found some of an estate, its answer
+    stands (split parts are joined later), so eps keeps its meaning there and noise firms are not pulled in. The
+    median keeps one far-off firm with the same estate name from moving the estate."""
+    keys = np.array(_estate_keys(index, selected), dtype=str)
+    labels = labels.copy()
+    next_label = int(labels.max(initial=-1)) + 1
+    names, group = np.unique(keys, return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    for key, members in zip(names, np.split(order, np.flatnonzero(np.diff(group[order])) + 1), strict=True):
+        if not key or len(members) < config.min_members or (labels[members] >= 0).any():
+            continue
+        reach = np.linalg.norm(points[members] - np.median(points[members], axis=0), axis=1) <= config.estate_reach_km
+        if reach.sum() >= config.min_members:
+            labels[members[reach]] = next_label
+            next_label += 1
+    return labels
+
+
+def empty_note(points: FloatArray, config: ClusterSettings, problem: ProblemCode | None) -> str:
+    """German: why no cluster was found and which eps or minimum size would find one (exact for DBSCAN's cores)."""
+    what = "Arbeitgeber" if problem is None else f"Arbeitgeber mit „{PROBLEM_LABELS_DE[problem]}“"
+    count = len(points)
+    if count < config.min_members:
+        return (
+            f"Kein Cluster: nur {count} {what} in der Auswahl, mindestens {config.min_members} nötig. "
+            "Eine größere Region oder kein Problemfilter findet mehr."
+        )
+    tree = cKDTree(points)
+    densest = int(tree.query_ball_point(points, config.eps_km, return_length=True).max())
+    # The smallest eps at which some firm has min_members firms (itself included) around it: a core point.
+    kth, _ = tree.query(points, k=config.min_members)
+    needed = math.ceil(float(np.asarray(kth)[:, -1].min()) * 10 - 1e-9) / 10
+    eps = _km(config.eps_km)
+    text = (
+        f"Kein Cluster: {count} {what} in der Auswahl, aber nirgends {config.min_members} innerhalb von {eps} "
+        f"(dichteste Stelle: {densest}) und kein Gewerbegebiet mit {config.min_members} davon."
+    )
+    options = []
+    if densest >= 2:
+        options.append(f"einer Mindestgröße von {densest}")
+    if needed <= _EPS_MAX:
+        options.append(f"einer Nachbarschaft (eps) von {_km(needed)}")
+    return text + (f" Ein Cluster ergäbe sich mit {' oder '.join(options)}." if options else "")
+
+
+def _km(value: float) -> str:
+    return f"{value:g} km".replace(".", ",")
+
+
+def region_label(region: RegionFilter | None, reference: ReferenceData) -> str:
+    """German: 'Kreis Unna', 'Stadt Dortmund (kreisfreie Stadt)', 'Nordrhein-Westfalen', 'Kartenausschnitt', 'alle'."""
+    if region is None:
+        return "alle Standorte"
+    parts = []
+    if region.kreis is not None:
+        name = str(reference.geo.kreise.loc[region.kreis, "short_name"])
+        parts.append(reference.geo.kreis_naming.kreis(region.kreis, name))
+    elif region.state is not None:
+        parts.append(STATE_NAMES_DE[region.state])
+    if region.bbox is not None:
+        parts.append("Kartenausschnitt")
+    return ", ".join(parts) or "alle Standorte"
+
+
 def _join_shared_estates(index: OrganisationIndex, positions: IntArray, labels: IntArray) -> IntArray:
     """Clusters whose members name the same estate (Gewerbegebiet) in the same municipality become one: an
     estate larger than eps is not split. Connected components over (cluster, estate) links, so exact and
     independent of the order of the input."""
-    places, estates = index.municipality_ags[positions].tolist(), index.estate_names[positions].tolist()
-    keys = [f"{ags}|{estate_key(name)}" if estate_key(name) else "" for ags, name in zip(places, estates, strict=True)]
+    keys = _estate_keys(index, positions)
     named = [i for i, key in enumerate(keys) if key]
     if not named:
         return labels

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from matcher.catalog import FundingStatus
 from matcher.explain import Recommendation
+from matcher.transit.model import TransitClass
 from matcher.vocabulary import STATE_BY_LAND_CODE, STATE_NAMES_DE, MeasureCategory, OrganisationKind, ProblemCode
 
 # The Länder whose advisory bodies the catalogue holds (docs/matching.md, Advisors).
@@ -137,6 +138,12 @@ class TableSeat(_Frozen):
     reason: str = Field(description="German: why this party")
 
 
+class TransitClassCount(_Frozen):
+    transit_class: TransitClass
+    label: str = Field(description="German label of the ÖV-Güteklasse")
+    members: int
+
+
 class Cluster(Recommendation):
     """A dense group of employers sharing a problem: where a joint project is worth it."""
 
@@ -154,6 +161,14 @@ class Cluster(Recommendation):
     estates: list[EstateCount]
     members_outside_estates: int
     municipalities: list[MunicipalityCount]
+    transit_classes: list[TransitClassCount] = Field(description="members per ÖV-Güteklasse, best class first")
+    transit_note: str | None = Field(
+        description="German, where a transit problem at the site is dominant: the members' ÖV-Güteklassen"
+    )
+    transit_stop_note: str | None = Field(
+        description="German, where most members have class D/none and a transit problem at the site is dominant: the "
+        "stop most of them have nearest (withheld by the service when members are withheld)"
+    )
     suggested_measures: list[ClusterMeasure]
     funding: list[ClusterFunding]
     at_the_table: list[TableSeat]
@@ -192,6 +207,7 @@ class ClusterParameters(_Frozen):
     region: RegionFilter | None
     order: ClusterOrder = Field(description="order of the clusters: score, size or employees_affected")
     order_text: str = Field(description="German: what the order is")
+    region_label: str = Field(description='German: "Kreis Unna", "Stadt Dortmund (kreisfreie Stadt)", "alle Standorte"')
 
 
 class ClusterAnswer(_Frozen):
@@ -208,6 +224,10 @@ class ClusterAnswer(_Frozen):
     limit: int | None = Field(ge=1, description="largest page asked for; None: all from offset")
     returned: int = Field(ge=0, description="clusters on this page (len(clusters))")
     clusters: list[Cluster] = Field(description="this page, in the order of parameters.order")
+    note: str | None = Field(
+        default=None,
+        description="German, only when no cluster was found: why, and which eps or minimum size would find one",
+    )
 
     @model_validator(mode="after")
     def _returned_is_the_page(self) -> Self:

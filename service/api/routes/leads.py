@@ -55,8 +55,8 @@ def get_leads(
     day = as_of or date.today()
     answer = recommend_leads(
         advisor_id, snapshot.index, snapshot.organisations, engine.vectoriser, engine.reference.catalog,
-        engine.settings, as_of=day, limit=limit, kreis=kreis, kind=kind.value if kind else None,
-        problem=problem.value if problem else None, min_employees=min_employees,
+        engine.settings, as_of=day, kreis_naming=engine.reference.geo.kreis_naming, limit=limit, kreis=kreis,
+        kind=kind.value if kind else None, problem=problem.value if problem else None, min_employees=min_employees,
     )  # fmt: skip
     items = [
         LeadItem(**{**placed(policy, principal, snapshot.organisations[item.id]), **item.model_dump()})

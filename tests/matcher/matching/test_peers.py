@@ -213,3 +213,56 @@ def test_an_unknown_sector_is_left_out_and_said_so(reference: ReferenceData, bui
     unknown_twin = _organisation(builder, "unknown-twin", kind="company", sector=None)
     both = recommend_peers(unknown_twin, index, vectoriser, reference.catalog, PeerSettings()).items
     assert next(p for p in both if p.id == "unknown").reasons[-1].text.startswith("Branche unbekannt (Ihre und die")
+
+
+REMOTE = (51.52, 7.78)  # open country at Fröndenberg/Ruhr: no stop within walking distance (class none)
+WERNE = (51.64, 7.56)  # a bus stop 360 m away (class D)
+KAMPSTRASSE = (51.5136, 7.4635)  # Dortmund centre, Stadtbahn stop Kampstraße (class B)
+
+
+@pytest.fixture(scope="module")
+def transit_world(reference: ReferenceData) -> tuple[list[Organisation], Vectoriser, OrganisationIndex]:
+    builder = ProfileBuilder(reference, MatcherSettings())
+    issues = ["poor_transit_access", "parking_shortage"]
+    organisations = [
+        _organisation(builder, "me", lat=REMOTE[0], lon=REMOTE[1], issues=issues),
+        _organisation(builder, "content-me", lat=REMOTE[0], lon=REMOTE[1], issues=["parking_shortage"]),
+        _organisation(builder, "rural-twin", lat=WERNE[0], lon=WERNE[1], issues=issues),
+        _organisation(builder, "city-twin", lat=KAMPSTRASSE[0], lon=KAMPSTRASSE[1], issues=issues),
+        _organisation(
+            builder,
+            "city-solver",
+            lat=KAMPSTRASSE[0],
+            lon=KAMPSTRASSE[1],
+            issues=issues,
+            measures_in_place=["station_shuttle"],
+        ),
+    ]
+    vectoriser = fit_vectoriser(organisations, MatcherSettings().vectors)
+    return organisations, vectoriser, OrganisationIndex.build(organisations, vectoriser, reference.catalog)
+
+
+def test_a_transit_problem_brings_in_peers_in_the_same_band_or_that_addressed_it(
+    transit_world: Any, reference: ReferenceData
+) -> None:
+    peers = {p.id: p for p in _peers(transit_world, reference)}
+    reasons = {pid: {r.code: r for r in p.reasons} for pid, p in peers.items()}
+    weight = PeerSettings().weights.transit_situation
+    rural = reasons["rural-twin"]["transit_situation"]
+    assert rural.weight == weight
+    assert rural.text.startswith("gleiche ÖV-Lage (geringe oder keine Erschließung): ÖV-Güteklasse D")
+    assert "Bushaltestelle" in rural.text
+    assert "transit_situation" not in reasons["city-twin"]  # class B: another situation, nothing addressed
+    solver = reasons["city-solver"]["transit_situation"]
+    assert solver.text.startswith("hat schlechte ÖPNV-Anbindung bereits angegangen: ÖV-Güteklasse B")
+    assert "Kampstraße" in solver.text
+    assert (peers["rural-twin"].transit_class, peers["city-twin"].transit_class) == ("D", "B")
+    assert peers["city-twin"].transit_label.startswith("ÖV-Güteklasse B (gute Erschließung): Stadtbahn-Haltestelle")
+    for peer in peers.values():
+        assert sum(r.weight for r in peer.reasons) == pytest.approx(peer.score, abs=1e-9)
+
+
+def test_without_a_transit_problem_transit_gives_no_reason(transit_world: Any, reference: ReferenceData) -> None:
+    peers = _peers(transit_world, reference, who="content-me")
+    assert peers
+    assert all("transit_situation" not in {r.code for r in p.reasons} for p in peers)

@@ -77,7 +77,14 @@ def test_an_advisor_without_territory_gets_an_empty_answer(world: LeadWorld) -> 
     assert isinstance(nowhere, Advisor)
     catalog = world.reference.catalog.model_copy(update={"advisors": {"nowhere": nowhere}})
     answer = recommend_leads(
-        "nowhere", world.index, world.organisations, world.vectoriser, catalog, world.settings, as_of=AS_OF
+        "nowhere",
+        world.index,
+        world.organisations,
+        world.vectoriser,
+        catalog,
+        world.settings,
+        as_of=AS_OF,
+        kreis_naming=world.reference.geo.kreis_naming,
     )
     assert (answer.total, answer.items, answer.territory) == (0, [], "kein Gebiet hinterlegt")
 
@@ -170,7 +177,7 @@ def test_ties_are_broken_by_id_and_answers_do_not_depend_on_order(reference: Ref
 def test_a_lookup_function_works_like_a_mapping(world: LeadWorld) -> None:
     answer = recommend_leads(
         "ihk_dortmund", world.index, world.organisations.__getitem__, world.vectoriser, world.reference.catalog,
-        world.settings, as_of=AS_OF,
+        world.settings, as_of=AS_OF, kreis_naming=world.reference.geo.kreis_naming,
     )  # fmt: skip
     assert answer == world.leads("ihk_dortmund")
 
@@ -210,7 +217,15 @@ def test_fundability_depends_on_the_reference_date(world: LeadWorld) -> None:
 def test_fundability_is_checked_for_a_bounded_shortlist(reference: ReferenceData, world: LeadWorld) -> None:
     narrow = MatcherSettings(leads=LeadSettings(shortlist_factor=1))
     answer = recommend_leads(
-        "balm", world.index, world.organisations, world.vectoriser, reference.catalog, narrow, as_of=AS_OF, limit=2
+        "balm",
+        world.index,
+        world.organisations,
+        world.vectoriser,
+        reference.catalog,
+        narrow,
+        as_of=AS_OF,
+        limit=2,
+        kreis_naming=reference.geo.kreis_naming,
     )
     assert answer.checked <= 2
     assert len(answer.items) == 2
@@ -246,3 +261,42 @@ def test_a_company_of_unknown_sector_is_a_lead_like_any_other(reference: Referen
     unknown, known = leads["hamm-unknown"], leads["hamm-firm"]
     assert unknown.score == known.score  # no lead component reads the sector
     assert [(r.code, r.text) for r in unknown.reasons] == [(r.code, r.text) for r in known.reasons]
+
+
+TRANSIT_ISSUES = ["poor_transit_access", "shift_work", "parking_shortage"]
+TRANSIT_PROFILES: dict[str, dict[str, Any]] = {
+    # Open country south of Fröndenberg/Ruhr (Kreis Unna): no stop within walking distance (class none).
+    "remote-plant": {"employees": 300, "lat": 51.52, "lon": 7.78, "issues": TRANSIT_ISSUES},
+    # The same plant at the Stadtbahn stop Kampstraße in Dortmund's centre (class B): its transit problem is not
+    # the stop's absence, so no gap to work on there.
+    "central-plant": {"employees": 300, "lat": 51.5136, "lon": 7.4635, "issues": TRANSIT_ISSUES},
+    # Far from any stop, but no transit problem reported: nothing to confirm.
+    "remote-content": {"employees": 300, "lat": 51.52, "lon": 7.78, "issues": ["shift_work", "parking_shortage"]},
+}
+
+
+def test_poor_transit_with_a_transit_problem_is_an_opportunity_named_by_class_and_stop(
+    reference: ReferenceData,
+) -> None:
+    world = build_lead_world(reference, MatcherSettings(), TRANSIT_PROFILES)
+    leads = {lead.id: lead for lead in world.leads("ihk_dortmund", limit=10).items}
+    remote, central, content = leads["remote-plant"], leads["central-plant"], leads["remote-content"]
+    (gap,) = [r for r in remote.reasons if r.code == "transit_gap"]
+    assert gap.weight == MatcherSettings().leads.weights.transit_gap
+    assert gap.text.startswith("schlechte ÖPNV-Anbindung am Standort bestätigt – keine ÖV-Güteklasse")
+    assert "nächste Haltestelle: Bushaltestelle " in gap.text
+    assert "transit_gap" not in {r.code for r in central.reasons + content.reasons}
+    assert (remote.transit_class, central.transit_class) == ("none", "B")
+    assert central.transit_label.startswith("ÖV-Güteklasse B (gute Erschließung): Stadtbahn-Haltestelle Kampstraße")
+    # Everything else equal (size, problems, nothing in place), the gap decides the order.
+    assert world.ids("ihk_dortmund")[0] == "remote-plant"
+    for lead in leads.values():
+        assert sum(r.weight for r in lead.reasons) == pytest.approx(lead.score, abs=1e-9)
+
+
+def test_leads_name_kreise_by_their_type(world: LeadWorld) -> None:
+    leads = {lead.id: lead for lead in world.leads("balm", limit=100).items}
+    plant, twin = leads["large-plant"], leads["twin-a"]
+    assert (plant.kreis_label, plant.place_label) == ("Stadt Dortmund (kreisfreie Stadt)",) * 2
+    assert (twin.kreis_label, twin.place_label) == ("Kreis Unna", "Kamen, Kreis Unna")
+    assert all("Kreis Dortmund" not in lead.kreis_label for lead in leads.values())

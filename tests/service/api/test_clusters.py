@@ -253,9 +253,13 @@ def test_min_size_eps_and_limit(client: TestClient, auth: dict[str, dict[str, st
     assert big["parameters"]["min_members"] == 7
     small_eps = _get(client, auth["admin"], eps_km=0.05, kreis="05913")
     assert small_eps["clusters"] == []  # firms are 100 m apart
+    assert small_eps["note"].startswith("Kein Cluster: ")  # why, and which size or neighbourhood would find one
+    assert "Nachbarschaft (eps) von " in small_eps["note"]
+    assert small_eps["parameters"]["region_label"] == "Stadt Dortmund (kreisfreie Stadt)"
     top = _get(client, auth["admin"], limit=1)
     full = _get(client, auth["admin"])
     assert top["clusters"] == full["clusters"][:1]
+    assert full["note"] is None  # only an empty answer explains itself
     assert (top["considered"], top["clustered"], top["noise"]) == (full["considered"], full["clustered"], full["noise"])
 
 
@@ -432,6 +436,7 @@ def _answer(considered: int) -> ClusterAnswer:
         region=None,
         order=ClusterOrder.SCORE,
         order_text=CLUSTER_ORDER_TEXT_DE[ClusterOrder.SCORE],
+        region_label="alle Standorte",
     )
     return ClusterAnswer(
         as_of=date(2026, 1, 1),

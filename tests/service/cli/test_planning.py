@@ -102,12 +102,13 @@ def test_clusters_table_in_german(database: str) -> None:
 def test_clusters_filters(database: str) -> None:
     result = _run("clusters", "--db", database, "--as-of", AS_OF, "--state", "DE-BW", "--issue", "shift_work")
     assert result.exit_code == 0, result.output
-    assert "Problem: Schichtarbeit; Region: DE-BW" in result.stdout
+    assert "Problem: Schichtarbeit; Region: Baden-Württemberg)" in result.stdout
     assert len(result.stdout.splitlines()) == 3
     none = _run("clusters", "--db", database, "--kreis", "05913", "--min-size", "9")
     assert none.exit_code == 0, none.output
     assert none.stdout.startswith("0 Cluster")
-    assert "Region: Kreis 05913, DE-NW" in none.stdout
+    assert "Region: Stadt Dortmund (kreisfreie Stadt))" in none.stdout
+    assert "Kein Cluster: " in none.stdout  # and why, with what would find one
 
 
 def test_clusters_page_and_order(database: str) -> None:

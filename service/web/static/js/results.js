@@ -72,6 +72,7 @@ export function peerCard(peer, { vocab, catalogue, organisationId, index = null,
     h("p", { class: "card__meta" },
       `${label(vocab.labels.kind, peer.kind)} · ${peer.municipality || ""} · ${fmt.km(peer.distance_km)} entfernt`,
       peer.same_estate ? " · im selben Gewerbegebiet" : ""),
+    peer.transit_label ? h("p", { class: "card__meta peer-transit" }, `ÖPNV: ${peer.transit_label}`) : null,
     scoreBadge(peer.score),
     reasonList(peer.reasons),
     peer.shared_issues && peer.shared_issues.length

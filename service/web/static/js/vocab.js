@@ -63,6 +63,12 @@ export const STATES = [
   { value: "DE-BW", label: "Baden-Württemberg" },
 ];
 
+/** The German name of a Kreis by its type ("Stadt Dortmund (kreisfreie Stadt)", "Kreis Unna"), from the server. */
+export async function kreisLabel(code) {
+  const found = (await kreise()).find((kreis) => kreis.ags === code);
+  return found ? found.label : null;
+}
+
 /** Kreise as <select> option groups per Land. */
 export async function kreisOptions(onlyState = null) {
   const list = await kreise();

@@ -151,7 +151,7 @@ export async function render(root, { session }) {
         h("td", {}, h("button", { type: "button", class: "link-button", onclick: () => choose(lead.id, false) }, lead.name),
           " ", isSynthetic(lead) ? syntheticBadge() : null),
         h("td", {}, lead.kind_label),
-        h("td", {}, `${lead.municipality}${lead.kreis !== lead.municipality ? ` (${lead.kreis})` : ""}`),
+        h("td", {}, lead.place_label),
         h("td", { class: "num" }, fmt.int(lead.employees)),
         h("td", { class: "num" }, String(lead.problems)),
         h("td", { class: "num" }, fmt.dec(lead.score * 100)),
@@ -179,8 +179,9 @@ export async function render(root, { session }) {
       const contactText = [contact.name, contact.email, contact.phone, lead.address].filter(Boolean).join(" · ");
       clear(detail).append(
         h("h2", {}, lead.name, " ", isSynthetic(lead) ? syntheticBadge() : null),
-        h("p", { class: "card__meta" }, `${lead.kind_label} · ${lead.municipality} · Kreis ${lead.kreis} · `
+        h("p", { class: "card__meta" }, `${lead.kind_label} · ${lead.place_label} · `
           + `${fmt.int(lead.employees)} Beschäftigte · ${fmt.int(lead.measures_in_place)} Maßnahmen umgesetzt`),
+        h("p", { class: "card__meta lead-transit" }, `ÖPNV: ${lead.transit_label}`),
         scoreBadge(lead.score),
         reasonList(lead.reasons),
         h("h3", {}, "Gesprächspunkte"),

@@ -161,8 +161,7 @@ export async function render(root, { session }) {
 
   function draw() {
     const clusters = answer.clusters;
-    const where = answer.parameters.region;
-    const regionText = where ? [where.kreis && `Kreis ${where.kreis}`, where.state, where.bbox && "Kartenausschnitt"].filter(Boolean).join(", ") : "alle";
+    const regionText = answer.parameters.region_label;
     summary.append(h("p", {},
       `${fmt.int(answer.total)} Cluster (Region: ${regionText}${answer.parameters.problem_label ? `; Problem: ${answer.parameters.problem_label}` : ""}). `
       + `${fmt.int(answer.considered)} Arbeitgeber betrachtet, ${fmt.int(answer.clustered)} in Clustern, `
@@ -179,7 +178,7 @@ export async function render(root, { session }) {
     exportGeo.textContent = `Export GeoJSON (alle ${fmt.int(answer.total)})`;
     exportCsv.textContent = `Export CSV (alle ${fmt.int(answer.total)})`;
     if (!clusters.length) {
-      if (!answer.total) summary.append(message("Keine Cluster mit diesen Einstellungen. Versuchen Sie eine größere Nachbarschaft oder eine kleinere Mindestgröße.", "info"));
+      if (!answer.total) summary.append(message(answer.note || "Keine Cluster mit diesen Einstellungen. Versuchen Sie eine größere Nachbarschaft oder eine kleinere Mindestgröße.", "info"));
       return;
     }
     notDrawn.textContent = hidden > 0
@@ -333,7 +332,8 @@ function clusterPanel(cluster) {
       h("dt", {}, "Gemeinden"), h("dd", {}, cluster.municipalities.map((m) => `${m.name} (${m.members})`).join(", ")),
       h("dt", {}, "Gewerbegebiete"), h("dd", {}, cluster.estates.length
         ? `${cluster.estates.map((e) => `${e.name} (${e.members})`).join(", ")}; außerhalb: ${cluster.members_outside_estates}`
-        : "keine angegeben")),
+        : "keine angegeben"),
+      h("dt", {}, "ÖPNV"), h("dd", { class: "cluster-transit" }, transitText(cluster))),
     h("h3", {}, "Wichtigste Probleme"),
     h("ul", {}, cluster.dominant_problems.map((p) => h("li", {},
       h("span", { class: "share-bar", style: `width:${Math.round(p.share * 6)}rem`, "aria-hidden": "true" }),
@@ -354,6 +354,13 @@ function clusterPanel(cluster) {
       + (hidden > 0 ? `; ${fmt.int(hidden)} ohne Einwilligung zur Sichtbarkeit werden nur gezählt.` : ".")),
     cluster.members.length ? h("ul", { class: "tags", "aria-label": "sichtbare Mitglieder (ids)" }, cluster.members.map((m) => h("li", { class: "tag" }, m))) : null,
   ];
+}
+
+/** 'überwiegend ÖV-Güteklasse D/keine (7 von 9 Betrieben); häufigste nächste Haltestelle: …', else the classes. */
+function transitText(cluster) {
+  const classes = (cluster.transit_classes || []).map((c) => `${c.transit_class === "none" ? "keine" : c.transit_class}: ${c.members}`);
+  const notes = [cluster.transit_note, cluster.transit_stop_note].filter(Boolean);
+  return notes.length ? notes.join("; ") : `ÖV-Güteklassen der Betriebe – ${classes.join(", ") || "unbekannt"}`;
 }
 
 const decimal = (value, digits = 4) => (value === null || value === undefined ? "" : value.toFixed(digits).replace(".", ","));

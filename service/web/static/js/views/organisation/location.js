@@ -1,6 +1,7 @@
 // Unternehmen / Kommune: the location the service derived from a profile (municipality, Kreis, transit quality).
 
 import { fmt, h } from "../../ui.js";
+import { kreisLabel } from "../../vocab.js";
 
 const PRECISION = { exact: "aus den angegebenen Koordinaten", postcode: "aus dem Mittelpunkt der Postleitzahl" };
 const URBANISATION = { dense: "dicht besiedelt", intermediate: "mittlere Besiedlung", sparse: "dünn besiedelt" };
@@ -48,10 +49,13 @@ export function locationSummary(profile, heading = "Standort laut Dienst") {
   const location = profile.location;
   const features = profile.features;
   const stateName = location.state === "DE-NW" ? "Nordrhein-Westfalen" : location.state === "DE-BW" ? "Baden-Württemberg" : location.state;
+  // The Kreis by its type from the server ("Stadt Dortmund (kreisfreie Stadt)"), never "Kreis Dortmund".
+  const kreis = h("span", { class: "kreis-label" }, location.kreis_name);
+  kreisLabel(location.kreis_code).then((text) => { if (text) kreis.textContent = text; }).catch(() => {});
   return h("div", { class: "message message--ok", role: "status", id: "derived-location" },
     h("p", { style: "margin:0" }, h("strong", {}, `${heading}: `),
-      `${location.municipality_name} (Gemeinde ${location.municipality_ags}), Kreis ${location.kreis_name} `
-      + `(${location.kreis_code}), ${stateName}; bestimmt ${PRECISION[location.precision] || location.precision}; `
+      `${location.municipality_name} (Gemeinde ${location.municipality_ags}), `, kreis,
+      ` (${location.kreis_code}), ${stateName}; bestimmt ${PRECISION[location.precision] || location.precision}; `
       + `${URBANISATION[features?.urbanisation] || features?.urbanisation || ""}.`),
     features ? transitSummary(features) : null);
 }
