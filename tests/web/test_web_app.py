@@ -195,6 +195,9 @@ def test_planner_sees_clusters_opens_a_panel_and_exports(web: WebPage, web_serve
     clusters = web.page.locator("button[data-cluster]").count()
     assert clusters >= 1
     assert web.page.locator("#cluster-map path.map-dot").count() == clusters
+    # The map shows one page (at most 50); the exports hold every cluster, as their buttons say.
+    total = int(web.text("#cluster-page").rsplit(" von ", 1)[1].replace(".", ""))
+    assert total >= clusters
 
     web.page.locator("#cluster-map path.map-dot >> nth=0").click(force=True)
     assert web.text("#cluster-panel h2").startswith("Cluster")
@@ -210,7 +213,7 @@ def test_planner_sees_clusters_opens_a_panel_and_exports(web: WebPage, web_serve
     csv_download.value.save_as(csv_file)
     rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["rang", "id", "name"]
-    assert len(rows) == clusters + 1
+    assert len(rows) == total + 1
 
     with web.page.expect_download() as geo_download:
         web.page.get_by_role("button", name="Export GeoJSON").click()
@@ -218,7 +221,7 @@ def test_planner_sees_clusters_opens_a_panel_and_exports(web: WebPage, web_serve
     geo_download.value.save_as(geo_file)
     collection = json.loads(geo_file.read_text(encoding="utf-8"))
     assert collection["type"] == "FeatureCollection"
-    assert len(collection["features"]) == clusters
+    assert len(collection["features"]) == total
 
     # A filter with an invalid neighbourhood size is explained in German.
     web.page.fill("#cluster-eps", "50")
