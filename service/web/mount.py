@@ -10,9 +10,10 @@ API like any other client. Call :func:`mount_web` after the API routers are incl
 
 Every answer of these routes carries :data:`SECURITY_HEADERS`: a Content-Security-Policy that allows scripts,
 styles, images and requests from the service itself only (plus the tiles of the optional OpenStreetMap layer),
-``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``. The consultation brief (server HTML,
-shown in a sandboxed ``srcdoc`` frame or as a ``blob:`` page) inherits the app's policy; its one stylesheet and
-its few fixed style attributes are allowed by their hashes (:func:`brief_style_hashes`), nothing else inline.
+``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``. The server's printable pages (the
+consultation brief and the residence report, shown in a sandboxed ``srcdoc`` frame or as a ``blob:`` page)
+inherit the app's policy; their stylesheets and the brief's few fixed style attributes are allowed by their
+hashes (:func:`page_style_hashes`), nothing else inline.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from starlette.types import Scope
 from matcher.geo.naming import kreis_label
 from service.api.deps import get_settings
 from service.brief_html import CSS as BRIEF_CSS
+from service.residences_html import CSS as RESIDENCES_CSS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 APP_PATH = "/app"
@@ -45,8 +47,10 @@ CACHE_SECONDS = 86_400
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 # The host of the optional online layer (static/js/map.js, OSM_TILES); the only origin besides the service.
 OSM_TILE_ORIGIN = "https://tile.openstreetmap.org"
-# The style attributes the brief writes (service/brief_html.py, the map legend's coloured dots).
-BRIEF_STYLE_ATTRIBUTES = ("color:#cc0000", "color:#0b5394")
+# The one stylesheet of each printable page and the style attributes they write (service/brief_html.py, the map
+# legend's coloured dots; the residence report writes none).
+PAGE_STYLESHEETS = (BRIEF_CSS, RESIDENCES_CSS)
+PAGE_STYLE_ATTRIBUTES = ("color:#cc0000", "color:#0b5394")
 
 
 def csp_hash(text: str) -> str:
@@ -54,9 +58,10 @@ def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def brief_style_hashes() -> tuple[str, ...]:
-    """The hashes that let the brief's inline stylesheet and style attributes apply (and nothing else inline)."""
-    return (csp_hash(BRIEF_CSS), "'unsafe-hashes'", *(csp_hash(style) for style in BRIEF_STYLE_ATTRIBUTES))
+def page_style_hashes() -> tuple[str, ...]:
+    """The hashes that let the printable pages' stylesheets and style attributes apply (and nothing else inline)."""
+    sheets = (csp_hash(css) for css in PAGE_STYLESHEETS)
+    return (*sheets, "'unsafe-hashes'", *(csp_hash(style) for style in PAGE_STYLE_ATTRIBUTES))
 
 
 def content_security_policy() -> str:
@@ -65,7 +70,7 @@ def content_security_policy() -> str:
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", *brief_style_hashes()],
+        "style-src": ["'self'", *page_style_hashes()],
         "img-src": ["'self'", "data:", OSM_TILE_ORIGIN],
         "connect-src": ["'self'"],
         "frame-src": ["'self'", "blob:"],

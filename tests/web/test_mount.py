@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher.resources import data_dir
-from service import brief_html
+from service import brief_html, html_page, residences_html
 from service.api.app import create_app
 from service.config import ServiceSettings
 from service.storage.database import make_engine, upgrade
@@ -145,19 +145,22 @@ def test_security_headers_also_on_revalidation_and_boundaries(client: TestClient
             assert response.headers[name] == value
 
 
-def test_the_policy_allows_exactly_the_inline_styles_of_the_brief() -> None:
-    """The brief (server HTML in a srcdoc frame or blob: tab) inherits the app's policy: its stylesheet and each
-    style attribute it writes must be allowed by hash; the app itself needs no inline style."""
+def test_the_policy_allows_exactly_the_inline_styles_of_the_printable_pages() -> None:
+    """The brief and the residence report (server HTML in a srcdoc frame or blob: tab) inherit the app's policy:
+    each stylesheet and each style attribute they write must be allowed by hash; the app needs no inline style."""
     style_src = _directives(content_security_policy())["style-src"]
     assert csp_hash(brief_html.CSS) in style_src
-    source = inspect.getsource(brief_html)
-    assert source.count("<style>") == 1
-    assert "<style>{CSS}</style>" in source
-    attributes = re.findall(r'style="([^"]*)"', source)
-    assert attributes, "the brief's legend uses style attributes"
+    assert csp_hash(residences_html.CSS) in style_src
+    page = inspect.getsource(html_page)
+    assert page.count("<style>") == 1
+    assert "<style>{css}</style>" in page  # the one place a page writes its stylesheet (document())
     assert "'unsafe-hashes'" in style_src
-    for attribute in attributes:
-        assert csp_hash(attribute) in style_src, attribute
+    for module in (brief_html, residences_html, html_page):
+        source = inspect.getsource(module)
+        assert "<style" not in source or module is html_page
+        for attribute in re.findall(r'style="([^"]*)"', source):
+            assert csp_hash(attribute) in style_src, (module.__name__, attribute)
+    assert re.findall(r'style="([^"]*)"', inspect.getsource(brief_html)), "the brief's legend uses style attributes"
 
 
 def test_the_app_uses_no_inline_script_style_or_html_sink() -> None:

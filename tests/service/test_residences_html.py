@@ -1,0 +1,256 @@
+"""The printable residence report: planted homes → the analysis' numbers on the page, never a cell below k,
+escaped, self-contained, German, for one organisation and pooled."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html.parser import HTMLParser
+from typing import Any
+
+import numpy as np
+import pytest
+
+from matcher.geo.reference import GeoReference
+from matcher.residences.aggregation import ResidenceCounts
+from matcher.residences.analysis import AnalysisSettings, Site, analyse
+from matcher.residences.distances import PostcodeTable
+from matcher.residences.pooling import Member, pooled_analysis
+from matcher.transit.model import TransitClass
+from service.residences_html import MapCell, ReportSubject, map_cells, render_residences_html
+
+SITE = Site(lat=51.51390, lon=7.47727, transit_class=TransitClass.A)  # centroid of 44135, Dortmund
+DAY = date(2026, 12, 6)
+TRICKY = "Müller <b>& Söhne</b> GmbH"
+VOID = {"meta", "br", "link", "img", "hr", "input"}  # SVG shapes close themselves (/>) or have a <title>
+
+
+def planted() -> ResidenceCounts:
+    # 44135: 0 km (walk); 44139: 3.0 km road (bike); 44137: 2 people (below k); 44803 Bochum: 19–20 km (carpool).
+    return ResidenceCounts.of({"44135": 6, "44139": 7, "44137": 2, "44803": 8})
+
+
+def subject(title: str = TRICKY, synthetic: bool = False, kind: str = "Organisation") -> ReportSubject:
+    return ReportSubject(
+        title=title, kind=kind, site_lat=SITE.lat, site_lon=SITE.lon, site_label="Standort",
+        synthetic=synthetic, generated_on=DAY, reference="org-1", place="Dortmund, Nordrhein-Westfalen",
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def table(geo: GeoReference) -> PostcodeTable:
+    return PostcodeTable.build(geo)
+
+
+class Page(HTMLParser):
+    """Checks nesting and collects the texts, the person counts (``class="count"``) and the map's circles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.texts: list[str] = []
+        self.counts: list[str] = []
+        self.doctype = False
+        self._in_count = False
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = decl.lower() == "doctype html"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_count = "count" in (dict(attrs).get("class") or "").split()
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack[-1:] == [tag], f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+        self._in_count = False
+
+    def handle_data(self, data: str) -> None:
+        self.texts.append(data)
+        if self._in_count:
+            self.counts.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.texts)
+
+
+def parse(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    page.close()
+    assert page.stack == []
+    assert page.doctype
+    return page
+
+
+def shown_numbers(page: Page) -> list[int]:
+    """Every person count the page shows: count cells, chart values, map titles and "N Personen" in the text."""
+    numbers = [re.match(r"[\d.]+", text.strip()) for text in page.counts]
+    found = [int(m.group().replace(".", "")) for m in numbers if m]
+    found += [int(n.replace(".", "")) for n in re.findall(r"(\d[\d.]*) Personen", page.text)]
+    return found
+
+
+def render(analysis: dict[str, Any], cells: list[MapCell], geo: GeoReference, **kwargs: Any) -> tuple[str, Page]:
+    html = render_residences_html(analysis, kwargs.pop("subject", subject()), cells, geo.boundaries, **kwargs)
+    return html, parse(html)
+
+
+def test_single_report_is_a_german_a4_page_with_the_planted_numbers(table: PostcodeTable, geo: GeoReference) -> None:
+    analysis = analyse(planted(), SITE, table)
+    html, page = render(analysis, map_cells(analysis, planted().postcodes, table), geo)
+    assert '<html lang="de">' in html
+    assert "@page { size: A4; margin: 15mm; }" in html
+    for heading in ("Zusammenfassung", "Karte der Wohnorte", "Entfernung zum Arbeitsplatz",
+                    "Potenziale für den Arbeitsweg", "Herkunftsorte (Postleitzahlen)", "Wichtigste Wohngemeinden",
+                    "Annahmen und Datenschutz"):  # fmt: skip
+        assert heading in page.text, heading
+    assert "Korridore" not in page.text  # only pooled
+    assert "23 Beschäftigte mit Wohn-PLZ" in page.text
+    assert "Stand 06.12.2026" in page.text
+    # Planted truth: bands 0–2: 6, 2–5: 9, 15–25: 8; walk 6, bike 15, pedelec 15, carpool 8 (docs/residences.md).
+    for label, value in (("0–2 km", "6 (26,1 %)"), ("2–5 km", "9 (39,1 %)"), ("15–25 km", "8 (34,8 %)")):
+        at = page.texts.index(label)
+        assert page.texts[at + 1] == value, (label, page.texts[at + 1])  # the bar's value follows its label
+    rows = potential_rows(html)
+    assert rows["zu Fuß"] == "6"
+    assert rows["Fahrrad"] == "15"
+    assert rows["Pedelec"] == "15"
+    assert rows["Fahrgemeinschaft"] == "8"
+    # The assumptions with the detour factor's source, the thresholds and k.
+    assert "Umwegfaktor 1,3" in page.text
+    assert "Guhr/Schreckenberg" in page.text
+    assert "zu Fuß bis 2 km, Fahrrad bis 5 km, Pedelec bis 15 km" in page.text
+    assert "k = 5" in page.text
+    assert "GeoBasis-DE / BKG" in page.text
+
+
+def potential_rows(html: str) -> dict[str, str]:
+    """Mode label → the text of its person count cell in the potentials table."""
+    body = html.split("Potenziale für den Arbeitsweg", 1)[1].split("</table>", 1)[0]
+    return dict(re.findall(r'<tr><td>([^<]+)</td><td>[^<]*</td><td class="count[^"]*">([^<]+)</td>', body))
+
+
+def test_a_postcode_below_k_is_on_the_map_hatched_without_a_number(table: PostcodeTable, geo: GeoReference) -> None:
+    analysis = analyse(planted(), SITE, table)
+    cells = map_cells(analysis, planted().postcodes, table)
+    listed = {o["postcode"] for o in analysis["origins"]}
+    assert {c.postcode for c in cells if c.count is None} == set(planted().postcodes) - listed
+    assert "44137" not in listed
+    html, page = render(analysis, cells, geo)
+    hidden = [a for tag, a in page.tags if tag == "circle" and a.get("class") == "home-hidden"]
+    shown = [a for tag, a in page.tags if tag == "circle" and a.get("class") == "home"]
+    assert len(hidden) == len(set(planted().postcodes) - listed)
+    assert len(shown) == len(listed)
+    assert all(a["fill"] == "url(#schraffur-karte)" for a in hidden)
+    assert "PLZ 44137: unter 5 Personen oder zum Schutz zusammengefasst" in page.text
+    assert not re.search(r"PLZ 44137: \d", page.text)
+    assert "44137</td>" not in html  # not in the origins table either
+    assert all(n == 0 or n >= 5 for n in shown_numbers(page))
+
+
+def test_every_text_is_escaped_and_nothing_is_loaded(table: PostcodeTable, geo: GeoReference) -> None:
+    analysis = analyse(planted(), SITE, table)
+    html, page = render(analysis, map_cells(analysis, planted().postcodes, table), geo)
+    assert TRICKY in page.text
+    assert "<b>" not in html
+    assert "Müller &lt;b&gt;&amp; Söhne&lt;/b&gt; GmbH" in html
+    assert "<script" not in html.lower()
+    assert 'style="' not in html  # the web app's policy allows the one stylesheet by hash, no attribute
+    assert not [a for _, a in page.tags if any(key in a for key in ("src", "href"))]
+    assert html.count("<style>") == 1
+
+
+def test_synthetic_data_say_so(table: PostcodeTable, geo: GeoReference) -> None:
+    analysis = analyse(planted(), SITE, table)
+    cells = map_cells(analysis, planted().postcodes, table)
+    _, real = render(analysis, cells, geo)
+    _, synthetic = render(analysis, cells, geo, subject=subject(synthetic=True))
+    assert "synthetische Daten" not in real.text
+    assert "synthetische Daten" in synthetic.text
+
+
+def test_a_suppressed_band_and_potential_show_no_number(table: PostcodeTable, geo: GeoReference) -> None:
+    small = ResidenceCounts.of({"44135": 2, "44139": 1})  # 3 people in all: every cell is below k
+    analysis = analyse(small, SITE, table)
+    html, page = render(analysis, map_cells(analysis, small.postcodes, table), geo)
+    assert "unter 5 (ohne Zahl)" in page.texts
+    assert potential_rows(html)["zu Fuß"] == "unter 5"
+    assert [a for tag, a in page.tags if tag == "rect" and a.get("class") == "bar-hidden"]
+    assert not [a for tag, a in page.tags if tag == "circle" and a.get("class") == "home"]
+    assert all(n == 0 or n >= 5 for n in shown_numbers(page))
+    for n in (1, 2, 3):
+        assert f"{n} Personen" not in page.text
+
+
+def test_an_organisation_without_homes_gets_a_page(table: PostcodeTable, geo: GeoReference) -> None:
+    analysis = analyse(ResidenceCounts.of({}), SITE, table)
+    _, page = render(analysis, [], geo)
+    assert "Es liegen keine Wohnorte vor." in page.text
+    assert [a for tag, a in page.tags if tag == "rect" and a.get("class") == "site"]
+
+
+def test_the_renderer_refuses_a_count_below_k(table: PostcodeTable, geo: GeoReference) -> None:
+    """Defence in depth: a cell of 1 … k−1 handed to the renderer is an error, not text."""
+    analysis = analyse(planted(), SITE, table)
+    cells = map_cells(analysis, planted().postcodes, table)
+    with pytest.raises(ValueError, match="k = 5"):
+        render_residences_html(analysis, subject(), [*cells, MapCell("44137", 51.5, 7.5, 2)], geo.boundaries)
+    broken = {**analysis, "origins": [{**analysis["origins"][0], "count": 3}]}
+    with pytest.raises(ValueError, match="count: 3"):
+        render_residences_html(broken, subject(), cells, geo.boundaries)
+
+
+def test_pooled_report_shows_cross_firm_origins_and_corridors(table: PostcodeTable, geo: GeoReference) -> None:
+    # Two firms with 3 people each in 44139 (one visible origin of 6), plus 5 + 5 in Bochum 44803.
+    members = [
+        Member("a", ResidenceCounts.of({"44139": 3, "44803": 5, "44135": 1}), consented=True),
+        Member("b", ResidenceCounts.of({"44139": 3, "44803": 5}), consented=True),
+        Member("c", ResidenceCounts.of({"44139": 40}), consented=False),  # not pooled
+    ]
+    analysis = pooled_analysis(members, SITE, table, destination="Gewerbegebiet Hafen")
+    pooled_postcodes = {p for m in members if m.consented for p in m.residences.postcodes}
+    html, page = render(
+        analysis, map_cells(analysis, pooled_postcodes, table), geo,
+        subject=subject("Gewerbegebiet Hafen", kind="Gewerbegebiet"), organisation_names={"a": "Alpha GmbH"},
+    )  # fmt: skip
+    assert "zusammengefasst über 2 Organisationen mit Einwilligung" in page.text
+    assert "Korridore – Shuttle- und Buskandidaten" in page.text
+    assert "Betriebsübergreifende Wohnorte" in page.text
+    cross = html.split("Betriebsübergreifende Wohnorte", 1)[1].split("</table>", 1)[0]
+    assert re.search(r'<td>44139</td><td>Dortmund</td><td class="count">6</td><td class="num">2</td>', cross)
+    assert "40" not in cross  # the firm without consent is not pooled
+    corridors = html.split("Korridore – Shuttle- und Buskandidaten", 1)[1].split("</table>", 1)[0]
+    assert "Bochum → Gewerbegebiet Hafen" in corridors
+    assert "Alpha GmbH: 5; b: 5" in corridors  # both parts ≥ k: split shown, named where a name is given
+    assert "nicht aufgeteilt (ein Anteil läge unter 5)" in corridors  # Dortmund: 3 + 1 and 3
+    assert all(n == 0 or n >= 5 for n in shown_numbers(page))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_no_page_shows_a_cell_below_k(seed: int, table: PostcodeTable, geo: GeoReference) -> None:
+    """Random uploads around the site (seeded), single and pooled, k 5 or 7: every shown count is 0 or ≥ k."""
+    rng = np.random.default_rng(seed)
+    near = np.flatnonzero((np.abs(table.lat - SITE.lat) < 0.3) & (np.abs(table.lon - SITE.lon) < 0.45))
+    k = int(rng.choice([5, 7]))
+    members = []
+    for firm in range(int(rng.integers(1, 5))):
+        chosen = rng.choice(near, int(rng.integers(1, 30)), replace=False)
+        counts = {str(table.index[i]): int(c) for i, c in zip(chosen, rng.integers(1, 9, len(chosen)), strict=True)}
+        members.append(Member(f"org{firm}", ResidenceCounts.of(counts), consented=bool(rng.random() < 0.8)))
+    settings = AnalysisSettings(k=k)
+    single = analyse(members[0].residences, SITE, table, settings)
+    pooled = pooled_analysis(members, SITE, table, settings)
+    pooled_postcodes = {p for m in members if m.consented for p in m.residences.postcodes}
+    for analysis, postcodes in ((single, members[0].residences.postcodes), (pooled, pooled_postcodes)):
+        _, page = render(analysis, map_cells(analysis, postcodes, table), geo)
+        numbers = shown_numbers(page)
+        assert numbers
+        assert all(n == 0 or n >= k for n in numbers), sorted(n for n in numbers if 0 < n < k)
