@@ -216,15 +216,15 @@ export async function api(path, { method = "GET", query, body, auth = true, acce
 }
 
 /**
- * Upload `file` as multipart/form-data (field `field`) with XMLHttpRequest, which – unlike fetch – reports
+ * Upload `file` as multipart/form-data (field `field`; `method` POST or PUT) with XMLHttpRequest, which – unlike fetch – reports
  * the upload's progress. `onProgress(loaded, total)` while the bytes go out, `onUploaded()` once they are all
  * sent (the server is then still working). Returns {promise, abort}: the promise resolves with the parsed
  * JSON answer and rejects with an ApiError (German message; `aborted: true` after abort()).
  */
-export function uploadFile(path, { query, file, field = "file", onProgress = () => {}, onUploaded = () => {} } = {}) {
+export function uploadFile(path, { method = "POST", query, file, field = "file", onProgress = () => {}, onUploaded = () => {} } = {}) {
   const request = new XMLHttpRequest();
   const promise = new Promise((resolve, reject) => {
-    request.open("POST", buildUrl(path, query));
+    request.open(method, buildUrl(path, query));
     request.setRequestHeader("Accept", "application/json");
     const key = getKey();
     if (key) request.setRequestHeader("X-API-Key", key);

@@ -10,6 +10,7 @@ import { updateSession } from "../session.js";
 import { busy, clear, errorBox, field, fmt, h, message, tabs, tickets, todayIso } from "../ui.js";
 import { measuresCatalogue, vocabulary } from "../vocab.js";
 import { renderForm } from "./organisation/form.js";
+import { renderResidences } from "./organisation/residences.js";
 
 const BUSINESS_KINDS = new Set(["company", "craft_business"]);
 
@@ -117,6 +118,7 @@ function renderResults(container, profile, context) {
       { id: "measures", label: "Maßnahmen", render: (panel) => renderMeasures(panel, profile, context) },
       { id: "funding", label: "Förderung", render: (panel) => renderFunding(panel, profile, context) },
       { id: "advisors", label: "Beratung", render: (panel) => renderAdvisors(panel, profile) },
+      { id: "residences", label: "Wohnstandorte", render: (panel) => renderResidences(panel, profile, context) },
     ]).node,
   );
 }

@@ -5,6 +5,7 @@
 import { api } from "../api.js";
 import { csvText } from "../csv.js";
 import { createMap, dot, problemLook, spreadSameCentres } from "../map.js";
+import { loadAnalysis } from "../residences.js";
 import {
   announce, busy, clear, download, errorBox, field, fmt, h, message, reasonList, scoreBadge, select, tickets,
 } from "../ui.js";
@@ -62,6 +63,8 @@ export async function render(root, { session }) {
   const panel = h("div", { class: "panel", id: "cluster-panel", tabindex: "-1" },
     h("p", {}, "Wählen Sie einen Cluster auf der Karte oder in der Liste."));
   const list = h("div", {});
+  const pooledArea = h("section", { id: "pooled-residences", "aria-labelledby": "pooled-title", hidden: true });
+  const pooledMaps = [];
   const exportGeo = h("button", { type: "button", class: "button button--secondary", disabled: true, onclick: () => exportGeojson() }, "Export GeoJSON");
   const exportCsv = h("button", { type: "button", class: "button button--secondary", disabled: true, onclick: () => exportTable() }, "Export CSV");
   const exportStatus = h("span", { role: "status", "aria-live": "polite" });
@@ -91,6 +94,7 @@ export async function render(root, { session }) {
         h("p", { class: "map-caption" }, "Punkte: Schwerpunkt eines Clusters (große zuerst gezeichnet, kleine darüber; "
           + "Cluster mit demselben Schwerpunkt im Kreis daneben); Flächen: Hülle, wenn alle Mitglieder gezeigt werden dürfen.")),
       panel),
+    pooledArea,
     h("h2", {}, "Cluster"),
     h("div", { class: "actions" }, exportGeo, exportCsv, exportStatus),
     list,
@@ -258,7 +262,7 @@ export async function render(root, { session }) {
       map.map.setView(marker.getLatLng(), Math.max(map.map.getZoom(), 13));
       marker.openTooltip();
     }
-    clear(panel).append(...clusterPanel(cluster));
+    clear(panel).append(...clusterPanel(cluster, showPooled));
     panel.scrollTop = 0;
     if (!fromMap) panel.focus({ preventScroll: true });
   }
@@ -314,11 +318,27 @@ export async function render(root, { session }) {
     }
   }
 
+  /** The pooled Wohnstandortanalyse of a cluster or estate (`query`: {cluster} or {estate}) below the map. */
+  async function showPooled(query, title) {
+    pooledMaps.forEach((m) => m.destroy());
+    pooledMaps.length = 0;
+    clear(pooledArea).hidden = false;
+    const heading = h("h2", { id: "pooled-title", tabindex: "-1" }, `Wohnstandorte gemeinsam: ${title}`);
+    pooledArea.append(heading, h("p", {}, "Nur Organisationen, die ihre Wohnorte zusammengefasst teilen, fließen ein. "
+      + "Korridore zeigen, wo sich ein Werksbus, Shuttle oder Fahrgemeinschaften über Betriebsgrenzen lohnen können."));
+    heading.focus();
+    const report = { path: "/residences/analysis", query, title: `Wohnstandortanalyse – ${title}` };
+    await loadAnalysis(pooledArea, "/residences/analysis", { query, report, maps: pooledMaps });
+  }
+
   load(query(), 0);
-  return () => map.destroy();
+  return () => {
+    pooledMaps.forEach((m) => m.destroy());
+    map.destroy();
+  };
 }
 
-function clusterPanel(cluster) {
+function clusterPanel(cluster, showPooled) {
   const count = cluster.member_count ?? cluster.size;
   const hidden = count - cluster.members.length;
   return [
@@ -349,6 +369,15 @@ function clusterPanel(cluster) {
       : h("p", {}, "Kein passendes Programm am Stichtag."),
     h("h3", {}, "Wer an den Tisch gehört"),
     h("ul", {}, cluster.at_the_table.map((seat) => h("li", {}, h("strong", {}, seat.name), ` (${seat.role_label}): ${seat.reason}`))),
+    h("h3", {}, "Wohnstandorte der Beschäftigten"),
+    h("p", {}, "Wo die Beschäftigten der Betriebe wohnen (nur mit Einwilligung, keine Zahl unter 5): Korridore für "
+      + "Shuttle und Bus, gemeinsame Fahrgemeinschaften."),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "button button--secondary", id: "pooled-cluster",
+        onclick: () => showPooled({ cluster: cluster.id }, cluster.name) }, "Wohnorte des Clusters auswerten"),
+      cluster.estates.map((estate) => h("button", { type: "button", class: "button button--secondary",
+        dataset: { estate: estate.name },
+        onclick: () => showPooled({ estate: estate.name }, `Gewerbegebiet ${estate.name}`) }, `Gewerbegebiet ${estate.name}`))),
     h("h3", {}, "Mitglieder"),
     h("p", {}, `${fmt.int(count)} Betriebe, davon ${fmt.int(cluster.members.length)} für Sie sichtbar`
       + (hidden > 0 ? `; ${fmt.int(hidden)} ohne Einwilligung zur Sichtbarkeit werden nur gezählt.` : ".")),
