@@ -22,7 +22,6 @@ from matcher.geo.boundaries import BoundaryIndex
 from matcher.geo.distance import haversine_km
 from matcher.planning.brief import SYNTHETIC_NOTICE
 from matcher.residences.anonymity import is_safe
-from matcher.residences.distances import PostcodeTable
 from matcher.transit.model import TransitClass
 from matcher.wording import count_noun, german_int, german_number
 from service.html_page import BASE_CSS, BOUNDARY_ATTRIBUTION, MapFrame, document, german_date, section
@@ -32,12 +31,12 @@ ATTRIBUTION = (
     "ÖV-Güteklassen aus Haltestellen von DB InfraGO (CC BY 4.0) und OpenStreetMap"
 )
 MAP_WIDTH = 260.0
-MAP_HEIGHT = 170.0
+MAP_HEIGHT = 160.0
 MAP_PAD = 10.0
 MAP_RADIUS_KM = 40.0  # straight line from the site: farther homes are listed, not drawn (the map stays readable)
 MAX_RADIUS = 9.0  # the largest circle (user units); areas follow the counts
 SUPPRESSED_RADIUS = 2.6
-LISTED_ROWS = 15  # rows listed one by one per table (origins, cross-firm, corridors); the rest in one sum row
+LISTED_ROWS = 10  # rows listed one by one per table (origins, cross-firm, corridors); the rest in one sum row
 CHART_WIDTH = 260.0
 CHART_ROW = 13.0
 CHART_LABEL = 48.0
@@ -67,7 +66,7 @@ tr { break-inside: avoid; }
 .bar { fill: #0b5394; }
 .bar-hidden { stroke: #777; stroke-width: .5; }
 .chart-text { font-size: 7px; fill: #1a1a1a; }
-.summary { font-size: 9pt; }
+.summary { font-size: 8.6pt; }
 .key-site { color: #cc0000; }
 .key-home { color: #0b5394; }
 """
@@ -76,13 +75,10 @@ tr { break-inside: avoid; }
 
 @dataclass(frozen=True)
 class ReportSubject:
-    """Whose analysis the report shows and where the map is centred."""
+    """Whose analysis the report shows (the site comes with the analysis: ``site`` of the service's answer)."""
 
-    title: str  # the organisation's name, "Gewerbegebiet Hafen", "Cluster c-12", …
+    title: str  # the organisation's name, the estate's or cluster's name
     kind: str  # "Organisation", "Gewerbegebiet", "Cluster", "Auswahl"
-    site_lat: float
-    site_lon: float
-    site_label: str  # "Standort" or, pooled, what the site is ("Mittelpunkt der Betriebe")
     synthetic: bool
     generated_on: date
     reference: str = ""  # id, estate or cluster, in the footer
@@ -90,24 +86,25 @@ class ReportSubject:
 
 
 @dataclass(frozen=True)
-class MapCell:
-    """A home postcode on the map: ``count`` ≥ k, or None for a cell the analysis did not show."""
-
+class _Point:
     postcode: str
-    lat: float
     lon: float
-    count: int | None
+    lat: float
+    count: int
 
 
-def map_cells(analysis: Mapping[str, Any], postcodes: Iterable[str], table: PostcodeTable) -> list[MapCell]:
-    """The listed origins with their counts, every other postcode of ``postcodes`` (the upload) as hidden."""
-    shown = {o["postcode"]: int(o["count"]) for o in analysis["origins"]}
-    every = sorted(set(postcodes) | set(shown))
-    position = table.positions(every) if every else np.zeros(0, dtype=np.int64)
-    return [
-        MapCell(postcode, float(table.lat[i]), float(table.lon[i]), shown.get(postcode))
-        for postcode, i in zip(every, position, strict=True)
-    ]
+def _points(features: Iterable[Mapping[str, Any]], k: int) -> list[_Point]:
+    """The listed origins of the analysis' GeoJSON (``matcher.residences.geojson``): Point features, each ≥ k."""
+    points = []
+    for feature in features:
+        geometry, properties = feature.get("geometry"), feature["properties"]
+        if not geometry or geometry.get("type") != "Point":
+            continue  # the "other origins" feature has no geometry: it is in the legend, not on the map
+        lon, lat = (float(value) for value in geometry["coordinates"][:2])
+        points.append(_Point(str(properties["postcode"]), lon, lat, int(properties["count"])))
+    if any(not is_safe(p.count, k) for p in points):
+        raise ValueError(f"features: ein Punkt hat weniger als k = {k} Personen")
+    return points
 
 
 def _count(value: int | None, k: int) -> str:
@@ -162,7 +159,11 @@ def _header(analysis: Mapping[str, Any], subject: ReportSubject) -> str:
     notice = f'<p class="synthetic">{escape(SYNTHETIC_NOTICE)}</p>' if subject.synthetic else ""
     facts = [subject.kind, subject.place, f"{german_int(analysis['total'])} Beschäftigte mit Wohn-PLZ"]
     if "organisations" in analysis:
-        facts.append(f"zusammengefasst über {german_int(analysis['organisations'])} Organisationen mit Einwilligung")
+        facts.append(f"zusammengefasst über {count_noun(analysis['organisations'], 'Organisation', 'Organisationen')} "
+                     "mit Einwilligung")  # fmt: skip
+        left_out = analysis.get("left_out", {}).get("total", 0)
+        if left_out:
+            facts.append(f"nicht einbezogen: {german_int(left_out)} (ohne Einwilligung oder ohne Wohnorte)")
     facts.append(f"Stand {german_date(subject.generated_on)}")
     return (
         '<header><div class="top"><p class="eyebrow">Wohnstandortanalyse · Betriebliches Mobilitätsmanagement</p>'
@@ -196,47 +197,51 @@ def _summary(analysis: Mapping[str, Any]) -> str:
 # -- map --------------------------------------------------------------------------------------------
 
 
-def _map(cells: Sequence[MapCell], subject: ReportSubject, boundaries: BoundaryIndex, k: int) -> str:
-    site = np.array([[subject.site_lon, subject.site_lat]])
-    lat = np.array([c.lat for c in cells], dtype=np.float64)
-    lon = np.array([c.lon for c in cells], dtype=np.float64)
-    near = haversine_km(lat, lon, subject.site_lat, subject.site_lon) <= MAP_RADIUS_KM if cells else np.zeros(0, bool)
-    points = np.vstack([site, np.column_stack([lon[near], lat[near]])])
-    widen = (0.12, 0.07) if near.sum() < 2 else (0.0, 0.0)  # a few km around a lonely site
-    frame = MapFrame.fit(points, MAP_WIDTH, MAP_HEIGHT, MAP_PAD, widen)
-    found = boundaries.kreis_of(np.array([subject.site_lat]), np.array([subject.site_lon]))
-    own = str(boundaries.kreis_codes[found[0]]) if found[0] >= 0 else None
+def _map(analysis: Mapping[str, Any], points: Sequence[_Point], title: str, boundaries: BoundaryIndex) -> str:
+    k, site = analysis["k"], analysis.get("site")
+    lat = np.array([p.lat for p in points], dtype=np.float64)
+    lon = np.array([p.lon for p in points], dtype=np.float64)
+    anchors = [[site["lon"], site["lat"]]] if site else []
+    near = np.ones(len(points), dtype=bool)
+    if site and points:
+        near = haversine_km(lat, lon, site["lat"], site["lon"]) <= MAP_RADIUS_KM
+    if not anchors and not near.any():
+        return f'<p class="small">Keine Wohn-PLZ mit mindestens {k} Personen und kein Standort: keine Karte.</p>'
+    frame_points = np.vstack([np.array(anchors).reshape(-1, 2), np.column_stack([lon[near], lat[near]])])
+    widen = (0.12, 0.07) if len(frame_points) < 3 else (0.0, 0.0)  # a few km around a lonely site
+    frame = MapFrame.fit(frame_points, MAP_WIDTH, MAP_HEIGHT, MAP_PAD, widen)
+    own = None
+    if site:
+        found = boundaries.kreis_of(np.array([site["lat"]]), np.array([site["lon"]]))
+        own = str(boundaries.kreis_codes[found[0]]) if found[0] >= 0 else None
     shapes = frame.kreise(boundaries, own)
-    largest = max((c.count for c in cells if c.count), default=1)
-    drawn = [c for c in cells if frame.inside(c.lon, c.lat)]
-    # Hidden cells first, then the shown ones from large to small, so that small circles stay visible on top.
-    for cell in sorted(drawn, key=lambda c: (c.count is not None, -(c.count or 0), c.postcode)):
-        x, y = frame.xy(cell.lon, cell.lat)
-        if cell.count is None:
-            title = f"PLZ {cell.postcode}: unter {k} Personen oder zum Schutz zusammengefasst"
-            shapes.append(
-                f'<circle class="home-hidden" cx="{x:.1f}" cy="{y:.1f}" r="{SUPPRESSED_RADIUS}" '
-                f'fill="url(#schraffur-karte)"><title>{escape(title)}</title></circle>'
-            )
-        else:
-            radius = max(1.5, MAX_RADIUS * float(np.sqrt(cell.count / largest)))
-            title = f"PLZ {cell.postcode}: {_count(cell.count, k)} Personen"
-            shapes.append(
-                f'<circle class="home" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}">'
-                f"<title>{escape(title)}</title></circle>"
-            )
-    x, y = frame.xy(subject.site_lon, subject.site_lat)
-    shapes.append(f'<rect class="site" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"/>')
-    svg = frame.svg(shapes, f"Karte der Wohnorte um {subject.title}", defs=_hatch("schraffur-karte"))
-    outside = len(cells) - len(drawn)
-    legend = (
-        f'<span class="key-site">■</span> {escape(subject.site_label)} · <span class="key-home">●</span> '
-        f"Wohn-PLZ (Mittelpunkt), Fläche nach Personenzahl · {_swatch('schraffur-legende-karte')} "
-        f"schraffiert: unter {k} Personen oder zum Schutz einer anderen Zelle zusammengefasst – ohne Zahl"
-    )
-    if outside:
-        legend += f" · {german_int(outside)} Postleitzahlen außerhalb des Ausschnitts (siehe Tabelle)"
-    return f'<figure>{svg}<p class="legend">{legend}</p></figure>'
+    largest = max((p.count for p in points), default=1)
+    drawn = [p for p in points if frame.inside(p.lon, p.lat)]
+    for point in sorted(drawn, key=lambda p: (-p.count, p.postcode)):  # small circles on top of large ones
+        x, y = frame.xy(point.lon, point.lat)
+        radius = max(1.5, MAX_RADIUS * float(np.sqrt(point.count / largest)))
+        label = f"PLZ {point.postcode}: {_count(point.count, k)} Personen"
+        shapes.append(
+            f'<circle class="home" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}"><title>{escape(label)}</title></circle>'
+        )
+    if site:
+        x, y = frame.xy(site["lon"], site["lat"])
+        shapes.append(f'<rect class="site" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"/>')
+    svg = frame.svg(shapes, f"Karte der Wohnorte: {title}")
+    other = analysis["other_origins"]
+    site_label = str(site.get("description") or "Standort") if site else ""
+    legend = [f'<span class="key-site">■</span> {escape(site_label)}'] if site else []
+    legend.append('<span class="key-home">●</span> Wohn-PLZ (Mittelpunkt), Fläche nach Personenzahl')
+    if other["count"] != 0:
+        legend.append(
+            f'{_swatch("schraffur-karte")} <span class="count">{escape(_count(other["count"], k))}</span> '
+            f"{escape(f'Personen in übrigen Wohnorten mit je unter {k} Personen – nicht einzeln auf der Karte')}"
+        )
+    if len(drawn) < len(points):
+        legend.append(
+            escape(f"{count_noun(len(points) - len(drawn), 'Wohn-PLZ', 'Wohn-PLZ')} außerhalb des Ausschnitts")
+        )
+    return f'<figure>{svg}<p class="legend">{" · ".join(legend)}</p></figure>'
 
 
 # -- sections ---------------------------------------------------------------------------------------
@@ -293,9 +298,8 @@ def _potentials(analysis: Mapping[str, Any]) -> str:
         "walk": f"bis {german_number(a['walk_km'])} km",
         "bike": f"bis {german_number(a['bike_km'])} km (schließt zu Fuß ein)",
         "pedelec": f"bis {german_number(a['pedelec_km'])} km (schließt Fahrrad ein)",
-        "transit": "gute ÖV-Erschließung an Wohnort und Arbeitsort (siehe Annahmen)",
-        "carpool": f"über {german_number(a['pedelec_km'])} km, mit Kolleginnen oder Kollegen in der Nähe "
-        "(siehe Annahmen)",
+        "transit": "ÖV gut an Wohnort und Arbeitsort",
+        "carpool": f"über {german_number(a['pedelec_km'])} km, Kollegen in der Nähe",
     }
     rows = [
         f"<tr><td>{escape(MODE_LABELS[mode])}</td><td>{escape(rules[mode])}</td>"
@@ -412,28 +416,27 @@ def _assumptions(analysis: Mapping[str, Any]) -> str:
         f"Datenschutz: k = {k}. Keine Zahl unter {k} wird gezeigt; kleinere Zellen sind zusammengefasst oder "
         "ausgeblendet. Gespeichert sind nur Anzahlen je Postleitzahl, keine Angaben zu einzelnen Personen.",
     ]
-    return "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
+    return '<ul class="small">' + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
 
 
 def render_residences_html(
     analysis: Mapping[str, Any],
     subject: ReportSubject,
-    cells: Sequence[MapCell],
+    features: Sequence[Mapping[str, Any]],
     boundaries: BoundaryIndex,
     organisation_names: Mapping[str, str] | None = None,
 ) -> str:
-    """The analysis (single or pooled) as a complete, self-contained German HTML document for A4.
+    """The analysis (single or pooled, as the service answers it, with ``site``) as a complete, self-contained
+    German HTML document for A4.
 
-    ``cells`` are the map's postcodes (:func:`map_cells`); ``organisation_names`` name the organisations of a
-    corridor's split (their ids otherwise)."""
-    k = analysis["k"]
-    if any(c.count is not None and not is_safe(c.count, k) for c in cells):
-        raise ValueError(f"cells: eine Kartenzelle hat weniger als k = {k} Personen")
+    ``features`` are the analysis' GeoJSON features (``matcher.residences.geojson``: a point per listed origin);
+    ``organisation_names`` name the organisations of a corridor's split (their ids otherwise)."""
+    points = _points(features, analysis["k"])
     body = (
         _header(analysis, subject)
         + section("Zusammenfassung", _summary(analysis))
         + '<div class="grid"><div>'
-        + section("Karte der Wohnorte", _map(cells, subject, boundaries, k))
+        + section("Karte der Wohnorte", _map(analysis, points, subject.title, boundaries))
         + "</div><div>"
         + section("Entfernung zum Arbeitsplatz", _bands(analysis))
         + section("Potenziale für den Arbeitsweg", _potentials(analysis))

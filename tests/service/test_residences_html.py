@@ -15,9 +15,10 @@ from matcher.geo.reference import GeoReference
 from matcher.residences.aggregation import ResidenceCounts
 from matcher.residences.analysis import AnalysisSettings, Site, analyse
 from matcher.residences.distances import PostcodeTable
+from matcher.residences.geojson import analysis_geojson
 from matcher.residences.pooling import Member, pooled_analysis
 from matcher.transit.model import TransitClass
-from service.residences_html import MapCell, ReportSubject, map_cells, render_residences_html
+from service.residences_html import ReportSubject, render_residences_html
 
 SITE = Site(lat=51.51390, lon=7.47727, transit_class=TransitClass.A)  # centroid of 44135, Dortmund
 DAY = date(2026, 12, 6)
@@ -31,10 +32,13 @@ def planted() -> ResidenceCounts:
 
 
 def subject(title: str = TRICKY, synthetic: bool = False, kind: str = "Organisation") -> ReportSubject:
-    return ReportSubject(
-        title=title, kind=kind, site_lat=SITE.lat, site_lon=SITE.lon, site_label="Standort",
-        synthetic=synthetic, generated_on=DAY, reference="org-1", place="Dortmund, Nordrhein-Westfalen",
-    )  # fmt: skip
+    return ReportSubject(title=title, kind=kind, synthetic=synthetic, generated_on=DAY, reference="org-1",
+                         place="Dortmund, Nordrhein-Westfalen")  # fmt: skip
+
+
+def answered(analysis: dict[str, Any]) -> dict[str, Any]:
+    """The analysis as the service answers it: with its site (service/residences.py)."""
+    return {"site": {"lat": SITE.lat, "lon": SITE.lon, "transit_class": "A", "description": "Standort"}, **analysis}
 
 
 @pytest.fixture(scope="module")
@@ -98,14 +102,17 @@ def shown_numbers(page: Page) -> list[int]:
     return found
 
 
-def render(analysis: dict[str, Any], cells: list[MapCell], geo: GeoReference, **kwargs: Any) -> tuple[str, Page]:
-    html = render_residences_html(analysis, kwargs.pop("subject", subject()), cells, geo.boundaries, **kwargs)
+def render(analysis: dict[str, Any], table: PostcodeTable, geo: GeoReference, **kwargs: Any) -> tuple[str, Page]:
+    """The report of ``analysis`` with the map of its GeoJSON, parsed."""
+    answer = answered(analysis)
+    features = analysis_geojson(answer, table)["features"]
+    html = render_residences_html(answer, kwargs.pop("subject", subject()), features, geo.boundaries, **kwargs)
     return html, parse(html)
 
 
 def test_single_report_is_a_german_a4_page_with_the_planted_numbers(table: PostcodeTable, geo: GeoReference) -> None:
     analysis = analyse(planted(), SITE, table)
-    html, page = render(analysis, map_cells(analysis, planted().postcodes, table), geo)
+    html, page = render(analysis, table, geo)
     assert '<html lang="de">' in html
     assert "@page { size: A4; margin: 15mm; }" in html
     for heading in ("Zusammenfassung", "Karte der Wohnorte", "Entfernung zum Arbeitsplatz",
@@ -138,27 +145,30 @@ def potential_rows(html: str) -> dict[str, str]:
     return dict(re.findall(r'<tr><td>([^<]+)</td><td>[^<]*</td><td class="count[^"]*">([^<]+)</td>', body))
 
 
-def test_a_postcode_below_k_is_on_the_map_hatched_without_a_number(table: PostcodeTable, geo: GeoReference) -> None:
+def test_the_map_shows_listed_origins_and_no_postcode_below_k(table: PostcodeTable, geo: GeoReference) -> None:
+    """Circles only for listed origins (≥ k); the postcodes below k are not placed on the map (their presence
+    alone would tell where a few people live): they are one hatched "other" entry of the legend."""
     analysis = analyse(planted(), SITE, table)
-    cells = map_cells(analysis, planted().postcodes, table)
-    listed = {o["postcode"] for o in analysis["origins"]}
-    assert {c.postcode for c in cells if c.count is None} == set(planted().postcodes) - listed
+    listed = {o["postcode"]: o["count"] for o in analysis["origins"]}
     assert "44137" not in listed
-    html, page = render(analysis, cells, geo)
-    hidden = [a for tag, a in page.tags if tag == "circle" and a.get("class") == "home-hidden"]
-    shown = [a for tag, a in page.tags if tag == "circle" and a.get("class") == "home"]
-    assert len(hidden) == len(set(planted().postcodes) - listed)
-    assert len(shown) == len(listed)
-    assert all(a["fill"] == "url(#schraffur-karte)" for a in hidden)
-    assert "PLZ 44137: unter 5 Personen oder zum Schutz zusammengefasst" in page.text
-    assert not re.search(r"PLZ 44137: \d", page.text)
-    assert "44137</td>" not in html  # not in the origins table either
+    html, page = render(analysis, table, geo)
+    circles = [a for tag, a in page.tags if tag == "circle" and a.get("class") == "home"]
+    assert len(circles) == len(listed)
+    titles = {t for t in page.texts if t.startswith("PLZ ")}
+    assert titles == {f"PLZ {postcode}: {count} Personen" for postcode, count in listed.items()}
+    assert "44137" not in html
+    other = analysis["other_origins"]["count"]  # 2 in 44137 plus the smallest origin (secondary suppression)
+    assert other >= 5
+    assert f"{other} Personen in übrigen Wohnorten mit je unter 5 Personen" in " ".join(page.text.split())
+    assert [a for tag, a in page.tags if tag == "pattern" and a.get("id") == "schraffur-karte"]
+    assert [a for tag, a in page.tags if tag == "rect" and a.get("class") == "site"]
+    assert [a for tag, a in page.tags if tag == "path" and a.get("class") == "kreis"]  # the site's Kreis, filled
     assert all(n == 0 or n >= 5 for n in shown_numbers(page))
 
 
 def test_every_text_is_escaped_and_nothing_is_loaded(table: PostcodeTable, geo: GeoReference) -> None:
     analysis = analyse(planted(), SITE, table)
-    html, page = render(analysis, map_cells(analysis, planted().postcodes, table), geo)
+    html, page = render(analysis, table, geo)
     assert TRICKY in page.text
     assert "<b>" not in html
     assert "Müller &lt;b&gt;&amp; Söhne&lt;/b&gt; GmbH" in html
@@ -170,9 +180,8 @@ def test_every_text_is_escaped_and_nothing_is_loaded(table: PostcodeTable, geo: 
 
 def test_synthetic_data_say_so(table: PostcodeTable, geo: GeoReference) -> None:
     analysis = analyse(planted(), SITE, table)
-    cells = map_cells(analysis, planted().postcodes, table)
-    _, real = render(analysis, cells, geo)
-    _, synthetic = render(analysis, cells, geo, subject=subject(synthetic=True))
+    _, real = render(analysis, table, geo)
+    _, synthetic = render(analysis, table, geo, subject=subject(synthetic=True))
     assert "synthetische Daten" not in real.text
     assert "synthetische Daten" in synthetic.text
 
@@ -180,7 +189,7 @@ def test_synthetic_data_say_so(table: PostcodeTable, geo: GeoReference) -> None:
 def test_a_suppressed_band_and_potential_show_no_number(table: PostcodeTable, geo: GeoReference) -> None:
     small = ResidenceCounts.of({"44135": 2, "44139": 1})  # 3 people in all: every cell is below k
     analysis = analyse(small, SITE, table)
-    html, page = render(analysis, map_cells(analysis, small.postcodes, table), geo)
+    html, page = render(analysis, table, geo)
     assert "unter 5 (ohne Zahl)" in page.texts
     assert potential_rows(html)["zu Fuß"] == "unter 5"
     assert [a for tag, a in page.tags if tag == "rect" and a.get("class") == "bar-hidden"]
@@ -192,20 +201,21 @@ def test_a_suppressed_band_and_potential_show_no_number(table: PostcodeTable, ge
 
 def test_an_organisation_without_homes_gets_a_page(table: PostcodeTable, geo: GeoReference) -> None:
     analysis = analyse(ResidenceCounts.of({}), SITE, table)
-    _, page = render(analysis, [], geo)
+    _, page = render(analysis, table, geo)
     assert "Es liegen keine Wohnorte vor." in page.text
     assert [a for tag, a in page.tags if tag == "rect" and a.get("class") == "site"]
 
 
 def test_the_renderer_refuses_a_count_below_k(table: PostcodeTable, geo: GeoReference) -> None:
     """Defence in depth: a cell of 1 … k−1 handed to the renderer is an error, not text."""
-    analysis = analyse(planted(), SITE, table)
-    cells = map_cells(analysis, planted().postcodes, table)
+    answer = answered(analyse(planted(), SITE, table))
+    features = analysis_geojson(answer, table)["features"]
+    small = {**features[0], "properties": {**features[0]["properties"], "count": 2}}
     with pytest.raises(ValueError, match="k = 5"):
-        render_residences_html(analysis, subject(), [*cells, MapCell("44137", 51.5, 7.5, 2)], geo.boundaries)
-    broken = {**analysis, "origins": [{**analysis["origins"][0], "count": 3}]}
+        render_residences_html(answer, subject(), [*features, small], geo.boundaries)
+    broken = {**answer, "origins": [{**answer["origins"][0], "count": 3}]}
     with pytest.raises(ValueError, match="count: 3"):
-        render_residences_html(broken, subject(), cells, geo.boundaries)
+        render_residences_html(broken, subject(), features, geo.boundaries)
 
 
 def test_pooled_report_shows_cross_firm_origins_and_corridors(table: PostcodeTable, geo: GeoReference) -> None:
@@ -216,9 +226,8 @@ def test_pooled_report_shows_cross_firm_origins_and_corridors(table: PostcodeTab
         Member("c", ResidenceCounts.of({"44139": 40}), consented=False),  # not pooled
     ]
     analysis = pooled_analysis(members, SITE, table, destination="Gewerbegebiet Hafen")
-    pooled_postcodes = {p for m in members if m.consented for p in m.residences.postcodes}
     html, page = render(
-        analysis, map_cells(analysis, pooled_postcodes, table), geo,
+        analysis, table, geo,
         subject=subject("Gewerbegebiet Hafen", kind="Gewerbegebiet"), organisation_names={"a": "Alpha GmbH"},
     )  # fmt: skip
     assert "zusammengefasst über 2 Organisationen mit Einwilligung" in page.text
@@ -248,9 +257,8 @@ def test_no_page_shows_a_cell_below_k(seed: int, table: PostcodeTable, geo: GeoR
     settings = AnalysisSettings(k=k)
     single = analyse(members[0].residences, SITE, table, settings)
     pooled = pooled_analysis(members, SITE, table, settings)
-    pooled_postcodes = {p for m in members if m.consented for p in m.residences.postcodes}
-    for analysis, postcodes in ((single, members[0].residences.postcodes), (pooled, pooled_postcodes)):
-        _, page = render(analysis, map_cells(analysis, postcodes, table), geo)
+    for analysis in (single, pooled):
+        _, page = render(analysis, table, geo)
         numbers = shown_numbers(page)
         assert numbers
         assert all(n == 0 or n >= k for n in numbers), sorted(n for n in numbers if 0 < n < k)
