@@ -43,6 +43,17 @@ export function summaryText(analysis) {
     + `Fahrgemeinschaften naheliegend: ${part("carpool")}.`;
 }
 
+/** How many organisations a pooled answer covers and how many it left out (never which). */
+export function pooledText(analysis) {
+  const left = analysis.left_out || { total: 0 };
+  let text = `Zusammengefasst über ${fmt.int(analysis.organisations)} Organisation(en) mit Einwilligung und hochgeladenen Wohnorten.`;
+  if (left.total) {
+    text += ` Nicht einbezogen: ${fmt.int(left.total)} (${fmt.int(left.without_consent ?? 0)} ohne Einwilligung, `
+      + `${fmt.int(left.without_upload ?? 0)} ohne hochgeladene Wohnorte).`;
+  }
+  return text;
+}
+
 /** The distance bands as horizontal bars (a table: readable without the bars too). */
 export function bandChart(analysis) {
   const { k, bands } = analysis;
@@ -148,33 +159,24 @@ function distanceKm(a, b) {
 }
 
 /**
- * The home postcodes on a map: circles at the PLZ centroids (area ∝ people), suppressed cells grey and dashed
- * without a number; the site as an orange dot. `features` are the Point features of `format=geojson`.
+ * The listed home postcodes on a map: circles at the PLZ centroids (area ∝ people); the site as an orange dot.
+ * `features` are those of `format=geojson`: a Point per listed origin (≥ k); postcodes below k are not placed
+ * on the map at all (their presence alone would tell where a few people live), they are the "other" feature.
  */
-export function residenceMap(container, features, { site = null, k = 5, label = "Karte der Wohnorte", maps = [] } = {}) {
+export function residenceMap(container, features, { site = null, label = "Karte der Wohnorte", maps = [] } = {}) {
   const map = createMap(container, { label });
   maps.push(map);
-  const points = features.filter((f) => f.geometry && f.geometry.type === "Point");
-  const largest = Math.max(1, ...points.map((f) => f.properties.count || 0));
-  const hidden = [];
-  const shown = [];
-  for (const feature of points) {
+  const points = features.filter((f) => f.geometry && f.geometry.type === "Point" && f.properties.count > 0);
+  const largest = Math.max(1, ...points.map((f) => f.properties.count));
+  const markers = points.map((feature) => {
     const [lon, lat] = feature.geometry.coordinates;
-    const { postcode, count } = feature.properties;
-    if (count === null || count === undefined) {
-      hidden.push(window.L.circleMarker([lat, lon], {
-        radius: 4, color: "#6b7780", weight: 1, dashArray: "2 2", fillColor: "#c4ccd3", fillOpacity: 0.5,
-        className: "residence-hidden",
-      }).bindTooltip(textTooltip(`PLZ ${postcode}: unter ${k} Personen oder zum Schutz zusammengefasst`)));
-    } else {
-      shown.push(window.L.circleMarker([lat, lon], {
-        radius: 3 + 14 * Math.sqrt(count / largest), color: "#ffffff", weight: 1, fillColor: COLOURS.peer,
-        fillOpacity: 0.6, className: "residence-shown",
-      }).bindTooltip(textTooltip(`PLZ ${postcode}: ${fmt.int(count)} Personen`)));
-    }
-  }
-  hidden.forEach((marker) => marker.addTo(map.layer));
-  shown.sort((a, b) => b.getRadius() - a.getRadius()).forEach((marker) => marker.addTo(map.layer)); // small on top
+    const { postcode, municipality, count } = feature.properties;
+    return window.L.circleMarker([lat, lon], {
+      radius: 3 + 14 * Math.sqrt(count / largest), color: "#ffffff", weight: 1, fillColor: COLOURS.peer,
+      fillOpacity: 0.6, className: "residence-point",
+    }).bindTooltip(textTooltip(`PLZ ${postcode} ${municipality || ""}: ${fmt.int(count)} Personen`));
+  });
+  markers.sort((a, b) => b.getRadius() - a.getRadius()).forEach((marker) => marker.addTo(map.layer)); // small on top
   const latlngs = points.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]);
   if (site) {
     dot(site, { colour: COLOURS.own, radius: 8, weight: 2, title: "Arbeitsort" }).addTo(map.layer);
@@ -185,13 +187,16 @@ export function residenceMap(container, features, { site = null, k = 5, label = 
   return map;
 }
 
-/** The legend under the map. */
-function mapLegend(k) {
-  return h("p", { class: "map-caption" },
+/** The legend under the map; the people of postcodes below k are one hatched entry, never placed. */
+function mapLegend(analysis) {
+  const { k, other_origins: other } = analysis;
+  return h("p", { class: "map-caption", id: "residence-legend" },
     h("span", { class: "key key--own", "aria-hidden": "true" }), " Arbeitsort · ",
-    h("span", { class: "key key--shown", "aria-hidden": "true" }), " Wohn-PLZ, Fläche nach Personenzahl · ",
-    h("span", { class: "key key--hidden", "aria-hidden": "true" }),
-    ` grau gestrichelt: unter ${k} Personen oder zum Schutz zusammengefasst – ohne Zahl`);
+    h("span", { class: "key key--shown", "aria-hidden": "true" }), " Wohn-PLZ mit mindestens ", String(k),
+    " Personen, Fläche nach Personenzahl",
+    other.count !== 0 ? [" · ", h("span", { class: "key key--hidden", "aria-hidden": "true" }), " ",
+      h("span", { class: other.count === null ? "count suppressed" : "count" }, countText(other, k)),
+      ` Personen in übrigen Wohnorten mit je unter ${k} Personen – nicht einzeln auf der Karte`] : null);
 }
 
 /**
@@ -212,11 +217,11 @@ export function renderAnalysis(container, analysis, { features = null, site = nu
     : null;
   container.append(
     h("p", { class: "residence-summary" }, summaryText(analysis)),
-    pooled ? h("p", {}, `Zusammengefasst über ${fmt.int(analysis.organisations)} Organisationen mit Einwilligung.`) : null,
+    pooled ? h("p", { id: "pooled-members" }, pooledText(analysis)) : null,
     h("p", { class: "hint" }, `Datenschutz: keine Zahl unter k = ${k}; kleinere Zellen sind zusammengefasst oder ausgeblendet.`),
     reportButton ? h("div", { class: "actions" }, reportButton) : null,
     h("div", { class: "split" },
-      h("div", {}, mapNode, mapLegend(k)),
+      h("div", {}, mapNode, mapLegend(analysis)),
       h("div", {}, h("h3", {}, "Entfernung zum Arbeitsort"), bandChart(analysis),
         h("h3", {}, "Potenziale"), potentialsTable(analysis))),
     pooled ? [h("h3", {}, "Korridore – Kandidaten für Shuttle und Bus"), corridorsTable(analysis),
@@ -229,31 +234,26 @@ export function renderAnalysis(container, analysis, { features = null, site = nu
       h("li", {}, `Bus und Bahn: ${analysis.assumptions.transit_rule}`),
       h("li", {}, `Fahrgemeinschaft: ${analysis.assumptions.carpool_rule}`)),
   );
-  if (features) residenceMap(mapNode, features, { site, k, maps });
-  else {
-    residenceMap(mapNode, [], { site, k, maps });
-    mapNode.after(message("Die Karte der Postleitzahlen ist für diese Auswahl nicht verfügbar.", "info"));
-  }
+  residenceMap(mapNode, features || [], { site, maps });
+  if (!features) mapNode.after(message("Die Karte der Postleitzahlen konnte nicht geladen werden.", "warn"));
 }
 
 /**
- * Fetch the analysis of `path` (JSON, and GeoJSON for the map) and render it into `container`.
- * Returns the analysis, or null after showing the error.
+ * Fetch the analysis of `path` (JSON, then GeoJSON for the map) and render it into `container`. Returns the
+ * analysis; null after showing `missing` (a 404, e.g. nothing uploaded yet) or the error.
  */
-export async function loadAnalysis(container, path, { query = {}, site = null, report = null, maps = [] } = {}) {
+export async function loadAnalysis(container, path, { query = {}, report = null, maps = [], missing = null } = {}) {
   const progress = busy(container, "Wohnorte werden ausgewertet …");
   try {
-    const [analysis, geojson] = await Promise.all([
-      api(path, { query: { ...query, format: "json" } }),
-      api(path, { query: { ...query, format: "geojson" }, accept: "application/geo+json" }).catch(() => null),
-    ]);
+    const analysis = await api(path, { query: { ...query, format: "json" } });
+    const geojson = await api(path, { query: { ...query, format: "geojson" }, accept: "application/geo+json" }).catch(() => null);
     progress.done();
-    const centre = site || (analysis.site && Number.isFinite(analysis.site.lat) ? [analysis.site.lat, analysis.site.lon] : null);
-    renderAnalysis(container, analysis, { features: geojson ? geojson.features : null, site: centre, report, maps });
+    const site = analysis.site && Number.isFinite(analysis.site.lat) ? [analysis.site.lat, analysis.site.lon] : null;
+    renderAnalysis(container, analysis, { features: geojson ? geojson.features : null, site, report, maps });
     return analysis;
   } catch (error) {
     progress.done();
-    container.append(errorBox(error));
+    container.append(error.status === 404 && missing ? message(missing, "info") : errorBox(error));
     return null;
   }
 }

@@ -62,13 +62,14 @@ function parseCount(value) {
 }
 
 /**
- * Read CSV text: {counts: Map postcode → people (sorted by postcode), total, errors: [{row, field, value, message}],
- * ignored: [column names not used]}. Row numbers as the user sees them (the header is row 1).
+ * Read CSV text: {counts: Map postcode → people (sorted by postcode), rows: Map postcode → its row numbers, total,
+ * errors: [{row, field, value, message}], ignored: [column names not used]}. Row numbers as the user sees them
+ * (the header is row 1).
  */
 export function readResidenceCsv(text) {
   const lines = text.split(/\r\n|\n|\r/);
   while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
-  const result = { counts: new Map(), total: 0, errors: [], ignored: [] };
+  const result = { counts: new Map(), rows: new Map(), total: 0, errors: [], ignored: [] };
   if (!lines.length) {
     result.errors.push({ row: 1, field: "Datei", value: "", message: "Die Datei ist leer." });
     return result;
@@ -113,6 +114,8 @@ export function readResidenceCsv(text) {
       }
     }
     counts.set(postcode, (counts.get(postcode) || 0) + count);
+    if (!result.rows.has(postcode)) result.rows.set(postcode, []);
+    result.rows.get(postcode).push(row);
   }
   result.counts = new Map([...counts.entries()].sort((a, b) => a[0].localeCompare(b[0])));
   result.total = [...counts.values()].reduce((sum, c) => sum + c, 0);

@@ -12,14 +12,13 @@ const PREVIEW_ROWS = 50;
 export function renderResidences(panel, profile, context) {
   const id = encodeURIComponent(profile.id);
   const path = `/organisations/${id}/residences`;
-  const site = profile.location ? [profile.location.lat, profile.location.lon] : null;
   const fileInput = h("input", { id: "residence-file", type: "file", accept: ".csv,.txt,.xlsx,text/csv" });
   const preview = h("div", { id: "residence-preview", "aria-live": "polite" });
   const feedback = h("div", { id: "residence-feedback", "aria-live": "polite" });
   const sendButton = h("button", { type: "submit", class: "button", id: "residence-send", disabled: true }, "Wohnorte hochladen");
   const analysisArea = h("div", { id: "residence-analysis" });
   const deleteArea = h("div", { class: "actions" });
-  let pending = null; // {json} for a CSV read here, {file} for an XLSX the server reads
+  let pending = null; // {json, rows} for a CSV read here, {file} for an XLSX the server reads
 
   panel.append(
     h("p", {}, "Laden Sie die Wohn-Postleitzahlen Ihrer Beschäftigten hoch (CSV mit den Spalten „postcode,count“ "
@@ -54,7 +53,7 @@ export function renderResidences(panel, profile, context) {
     const read = readResidenceCsv(await fileText(file));
     preview.append(...previewNodes(read));
     if (!read.errors.length && read.total > 0) {
-      pending = { json: { postcodes: [...read.counts].map(([postcode, count]) => ({ postcode, count })) } };
+      pending = { json: { postcodes: [...read.counts].map(([postcode, count]) => ({ postcode, count })) }, rows: read.rows };
       sendButton.disabled = false;
     }
   });
@@ -65,10 +64,12 @@ export function renderResidences(panel, profile, context) {
     sendButton.disabled = true;
     const progress = busy(feedback, "Wohnorte werden geprüft und gespeichert …");
     try {
-      if (pending.json) await api(path, { method: "PUT", body: pending.json });
-      else await uploadFile(path, { method: "PUT", file: pending.file }).promise;
+      const stored = pending.json
+        ? await api(path, { method: "PUT", body: pending.json })
+        : await uploadFile(path, { method: "PUT", file: pending.file }).promise;
       progress.done();
-      feedback.append(message("Gespeichert. Die bisherigen Wohnorte wurden ersetzt.", "ok"));
+      feedback.append(message(`Gespeichert: ${fmt.int(stored.total)} Personen in ${fmt.int(stored.postcodes)} `
+        + "Postleitzahlen. Eine frühere Liste wurde ersetzt.", "ok"));
       announce("Wohnorte gespeichert.");
       clear(preview);
       fileInput.value = "";
@@ -77,7 +78,7 @@ export function renderResidences(panel, profile, context) {
     } catch (error) {
       progress.done();
       sendButton.disabled = false;
-      feedback.append(errorBox(error), ...serverRowErrors(error));
+      feedback.append(errorBox(error), ...serverRowErrors(error, pending.rows));
     }
   }
 
@@ -116,9 +117,14 @@ export function renderResidences(panel, profile, context) {
     clear(analysisArea);
     clear(deleteArea);
     const report = { path: `${path}/analysis`, title: `Wohnstandortanalyse – ${profile.name}` };
-    const analysis = await loadAnalysis(analysisArea, `${path}/analysis`, { site, report, maps });
+    const analysis = await loadAnalysis(analysisArea, `${path}/analysis`, {
+      report, maps, missing: "Noch keine Wohnorte hochgeladen.",
+    });
     context.maps.push(...maps);
-    if (analysis && analysis.total > 0) offerDelete();
+    if (analysis) {
+      analysisArea.prepend(h("p", { class: "hint" }, `Hochgeladen am ${fmt.date(String(analysis.uploaded_at).slice(0, 10))}.`));
+      offerDelete();
+    }
   }
 
   refresh();
@@ -161,9 +167,18 @@ function rowErrorTable(errors) {
       h("td", {}, e.value ?? ""), h("td", {}, e.message ?? ""))))));
 }
 
-/** The server's row errors of a refused upload (422), as a table. */
-function serverRowErrors(error) {
-  const rows = error && error.problem && Array.isArray(error.problem.errors) ? error.problem.errors : [];
-  const named = rows.filter((e) => e.row !== undefined || e.value !== undefined);
-  return named.length ? [rowErrorTable(named.map((e) => ({ ...e, field: e.field ?? (e.loc || []).join(".") })))] : [];
+/**
+ * The server's row errors of a refused upload (422) as a table. For a CSV read here the server saw the counts
+ * per postcode (JSON), so each error names the file rows of its postcode (`rows`: postcode → row numbers).
+ */
+function serverRowErrors(error, rows = null) {
+  const listed = error && error.problem && Array.isArray(error.problem.errors) ? error.problem.errors : [];
+  const named = listed.filter((e) => e.value !== undefined && e.value !== null);
+  if (!named.length) return [];
+  return [rowErrorTable(named.map((e) => ({
+    row: rows && rows.get(e.value) ? rows.get(e.value).join(", ") : e.row,
+    field: e.field,
+    value: e.value,
+    message: e.message,
+  })))];
 }
