@@ -27,6 +27,7 @@ from service.html_page import (
     german_date,
     items,
     kreis_rings,
+    page_headers,
     section,
 )
 
@@ -35,6 +36,8 @@ STATUS_LABELS = {FundingStatus.OPEN: "offen", FundingStatus.CLOSED: "geschlossen
 MAP_WIDTH = 260.0
 MAP_HEIGHT = 100.0  # 260:100, about 85 x 33 mm in a column
 MAP_PAD = 8.0
+# The style attributes of the map legend's coloured dots (allowed by hash: service/web/mount.py, page_headers).
+STYLE_ATTRIBUTES = ("color:#cc0000", "color:#0b5394")
 
 CSS = (
     BASE_CSS
@@ -43,6 +46,9 @@ CSS = (
 .score { float: right; font-weight: bold; color: #0b5394; margin-left: 2mm; }
 """
 )
+
+
+HEADERS = page_headers(CSS, STYLE_ATTRIBUTES)  # of the API's answer with format=html
 
 
 def _number(value: float) -> str:

@@ -9,6 +9,8 @@ page writes its CSS only through :func:`document` and sets no ``style`` attribut
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +50,28 @@ svg { width: 100%; height: auto; border: 1px solid #cfd8e3; background: #f7f9fb;
 @media print { body { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 footer { border-top: 1px solid #cfd8e3; margin-top: 2mm; padding-top: .8mm; }
 """
+
+
+def csp_hash(text: str) -> str:
+    """A CSP source expression for ``text`` (``'sha256-…'``), as browsers hash inline styles and attributes."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def page_headers(css: str, style_attributes: Sequence[str] = ()) -> dict[str, str]:
+    """The headers of a printable page answered by the API: a policy that loads nothing and runs nothing (only
+    the page's own stylesheet and ``style_attributes`` apply, by hash; images only inline), ``nosniff``, no
+    referrer, and ``no-store``: the pages carry data about an organisation's staff, no cache keeps them."""
+    styles = [csp_hash(css), *(["'unsafe-hashes'", *map(csp_hash, style_attributes)] if style_attributes else [])]
+    policy = (
+        f"default-src 'none'; style-src {' '.join(styles)}; img-src data:; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'self'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
 
 
 def german_date(day: date) -> str:

@@ -24,7 +24,15 @@ from matcher.planning.brief import SYNTHETIC_NOTICE
 from matcher.residences.anonymity import is_safe
 from matcher.transit.model import TransitClass
 from matcher.wording import count_noun, german_int, german_number
-from service.html_page import BASE_CSS, BOUNDARY_ATTRIBUTION, MapFrame, document, german_date, section
+from service.html_page import (
+    BASE_CSS,
+    BOUNDARY_ATTRIBUTION,
+    MapFrame,
+    document,
+    german_date,
+    page_headers,
+    section,
+)
 
 ATTRIBUTION = (
     f"{BOUNDARY_ATTRIBUTION}; Postleitzahlen: © OpenStreetMap-Mitwirkende (ODbL), GeoNames (CC BY 4.0); "
@@ -71,6 +79,8 @@ tr { break-inside: avoid; }
 .key-home { color: #0b5394; }
 """
 )
+
+HEADERS = page_headers(CSS)  # of the API's answer with format=html
 
 
 @dataclass(frozen=True)

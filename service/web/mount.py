@@ -18,7 +18,6 @@ hashes (:func:`page_style_hashes`), nothing else inline.
 
 from __future__ import annotations
 
-import base64
 import gzip
 import hashlib
 import json
@@ -36,6 +35,8 @@ from starlette.types import Scope
 from matcher.geo.naming import kreis_label
 from service.api.deps import get_settings
 from service.brief_html import CSS as BRIEF_CSS
+from service.brief_html import STYLE_ATTRIBUTES as BRIEF_STYLE_ATTRIBUTES
+from service.html_page import csp_hash
 from service.residences_html import CSS as RESIDENCES_CSS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -47,15 +48,9 @@ CACHE_SECONDS = 86_400
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 # The host of the optional online layer (static/js/map.js, OSM_TILES); the only origin besides the service.
 OSM_TILE_ORIGIN = "https://tile.openstreetmap.org"
-# The one stylesheet of each printable page and the style attributes they write (service/brief_html.py, the map
-# legend's coloured dots; the residence report writes none).
+# The one stylesheet of each printable page and the style attributes they write (the residence report none).
 PAGE_STYLESHEETS = (BRIEF_CSS, RESIDENCES_CSS)
-PAGE_STYLE_ATTRIBUTES = ("color:#cc0000", "color:#0b5394")
-
-
-def csp_hash(text: str) -> str:
-    """A CSP source expression for ``text`` (``'sha256-…'``), as browsers hash inline styles and attributes."""
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+PAGE_STYLE_ATTRIBUTES = BRIEF_STYLE_ATTRIBUTES
 
 
 def page_style_hashes() -> tuple[str, ...]:

@@ -18,7 +18,8 @@ from matcher.residences.distances import PostcodeTable
 from matcher.residences.geojson import analysis_geojson
 from matcher.residences.pooling import Member, pooled_analysis
 from matcher.transit.model import TransitClass
-from service.residences_html import ReportSubject, render_residences_html
+from service.html_page import csp_hash
+from service.residences_html import CSS, HEADERS, ReportSubject, render_residences_html
 
 SITE = Site(lat=51.51390, lon=7.47727, transit_class=TransitClass.A)  # centroid of 44135, Dortmund
 DAY = date(2026, 12, 6)
@@ -262,3 +263,14 @@ def test_no_page_shows_a_cell_below_k(seed: int, table: PostcodeTable, geo: GeoR
         numbers = shown_numbers(page)
         assert numbers
         assert all(n == 0 or n >= k for n in numbers), sorted(n for n in numbers if 0 < n < k)
+
+
+def test_the_page_headers_load_and_run_nothing_and_keep_no_copy() -> None:
+    policy = dict(part.strip().split(" ", 1) for part in HEADERS["Content-Security-Policy"].split(";"))
+    assert policy["default-src"] == "'none'"
+    assert policy["style-src"] == csp_hash(CSS)  # exactly its own stylesheet
+    assert policy["img-src"] == "data:"
+    assert "script-src" not in policy  # default-src 'none' refuses scripts
+    assert HEADERS["Cache-Control"] == "no-store"
+    assert HEADERS["X-Content-Type-Options"] == "nosniff"
+    assert HEADERS["Referrer-Policy"] == "no-referrer"

@@ -15,13 +15,13 @@ from matcher.resources import data_dir
 from service import brief_html, html_page, residences_html
 from service.api.app import create_app
 from service.config import ServiceSettings
+from service.html_page import csp_hash
 from service.storage.database import make_engine, upgrade
 from service.web.mount import (
     BOUNDARIES_PATH,
     SECURITY_HEADERS,
     STATIC_DIR,
     content_security_policy,
-    csp_hash,
     merged_boundaries,
 )
 

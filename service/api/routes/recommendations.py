@@ -27,6 +27,7 @@ from service.api.deps import Asking, AskingDep
 from service.api.placing import peer_items
 from service.api.problems import problem_responses
 from service.api.results import AdvisorsResponse, BriefResponse, FundingResponse, MeasuresResponse, PeersResponse
+from service.brief_html import HEADERS as BRIEF_HEADERS
 from service.brief_html import render_brief_html
 from service.storage.feedback import MIXED
 
@@ -203,7 +204,8 @@ def get_brief(
     recommendation_id = asking.log("brief", MIXED, organisation_id, parameters, shown_items)
     if format is BriefFormat.HTML:
         peers_shown = [snapshot.organisations[p.id] for p in built.peers.items]
-        return HTMLResponse(render_brief_html(built, organisation, peers_shown, engine.reference))
+        page = render_brief_html(built, organisation, peers_shown, engine.reference)
+        return HTMLResponse(page, headers=BRIEF_HEADERS)
     return BriefResponse(**built.model_dump(), recommendation_id=recommendation_id)
 
 

@@ -8,8 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
+from service import brief_html
 from service.access import not_found_detail
 from service.auth import Role
+from service.html_page import csp_hash
 from service.storage.feedback import SqlFeedbackStore
 from tests.factories import api_key_headers, create_through_api
 
@@ -230,6 +232,11 @@ def test_brief_html_is_a_printable_german_page(client: TestClient, auth: dict[st
     assert "<svg" in response.text
     assert "A4" in response.text
     assert CONTACT["email"] not in response.text  # not shared with the advisor
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert csp_hash(brief_html.CSS) in policy  # its own stylesheet applies, nothing else inline
     _problem(_get(client, auth, "advisor", "me/brief", format="pdf"), 422)
 
 
