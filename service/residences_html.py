@@ -1,17 +1,18 @@
 """The Wohnstandortanalyse as a printable German A4 report (HTML), for one organisation or pooled.
 
-Renders what :func:`matcher.residences.analysis.analyse` or :func:`~matcher.residences.pooling.pooled_analysis`
-answered — it computes nothing about people itself — plus a map: the Kreise around the site (BKG VG1000) with
-each home postcode's centroid as a circle whose area follows its count. Postcodes whose cell is not shown
-(fewer than k people, or merged to protect another cell) are drawn hatched, without a number. Every count
-goes through :func:`_count`, which refuses 1 … k−1: a report can never print a cell the analysis suppressed.
-Layout, escaping and the map frame are shared with the consultation brief (``service/html_page.py``).
+Renders the service's answer (:func:`matcher.residences.analysis.analyse` or
+:func:`~matcher.residences.pooling.pooled_analysis` plus ``site``) — it computes nothing about people itself —
+with a map: the Kreise around the site (BKG VG1000) and each *listed* home postcode (the analysis' GeoJSON
+points) as a circle whose area follows its count. Postcodes below k are not placed at all (their presence alone
+would tell where a few people live); their people are one hatched legend entry, a number ≥ k or "unter k".
+Every count goes through :func:`_count`, which refuses 1 … k−1: a report never prints a cell the analysis
+suppressed. Layout, escaping and the map frame are shared with the consultation brief (``service/html_page.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from typing import Any
@@ -43,7 +44,6 @@ MAP_HEIGHT = 160.0
 MAP_PAD = 10.0
 MAP_RADIUS_KM = 40.0  # straight line from the site: farther homes are listed, not drawn (the map stays readable)
 MAX_RADIUS = 9.0  # the largest circle (user units); areas follow the counts
-SUPPRESSED_RADIUS = 2.6
 LISTED_ROWS = 10  # rows listed one by one per table (origins, cross-firm, corridors); the rest in one sum row
 CHART_WIDTH = 260.0
 CHART_ROW = 13.0
@@ -69,7 +69,6 @@ tr { break-inside: avoid; }
 .suppressed { color: #555; font-style: italic; }
 .swatch { width: 3mm; height: 3mm; border: none; background: none; vertical-align: -0.5mm; }
 .home { fill: #0b5394; fill-opacity: .55; stroke: #fff; stroke-width: .6; }
-.home-hidden { stroke: #777; stroke-width: .5; }
 .site { fill: #cc0000; stroke: #fff; stroke-width: 1; }
 .bar { fill: #0b5394; }
 .bar-hidden { stroke: #777; stroke-width: .5; }
@@ -93,6 +92,7 @@ class ReportSubject:
     generated_on: date
     reference: str = ""  # id, estate or cluster, in the footer
     place: str = ""  # "Dortmund, Nordrhein-Westfalen"
+    names: Mapping[str, str] = field(default_factory=dict)  # id → name of the organisations a corridor may name
 
 
 @dataclass(frozen=True)
@@ -434,13 +434,12 @@ def render_residences_html(
     subject: ReportSubject,
     features: Sequence[Mapping[str, Any]],
     boundaries: BoundaryIndex,
-    organisation_names: Mapping[str, str] | None = None,
 ) -> str:
     """The analysis (single or pooled, as the service answers it, with ``site``) as a complete, self-contained
     German HTML document for A4.
 
     ``features`` are the analysis' GeoJSON features (``matcher.residences.geojson``: a point per listed origin);
-    ``organisation_names`` name the organisations of a corridor's split (their ids otherwise)."""
+    the subject's ``names`` name the organisations of a corridor's split (their ids otherwise)."""
     points = _points(features, analysis["k"])
     body = (
         _header(analysis, subject)
@@ -448,12 +447,12 @@ def render_residences_html(
         + '<div class="grid"><div>'
         + section("Karte der Wohnorte", _map(analysis, points, subject.title, boundaries))
         + "</div><div>"
-        + section("Entfernung zum Arbeitsplatz", _bands(analysis))
+        + section("Entfernung zum Arbeitsort", _bands(analysis))
         + section("Potenziale für den Arbeitsweg", _potentials(analysis))
         + "</div></div>"
     )
     if "corridors" in analysis:
-        body += section("Korridore – Shuttle- und Buskandidaten", _corridors(analysis, organisation_names or {}))
+        body += section("Korridore – Shuttle- und Buskandidaten", _corridors(analysis, subject.names))
         body += section("Betriebsübergreifende Wohnorte", _cross_firm(analysis))
     body += (
         '<div class="grid"><div>'

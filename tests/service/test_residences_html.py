@@ -32,9 +32,11 @@ def planted() -> ResidenceCounts:
     return ResidenceCounts.of({"44135": 6, "44139": 7, "44137": 2, "44803": 8})
 
 
-def subject(title: str = TRICKY, synthetic: bool = False, kind: str = "Organisation") -> ReportSubject:
+def subject(
+    title: str = TRICKY, synthetic: bool = False, kind: str = "Organisation", names: dict[str, str] | None = None
+) -> ReportSubject:
     return ReportSubject(title=title, kind=kind, synthetic=synthetic, generated_on=DAY, reference="org-1",
-                         place="Dortmund, Nordrhein-Westfalen")  # fmt: skip
+                         place="Dortmund, Nordrhein-Westfalen", names=names or {})  # fmt: skip
 
 
 def answered(analysis: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +118,7 @@ def test_single_report_is_a_german_a4_page_with_the_planted_numbers(table: Postc
     html, page = render(analysis, table, geo)
     assert '<html lang="de">' in html
     assert "@page { size: A4; margin: 15mm; }" in html
-    for heading in ("Zusammenfassung", "Karte der Wohnorte", "Entfernung zum Arbeitsplatz",
+    for heading in ("Zusammenfassung", "Karte der Wohnorte", "Entfernung zum Arbeitsort",
                     "Potenziale für den Arbeitsweg", "Herkunftsorte (Postleitzahlen)", "Wichtigste Wohngemeinden",
                     "Annahmen und Datenschutz"):  # fmt: skip
         assert heading in page.text, heading
@@ -220,16 +222,16 @@ def test_the_renderer_refuses_a_count_below_k(table: PostcodeTable, geo: GeoRefe
 
 
 def test_pooled_report_shows_cross_firm_origins_and_corridors(table: PostcodeTable, geo: GeoReference) -> None:
-    # Two firms with 3 people each in 44139 (one visible origin of 6), plus 5 + 5 in Bochum 44803.
+    # Two firms with 3 people each in 44139 (one visible origin of 6), 5 + 5 in Bochum 44803, 1 + 4 in 44135.
     members = [
         Member("a", ResidenceCounts.of({"44139": 3, "44803": 5, "44135": 1}), consented=True),
-        Member("b", ResidenceCounts.of({"44139": 3, "44803": 5}), consented=True),
+        Member("b", ResidenceCounts.of({"44139": 3, "44803": 5, "44135": 4}), consented=True),
         Member("c", ResidenceCounts.of({"44139": 40}), consented=False),  # not pooled
     ]
     analysis = pooled_analysis(members, SITE, table, destination="Gewerbegebiet Hafen")
     html, page = render(
         analysis, table, geo,
-        subject=subject("Gewerbegebiet Hafen", kind="Gewerbegebiet"), organisation_names={"a": "Alpha GmbH"},
+        subject=subject("Gewerbegebiet Hafen", kind="Gewerbegebiet", names={"a": "Alpha GmbH"}),
     )  # fmt: skip
     assert "zusammengefasst über 2 Organisationen mit Einwilligung" in page.text
     assert "Korridore – Shuttle- und Buskandidaten" in page.text
@@ -240,7 +242,7 @@ def test_pooled_report_shows_cross_firm_origins_and_corridors(table: PostcodeTab
     corridors = html.split("Korridore – Shuttle- und Buskandidaten", 1)[1].split("</table>", 1)[0]
     assert "Bochum → Gewerbegebiet Hafen" in corridors
     assert "Alpha GmbH: 5; b: 5" in corridors  # both parts ≥ k: split shown, named where a name is given
-    assert "nicht aufgeteilt (ein Anteil läge unter 5)" in corridors  # Dortmund: 3 + 1 and 3
+    assert "nicht aufgeteilt (ein Anteil läge unter 5)" in corridors  # Dortmund: 3 + 1 and 3 + 4
     assert all(n == 0 or n >= 5 for n in shown_numbers(page))
 
 

@@ -28,11 +28,11 @@ PEOPLE = [("80331", 6), ("80333", 7), ("80335", 2), ("85221", 8)]
 NOT_FOUND = (r"status of 404 \(Not Found\)",)  # the analysis before an upload (docs/web.md)
 
 
-def _api(server: WebServer, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """Call the API as admin outside the browser; the parsed JSON answer (None for 204)."""
+def _api(server: WebServer, method: str, path: str, body: dict[str, Any] | None = None, role: str = "admin") -> Any:
+    """Call the API as ``role`` outside the browser; the parsed JSON answer (None for 204)."""
     data = json.dumps(body).encode("utf-8") if body is not None else None
     request = urllib.request.Request(server.base_url + "/api/v1" + path, data=data, method=method)
-    request.add_header("X-API-Key", server.keys["admin"])
+    request.add_header("X-API-Key", server.keys[role])
     if data is not None:
         request.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -134,11 +134,14 @@ def test_an_organisation_uploads_its_homes_sees_the_analysis_and_deletes_them(
     text = web.page.inner_text("#residence-analysis")
     assert "23 Beschäftigte mit Wohn-PLZ" in text
     assert "80335" not in text  # the postcode below k is neither listed nor placed
+    assert "null" not in text
+    assert "undefined" not in text
     legend = web.text("#residence-legend")
     assert f"{analysis['other_origins']['count']} Personen in übrigen Wohnorten mit je unter 5 Personen" in legend
     bands = web.page.locator("#residence-analysis .band-chart tbody tr").count()
     assert bands == len(analysis["bands"])
     _assert_k_safe(_shown_counts(web, "#residence-analysis"))
+    web.screenshot("wohnstandorte", scroll_to="#residence-analysis")
 
     # The A4 report in the dialog: the server's page with its own stylesheet applied under the app's policy.
     web.page.get_by_role("button", name="Bericht (A4, druckbar)").click()
@@ -183,15 +186,31 @@ def test_a_file_with_bad_rows_is_not_sent_and_an_unknown_postcode_is_named(
 def test_a_planner_pools_the_homes_of_a_cluster(web: WebPage, web_server: WebServer) -> None:
     web.sign_in(web_server.keys["planner"])
     web.page.wait_for_url("**/#/planung")
-    web.page.wait_for_selector("button[data-cluster]")
-    web.page.locator("button[data-cluster]").first.click()
+    first = web.page.locator("button[data-cluster]").first
+    first.wait_for()
+    cluster = first.get_attribute("data-cluster")
+    first.click()
     web.page.click("#pooled-cluster")
     section = web.page.locator("#pooled-residences")
-    section.locator("#pooled-members, .message").first.wait_for()
+    section.locator("#pooled-members").wait_for()
+    pooled = _api(web_server, "GET", f"/residences/analysis?cluster={cluster}", role="planner")
     text = section.inner_text()
     assert text.startswith("Wohnstandorte gemeinsam:")
-    assert "Zusammengefasst über" in text, text
-    for heading in ("Korridore – Kandidaten für Shuttle und Bus", "Betriebsübergreifende Wohnorte", "Herkunftsorte"):
-        assert heading in text
+    members = pooled["organisations"]
+    assert f"Zusammengefasst über {members} {'Organisation' if members == 1 else 'Organisationen'}" in text
+    if pooled["total"]:
+        for heading in (
+            "Korridore – Kandidaten für Shuttle und Bus",
+            "Betriebsübergreifende Wohnorte",
+            "Herkunftsorte",
+        ):
+            assert heading in text
+    else:
+        assert "Es liegen keine Wohnorte vor." in text
+    if pooled["origins"]:
+        web.page.wait_for_selector("#pooled-residence-map path.residence-point")
+    assert web.page.locator("#pooled-residence-map path.residence-point").count() == len(pooled["origins"])
+    assert web.page.locator("#pooled-residences tr[data-corridor]").count() == min(15, len(pooled["corridors"]))
     _assert_k_safe(_shown_counts(web, "#pooled-residences"))
+    web.screenshot("planung-wohnstandorte", scroll_to="#pooled-residences")
     assert web.unexpected_errors() == []

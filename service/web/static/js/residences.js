@@ -46,7 +46,9 @@ export function summaryText(analysis) {
 /** How many organisations a pooled answer covers and how many it left out (never which). */
 export function pooledText(analysis) {
   const left = analysis.left_out || { total: 0 };
-  let text = `Zusammengefasst über ${fmt.int(analysis.organisations)} Organisation(en) mit Einwilligung und hochgeladenen Wohnorten.`;
+  const count = analysis.organisations;
+  let text = `Zusammengefasst über ${fmt.int(count)} ${count === 1 ? "Organisation" : "Organisationen"} mit Einwilligung `
+    + "und hochgeladenen Wohnorten.";
   if (left.total) {
     text += ` Nicht einbezogen: ${fmt.int(left.total)} (${fmt.int(left.without_consent ?? 0)} ohne Einwilligung, `
       + `${fmt.int(left.without_upload ?? 0)} ohne hochgeladene Wohnorte).`;
@@ -78,8 +80,8 @@ export function potentialsTable(analysis) {
     walk: `bis ${fmt.dec(a.walk_km)} km`,
     bike: `bis ${fmt.dec(a.bike_km)} km (schließt zu Fuß ein)`,
     pedelec: `bis ${fmt.dec(a.pedelec_km)} km (schließt Fahrrad ein)`,
-    transit: a.transit_rule,
-    carpool: a.carpool_rule,
+    transit: "ÖV gut an Wohnort und Arbeitsort (siehe Annahmen)",
+    carpool: `über ${fmt.dec(a.pedelec_km)} km, Kollegen in der Nähe (siehe Annahmen)`,
   };
   return table("Potenziale für den Arbeitsweg", ["Möglichkeit", "Regel", "Personen", "Anteil"], [2, 3],
     Object.entries(analysis.potentials).map(([mode, cell]) => h("tr", { dataset: { mode } },
@@ -93,7 +95,7 @@ function countCell(cell, k) {
 }
 
 function table(label, head, numeric, rows) {
-  return h("div", { class: "table-wrap" }, h("table", { "aria-label": label },
+  return h("div", { class: "table-wrap" }, h("table", { class: "residence-table", "aria-label": label },
     h("thead", {}, h("tr", {}, head.map((title, index) => h("th", { scope: "col", class: numeric.includes(index) ? "num" : null }, title)))),
     h("tbody", {}, rows)));
 }
@@ -206,6 +208,11 @@ function mapLegend(analysis) {
 export function renderAnalysis(container, analysis, { features = null, site = null, report = null, maps = [] } = {}) {
   const { k } = analysis;
   const pooled = Array.isArray(analysis.corridors);
+  if (!analysis.total) { // nothing to show: no map, no empty tables
+    container.append(h("p", { class: "residence-summary" }, summaryText(analysis)));
+    if (pooled) container.append(h("p", { id: "pooled-members" }, pooledText(analysis)));
+    return;
+  }
   const mapNode = h("div", { class: "map", id: pooled ? "pooled-residence-map" : "residence-map" });
   const reportButton = report
     ? h("button", {
@@ -215,7 +222,7 @@ export function renderAnalysis(container, analysis, { features = null, site = nu
       }),
     }, "Bericht (A4, druckbar)")
     : null;
-  container.append(
+  const parts = [
     h("p", { class: "residence-summary" }, summaryText(analysis)),
     pooled ? h("p", { id: "pooled-members" }, pooledText(analysis)) : null,
     h("p", { class: "hint" }, `Datenschutz: keine Zahl unter k = ${k}; kleinere Zellen sind zusammengefasst oder ausgeblendet.`),
@@ -233,7 +240,8 @@ export function renderAnalysis(container, analysis, { features = null, site = nu
       h("li", {}, `${analysis.assumptions.distance}; Umwegfaktor ${fmt.dec(analysis.assumptions.detour_factor)} – ${analysis.assumptions.detour_factor_source}`),
       h("li", {}, `Bus und Bahn: ${analysis.assumptions.transit_rule}`),
       h("li", {}, `Fahrgemeinschaft: ${analysis.assumptions.carpool_rule}`)),
-  );
+  ];
+  container.append(...parts.flat().filter(Boolean)); // native append would write "null" for a missing part
   residenceMap(mapNode, features || [], { site, maps });
   if (!features) mapNode.after(message("Die Karte der Postleitzahlen konnte nicht geladen werden.", "warn"));
 }
