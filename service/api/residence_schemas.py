@@ -23,6 +23,7 @@ class ResidenceFormat(StrEnum):
 
     JSON = "json"
     GEOJSON = "geojson"
+    HTML = "html"
 
 
 # -- upload ------------------------------------------------------------------------------------------

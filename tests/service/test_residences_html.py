@@ -20,6 +20,7 @@ from matcher.residences.pooling import Member, pooled_analysis
 from matcher.transit.model import TransitClass
 from service.html_page import csp_hash
 from service.residences_html import CSS, HEADERS, ReportSubject, render_residences_html
+from tests.service.pages import printed_counts
 
 SITE = Site(lat=51.51390, lon=7.47727, transit_class=TransitClass.A)  # centroid of 44135, Dortmund
 DAY = date(2026, 12, 6)
@@ -50,23 +51,20 @@ def table(geo: GeoReference) -> PostcodeTable:
 
 
 class Page(HTMLParser):
-    """Checks nesting and collects the texts, the person counts (``class="count"``) and the map's circles."""
+    """Checks nesting and collects the tags and texts."""
 
     def __init__(self) -> None:
         super().__init__()
         self.stack: list[str] = []
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.texts: list[str] = []
-        self.counts: list[str] = []
         self.doctype = False
-        self._in_count = False
 
     def handle_decl(self, decl: str) -> None:
         self.doctype = decl.lower() == "doctype html"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
-        self._in_count = "count" in (dict(attrs).get("class") or "").split()
         if tag not in VOID:
             self.stack.append(tag)
 
@@ -76,12 +74,9 @@ class Page(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         assert self.stack[-1:] == [tag], f"</{tag}> closes {self.stack[-1:]}"
         self.stack.pop()
-        self._in_count = False
 
     def handle_data(self, data: str) -> None:
         self.texts.append(data)
-        if self._in_count:
-            self.counts.append(data)
 
     @property
     def text(self) -> str:
@@ -95,14 +90,6 @@ def parse(html: str) -> Page:
     assert page.stack == []
     assert page.doctype
     return page
-
-
-def shown_numbers(page: Page) -> list[int]:
-    """Every person count the page shows: count cells, chart values, map titles and "N Personen" in the text."""
-    numbers = [re.match(r"[\d.]+", text.strip()) for text in page.counts]
-    found = [int(m.group().replace(".", "")) for m in numbers if m]
-    found += [int(n.replace(".", "")) for n in re.findall(r"(\d[\d.]*) Personen", page.text)]
-    return found
 
 
 def render(analysis: dict[str, Any], table: PostcodeTable, geo: GeoReference, **kwargs: Any) -> tuple[str, Page]:
@@ -166,7 +153,7 @@ def test_the_map_shows_listed_origins_and_no_postcode_below_k(table: PostcodeTab
     assert [a for tag, a in page.tags if tag == "pattern" and a.get("id") == "schraffur-karte"]
     assert [a for tag, a in page.tags if tag == "rect" and a.get("class") == "site"]
     assert [a for tag, a in page.tags if tag == "path" and a.get("class") == "kreis"]  # the site's Kreis, filled
-    assert all(n == 0 or n >= 5 for n in shown_numbers(page))
+    assert all(n == 0 or n >= 5 for n in printed_counts(html))
 
 
 def test_every_text_is_escaped_and_nothing_is_loaded(table: PostcodeTable, geo: GeoReference) -> None:
@@ -197,7 +184,7 @@ def test_a_suppressed_band_and_potential_show_no_number(table: PostcodeTable, ge
     assert potential_rows(html)["zu Fuß"] == "unter 5"
     assert [a for tag, a in page.tags if tag == "rect" and a.get("class") == "bar-hidden"]
     assert not [a for tag, a in page.tags if tag == "circle" and a.get("class") == "home"]
-    assert all(n == 0 or n >= 5 for n in shown_numbers(page))
+    assert all(n == 0 or n >= 5 for n in printed_counts(html))
     for n in (1, 2, 3):
         assert f"{n} Personen" not in page.text
 
@@ -243,7 +230,7 @@ def test_pooled_report_shows_cross_firm_origins_and_corridors(table: PostcodeTab
     assert "Bochum → Gewerbegebiet Hafen" in corridors
     assert "Alpha GmbH: 5; b: 5" in corridors  # both parts ≥ k: split shown, named where a name is given
     assert "nicht aufgeteilt (ein Anteil läge unter 5)" in corridors  # Dortmund: 3 + 1 and 3 + 4
-    assert all(n == 0 or n >= 5 for n in shown_numbers(page))
+    assert all(n == 0 or n >= 5 for n in printed_counts(html))
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -261,8 +248,8 @@ def test_no_page_shows_a_cell_below_k(seed: int, table: PostcodeTable, geo: GeoR
     single = analyse(members[0].residences, SITE, table, settings)
     pooled = pooled_analysis(members, SITE, table, settings)
     for analysis in (single, pooled):
-        _, page = render(analysis, table, geo)
-        numbers = shown_numbers(page)
+        html, _ = render(analysis, table, geo)
+        numbers = printed_counts(html)
         assert numbers
         assert all(n == 0 or n >= k for n in numbers), sorted(n for n in numbers if 0 < n < k)
 

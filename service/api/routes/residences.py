@@ -23,7 +23,7 @@ from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -31,6 +31,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from matcher.models import Organisation
 from matcher.residences.aggregation import ResidenceCounts
+from matcher.vocabulary import KIND_LABELS_DE, STATE_NAMES_DE
 from service.access import AccessPolicy, ProfileView, not_found_detail
 from service.api.cluster_cache import ClusterKey, cluster_answer
 from service.api.deps import (
@@ -71,6 +72,8 @@ from service.residences import (
     residence_counts_of,
     upload_summary,
 )
+from service.residences_html import HEADERS as REPORT_HEADERS
+from service.residences_html import ReportSubject, render_residences_html
 from service.storage.repository import StoredResidences
 
 logger = logging.getLogger(__name__)
@@ -82,11 +85,16 @@ JSON_TYPE = "application/json"
 MAX_SELECTED = 1_000  # ids in ?organisations=
 _CLUSTER_ID = re.compile(r"^cl-[0-9a-f]{12}$")
 LIST_DESTINATION = "ausgewählte Betriebe"
+POOL_KINDS = {"estate": "Gewerbegebiet", "cluster": "Cluster", "selected": "Auswahl von Organisationen"}
 
 OrganisationIdPath = Annotated[str, Path(description="id der Organisation / organisation id")]
 FormatQuery = Annotated[
     ResidenceFormat,
-    Query(alias="format", description="json oder geojson (PLZ-Mittelpunkte, für QGIS) / json or geojson"),
+    Query(
+        alias="format",
+        description="json, geojson (PLZ-Mittelpunkte, für QGIS) oder html (druckbarer A4-Bericht) / json, geojson "
+        "or html (printable A4 report)",
+    ),
 ]
 
 
@@ -354,10 +362,17 @@ def _stored(stored: StoredResidences | None, organisation_id: str) -> StoredResi
 # -- analyses ----------------------------------------------------------------------------------------
 
 
-def _render(answer: dict[str, Any], response_format: ResidenceFormat, analyst: ResidenceAnalyst) -> Response:
-    """The analysis in the asked format; the k rule was applied when ``answer`` was built."""
+def _render(
+    answer: dict[str, Any], response_format: ResidenceFormat, analyst: ResidenceAnalyst, subject: ReportSubject
+) -> Response:
+    """The analysis in the asked format; the k rule was applied when ``answer`` was built (the report and the
+    GeoJSON only show what it holds). ``subject`` names the report's title and whether the data are synthetic."""
     if response_format is ResidenceFormat.GEOJSON:
         return JSONResponse(analyst.geojson(answer), media_type=GEOJSON_MEDIA_TYPE)
+    if response_format is ResidenceFormat.HTML:
+        features = analyst.geojson(answer)["features"]
+        page = render_residences_html(answer, subject, features, analyst.reference.geo.boundaries)
+        return HTMLResponse(page, headers=REPORT_HEADERS)
     return JSONResponse(answer)
 
 
@@ -375,7 +390,14 @@ def _analysis_responses(model: type[Any]) -> dict[int | str, dict[str, Any]]:
                         "übrigen Felder der Auswertung als zusätzliche Mitglieder / one point per listed postcode, "
                         "one feature without geometry for all others; the other fields as foreign members",
                     }
-                }
+                },
+                "text/html": {
+                    "schema": {
+                        "type": "string",
+                        "description": "`format=html`: druckbarer deutscher A4-Bericht mit Karte (ohne Skripte, nicht "
+                        "zwischengespeichert) / printable German A4 report with a map",
+                    }
+                },
             },
         },
         **problem_responses(401, 403, 404, 422),
@@ -409,7 +431,14 @@ def organisation_analysis(
     policy.require_residence_analysis(principal, organisation_id, organisation)
     assert organisation is not None
     answer = analyst.analysis(organisation, _stored(residences.get(organisation_id), organisation_id))
-    return _render(answer, response_format, analyst)
+    location, naming = organisation.location, analyst.reference.geo.kreis_naming
+    subject = ReportSubject(
+        title=organisation.name, kind=KIND_LABELS_DE[organisation.kind], synthetic=organisation.synthetic,
+        generated_on=date.today(), reference=organisation.id,
+        place=f"{naming.place(location.municipality_name, location.kreis_code, location.kreis_name)}, "
+        f"{STATE_NAMES_DE.get(location.state, location.state)}",
+    )  # fmt: skip
+    return _render(answer, response_format, analyst, subject)
 
 
 # -- pooled ------------------------------------------------------------------------------------------
@@ -557,4 +586,10 @@ def pooled_analysis(
         "pooled residence analysis by key %s: %s, %d pooled, %d left out",
         principal.key_id, next(iter(pool.selection)), answer["organisations"], answer["left_out"]["total"],
     )  # fmt: skip
-    return _render(answer, response_format, analyst)
+    kind = next(iter(pool.selection))
+    subject = ReportSubject(
+        title=pool.destination, kind=POOL_KINDS[kind], synthetic=any(o.synthetic for o in pool.organisations),
+        generated_on=date.today(), reference=str(pool.selection[kind]) if kind != "selected" else "",
+        names={o.id: o.name for o in pool.organisations if visible(o)},
+    )  # fmt: skip
+    return _render(answer, response_format, analyst, subject)

@@ -21,6 +21,7 @@ from service.auth import Role
 from service.config import ServiceSettings
 from service.storage.database import make_engine, upgrade
 from tests.factories import api_key_headers, create_through_api
+from tests.service.pages import printed_counts
 
 API = "/api/v1"
 ORGANISATIONS = f"{API}/organisations"
@@ -391,6 +392,17 @@ def test_no_endpoint_or_format_shows_a_cell_of_one_to_k_minus_one(sweep_client: 
         assert all(c is None or c == 0 or c >= k for c in shown), shown
         suppressed += shown.count(None)
     assert suppressed > 0  # the uploads did have cells below k: the sweep is not vacuous
+    # The printable report (format=html) of every one of these answers prints no count below k either.
+    pages = [client.get(f"{ORGANISATIONS}/{firm}/residences/analysis", params={"format": "html"}, headers=admin)
+             for firm in firms]  # fmt: skip
+    for headers in (admin, planner):
+        for params in ({"estate": estate}, {"organisations": ",".join(firms)}):
+            pages.append(client.get(POOLED, params={**params, "format": "html"}, headers=headers))
+    for page in pages:
+        assert page.status_code == 200, page.text
+        printed = printed_counts(page.text)
+        assert printed
+        assert all(c == 0 or c >= k for c in printed), printed
 
 
 def test_k_below_five_is_refused_by_the_settings() -> None:

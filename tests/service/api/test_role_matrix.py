@@ -511,19 +511,20 @@ POOLED_CALLS = (
     Call("far geojson", f"{API}/residences/analysis", params={"organisations": "far", "format": "geojson"},
          target="far"),
     Call("no selector", f"{API}/residences/analysis"),
+    Call("estate html", f"{API}/residences/analysis", params={"estate": ESTATE, "format": "html"}),
 )  # fmt: skip
 # Pooled: planners of the region (ids only of organisations they may see), advisors of the territory, admins.
 POOLED: Row = {
-    "anonymous": (401, 401, 401, 401, 401, 401),
-    "wrong_key": (401, 401, 401, 401, 401, 401),
-    "admin": (200, 404, 200, 200, 200, 422),
-    "advisor_dortmund": (200, 404, 200, 200, 404, 422),
-    "advisor_stuttgart": (404, 404, 404, 404, 200, 422),
-    "planner_nw": (200, 404, 200, 404, 404, 422),
-    "planner_bw": (404, 404, 404, 404, 200, 422),
-    "planner_05913": (200, 404, 200, 404, 404, 422),
-    "org_own": (403, 403, 403, 403, 403, 403),
-    "org_far": (403, 403, 403, 403, 403, 403),
+    "anonymous": (401, 401, 401, 401, 401, 401, 401),
+    "wrong_key": (401, 401, 401, 401, 401, 401, 401),
+    "admin": (200, 404, 200, 200, 200, 422, 200),
+    "advisor_dortmund": (200, 404, 200, 200, 404, 422, 200),
+    "advisor_stuttgart": (404, 404, 404, 404, 200, 422, 404),
+    "planner_nw": (200, 404, 200, 404, 404, 422, 200),
+    "planner_bw": (404, 404, 404, 404, 200, 422, 404),
+    "planner_05913": (200, 404, 200, 404, 404, 422, 200),
+    "org_own": (403, 403, 403, 403, 403, 403, 403),
+    "org_far": (403, 403, 403, 403, 403, 403, 403),
 }
 
 MATRIX: dict[tuple[str, str], Entry] = {
@@ -614,8 +615,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
         (
             *on_targets(ORGANISATIONS + ID + "/residences/analysis"),
             *on_targets(ORGANISATIONS + ID + "/residences/analysis", " geojson", params={"format": "geojson"}),
+            *on_targets(ORGANISATIONS + ID + "/residences/analysis", " html", params={"format": "html"}),
         ),
-        twice(RESIDENCE_ANALYSIS),
+        {label: statuses * 3 for label, statuses in RESIDENCE_ANALYSIS.items()},
     ),
     ("GET", f"{API}/residences/analysis"): Entry(POOLED_CALLS, POOLED),
 }
