@@ -165,8 +165,8 @@ def test_a_file_with_bad_rows_is_not_sent_and_an_unknown_postcode_is_named(
 ) -> None:
     _open_tab(web, organisation_key)
     web.page.set_input_files("#residence-file", _file(tmp_path, b"PLZ;Anzahl\n80331;6\nabc;2\n80333;2,5\n"))
-    errors = web.page.inner_text("#residence-preview")
-    assert "2 fehlerhafte Zeile(n)" in errors
+    errors = web.text("#residence-preview .message--error") + web.page.inner_text("#residence-preview table")
+    assert "2 fehlerhafte Zeilen" in errors
     assert "„abc“ ist keine fünfstellige Postleitzahl" in errors
     assert "Anzahl „2,5“ ist keine positive ganze Zahl" in errors
     assert web.page.is_disabled("#residence-send")
@@ -198,17 +198,14 @@ def test_a_planner_pools_the_homes_of_a_cluster(web: WebPage, web_server: WebSer
     assert text.startswith("Wohnstandorte gemeinsam:")
     members = pooled["organisations"]
     assert f"Zusammengefasst über {members} {'Organisation' if members == 1 else 'Organisationen'}" in text
-    if pooled["total"]:
-        for heading in (
-            "Korridore – Kandidaten für Shuttle und Bus",
-            "Betriebsübergreifende Wohnorte",
-            "Herkunftsorte",
-        ):
-            assert heading in text
-    else:
-        assert "Es liegen keine Wohnorte vor." in text
+    assert pooled["total"] > 0  # the demo gives half of its firms consented synthetic homes
+    for heading in ("Korridore – Kandidaten für Shuttle und Bus", "Betriebsübergreifende Wohnorte", "Herkunftsorte"):
+        assert heading in text
     if pooled["origins"]:
         web.page.wait_for_selector("#pooled-residence-map path.residence-point")
+    other = pooled["other_origins"]["count"]
+    if other:  # the demo's homes spread thinly: often every postcode is below k, all "other"
+        assert f"{other} Personen in übrigen Wohnorten" in web.text("#pooled-residences #residence-legend")
     assert web.page.locator("#pooled-residence-map path.residence-point").count() == len(pooled["origins"])
     assert web.page.locator("#pooled-residences tr[data-corridor]").count() == min(15, len(pooled["corridors"]))
     _assert_k_safe(_shown_counts(web, "#pooled-residences"))

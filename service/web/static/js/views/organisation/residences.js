@@ -137,13 +137,15 @@ function consentState(profile) {
       + "Auswertungen Ihres Gewerbegebiets ein."
     : "Nicht freigegeben: Ihre Wohnorte fließen in keine gemeinsame Auswertung ein.";
   return h("p", { id: "residence-consent", class: "hint" },
-    h("strong", {}, "Einwilligung „Wohnorte zusammengefasst teilen“: "), text, " (Änderbar im Profil oben.)");
+    h("strong", {}, "Einwilligung „Wohnort-Auswertung darf geteilt und gepoolt werden“: "), text,
+    " (Änderbar im Profil oben.)");
 }
 
 function previewNodes(read) {
   const nodes = [];
   if (read.errors.length) {
-    nodes.push(message(`Die Datei enthält ${fmt.int(read.errors.length)} fehlerhafte Zeile(n) – nichts wird gesendet. `
+    const count = read.errors.length;
+    nodes.push(message(`Die Datei enthält ${fmt.int(count)} ${count === 1 ? "fehlerhafte Zeile" : "fehlerhafte Zeilen"} – nichts wird gesendet. `
       + "Bitte korrigieren und erneut wählen.", "error"));
     nodes.push(rowErrorTable(read.errors));
     return nodes;
