@@ -19,9 +19,10 @@ export const MODE_LABELS = {
 const MAP_RADIUS_KM = 60; // the map is fitted to the site and the homes within this distance (farther ones stay listed)
 const LISTED = 15; // rows per table; the rest are summed in one row
 
-/** A shown count: the number, or "unter k" for a suppressed cell. */
+/** A shown count: the number, or "unter k" for a suppressed cell (and, defensively, for any 1 … k−1). */
 export function countText(cell, k) {
-  return cell.count === null || cell.count === undefined ? `unter ${k}` : fmt.int(cell.count);
+  const hidden = cell.count === null || cell.count === undefined || (cell.count > 0 && cell.count < k);
+  return hidden ? `unter ${k}` : fmt.int(cell.count);
 }
 
 const shareText = (share) => (share === null || share === undefined ? "–" : `${fmt.dec(share * 100)} %`);
@@ -36,7 +37,7 @@ function bandLabel(band) {
 export function summaryText(analysis) {
   const { k, total, potentials: p } = analysis;
   if (!total) return "Es liegen keine Wohnorte vor.";
-  const part = (mode) => (p[mode].count === null ? `unter ${k}` : `${fmt.int(p[mode].count)} (${shareText(p[mode].share)})`);
+  const part = (mode) => (p[mode].count === null ? `unter ${k}` : `${countText(p[mode], k)} (${shareText(p[mode].share)})`);
   return `${fmt.int(total)} Beschäftigte mit Wohn-PLZ: ${part("bike")} wohnen höchstens `
     + `${fmt.dec(analysis.assumptions.bike_km)} km entfernt (Fahrrad), ${part("pedelec")} höchstens `
     + `${fmt.dec(analysis.assumptions.pedelec_km)} km (Pedelec); Bus und Bahn gut erreichbar: ${part("transit")}; `
@@ -69,7 +70,7 @@ export function bandChart(analysis) {
         : h("span", { class: "band-bar", style: `width:${(12 * band.count) / largest}rem`, "aria-hidden": "true" });
       return h("tr", { dataset: { band: bandLabel(band) } }, h("th", { scope: "row" }, bandLabel(band)),
         h("td", {}, bar, h("span", { class: hidden ? "count suppressed" : "count" },
-          hidden ? `unter ${k} (ohne Zahl)` : `${fmt.int(band.count)} (${shareText(band.share)})`)));
+          hidden ? `unter ${k} (ohne Zahl)` : `${countText(band, k)} (${shareText(band.share)})`)));
     })));
 }
 
@@ -134,7 +135,7 @@ export function corridorsTable(analysis) {
   const rows = corridors.slice(0, LISTED).map((c) => h("tr", { dataset: { corridor: c.from } },
     h("td", {}, `${c.from} → ${c.to}`), countCell(c, k), h("td", { class: "num" }, fmt.int(c.organisations)),
     h("td", {}, c.by_organisation
-      ? c.by_organisation.map((part) => `${part.organisation}: ${fmt.int(part.count)}`).join("; ")
+      ? c.by_organisation.map((part) => `${part.organisation}: ${countText(part, k)}`).join("; ")
       : `nicht aufgeteilt (ein Anteil läge unter ${k})`)));
   rows.push(restRow(corridors.slice(LISTED), k, 1, 2));
   return table("Korridore", ["Korridor", "Personen", "Betriebe", "je Betrieb"], [1, 2], rows);
@@ -165,10 +166,11 @@ function distanceKm(a, b) {
  * `features` are those of `format=geojson`: a Point per listed origin (≥ k); postcodes below k are not placed
  * on the map at all (their presence alone would tell where a few people live), they are the "other" feature.
  */
-export function residenceMap(container, features, { site = null, label = "Karte der Wohnorte", maps = [] } = {}) {
+export function residenceMap(container, features, { site = null, k = 5, label = "Karte der Wohnorte", maps = [] } = {}) {
   const map = createMap(container, { label });
   maps.push(map);
-  const points = features.filter((f) => f.geometry && f.geometry.type === "Point" && f.properties.count > 0);
+  // Only listed origins (≥ k) are points; the check is defence in depth, the server sends no other.
+  const points = features.filter((f) => f.geometry && f.geometry.type === "Point" && f.properties.count >= k);
   const largest = Math.max(1, ...points.map((f) => f.properties.count));
   const markers = points.map((feature) => {
     const [lon, lat] = feature.geometry.coordinates;
@@ -242,7 +244,7 @@ export function renderAnalysis(container, analysis, { features = null, site = nu
       h("li", {}, `Fahrgemeinschaft: ${analysis.assumptions.carpool_rule}`)),
   ];
   container.append(...parts.flat().filter(Boolean)); // native append would write "null" for a missing part
-  residenceMap(mapNode, features || [], { site, maps });
+  residenceMap(mapNode, features || [], { site, k, maps });
   if (!features) mapNode.after(message("Die Karte der Postleitzahlen konnte nicht geladen werden.", "warn"));
 }
 
