@@ -43,6 +43,9 @@ class ServiceSettings(BaseSettings):
     )
     data_dir: Path | None = Field(default=None, description="reference data (default: the package's data/)")
     models_dir: Path | None = Field(default=None, description="fitted artefacts (default: the package's models/)")
+    learning_poll_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="how often each worker looks for a new learned version (bmm learn)"
+    )
 
     def resolved_data_dir(self) -> Path:
         """``data_dir`` if set (it must hold the reference data), else the shipped folder."""

@@ -14,6 +14,8 @@ from typing import TypeVar
 from matcher.explain import INDIRECT_ACCESS, SECTOR_UNCHECKED, WEIGHT_DECIMALS, Reason, Recommendation
 from matcher.learning.fitting import Adjustments, Cell
 from matcher.learning.segments import ALL, peers_word_de, segment_label_de
+from matcher.matching.measures import MeasureRecommendation, rediversify
+from matcher.settings import MeasureSettings
 
 LEARNED_FEEDBACK = "learned_feedback"
 BELOW_DIRECT = frozenset({INDIRECT_ACCESS, SECTOR_UNCHECKED})
@@ -66,3 +68,13 @@ def adjust(
         score = round(item.score + weight, WEIGHT_DECIMALS)
         result.append(item.model_copy(update={"score": score, "reasons": [*item.reasons, reason]}))
     return reorder(result) if changed else result
+
+
+def adjust_measures(
+    items: Sequence[MeasureRecommendation],
+    segment: dict[str, str],
+    adjustments: Adjustments | None,
+    settings: MeasureSettings,
+) -> list[MeasureRecommendation]:
+    """Measures keep their own order rule: diversified again after the adjustment."""
+    return adjust(items, "measure", segment, adjustments, lambda changed: rediversify(changed, settings))

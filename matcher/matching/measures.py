@@ -107,6 +107,14 @@ def diversify(ranked: list[MeasureRecommendation], top: int, floor: float) -> li
     return chosen + remaining
 
 
+def rediversify(items: list[MeasureRecommendation], settings: MeasureSettings) -> list[MeasureRecommendation]:
+    """Measures whose scores changed after ranking (learned feedback): earlier promotions dropped, then sorted
+    and diversified again, so the order still follows the scores or says why."""
+    plain = [i.model_copy(update={"reasons": [r for r in i.reasons if r.code != DIVERSITY_PROMOTED]}) for i in items]
+    plain.sort(key=lambda r: (-r.score, r.id))
+    return diversify(plain, settings.diversity_top, settings.diversity_floor)
+
+
 def _promoted(item: MeasureRecommendation, place_by_score: int, top: int) -> MeasureRecommendation:
     text = (
         f"vorgezogen, damit die ersten {top} Empfehlungen verschiedene Kategorien zeigen: beste Maßnahme der "

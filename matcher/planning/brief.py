@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.catalog import Catalog, FundingStatus
 from matcher.geo.naming import CITY_TYPES, KreisNaming
 from matcher.index import OrganisationIndex
+from matcher.learning.applying import adjust, adjust_measures
+from matcher.learning.fitting import Adjustments
+from matcher.learning.segments import segment_of
 from matcher.matching.advisors import RESPONSIBLE_ROLES, AdvisorAnswer, recommend_advisors
 from matcher.matching.funding import Eligibility, FundingRecommendation, recommend_funding
 from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
@@ -121,18 +124,26 @@ def build_brief(
     as_of: date,
     kreis_naming: KreisNaming,
     include_invisible_peers: bool = False,
+    adjustments: Adjustments | None = None,
 ) -> Brief:
     """The consultation brief for ``organisation`` on ``as_of`` (deterministic).
 
     ``kreis_naming``: the Kreis types of the geo reference (``GeoReference.kreis_naming``), so that a kreisfreie
     Stadt is not called "Kreis"; a Kreis code it does not know is named by its name alone."""
     top = settings.leads.brief_items
-    measures = recommend_measures_nearby(organisation, index, vectoriser, catalog, settings.measures, limit=top)
+    segment = segment_of(organisation)
+    every = recommend_measures_nearby(
+        organisation, index, vectoriser, catalog, settings.measures, len(catalog.measures)
+    )
+    measures = adjust_measures(every, segment, adjustments, settings.measures)[:top]
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, as_of)
+    funding = funding.model_copy(update={"items": adjust(funding.items, "funding", segment, adjustments)})
     peers = recommend_peers(
         organisation, index, vectoriser, catalog, settings.peers, include_invisible=include_invisible_peers, limit=top
     )
+    peers = peers.model_copy(update={"items": adjust(peers.items, "peer", segment, adjustments)})
     advisors = recommend_advisors(organisation, catalog, settings.advisors)
+    advisors = advisors.model_copy(update={"items": adjust(advisors.items, "advisor", segment, adjustments)})
     shown = [item for item in funding.items if item.funds_measures][:top]  # the ones that fund a measure shown
     return Brief(
         organisation=_summary_of(organisation, kreis_naming),

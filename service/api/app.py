@@ -33,10 +33,12 @@ from service.api.routes.vocabulary import router as vocabulary_router
 from service.auth import SqlApiKeyRepository
 from service.config import MEGABYTE, ServiceSettings
 from service.engine import load_engine
+from service.learning import ServedAdjustments
 from service.live import LiveIndex
 from service.residences import ResidenceAnalyst
 from service.storage.database import ensure_up_to_date, make_engine
 from service.storage.feedback import SqlFeedbackStore
+from service.storage.learning import SqlLearningStore
 from service.storage.residences import SqlResidenceRepository
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.transit import SqlTransitStore
@@ -119,7 +121,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         live.current()  # build the index before the first request rather than during it
         app.state.residence_analyst.table  # noqa: B018 - likewise the postcode table (about 0.1 s)
+        learned.start()
         yield
+        learned.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -175,6 +179,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.engine = matching = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
     app.state.live = live = LiveIndex(repository, matching, SqlTransitStore(engine))
     app.state.feedback = SqlFeedbackStore(engine)
+    app.state.learning = learning_store = SqlLearningStore(engine)
+    app.state.learned = learned = ServedAdjustments(learning_store, settings.learning_poll_seconds)
     app.state.cluster_cache = ClusterCache()
     app.state.access = AccessPolicy(matching.reference.catalog)
     app.state.residences = SqlResidenceRepository(engine)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -11,6 +11,10 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import SQLAlchemyError
 
 from matcher.explain import Recommendation
+from matcher.learning.applying import R, adjust, adjust_measures, by_score
+from matcher.learning.fitting import Adjustments
+from matcher.learning.segments import segment_of
+from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy, Capability
@@ -19,9 +23,11 @@ from service.api.security import OptionalPrincipalDep
 from service.auth import Principal
 from service.config import ServiceSettings
 from service.engine import MatchingEngine
+from service.learning import ServedAdjustments
 from service.live import LiveIndex, Snapshot
 from service.residences import ResidenceAnalyst
 from service.storage.feedback import Served, ServedItem, SqlFeedbackStore
+from service.storage.learning import SqlLearningStore
 from service.storage.repository import OrganisationRepository, ResidenceRepository
 
 logger = logging.getLogger(__name__)
@@ -69,6 +75,16 @@ def get_cluster_cache(request: Request) -> ClusterCache:
     return cache
 
 
+def get_learned(request: Request) -> ServedAdjustments:
+    learned: ServedAdjustments = request.app.state.learned
+    return learned
+
+
+def get_learning_store(request: Request) -> SqlLearningStore:
+    store: SqlLearningStore = request.app.state.learning
+    return store
+
+
 def get_feedback_store(request: Request) -> SqlFeedbackStore:
     store: SqlFeedbackStore = request.app.state.feedback
     return store
@@ -95,6 +111,8 @@ ClusterCacheDep = Annotated[ClusterCache, Depends(get_cluster_cache)]
 FeedbackStoreDep = Annotated[SqlFeedbackStore, Depends(get_feedback_store)]
 ResidencesDep = Annotated[ResidenceRepository, Depends(get_residences)]
 ResidenceAnalystDep = Annotated[ResidenceAnalyst, Depends(get_residence_analyst)]
+LearnedDep = Annotated[ServedAdjustments, Depends(get_learned)]
+LearningStoreDep = Annotated[SqlLearningStore, Depends(get_learning_store)]
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,27 @@ class Asking:
     snapshot: Snapshot
     engine: MatchingEngine
     store: SqlFeedbackStore
+    learned: Adjustments | None
+
+    def adjusted(
+        self,
+        items: Sequence[R],
+        item_type: str,
+        organisation: Organisation,
+        reorder: Callable[[list[R]], list[R]] = by_score,
+    ) -> list[R]:
+        """The items with the learned adjustment for this organisation's segment (matcher.learning.applying)."""
+        return adjust(items, item_type, segment_of(organisation), self.learned, reorder)
+
+    def measures(self, organisation: Organisation, limit: int | None) -> list[MeasureRecommendation]:
+        """The measures with the learned adjustments: all are ranked, so an adjusted one can move into the list."""
+        engine = self.engine
+        catalog, settings = engine.reference.catalog, engine.settings.measures
+        every = recommend_measures_nearby(
+            organisation, self.snapshot.index, engine.vectoriser, catalog, settings, len(catalog.measures)
+        )
+        adjusted = adjust_measures(every, segment_of(organisation), self.learned, settings)
+        return adjusted[: settings.default_limit if limit is None else limit]
 
     def organisation(self, organisation_id: str, capability: Capability) -> Organisation:
         """The stored organisation the caller may ask about (401/403/404 otherwise, decided by the policy)."""
@@ -148,8 +187,9 @@ def get_asking(
     snapshot: SnapshotDep,
     engine: EngineDep,
     store: FeedbackStoreDep,
+    learned: LearnedDep,
 ) -> Asking:
-    return Asking(principal, policy, snapshot, engine, store)
+    return Asking(principal, policy, snapshot, engine, store, learned.current())
 
 
 AskingDep = Annotated[Asking, Depends(get_asking)]

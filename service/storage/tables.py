@@ -191,3 +191,16 @@ residence_uploads = Table(
     Column("total", Integer, nullable=False),  # people in the upload (the sum of the counts)
     Column("counts", JSON, nullable=False),  # {postcode: people}, every count ≥ 1
 )
+
+# Each `bmm learn` fit (matcher/learning): the model card as JSON (data window, counts, held-out metrics,
+# adjustments with their evidence). The newest active version is served; rollback and disable clear flags.
+learned_versions = Table(
+    "learned_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("events", Integer, nullable=False),  # counted judgements
+    Column("adjustments", Integer, nullable=False),  # cells with an adjustment
+    Column("card", Text, nullable=False),  # JSON: matcher.learning.evaluation.LearningResult
+)

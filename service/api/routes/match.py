@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 
 from matcher.matching.advisors import recommend_advisors
 from matcher.matching.funding import recommend_funding
-from matcher.matching.measures import recommend_measures_nearby
 from matcher.matching.peers import recommend_peers
 from matcher.models import OrganisationProfile
 from service.access import Capability, ProfileView, redact_profile
@@ -56,16 +55,18 @@ def recommend_for_profile(
     organisation_id = principal.subject if own and principal is not None and principal.subject else UNSAVED_ID
     organisation = builder.build(profile, organisation_id)
     catalog, settings, day = engine.reference.catalog, engine.settings, as_of or date.today()
-    measures = recommend_measures_nearby(organisation, snapshot.index, engine.vectoriser, catalog, settings.measures)
+    measures = asking.measures(organisation, None)
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, day)
+    funding = funding.model_copy(update={"items": asking.adjusted(funding.items, "funding", organisation)})
     advisors = recommend_advisors(organisation, catalog, settings.advisors)
+    advisors = advisors.model_copy(update={"items": asking.adjusted(advisors.items, "advisor", organisation)})
     peers = None
     if policy.may_request(principal, Capability.MATCH_WITH_PEERS):
         answer = recommend_peers(
             organisation, snapshot.index, engine.vectoriser, catalog, settings.peers,
             include_invisible=policy.include_invisible_peers(principal),
         )  # fmt: skip
-        items = peer_items(policy, principal, snapshot, answer.items)
+        items = peer_items(policy, principal, snapshot, asking.adjusted(answer.items, "peer", organisation))
         peers = MatchPeers(radius_km=answer.radius_km, candidates=answer.candidates, items=items)
     shown = [
         *(("measure", m) for m in measures), *(("funding", f) for f in funding.items),

@@ -17,13 +17,11 @@ from fastapi.responses import HTMLResponse
 
 from matcher.matching.advisors import recommend_advisors
 from matcher.matching.funding import recommend_funding
-from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
 from matcher.matching.peers import recommend_peers
-from matcher.models import Organisation
 from matcher.planning.brief import build_brief
 from matcher.settings import PeerSettings
 from service.access import Capability
-from service.api.deps import Asking, AskingDep
+from service.api.deps import AskingDep
 from service.api.placing import peer_items
 from service.api.problems import problem_responses
 from service.api.results import AdvisorsResponse, BriefResponse, FundingResponse, MeasuresResponse, PeersResponse
@@ -77,7 +75,8 @@ def get_peers(
         organisation, asking.snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings.peers,
         include_invisible=asking.policy.include_invisible_peers(asking.principal), limit=limit, radius_km=radius_km,
     )  # fmt: skip
-    items = peer_items(asking.policy, asking.principal, asking.snapshot, answer.items)
+    adjusted = asking.adjusted(answer.items, "peer", organisation)
+    items = peer_items(asking.policy, asking.principal, asking.snapshot, adjusted)
     parameters = {"limit": limit, "radius_km": radius_km}
     recommendation_id = asking.log("peers", "peer", organisation_id, parameters, items)
     return PeersResponse(
@@ -101,6 +100,7 @@ def get_advisors(
 ) -> AdvisorsResponse:
     organisation = asking.organisation(organisation_id, Capability.RECOMMENDATIONS)
     answer = recommend_advisors(organisation, asking.engine.reference.catalog, asking.engine.settings.advisors)
+    answer = answer.model_copy(update={"items": asking.adjusted(answer.items, "advisor", organisation)})
     recommendation_id = asking.log("advisors", "advisor", organisation_id, {}, answer.items)
     return AdvisorsResponse(**answer.model_dump(), organisation_id=organisation_id, recommendation_id=recommendation_id)
 
@@ -124,7 +124,7 @@ def get_measures(
     ] = None,
 ) -> MeasuresResponse:
     organisation = asking.organisation(organisation_id, Capability.RECOMMENDATIONS)
-    items = _measures(organisation, asking, limit)
+    items = asking.measures(organisation, limit)
     recommendation_id = asking.log("measures", "measure", organisation_id, {"limit": limit}, items)
     return MeasuresResponse(organisation_id=organisation_id, recommendation_id=recommendation_id, items=items)
 
@@ -150,11 +150,12 @@ def get_funding(
 ) -> FundingResponse:
     organisation = asking.organisation(organisation_id, Capability.RECOMMENDATIONS)
     day = as_of or date.today()
-    recommended = [m.id for m in _measures(organisation, asking, None)]
+    recommended = [m.id for m in asking.measures(organisation, None)]
     answer = recommend_funding(
         organisation, asking.engine.reference.catalog, recommended, asking.engine.settings.funding, day,
         include_ineligible,
     )  # fmt: skip
+    answer = answer.model_copy(update={"items": asking.adjusted(answer.items, "funding", organisation)})
     parameters = {"as_of": day.isoformat(), "include_ineligible": include_ineligible}
     recommendation_id = asking.log("funding", "funding", organisation_id, parameters, answer.items)
     return FundingResponse(**answer.model_dump(), organisation_id=organisation_id, recommendation_id=recommendation_id)
@@ -185,7 +186,7 @@ def get_brief(
     built = build_brief(
         organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings, as_of=day,
         include_invisible_peers=policy.include_invisible_peers(principal),
-        kreis_naming=engine.reference.geo.kreis_naming,
+        kreis_naming=engine.reference.geo.kreis_naming, adjustments=asking.learned,
     )  # fmt: skip
     contact = {"contact": organisation.contact, "address": organisation.address}
     shown = contact if policy.contact_visible(principal, organisation) else dict.fromkeys(contact)
@@ -207,9 +208,3 @@ def get_brief(
         page = render_brief_html(built, organisation, peers_shown, engine.reference)
         return HTMLResponse(page, headers=BRIEF_HEADERS)
     return BriefResponse(**built.model_dump(), recommendation_id=recommendation_id)
-
-
-def _measures(organisation: Organisation, asking: Asking, limit: int | None) -> list[MeasureRecommendation]:
-    engine = asking.engine
-    catalog, settings = engine.reference.catalog, engine.settings.measures
-    return recommend_measures_nearby(organisation, asking.snapshot.index, engine.vectoriser, catalog, settings, limit)
