@@ -68,6 +68,7 @@ class Capability(StrEnum):
     RESIDENCES_UPLOAD = "residences_upload"  # upload or erase an organisation's staff home postcodes
     RESIDENCES = "residences"  # one organisation's residence analysis
     RESIDENCES_POOLED = "residences_pooled"  # residence analysis pooled over an estate, cluster or list
+    LEARNING = "learning"  # what was learned from feedback; rollback and disable (admins only)
 
 
 # Roles per capability; admin has every capability. Anonymous callers only have MATCH.
@@ -85,6 +86,7 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[Role]] = {
     Capability.RESIDENCES_UPLOAD: frozenset({Role.ADMIN, Role.ORGANISATION}),
     Capability.RESIDENCES: frozenset({Role.ADMIN, Role.ADVISOR, Role.ORGANISATION}),
     Capability.RESIDENCES_POOLED: frozenset({Role.ADMIN, Role.ADVISOR, Role.PLANNER}),
+    Capability.LEARNING: frozenset({Role.ADMIN}),
 }
 PUBLIC_CAPABILITIES = frozenset({Capability.MATCH})
 ORGANISATION_CAPABILITIES = frozenset(

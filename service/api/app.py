@@ -21,6 +21,7 @@ from service.api.routes.catalog import advisors_router, funding_router, measures
 from service.api.routes.clusters import router as clusters_router
 from service.api.routes.feedback import router as feedback_router
 from service.api.routes.leads import router as leads_router
+from service.api.routes.learning import router as learning_router
 from service.api.routes.limits import router as limits_router
 from service.api.routes.match import router as match_router
 from service.api.routes.me import router as me_router
@@ -94,6 +95,11 @@ TAGS: list[dict[str, Any]] = [
         "description": "Rückmeldungen zu Empfehlungen / feedback on recommendations",
     },
     {
+        "name": "learning",
+        "description": "Aus Rückmeldungen Gelerntes, Versionen, Rücknahme (nur admin) / what was learned from "
+        "feedback, versions, rollback (admins only)",
+    },
+    {
         "name": "clusters",
         "description": "Räumliche Cluster von Arbeitgebern mit gemeinsamem Problem (API-Schlüssel: admin, advisor, "
         "planner) / spatial clusters of employers sharing a problem (API key: admin, advisor, planner)",
@@ -160,6 +166,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         match_router,
         leads_router,
         feedback_router,
+        learning_router,
         me_router,
         limits_router,
         clusters_router,

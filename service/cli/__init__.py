@@ -1,10 +1,9 @@
 """The ``bmm`` command line, one module per command group.
 
-``database`` (init, demo, serve), ``models`` (fit, evaluate), ``transfer`` (import, export), ``planning``
-(clusters, brief), ``keys`` (``bmm keys create|list|revoke``), ``transit`` (``bmm transit
+``database`` (init, demo, serve), ``models`` (fit, evaluate), ``learning`` (learn), ``transfer`` (import,
+export), ``planning`` (clusters, brief), ``keys`` (``bmm keys create|list|revoke``), ``transit`` (``bmm transit
 import|status|remove``, GTFS feeds) and ``residences`` (``bmm residences import|delete|analysis``); ``common``
-holds the ``--db`` option and
-the helpers every group uses, ``tables`` the plain-text tables.
+holds the ``--db`` option and the helpers every group uses, ``tables`` the plain-text tables.
 
 Adding a command group is one new module with its own ``app = typer.Typer(help=...)`` and one line here:
 ``app.add_typer(<module>.app, name="<group>")`` gives ``bmm <group> <command>`` (as ``keys``); without
@@ -16,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import database, german, keys, models, planning, residences, transfer, transit
+from service.cli import database, german, keys, learning, models, planning, residences, transfer, transit
 
 german.install()
 
@@ -31,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(database.app)
 app.add_typer(models.app)
+app.add_typer(learning.app)
 app.add_typer(transfer.app)
 app.add_typer(planning.app)
 app.add_typer(keys.app, name="keys")
