@@ -100,6 +100,7 @@ ROLE_TABLE: dict[Capability, set[str]] = {
     Capability.RESIDENCES_UPLOAD: {"admin", "own"},
     Capability.RESIDENCES: {"admin", "own", "advisor_in"},
     Capability.RESIDENCES_POOLED: {"admin", "advisor_in", "planner_land"},
+    Capability.LEARNING: {"admin"},
 }
 
 

@@ -316,6 +316,18 @@ def with_key(*statuses: int) -> Row:
     return {c.label: (401,) * len(statuses) if c.role is None else statuses for c in CALLERS}
 
 
+def admin_only(*statuses: int) -> Row:
+    """401 without a valid key, ``statuses`` for admins, 403 for every other role."""
+    return {
+        c.label: (401,) * len(statuses)
+        if c.role is None
+        else statuses
+        if c.role is Role.ADMIN
+        else (403,) * len(statuses)
+        for c in CALLERS
+    }
+
+
 def twice(row: Row) -> Row:
     return {label: statuses + statuses for label, statuses in row.items()}
 
@@ -620,6 +632,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
         {label: statuses * 3 for label, statuses in RESIDENCE_ANALYSIS.items()},
     ),
     ("GET", f"{API}/residences/analysis"): Entry(POOLED_CALLS, POOLED),
+    # learned from feedback: admins only (no version in this world: nothing to switch off, 409)
+    ("GET", f"{API}/learning"): Entry(one(f"{API}/learning"), admin_only(200)),
+    ("POST", f"{API}/learning/rollback"): Entry(one(f"{API}/learning/rollback"), admin_only(409)),
+    ("POST", f"{API}/learning/disable"): Entry(one(f"{API}/learning/disable"), admin_only(409)),
 }
 # Routes of the web app (docs/web.md): static, no organisation data, not part of the API; listed so that
 # every route of the app is accounted for.
