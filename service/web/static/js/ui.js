@@ -160,8 +160,9 @@ export function reasonList(reasons, title = "Begründung") {
   if (!reasons || !reasons.length) return null;
   return h("ul", { class: "reasons", "aria-label": title },
     reasons.map((reason) => h("li", {}, reason.text,
-      typeof reason.weight === "number" && reason.weight > 0
-        ? h("span", { class: "weight" }, ` (+${decimalFormat.format(reason.weight * 100)})`)
+      typeof reason.weight === "number" && reason.weight !== 0 // learned feedback can lower a score
+        ? h("span", { class: "weight" },
+          ` (${reason.weight > 0 ? "+" : "−"}${decimalFormat.format(Math.abs(reason.weight) * 100)})`)
         : null)));
 }
 
