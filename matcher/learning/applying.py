@@ -53,7 +53,7 @@ def adjust(
     reorder: Callable[[list[R]], list[R]] = by_score,
 ) -> list[R]:
     """The items with their learned reason, re-ordered; unchanged when nothing applies."""
-    if adjustments is None or not adjustments.cells:
+    if adjustments is None or not adjustments.changes:
         return list(items)
     changed = False
     result: list[R] = []

@@ -8,8 +8,11 @@ per list and item counts once.
 
 Rates are shrunk in two steps, each a beta-binomial posterior mean with a prior worth a fixed number of
 events: the item's rate towards its item type's rate, a cell's (item x segment value) towards the item's.
-A cell with fewer than ``min_events`` events gets no adjustment, nor does a segment value that holds all
-of the item's events (the item's overall cell, dimension ``all``, says the same). The adjustment is
+A cell with fewer than ``min_events`` events is not kept, nor is a segment value that holds all of the
+item's events (the item's overall cell, dimension ``all``, says the same). A kept cell whose rate is not
+credibly different from the type rate (posterior probability of its side below ``credibility``) gets the
+adjustment 0, so that noise in large data is not learned, and still stops the back-off to coarser cells
+(``Adjustments.for_item``). The adjustment is
 ``gain x (cell rate - type rate)``, bounded to ``±max_adjustment``. Everything is sorted by explicit keys,
 so the same data give the same adjustments.
 """
@@ -22,6 +25,7 @@ from datetime import datetime
 from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
+from scipy.special import betainc
 
 from matcher.learning.segments import ALL, DIMENSIONS
 
@@ -62,6 +66,13 @@ class LearningSettings(BaseModel):
     top_ranks: int = Field(default=5, ge=1, description="only judgements on items shown this high count")
     item_prior_events: float = Field(default=10.0, gt=0, description="pseudo-events: item rate -> type rate")
     cell_prior_events: float = Field(default=10.0, gt=0, description="pseudo-events: cell rate -> item rate")
+    credibility: float = Field(
+        default=0.995,
+        ge=0.5,
+        lt=1,
+        description="posterior probability that the cell's rate lies on the side of the type rate it points to; "
+        "below it the adjustment is 0 (strict, as many cells are tested at once)",
+    )
     gain: float = Field(default=0.5, gt=0, description="score points per point of acceptance rate")
     max_adjustment: float = Field(default=0.1, gt=0, le=0.5, description="bound of an adjustment (score points)")
     holdout_share: float = Field(default=0.2, gt=0, lt=1, description="latest share of lists held out")
@@ -89,7 +100,8 @@ class Cell(BaseModel):
 
 
 class Adjustments(BaseModel):
-    """The cells that passed the minimum evidence, largest change first."""
+    """Every cell with enough evidence, largest change first; a cell whose rate is not credibly different from
+    the type rate has adjustment 0 and still counts: it is the evidence that nothing changes for its segment."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -99,15 +111,19 @@ class Adjustments(BaseModel):
     def by_key(self) -> dict[CellKey, Cell]:
         return {cell.key: cell for cell in self.cells}
 
+    @property
+    def changes(self) -> list[Cell]:
+        """The cells that move a score."""
+        return [cell for cell in self.cells if cell.adjustment != 0]
+
     def for_item(self, item_type: str, item_id: str, segment: dict[str, str]) -> Cell | None:
-        """The cell that applies: of the organisation's segment values, the one with the largest change
-        (then more events, then the dimension order), so one reason says where it comes from."""
-        found = [
-            cell
-            for dimension in DIMENSIONS
-            if (cell := self.by_key.get((item_type, item_id, dimension, segment.get(dimension, "")))) is not None
-        ]
-        return min(found, key=lambda c: (-abs(c.adjustment), -c.events), default=None)
+        """The cell that applies: the organisation's first cell with enough evidence in the back-off order of
+        ``DIMENSIONS`` (kind, size class, WZ section, transit class, all); None when it changes nothing."""
+        for dimension in DIMENSIONS:
+            cell = self.by_key.get((item_type, item_id, dimension, segment.get(dimension, "")))
+            if cell is not None:
+                return cell if cell.adjustment != 0 else None
+        return None
 
 
 def events(
@@ -145,16 +161,25 @@ def fit(impressions: Sequence[Impression], judgements: Sequence[Judgement], sett
         rate = _shrunk(positives, total, item_rate, settings.cell_prior_events)
         raw = settings.gain * (rate - type_rate)
         adjustment = round(max(-settings.max_adjustment, min(settings.max_adjustment, raw)), 4)
-        if adjustment != 0:
-            cells.append(
-                Cell(
-                    item_type=key[0], item_id=key[1], dimension=key[2], value=key[3], positives=positives,
-                    events=total, type_rate=round(type_rate, 4), item_rate=round(item_rate, 4),
-                    rate=round(rate, 4), adjustment=adjustment,
-                )
-            )  # fmt: skip
+        if _side_probability(positives, total, item_rate, settings.cell_prior_events, type_rate) < settings.credibility:
+            adjustment = 0.0  # not credibly different from the type rate: noise is not learned
+        cells.append(
+            Cell(
+                item_type=key[0], item_id=key[1], dimension=key[2], value=key[3], positives=positives,
+                events=total, type_rate=round(type_rate, 4), item_rate=round(item_rate, 4), rate=round(rate, 4),
+                adjustment=adjustment,
+            )
+        )  # fmt: skip
     cells.sort(key=lambda c: (-abs(c.adjustment), -c.events, c.key))
     return Adjustments(cells=cells)
+
+
+def _side_probability(positives: int, total: int, prior_rate: float, prior_events: float, baseline: float) -> float:
+    """Posterior probability that the rate lies on the same side of ``baseline`` as the posterior mean."""
+    a = positives + prior_rate * prior_events
+    b = total - positives + (1 - prior_rate) * prior_events
+    below = float(betainc(a, b, baseline))  # the Beta(a, b) distribution function at the baseline
+    return 1.0 - below if a / (a + b) >= baseline else below
 
 
 def _shrunk(positives: int, total: int, prior_rate: float, prior_events: float) -> float:

@@ -63,7 +63,7 @@ def summary_lines(result: LearningResult, names: Mapping[tuple[str, str], str], 
         header = ["Art", "Segment", "Listen", f"NDCG@{k}", f"Präzision@{k}", "Annahmequote"]
         lines += table([header, *(_metrics_row(g) for g in shown)], [False, False, True, True, True, True])
         lines.append("Alle Segmente (Beschäftigte, WZ-Abschnitt, ÖV-Güteklasse) stehen in der Modellkarte.")
-    cells = result.adjustments.cells
+    cells = result.adjustments.changes
     lines += [
         "",
         f"{count_noun(len(cells), 'Anpassung', 'Anpassungen')} (mindestens {settings.min_events} Rückmeldungen je "

@@ -2,7 +2,8 @@
 
 Each dimension is learned on its own (item x kind, item x size class, ...), plus the item over all
 organisations (dimension ``all``): joint cells (kind x size x section x class) would almost never reach the
-minimum evidence.
+minimum evidence. Because the dimensions overlap (a transit class holds crafts and companies), an
+organisation gets the cell of the first dimension in ``DIMENSIONS`` with enough evidence, not the strongest.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from matcher.models import Organisation
 from matcher.vocabulary import BUSINESS_KINDS, KIND_LABELS_DE, OrganisationKind
 
 ALL = "all"
-DIMENSIONS = (ALL, "kind", "size_class", "wz_section", "transit_class")
+# Back-off order: an organisation's adjustment comes from the first of its cells with enough evidence, kind
+# first (kinds differ most in what suits them), the item over all organisations last.
+DIMENSIONS = ("kind", "size_class", "wz_section", "transit_class", ALL)
 
 # EU SME bands of the head count (Commission Recommendation 2003/361/EC).
 SIZE_BANDS = ((10, "1-9"), (50, "10-49"), (250, "50-249"))

@@ -97,7 +97,7 @@ class SqlLearningStore:
             inserted = connection.execute(
                 learned_versions.insert().values(
                     created_at=datetime.now(UTC), active=True, events=result.counts.events,
-                    adjustments=len(result.adjustments.cells), card=result.model_dump_json(),
+                    adjustments=len(result.adjustments.changes), card=result.model_dump_json(),
                 )
             )  # fmt: skip
             key = inserted.inserted_primary_key

@@ -89,7 +89,7 @@ def get_learning(
         card = found.result
     catalog = engine.reference.catalog
     names: dict[str, str] = {}
-    for cell in card.adjustments.cells if card is not None else []:
+    for cell in card.adjustments.changes if card is not None else []:
         key = f"{cell.item_type}:{cell.item_id}"
         if cell.item_type == "measure" and cell.item_id in catalog.measures:
             names[key] = catalog.measures[cell.item_id].name_de

@@ -36,7 +36,7 @@ def test_counts_and_window() -> None:
     assert (result.counts.impressions, result.counts.judgements, result.counts.events) == (360, 120, 120)
     assert result.counts.train_events == 96
     assert result.first_served == min(i.served_at for i in impressions)
-    assert result.adjustments.cells  # the served adjustments are fitted on all events
+    assert result.adjustments.changes  # the served adjustments are fitted on all events
 
 
 def test_learning_is_deterministic() -> None:

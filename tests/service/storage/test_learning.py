@@ -68,7 +68,7 @@ def test_versions_rollback_and_disable(engine: Engine) -> None:
     version = store.get(third)
     assert version is not None
     assert version.result == result  # the card round-trips
-    assert (version.summary.events, version.summary.adjustments) == (120, len(result.adjustments.cells))
+    assert (version.summary.events, version.summary.adjustments) == (120, len(result.adjustments.changes))
     assert version.summary.created_at.tzinfo is not None
     assert store.get(9999) is None
 

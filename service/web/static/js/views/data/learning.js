@@ -132,7 +132,7 @@ function card(data, kinds) {
   const head = ["Art", "Segment", "Listen", `NDCG@${k}`, `Präzision@${k}`, "Annahmequote"];
   const main = c.metrics.filter((g) => g.dimension === "all" || g.dimension === "kind");
   const other = c.metrics.filter((g) => !(g.dimension === "all" || g.dimension === "kind"));
-  const changes = c.adjustments.cells.map((cell) => [
+  const changes = c.adjustments.cells.filter((cell) => cell.adjustment !== 0).map((cell) => [
     TYPES[cell.item_type] || cell.item_type, data.names[`${cell.item_type}:${cell.item_id}`] || cell.item_id,
     segmentLabel(cell.dimension, cell.value, kinds), `${cell.positives} von ${cell.events}`,
     `${cell.adjustment > 0 ? "+" : "−"}${figure(Math.abs(cell.adjustment))}`,
