@@ -133,7 +133,7 @@ def build_brief(
     top = settings.leads.brief_items
     segment = segment_of(organisation)
     every = recommend_measures_nearby(
-        organisation, index, vectoriser, catalog, settings.measures, len(catalog.measures)
+        organisation, index, vectoriser, catalog, settings.measures, max(len(catalog.measures), 1)
     )
     measures = adjust_measures(every, segment, adjustments, settings.measures)[:top]
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, as_of)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import SQLAlchemyError
 
 from matcher.explain import Recommendation
-from matcher.learning.applying import R, adjust, adjust_measures, by_score
+from matcher.learning.applying import R, adjust, adjust_measures
 from matcher.learning.fitting import Adjustments
 from matcher.learning.segments import segment_of
 from matcher.matching.measures import MeasureRecommendation, recommend_measures_nearby
@@ -126,22 +126,16 @@ class Asking:
     store: SqlFeedbackStore
     learned: Adjustments | None
 
-    def adjusted(
-        self,
-        items: Sequence[R],
-        item_type: str,
-        organisation: Organisation,
-        reorder: Callable[[list[R]], list[R]] = by_score,
-    ) -> list[R]:
+    def adjusted(self, items: Sequence[R], item_type: str, organisation: Organisation) -> list[R]:
         """The items with the learned adjustment for this organisation's segment (matcher.learning.applying)."""
-        return adjust(items, item_type, segment_of(organisation), self.learned, reorder)
+        return adjust(items, item_type, segment_of(organisation), self.learned)
 
     def measures(self, organisation: Organisation, limit: int | None) -> list[MeasureRecommendation]:
         """The measures with the learned adjustments: all are ranked, so an adjusted one can move into the list."""
         engine = self.engine
         catalog, settings = engine.reference.catalog, engine.settings.measures
         every = recommend_measures_nearby(
-            organisation, self.snapshot.index, engine.vectoriser, catalog, settings, len(catalog.measures)
+            organisation, self.snapshot.index, engine.vectoriser, catalog, settings, max(len(catalog.measures), 1)
         )
         adjusted = adjust_measures(every, segment_of(organisation), self.learned, settings)
         return adjusted[: settings.default_limit if limit is None else limit]
