@@ -178,6 +178,22 @@ class PeerSettings(_Frozen):
     )
     distance_decay_km: float = Field(default=5.0, gt=0, description="distance score = exp(-d / decay)")
     default_limit: int = Field(default=10, ge=1, le=100)
+    shared_homes: float = Field(
+        default=0.10,
+        ge=0,
+        le=0.25,
+        description="weight of 'staff live in the same places' (consented residence aggregates, >= k staff of each "
+        "firm per municipality); only for an asking organisation that has such places, whose other five weights are "
+        "then scaled by 1 - shared_homes so that scores stay in [0, 1]",
+    )
+
+    @model_validator(mode="after")
+    def _scaled_weights_stay_exact(self) -> Self:
+        # Reason weights are rounded to 4 decimals; scaled weights must survive that so the score stays <= 1.
+        scaled = [w * (1 - self.shared_homes) for w in self.weights.model_dump().values()]
+        if any(abs(round(w, 4) - w) > 1e-12 for w in scaled):
+            raise ValueError("shared_homes: (1 - shared_homes) x each peer weight may have at most 4 decimals")
+        return self
 
 
 class MeasureWeights(_ComponentWeights):

@@ -7,7 +7,9 @@ weights are in ``PeerSettings.weights``: distance (exponential decay), same Gewe
 problems (IDF-weighted share of my problems), profile similarity (cosine of the fitted vectors),
 experience (the peer already has measures in place that address my problems) and, when I report a transit
 problem at my site, the transit situation (the peer reports one too and its ÖV-Güteklasse is in my band, or its
-measures address mine; the reason names its class and stop).
+measures address mine; the reason names its class and stop). A seventh, shared home places
+(``PeerSettings.shared_homes``), applies when the service passes ``HomePlaces`` (consented residence aggregates,
+≥ k staff per firm and municipality) and the asking organisation has some.
 A company or craft business of unknown sector has an all-zero sector block (``matcher.vectorise``), so the
 sector neither raises nor lowers its similarity; the reason ``sector_unknown`` (weight 0) says so.
 """
@@ -25,6 +27,7 @@ from matcher.errors import InputError
 from matcher.explain import WEIGHT_DECIMALS, Contribution, Reason, Recommendation, explain
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation
+from matcher.residences.places import HomePlaces
 from matcher.settings import PeerSettings
 from matcher.transit.model import TransitClass
 from matcher.transit.situation import BAND_LABELS_DE, SITE_TRANSIT_COLUMNS, TRANSIT_BANDS, transit_problems
@@ -34,6 +37,7 @@ from matcher.vocabulary import PROBLEM_LABELS_DE, OrganisationKind, ProblemCode,
 from matcher.wording import format_km, join_de
 
 SECTOR_UNKNOWN = "sector_unknown"  # weight 0: the sector was left out of the profile comparison
+PLACES_NAMED = 3  # municipalities named in the shared-homes reason, then "und n weiteren"
 
 
 class PeerRecommendation(Recommendation):
@@ -44,6 +48,11 @@ class PeerRecommendation(Recommendation):
     solved_with: list[str] = Field(description="the peer's measures in place that address my problems")
     transit_class: TransitClass = Field(description="ÖV-Güteklasse of the peer's site (docs/transit.md)")
     transit_label: str = Field(description="German: the class and the stop that gives it (or the nearest stop)")
+    shared_home_places: list[str] = Field(
+        default_factory=list,
+        description="AGS of the municipalities where at least k staff of both organisations live (only when both "
+        "consented to share residence aggregates), ordered by my staff there",
+    )
 
 
 class PeerAnswer(BaseModel):
@@ -64,9 +73,11 @@ def recommend_peers(
     include_invisible: bool = False,
     limit: int | None = None,
     radius_km: float | None = None,
+    home_places: HomePlaces | None = None,
 ) -> PeerAnswer:
     """Ranked, explained peers. Never the organisation itself; only visible ones unless the caller's
-    role allows more (``include_invisible`` is the service's decision, not the library's)."""
+    role allows more (``include_invisible`` is the service's decision, not the library's). ``home_places``:
+    the k-safe home municipalities of the organisations that consented (the service's selection)."""
     if limit is not None and not 1 <= limit <= 100:
         raise InputError("limit", f"limit muss zwischen 1 und 100 liegen (angegeben: {limit}).", "out_of_range")
     if radius_km is not None and not 0 < radius_km <= settings.max_radius_km:
@@ -101,16 +112,22 @@ def recommend_peers(
     solved = index.solved[positions] & query.issues  # my problems their measures in place address
     in_estate = (index.estates[positions] == query.estate) & bool(query.estate)
     transit = _transit_situation(organisation, positions, solved, index)
+    places = home_places or HomePlaces({}, {})
+    mine = places.of(organisation.id)
+    together = [_in_both(mine, places.of(str(i))) for i in index.ids[positions]]
+    # Shared homes count only when I have home places; the other weights then make room for them.
+    scale = 1 - settings.shared_homes if mine else 1.0
     # One row per component, already multiplied by its weight: distance, estate, shared, similarity, experience,
-    # transit situation.
+    # transit situation, shared homes (the share of my home places where the peer's staff live too).
     weighted = np.vstack(
         (
-            weights.distance * np.exp(-distance / settings.distance_decay_km),
-            weights.same_estate * in_estate,
-            weights.shared_issues * (shared @ idf) / my_weight,
-            weights.similarity * np.clip(index.vectors[positions] @ query.vector, 0.0, 1.0),
-            weights.experience * (solved @ idf) / my_weight,
-            weights.transit_situation * (transit.same_band | transit.addressed),
+            scale * weights.distance * np.exp(-distance / settings.distance_decay_km),
+            scale * weights.same_estate * in_estate,
+            scale * weights.shared_issues * (shared @ idf) / my_weight,
+            scale * weights.similarity * np.clip(index.vectors[positions] @ query.vector, 0.0, 1.0),
+            scale * weights.experience * (solved @ idf) / my_weight,
+            scale * weights.transit_situation * (transit.same_band | transit.addressed),
+            settings.shared_homes * np.array([len(t) / max(len(mine), 1) for t in together], dtype=np.float64),
         )
     )
     # Rank by the score as published: the sum of the reason weights rounded like explain() rounds them.
@@ -128,6 +145,8 @@ def recommend_peers(
             index,
             catalog,
             _transit_text(transit, i, int(positions[i]), index),
+            together[i],
+            places,
         )
         for i, row, shared_row, solved_row in zip(
             order.tolist(), weighted[:, order].T.tolist(), shared[order].tolist(), solved[order].tolist(), strict=True
@@ -147,6 +166,8 @@ def _explain_peer(
     index: OrganisationIndex,
     catalog: Catalog,
     transit_text: str,
+    home_places: list[str],
+    places: HomePlaces,
 ) -> PeerRecommendation:
     shared_codes = [code for code, flag in zip(PROBLEMS, shared, strict=True) if flag]
     solved_codes = {code for code, flag in zip(PROBLEMS, solved, strict=True) if flag}
@@ -155,7 +176,7 @@ def _explain_peer(
         for m in index.measures[position].nonzero()[0].tolist()
         if solved_codes.intersection(catalog.measures[index.measure_ids[m]].addresses)
     ] if solved_codes else []  # fmt: skip
-    distance, estate, shared_weight, similarity, experience, transit = weighted
+    distance, estate, shared_weight, similarity, experience, transit, homes = weighted
     their_sector_unknown = sector_unknown(index.kinds[position], index.sectors[position])
     unknown = _sector_unknown_text(my_sector_unknown, their_sector_unknown)
     compared = "Größe, Art und Lage" if unknown else "Größe, Branche, Art und Lage"
@@ -171,6 +192,7 @@ def _explain_peer(
         Contribution("similar_profile", f"ähnliches Profil ({compared})", similarity),
         Contribution("experience", _experience_text(solving_measures, solved_codes, catalog), experience),
         Contribution("transit_situation", transit_text, transit),
+        Contribution("shared_homes", _shared_homes_text([places.names[p] for p in home_places]), homes),
     ]
     score, reasons = explain(contributions)
     if unknown:  # after the scored reasons: it explains what the score left out, it adds nothing
@@ -187,6 +209,7 @@ def _explain_peer(
         solved_with=solving_measures,
         transit_class=index.transit_classes[position],
         transit_label=site_phrase(index.transit_classes[position], index.transit_stops[position]),
+        shared_home_places=home_places,
     )
 
 
@@ -199,6 +222,24 @@ def _sector_unknown_text(mine: bool, theirs: bool) -> str:
     else:
         return ""
     return f"Branche unbekannt ({whose}) – beim Profilvergleich nicht berücksichtigt"
+
+
+def _in_both(mine: tuple[str, ...], theirs: tuple[str, ...]) -> list[str]:
+    """My home places (in my order) where the peer's staff live too."""
+    other = set(theirs)
+    return [place for place in mine if place in other]
+
+
+def _shared_homes_text(names: list[str]) -> str:
+    if not names:
+        return ""  # weight 0: the reason is dropped
+    if len(names) == 1:
+        where = f"im selben Ort ({names[0]})"
+    elif len(names) <= PLACES_NAMED:
+        where = f"in denselben Orten ({join_de(names)})"
+    else:
+        where = f"in denselben Orten ({', '.join(names[:PLACES_NAMED])} und {len(names) - PLACES_NAMED} weiteren)"
+    return f"Ihre Beschäftigten wohnen {where}: Fahrgemeinschaften über Betriebsgrenzen möglich"
 
 
 def _experience_text(measure_ids: list[str], problems: set[ProblemCode], catalog: Catalog) -> str:

@@ -9,7 +9,14 @@ import numpy as np
 
 from matcher.residences.aggregation import ResidenceCounts
 from matcher.residences.anonymity import DEFAULT_K, Cell, check_k, merge_adjacent, visible_mask
-from matcher.residences.distances import DETOUR_FACTOR, DETOUR_SOURCE, PostcodeTable, road_km, transit_class_of
+from matcher.residences.distances import (
+    DETOUR_FACTOR,
+    DETOUR_SOURCE,
+    PostcodeTable,
+    RoadDistances,
+    home_distances,
+    transit_class_of,
+)
 from matcher.residences.potentials import MODES, PotentialSettings, potential_counts
 from matcher.transit.model import TransitClass
 
@@ -52,23 +59,42 @@ class Located:
     counts: np.ndarray
     position: np.ndarray
     distance_km: np.ndarray
+    distance_method: str
+    distance_note: str | None
 
 
-def locate(residences: ResidenceCounts, site: Site, table: PostcodeTable, settings: AnalysisSettings) -> Located:
-    position = table.positions(residences.postcodes)
-    distance = road_km(site.lat, site.lon, table.lat[position], table.lon[position], settings.detour_factor)
-    return Located(residences.postcodes, np.asarray(residences.counts, dtype=np.int64), position, distance)
+def locate(
+    postcodes: tuple[str, ...],
+    counts: np.ndarray,
+    position: np.ndarray,
+    site: Site,
+    table: PostcodeTable,
+    settings: AnalysisSettings,
+    road: RoadDistances | None,
+) -> Located:
+    found = home_distances(
+        postcodes, table.lat[position], table.lon[position], site.lat, site.lon, settings.detour_factor, road
+    )
+    return Located(postcodes, counts, position, found.km, found.method, found.note)
 
 
 def analyse(
-    residences: ResidenceCounts, site: Site, table: PostcodeTable, settings: AnalysisSettings | None = None
+    residences: ResidenceCounts,
+    site: Site,
+    table: PostcodeTable,
+    settings: AnalysisSettings | None = None,
+    *,
+    road: RoadDistances | None = None,
 ) -> dict[str, Any]:
     """``total``, ``k``, ``assumptions``, ``bands``, ``potentials``, ``origins``, ``other_origins``, ``municipalities``.
 
     Every cell holds 0 or ≥ k people or is suppressed (``count: null``); origins below k merge into
-    ``other_origins`` (with secondary suppression, see ``anonymity``)."""
+    ``other_origins`` (with secondary suppression, see ``anonymity``). ``road``: distances from a routing engine
+    (the service asks it); where it has none, great circle × detour factor; ``assumptions`` says which."""
     settings = settings or AnalysisSettings()
-    located = locate(residences, site, table, settings)
+    position = table.positions(residences.postcodes)
+    counts = np.asarray(residences.counts, dtype=np.int64)
+    located = locate(residences.postcodes, counts, position, site, table, settings, road)
     return analyse_located(located, site, table, settings)
 
 
@@ -93,7 +119,9 @@ def analyse_located(located: Located, site: Site, table: PostcodeTable, settings
             "transit_rule": p.transit_rule,
             "carpool_rule": f"jenseits von {p.pedelec_km:g} km mit mindestens {p.carpool_min_colleagues} "
             f"Kolleginnen oder Kollegen in derselben PLZ oder einer PLZ im Umkreis von {p.carpool_radius_km:g} km",
-            "distance": "Luftlinie vom PLZ-Mittelpunkt zum Standort × Umwegfaktor",
+            "distance": "vom PLZ-Mittelpunkt zum Standort",
+            "distance_method": located.distance_method,
+            "distance_note": located.distance_note,
         },
         "bands": bands(counts, distance, settings.band_edges_km, k),
         "potentials": {mode: _cell(found[mode], total, k) for mode in MODES},

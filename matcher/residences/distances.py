@@ -4,11 +4,13 @@ The default factor 1.3 is the ratio of road to straight-line distance that Guhr 
 (Universität Duisburg-Essen) found, 1.3 ± 0.1, for about 2,000 places in Germany, France, Spain, China and the USA
 (npj Complexity 2024; press release https://idw-online.de/en/news846073). It is measured on motorway networks;
 for short trips on local roads and paths it is an assumption (walking detour factors around 1.2 are accepted
-in Swiss planning, VSS SN 640 070). Road distances from a routing engine can replace it later (issue 14).
+in Swiss planning, VSS SN 640 070). Road distances from a routing engine (OSRM or Valhalla, asked by the service)
+replace it where given: ``RoadDistances``; postcodes without a route keep the estimate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +22,7 @@ from matcher.settings import TransitSettings
 from matcher.transit.model import TRANSIT_CLASS_ORDER, TransitClass
 from matcher.transit.quality import category_bands, class_rank
 from matcher.transit.stops import StopCategory
+from matcher.wording import german_number
 
 DETOUR_FACTOR = 1.3
 DETOUR_SOURCE = (
@@ -36,6 +39,7 @@ class PostcodeTable:
     lat: FloatArray
     lon: FloatArray
     municipality: np.ndarray  # short name of the postcode's first municipality
+    ags: np.ndarray  # AGS of that municipality ('' where the reference does not know it)
     kreis: np.ndarray  # Kreis code of that municipality
     transit_rank: np.ndarray  # index into TRANSIT_CLASS_ORDER (0 = A … 4 = none) of the centroid
 
@@ -47,6 +51,7 @@ class PostcodeTable:
         known = first_ags.isin(municipalities.index)
         names = np.where(known, first_ags.map(municipalities["short_name"]), postcodes["name"]).astype(str)
         kreis = np.where(known, first_ags.map(municipalities["kreis_code"]), "").astype(str)
+        ags = np.where(known, first_ags, "").astype(str)
         sparse = (first_ags.map(municipalities["urbanisation_code"]) == "03").to_numpy(dtype=bool)
         lat = postcodes["lat"].to_numpy(dtype=np.float64)
         lon = postcodes["lon"].to_numpy(dtype=np.float64)
@@ -55,6 +60,7 @@ class PostcodeTable:
             lat=lat,
             lon=lon,
             municipality=names,
+            ags=ags,
             kreis=kreis,
             transit_rank=transit_ranks(geo, lat, lon, sparse, transit or TransitSettings()),
         )
@@ -95,3 +101,53 @@ def road_km(
     if not 1.0 <= detour_factor <= 3.0:
         raise ValueError(f"detour_factor: {detour_factor} liegt nicht zwischen 1 und 3")
     return np.asarray(haversine_km(lat, lon, site_lat, site_lon) * detour_factor, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class RoadDistances:
+    """Road distances from a routing engine, asked by the service: km from each postcode centroid to the site.
+
+    ``source`` names the engine as people read it ("OSRM, osrm.example.org"). Postcodes missing from ``km`` (no
+    route, or the engine failed; ``failure`` then says why, in German) keep the detour-factor estimate."""
+
+    source: str
+    km: Mapping[str, float]
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class HomeDistances:
+    """Distance per postcode and how it was found, as ``assumptions`` reports it."""
+
+    km: FloatArray
+    method: str  # "Straßennetz (OSRM, host)" or "Luftlinie × 1,3", or both when some postcodes had no route
+    note: str | None  # why the routing engine was not (fully) used
+
+
+def estimate_label(detour_factor: float) -> str:
+    return f"Luftlinie × {german_number(detour_factor)}"
+
+
+def home_distances(
+    postcodes: Sequence[str],
+    lat: FloatArray,
+    lon: FloatArray,
+    site_lat: float,
+    site_lon: float,
+    detour_factor: float,
+    road: RoadDistances | None = None,
+) -> HomeDistances:
+    """Road distances where ``road`` has them, else great circle × ``detour_factor`` (see ``road_km``)."""
+    estimated = road_km(site_lat, site_lon, lat, lon, detour_factor)
+    estimate = estimate_label(detour_factor)
+    if road is None:
+        return HomeDistances(estimated, estimate, None)
+    routed = np.fromiter((road.km.get(p, np.nan) for p in postcodes), dtype=np.float64, count=len(postcodes))
+    found = np.isfinite(routed) & (routed >= 0)
+    km = np.where(found, routed, estimated)
+    if found.all():
+        return HomeDistances(km, f"Straßennetz ({road.source})", None)
+    if not found.any():
+        return HomeDistances(km, estimate, road.failure or f"Routing ({road.source}) fand keine Strecke")
+    method = f"Straßennetz ({road.source}); PLZ ohne Route: {estimate}"
+    return HomeDistances(km, method, road.failure)

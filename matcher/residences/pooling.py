@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from matcher.residences.aggregation import ResidenceCounts
-from matcher.residences.analysis import AnalysisSettings, Located, Site, _share, analyse_located
+from matcher.residences.analysis import AnalysisSettings, Site, _share, analyse_located, locate
 from matcher.residences.anonymity import split_by_organisation
-from matcher.residences.distances import PostcodeTable, road_km
+from matcher.residences.distances import PostcodeTable, RoadDistances
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,10 @@ def pooled_analysis(
     settings: AnalysisSettings | None = None,
     *,
     destination: str = "Gewerbegebiet",
+    road: RoadDistances | None = None,
 ) -> dict[str, Any]:
-    """The pooled answer for the consenting ``members``; ``destination`` names the estate in ``corridors``."""
+    """The pooled answer for the consenting ``members``; ``destination`` names the estate in ``corridors``;
+    ``road`` as in ``analyse``."""
     settings = settings or AnalysisSettings()
     k = settings.k
     ids = [m.organisation for m in members if m.consented]
@@ -61,8 +63,9 @@ def pooled_analysis(
     )
     position = per_postcode.index.to_numpy(dtype=np.int64)
     counts = per_postcode["count"].to_numpy(dtype=np.int64)
-    distance = road_km(site.lat, site.lon, table.lat[position], table.lon[position], settings.detour_factor)
-    located = Located(tuple(str(p) for p in table.index[position]), counts, position, distance)
+    postcodes = tuple(str(p) for p in table.index[position])
+    located = locate(postcodes, counts, position, site, table, settings, road)
+    distance = located.distance_km
     result = analyse_located(located, site, table, settings)
     total = int(counts.sum())
 

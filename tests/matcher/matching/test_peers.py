@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from matcher.index import OrganisationIndex
 from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
+from matcher.residences.aggregation import ResidenceCounts
+from matcher.residences.distances import PostcodeTable
+from matcher.residences.places import HomePlaces, home_places
 from matcher.settings import MatcherSettings, PeerSettings
 from matcher.vectorise import Vectoriser, fit_vectoriser
 
@@ -266,3 +270,93 @@ def test_without_a_transit_problem_transit_gives_no_reason(transit_world: Any, r
     peers = _peers(transit_world, reference, who="content-me")
     assert peers
     assert all("transit_situation" not in {r.code for r in p.reasons} for p in peers)
+
+
+@pytest.fixture(scope="module")
+def postcode_table(reference: ReferenceData) -> PostcodeTable:
+    return PostcodeTable.build(reference.geo)
+
+
+DORTMUND, BOCHUM, UNNA, LUENEN, ESSEN = "05913000", "05911000", "05978036", "05978024", "05113000"
+NAMES = {DORTMUND: "Dortmund", BOCHUM: "Bochum", UNNA: "Unna", LUENEN: "Lünen", ESSEN: "Essen"}
+
+
+def _by_id(peers: list[Any]) -> dict[str, Any]:
+    return {p.id: p for p in peers}
+
+
+def test_shared_home_places_add_a_reason_naming_at_most_three_places(world: Any, reference: ReferenceData) -> None:
+    places = HomePlaces(
+        {
+            "me": (DORTMUND, UNNA, LUENEN, ESSEN, BOCHUM),  # ordered by my staff there
+            "solver": (ESSEN, LUENEN, UNNA, DORTMUND),
+            "far-twin": (BOCHUM,),
+            "estate-twin": (BOCHUM, ESSEN),
+        },
+        NAMES,
+    )
+    peers = _by_id(_peers(world, reference, home_places=places))
+    solver = next(r for r in peers["solver"].reasons if r.code == "shared_homes")
+    assert solver.text == (
+        "Ihre Beschäftigten wohnen in denselben Orten (Dortmund, Unna, Lünen und 1 weiteren): "
+        "Fahrgemeinschaften über Betriebsgrenzen möglich"
+    )
+    assert solver.weight == pytest.approx(0.10 * 4 / 5)
+    assert peers["solver"].shared_home_places == [DORTMUND, UNNA, LUENEN, ESSEN]
+    far = next(r for r in peers["far-twin"].reasons if r.code == "shared_homes")
+    assert far.text.startswith("Ihre Beschäftigten wohnen im selben Ort (Bochum):")
+    assert far.weight == pytest.approx(0.10 / 5)
+    twin = next(r for r in peers["estate-twin"].reasons if r.code == "shared_homes")
+    assert "in denselben Orten (Essen und Bochum)" in twin.text
+    assert all(r.code != "shared_homes" for r in peers["other-problem"].reasons)
+    assert peers["other-problem"].shared_home_places == []
+
+
+def test_shared_homes_make_room_in_the_score_and_reasons_still_add_up(world: Any, reference: ReferenceData) -> None:
+    plain = _by_id(_peers(world, reference, include_invisible=True))
+    places = HomePlaces({"me": (DORTMUND,), "far-twin": (DORTMUND,)}, NAMES)
+    shared = _by_id(_peers(world, reference, include_invisible=True, home_places=places))
+    for peer_id, peer in shared.items():
+        assert sum(r.weight for r in peer.reasons) == pytest.approx(peer.score, abs=1e-9)
+        assert 0 <= peer.score <= 1
+        bonus = 0.10 if peer_id == "far-twin" else 0.0
+        assert peer.score == pytest.approx(0.9 * plain[peer_id].score + bonus, abs=6e-4)  # 5 reasons rounded
+        old = {r.code: r.weight for r in plain[peer_id].reasons}
+        for reason in peer.reasons:
+            if reason.code != "shared_homes":
+                assert reason.weight == pytest.approx(0.9 * old[reason.code], abs=1e-4)
+    assert shared["far-twin"].score > plain["far-twin"].score
+
+
+def test_at_the_largest_weight_shared_homes_can_lift_a_peer_past_another(world: Any, reference: ReferenceData) -> None:
+    places = HomePlaces({"me": (DORTMUND,), "far-twin": (DORTMUND,)}, NAMES)
+    plain = [p.id for p in _peers(world, reference)]
+    lifted = [p.id for p in _peers(world, reference, home_places=places, settings=PeerSettings(shared_homes=0.25))]
+    assert plain.index("far-twin") > plain.index("solver")
+    assert lifted.index("far-twin") < lifted.index("solver")
+
+
+def test_without_my_own_home_places_nothing_changes(world: Any, reference: ReferenceData) -> None:
+    """Both must have consented: a peer's places alone (I am not in the mapping) add nothing and scale nothing."""
+    plain = _peers(world, reference)
+    places = HomePlaces({"solver": (DORTMUND,), "far-twin": (DORTMUND,)}, NAMES)
+    assert _peers(world, reference, home_places=places) == plain
+
+
+def test_places_below_k_for_either_firm_give_no_reason(
+    world: Any, reference: ReferenceData, postcode_table: PostcodeTable
+) -> None:
+    """End to end from uploads: Unna holds 6 of my staff; the peer's 4 there stay below k = 5, 5 reach it."""
+    mine = ("me", ResidenceCounts.of({"59423": 6, "44135": 2}))
+    for peer_count, expected in ((4, []), (5, [UNNA])):
+        places = home_places([mine, ("solver", ResidenceCounts.of({"59423": peer_count}))], postcode_table, k=5)
+        solver = _by_id(_peers(world, reference, home_places=places))["solver"]
+        assert solver.shared_home_places == expected
+        assert any(r.code == "shared_homes" for r in solver.reasons) is bool(expected)
+
+
+@pytest.mark.parametrize("weight", [0.3, -0.1, 0.1234])
+def test_shared_homes_weight_is_bounded_and_keeps_weights_exact(weight: float) -> None:
+    with pytest.raises(ValidationError, match="shared_homes"):
+        PeerSettings(shared_homes=weight)
+    assert PeerSettings(shared_homes=0.2).shared_homes == 0.2
