@@ -7,15 +7,36 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
+from typing import Self
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher.resources import data_dir, models_dir
 
 DEFAULT_DATABASE_URL = "sqlite:///bmm.db"
 MEGABYTE = 1024 * 1024
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class RoutingEngine(StrEnum):
+    """Where road distances of the residence analysis come from (docs/residences.md, "Straßenentfernungen")."""
+
+    NONE = "none"  # great circle × detour factor
+    OSRM = "osrm"
+    VALHALLA = "valhalla"
+
+
+def check_service_url(variable: str, url: str) -> None:
+    """An external service's base URL: https, plain http only on this machine (loopback)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{variable} „{url}“ ist keine http(s)-Adresse; erwartet z. B. https://router.example.org")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValueError(f"{variable} „{url}“ muss https verwenden (http nur für localhost, 127.0.0.1, ::1)")
 
 
 class ServiceSettings(BaseSettings):
@@ -46,6 +67,31 @@ class ServiceSettings(BaseSettings):
     learning_poll_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="how often each worker looks for a new learned version (bmm learn)"
     )
+    routing_engine: RoutingEngine = Field(
+        default=RoutingEngine.NONE, description="road distances for the residence analysis: none, osrm or valhalla"
+    )
+    routing_url: str | None = Field(
+        default=None, description="base URL of the routing engine (https; http only on localhost)"
+    )
+    routing_timeout_seconds: float = Field(default=5.0, gt=0, le=60, description="per request to the routing engine")
+    routing_budget_seconds: float = Field(
+        default=20.0, gt=0, le=300, description="all routing requests of one analysis together"
+    )
+    routing_max_km: float = Field(
+        default=100.0, gt=0, le=1000, description="only homes within this straight-line distance are routed"
+    )
+    routing_cache_entries: int = Field(
+        default=50_000, ge=1, le=10_000_000, description="road distances kept in memory (postcode, site)"
+    )
+
+    @model_validator(mode="after")
+    def _routing_needs_a_secure_url(self) -> Self:
+        if self.routing_url is not None:
+            check_service_url("BMM_ROUTING_URL", self.routing_url)
+        elif self.routing_engine is not RoutingEngine.NONE:
+            engine = self.routing_engine.value
+            raise ValueError(f"BMM_ROUTING_URL fehlt: BMM_ROUTING_ENGINE={engine} braucht die Adresse des Dienstes")
+        return self
 
     def resolved_data_dir(self) -> Path:
         """``data_dir`` if set (it must hold the reference data), else the shipped folder."""

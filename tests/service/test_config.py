@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from matcher.resources import data_dir, models_dir
-from service.config import ServiceSettings
+from service.config import RoutingEngine, ServiceSettings
 
 
 def test_environment_is_read_and_arguments_win(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,3 +40,37 @@ def test_the_matcher_reads_no_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("BMM_MODELS_DIR", str(tmp_path))
     assert models_dir() != tmp_path  # only the service's settings read BMM_MODELS_DIR
     assert ServiceSettings().resolved_models_dir() == tmp_path
+
+
+def test_routing_is_off_by_default() -> None:
+    assert ServiceSettings().routing_engine is RoutingEngine.NONE
+
+
+def test_routing_engine_and_url_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BMM_ROUTING_ENGINE", "valhalla")
+    monkeypatch.setenv("BMM_ROUTING_URL", "https://valhalla.example.org")
+    monkeypatch.setenv("BMM_ROUTING_TIMEOUT_SECONDS", "2.5")
+    settings = ServiceSettings()
+    assert (settings.routing_engine, settings.routing_url) == (RoutingEngine.VALHALLA, "https://valhalla.example.org")
+    assert settings.routing_timeout_seconds == 2.5
+
+
+@pytest.mark.parametrize("url", ["http://localhost:5000", "http://127.0.0.1:8002", "http://[::1]:5000", "https://r.de"])
+def test_routing_url_https_or_loopback_is_accepted(url: str) -> None:
+    assert ServiceSettings(routing_engine=RoutingEngine.OSRM, routing_url=url).routing_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("http://router.example.org", "muss https verwenden"), ("ftp://router.example.org", "keine http\\(s\\)-Adresse")],
+)
+def test_routing_url_without_https_is_refused_naming_the_variable(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=f"BMM_ROUTING_URL „{url}“ .*{message}"):
+        ServiceSettings(routing_engine=RoutingEngine.OSRM, routing_url=url)
+
+
+def test_a_routing_engine_needs_its_url() -> None:
+    with pytest.raises(ValueError, match="BMM_ROUTING_URL fehlt: BMM_ROUTING_ENGINE=osrm"):
+        ServiceSettings(routing_engine=RoutingEngine.OSRM)
+    with pytest.raises(ValueError, match="routing_engine"):
+        ServiceSettings(routing_engine="graphhopper")
