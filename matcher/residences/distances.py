@@ -107,12 +107,14 @@ def road_km(
 class RoadDistances:
     """Road distances from a routing engine, asked by the service: km from each postcode centroid to the site.
 
-    ``source`` names the engine as people read it ("OSRM, osrm.example.org"). Postcodes missing from ``km`` (no
-    route, or the engine failed; ``failure`` then says why, in German) keep the detour-factor estimate."""
+    ``source`` names the engine as people read it ("OSRM, osrm.example.org"). Postcodes missing from ``km`` keep the
+    detour-factor estimate: no route, farther than ``within_km`` in a straight line (not asked), or the engine
+    failed (``failure`` says why, in German)."""
 
     source: str
     km: Mapping[str, float]
     failure: str | None = None
+    within_km: float | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,9 @@ def home_distances(
     km = np.where(found, routed, estimated)
     if found.all():
         return HomeDistances(km, f"Straßennetz ({road.source})", None)
+    unrouted = "PLZ ohne Route"
+    if road.within_km is not None:
+        unrouted += f" oder weiter als {german_number(road.within_km)} km Luftlinie"
     if not found.any():
-        return HomeDistances(km, estimate, road.failure or f"Routing ({road.source}) fand keine Strecke")
-    method = f"Straßennetz ({road.source}); PLZ ohne Route: {estimate}"
-    return HomeDistances(km, method, road.failure)
+        return HomeDistances(km, estimate, road.failure or f"Straßennetz ({road.source}): {unrouted}")
+    return HomeDistances(km, f"Straßennetz ({road.source}); {unrouted}: {estimate}", road.failure)

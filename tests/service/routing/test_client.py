@@ -179,10 +179,8 @@ def test_the_time_budget_keeps_what_came_back_and_names_the_rest() -> None:
         road = RoutingClient(settings, clock=clock).road_distances(SITE, homes)
     assert len(osrm.requests) == 2
     assert set(road.km) == set(list(homes)[: 2 * BATCH])  # the nearest two batches
-    assert (
-        road.failure
-        == "Routing-Dienst (OSRM, 127.0.0.1) nicht verwendet für alle PLZ: Zeitbudget von 20 s aufgebraucht"
-    )
+    budget = "Zeitbudget von 20 s aufgebraucht"
+    assert road.failure == f"Routing-Dienst (OSRM, 127.0.0.1) nicht für alle PLZ verwendet: {budget}"
 
 
 def test_routing_off_gives_no_client_and_no_road_distances(postcode_table: PostcodeTable) -> None:
