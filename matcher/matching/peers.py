@@ -114,7 +114,7 @@ def recommend_peers(
     transit = _transit_situation(organisation, positions, solved, index)
     places = home_places or HomePlaces({}, {})
     mine = places.of(organisation.id)
-    together = [_in_both(mine, places.of(str(i))) for i in index.ids[positions]]
+    together = [_in_both(mine, places.of(str(i))) if mine else [] for i in index.ids[positions]]
     # Shared homes count only when I have home places; the other weights then make room for them.
     scale = 1 - settings.shared_homes if mine else 1.0
     # One row per component, already multiplied by its weight: distance, estate, shared, similarity, experience,
