@@ -8,7 +8,8 @@ a recommendation after its write has committed, whichever process served the wri
 
 The snapshot also carries the engine with the imported timetable (``bmm transit import``) and the profile
 builder on it: on a refresh the timetable is reloaded when its version changed (an import or removal always
-logs a change, see ``service/timetable.py``), so new profiles and ``POST /match`` follow it too.
+logs a change, see ``service/timetable.py``), so new profiles and ``POST /match`` follow it too. And it
+carries the peers' home places (``HomePlacesSource``, docs/residences.md "Peers"), renewed for the changed ids.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
+from matcher.residences.places import NO_HOME_PLACES, HomePlaces
 from service.engine import MatchingEngine
 from service.storage.repository import OrganisationRepository
 from service.storage.transit import SqlTransitStore
@@ -35,7 +38,7 @@ FULL_RELOAD_SHARE = 0.25
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An immutable view: the organisations of one store revision and their index."""
+    """An immutable view: the organisations of one store revision, their index and their k-safe home places."""
 
     revision: int
     organisations: Mapping[str, Organisation]
@@ -43,6 +46,16 @@ class Snapshot:
     engine: MatchingEngine  # with the imported timetable of this revision
     builder: ProfileBuilder  # on ``engine``: new and changed profiles get their transit fields from it
     timetable_version: str
+    home_places: HomePlaces = field(default=NO_HOME_PLACES)  # for the peers' shared-homes reason
+
+
+class HomePlacesSource(Protocol):
+    def refresh(
+        self, organisations: Mapping[str, Organisation], changed: Sequence[str] | None, old: HomePlaces
+    ) -> HomePlaces:
+        """Home places of ``organisations`` (the new revision's), updating ``old`` for the ``changed`` ids
+        (None: anything may have changed)."""
+        ...
 
 
 class LiveIndex:
@@ -50,11 +63,16 @@ class LiveIndex:
     on a snapshot that is already current)."""
 
     def __init__(
-        self, repository: OrganisationRepository, engine: MatchingEngine, transit: SqlTransitStore | None = None
+        self,
+        repository: OrganisationRepository,
+        engine: MatchingEngine,
+        transit: SqlTransitStore | None = None,
+        home_places: HomePlacesSource | None = None,
     ) -> None:
         self._repository = repository
         self._engine = engine
         self._transit = transit
+        self._home_places = home_places
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
 
@@ -75,12 +93,14 @@ class LiveIndex:
         # A store revision below ours means another database (restored or recreated): reload everything.
         if old is not None and store_revision > old.revision:
             changes = self._repository.changes_since(old.revision)
+        changed: Sequence[str] | None = None
         if old is None or changes is None or changes.ids is None or _too_many(changes.ids, old):
             # The revision is read before the rows: a write in between is loaded now and again next time.
             revision = changes.revision if changes is not None else store_revision
             organisations = {o.id: o for o in self._repository.iter_all()}
         else:
             revision = changes.revision
+            changed = changes.ids
             organisations = dict(old.organisations)
             for organisation_id in changes.ids:
                 organisations.pop(organisation_id, None)
@@ -89,16 +109,21 @@ class LiveIndex:
         previous = old.index if old is not None else None
         index = OrganisationIndex.build(ordered, self._engine.vectoriser, self._engine.reference.catalog, previous)
         engine, builder, version = self._timetable(old)
+        by_id = {o.id: o for o in ordered}
+        home_places = NO_HOME_PLACES
+        if self._home_places is not None:
+            home_places = self._home_places.refresh(by_id, changed, old.home_places if old else NO_HOME_PLACES)
         logger.info(
             "index at revision %d: %d organisations in %.2f s", revision, len(ordered), time.perf_counter() - started
         )
         return Snapshot(
             revision=revision,
-            organisations={o.id: o for o in ordered},
+            organisations=by_id,
             index=index,
             engine=engine,
             builder=builder,
             timetable_version=version,
+            home_places=home_places,
         )
 
     def _timetable(self, old: Snapshot | None) -> tuple[MatchingEngine, ProfileBuilder, str]:

@@ -27,7 +27,7 @@ from matcher.errors import InputError
 from matcher.explain import WEIGHT_DECIMALS, Contribution, Reason, Recommendation, explain
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation
-from matcher.residences.places import HomePlaces
+from matcher.residences.places import NO_HOME_PLACES, HomePlaces
 from matcher.settings import PeerSettings
 from matcher.transit.model import TransitClass
 from matcher.transit.situation import BAND_LABELS_DE, SITE_TRANSIT_COLUMNS, TRANSIT_BANDS, transit_problems
@@ -112,7 +112,7 @@ def recommend_peers(
     solved = index.solved[positions] & query.issues  # my problems their measures in place address
     in_estate = (index.estates[positions] == query.estate) & bool(query.estate)
     transit = _transit_situation(organisation, positions, solved, index)
-    places = home_places or HomePlaces({}, {})
+    places = home_places or NO_HOME_PLACES
     mine = places.of(organisation.id)
     together = [_in_both(mine, places.of(str(i))) if mine else [] for i in index.ids[positions]]
     # Shared homes count only when I have home places; the other weights then make room for them.

@@ -26,6 +26,7 @@ from matcher.matching.measures import MeasureRecommendation, recommend_measures_
 from matcher.matching.peers import PeerAnswer, recommend_peers
 from matcher.models import Contact, Organisation
 from matcher.planning.leads import best_grant, rate_text, short_programme_name
+from matcher.residences.places import HomePlaces
 from matcher.settings import MatcherSettings
 from matcher.transit.text import class_phrase
 from matcher.vectorise import PROBLEMS, Vectoriser
@@ -125,11 +126,13 @@ def build_brief(
     kreis_naming: KreisNaming,
     include_invisible_peers: bool = False,
     adjustments: Adjustments | None = None,
+    home_places: HomePlaces | None = None,
 ) -> Brief:
     """The consultation brief for ``organisation`` on ``as_of`` (deterministic).
 
     ``kreis_naming``: the Kreis types of the geo reference (``GeoReference.kreis_naming``), so that a kreisfreie
-    Stadt is not called "Kreis"; a Kreis code it does not know is named by its name alone."""
+    Stadt is not called "Kreis"; a Kreis code it does not know is named by its name alone. ``home_places``: as in
+    ``recommend_peers`` (the brief shows the same peers as the peers answer)."""
     top = settings.leads.brief_items
     segment = segment_of(organisation)
     every = recommend_measures_nearby(
@@ -139,8 +142,9 @@ def build_brief(
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, as_of)
     funding = funding.model_copy(update={"items": adjust(funding.items, "funding", segment, adjustments)})
     peers = recommend_peers(
-        organisation, index, vectoriser, catalog, settings.peers, include_invisible=include_invisible_peers, limit=top
-    )
+        organisation, index, vectoriser, catalog, settings.peers, include_invisible=include_invisible_peers, limit=top,
+        home_places=home_places,
+    )  # fmt: skip
     peers = peers.model_copy(update={"items": adjust(peers.items, "peer", segment, adjustments)})
     advisors = recommend_advisors(organisation, catalog, settings.advisors)
     advisors = advisors.model_copy(update={"items": adjust(advisors.items, "advisor", segment, adjustments)})

@@ -30,6 +30,9 @@ class HomePlaces:
         return self.by_organisation.get(organisation_id, ())
 
 
+NO_HOME_PLACES = HomePlaces({}, {})
+
+
 def home_places(uploads: Iterable[tuple[str, ResidenceCounts]], table: PostcodeTable, k: int) -> HomePlaces:
     """``uploads``: (organisation id, counts) of the consenting organisations only — consent is the caller's
     check. Postcodes whose municipality the reference does not know are left out."""

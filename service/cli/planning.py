@@ -217,6 +217,7 @@ def brief(
     built = build_brief(
         organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings,
         as_of=day, include_invisible_peers=True, kreis_naming=engine.reference.geo.kreis_naming,
+        home_places=snapshot.home_places,
     )  # fmt: skip
     peers = [snapshot.organisations[item.id] for item in built.peers.items if item.id in snapshot.organisations]
     target = out or Path(f"brief-{organisation_id}.html")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import pytest
 
 from matcher.artefacts import describe
+from matcher.models import Organisation
 from matcher.reference import ReferenceData
+from matcher.residences.places import NO_HOME_PLACES, HomePlaces
 from matcher.settings import MatcherSettings
 from matcher.vectorise import fit_vectoriser
 from service.engine import MatchingEngine
@@ -93,3 +96,34 @@ def test_a_store_whose_revision_went_back_is_reloaded_completely(
         connection.execute(organisations.delete().where(organisations.c.id == "r2"))
     repository.add_many([make_organisation(id="r9")])  # revision 1 again, below the snapshot's 3
     assert sorted(live.current().organisations) == ["r0", "r1", "r9"]
+
+
+class RecordingPlaces:
+    """A home-places source that records what the live index asked and gives each organisation one place."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], list[str] | None]] = []
+
+    def refresh(
+        self, organisations: Mapping[str, Organisation], changed: Sequence[str] | None, old: HomePlaces
+    ) -> HomePlaces:
+        self.calls.append((sorted(organisations), None if changed is None else list(changed)))
+        return HomePlaces({i: (f"ags-{i}",) for i in organisations}, {})
+
+
+def test_home_places_follow_the_snapshot_with_the_changed_ids(
+    repository: SqlOrganisationRepository, matching: MatchingEngine, make_organisation: OrganisationFactory
+) -> None:
+    everyone = [f"o{i}" for i in range(10)]
+    repository.add_many([make_organisation(id=i) for i in everyone])
+    places = RecordingPlaces()
+    live = LiveIndex(repository, matching, home_places=places)
+    first = live.current()
+    assert first.home_places.of("o1") == ("ags-o1",)
+    assert places.calls == [(everyone, None)]  # the first load: everything
+    live.current()
+    assert len(places.calls) == 1  # nothing written: no refresh
+    repository.delete("o2")
+    assert "o2" not in live.current().home_places.by_organisation
+    assert places.calls[-1] == ([i for i in everyone if i != "o2"], ["o2"])  # incremental: the changed id
+    assert LiveIndex(repository, matching).current().home_places == NO_HOME_PLACES

@@ -64,7 +64,7 @@ def recommend_for_profile(
     if policy.may_request(principal, Capability.MATCH_WITH_PEERS):
         answer = recommend_peers(
             organisation, snapshot.index, engine.vectoriser, catalog, settings.peers,
-            include_invisible=policy.include_invisible_peers(principal),
+            include_invisible=policy.include_invisible_peers(principal), home_places=snapshot.home_places,
         )  # fmt: skip
         items = peer_items(policy, principal, snapshot, asking.adjusted(answer.items, "peer", organisation))
         peers = MatchPeers(radius_km=answer.radius_km, candidates=answer.candidates, items=items)

@@ -74,6 +74,7 @@ def get_peers(
     answer = recommend_peers(
         organisation, asking.snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings.peers,
         include_invisible=asking.policy.include_invisible_peers(asking.principal), limit=limit, radius_km=radius_km,
+        home_places=asking.snapshot.home_places,
     )  # fmt: skip
     adjusted = asking.adjusted(answer.items, "peer", organisation)
     items = peer_items(asking.policy, asking.principal, asking.snapshot, adjusted)
@@ -186,7 +187,7 @@ def get_brief(
     built = build_brief(
         organisation, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings, as_of=day,
         include_invisible_peers=policy.include_invisible_peers(principal),
-        kreis_naming=engine.reference.geo.kreis_naming, adjustments=asking.learned,
+        kreis_naming=engine.reference.geo.kreis_naming, adjustments=asking.learned, home_places=snapshot.home_places,
     )  # fmt: skip
     contact = {"contact": organisation.contact, "address": organisation.address}
     shown = contact if policy.contact_visible(principal, organisation) else dict.fromkeys(contact)
