@@ -37,17 +37,32 @@ def home_places(uploads: Iterable[tuple[str, ResidenceCounts]], table: PostcodeT
     """``uploads``: (organisation id, counts) of the consenting organisations only — consent is the caller's
     check. Postcodes whose municipality the reference does not know are left out."""
     k = check_k(k)
-    by_organisation: dict[str, tuple[str, ...]] = {}
-    names: dict[str, str] = {}
+    ids: list[str] = []
+    sizes: list[int] = []
+    postcodes: list[str] = []
+    counts: list[int] = []
     for organisation_id, residences in uploads:
-        position = table.positions(residences.postcodes)
-        ags = table.ags[position]
-        known = ags != ""
-        places, inverse = np.unique(ags[known], return_inverse=True)
-        per_place = np.bincount(inverse, weights=np.asarray(residences.counts)[known], minlength=len(places))
-        kept = [str(places[i]) for i in np.argsort(-per_place, kind="stable").tolist() if per_place[i] >= k]
-        if kept:
-            by_organisation[organisation_id] = tuple(kept)
-            name_of = dict(zip(ags.tolist(), table.municipality[position].tolist(), strict=True))
-            names.update((place, str(name_of[place])) for place in kept)
-    return HomePlaces(by_organisation, names)
+        ids.append(organisation_id)
+        sizes.append(len(residences.postcodes))
+        postcodes.extend(residences.postcodes)
+        counts.extend(residences.counts)
+    if not postcodes:
+        return NO_HOME_PLACES
+    position = table.positions(postcodes)
+    organisation = np.repeat(np.arange(len(ids), dtype=np.int64), sizes)
+    known = table.ags[position] != ""
+    if not known.any():
+        return NO_HOME_PLACES
+    places, place = np.unique(table.ags[position][known], return_inverse=True)
+    # One cell per (organisation, municipality): people summed over its postcodes.
+    cell, inverse = np.unique(organisation[known] * len(places) + place, return_inverse=True)
+    people = np.bincount(inverse, weights=np.asarray(counts, dtype=np.float64)[known])
+    kept = people >= k
+    cell_organisation, cell_place, cell_people = cell[kept] // len(places), cell[kept] % len(places), people[kept]
+    order = np.lexsort((cell_place, -cell_people, cell_organisation))  # by organisation, then its largest first
+    found: dict[str, list[str]] = {}
+    for o, p in zip(cell_organisation[order].tolist(), cell_place[order].tolist(), strict=True):
+        found.setdefault(ids[o], []).append(str(places[p]))
+    name_of = dict(zip(table.ags.tolist(), table.municipality.tolist(), strict=True))
+    names = {ags: str(name_of[ags]) for ags in {a for some in found.values() for a in some}}
+    return HomePlaces({i: tuple(some) for i, some in found.items()}, names)

@@ -36,3 +36,10 @@ def test_k_below_five_is_refused(postcode_table: PostcodeTable) -> None:
 def test_every_postcode_knows_its_municipality_code(postcode_table: PostcodeTable) -> None:
     position = postcode_table.positions(["44135", "59423"])
     assert postcode_table.ags[position].tolist() == [DORTMUND, UNNA]
+
+
+def test_postcodes_the_reference_cannot_place_are_left_out(postcode_table: PostcodeTable) -> None:
+    """03139 and 03202 have no municipality in the reference (GeoNames-only postcodes)."""
+    assert home_places([("a", ResidenceCounts.of({"03139": 9}))], postcode_table, k=5).by_organisation == {}
+    mixed = home_places([("a", ResidenceCounts.of({"03139": 9, "03202": 6, "44803": 5}))], postcode_table, k=5)
+    assert mixed.by_organisation == {"a": (BOCHUM,)}
