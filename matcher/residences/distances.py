@@ -126,7 +126,7 @@ class HomeDistances:
     note: str | None  # why the routing engine was not (fully) used
 
 
-def estimate_label(detour_factor: float) -> str:
+def _estimate_label(detour_factor: float) -> str:
     return f"Luftlinie × {german_number(detour_factor)}"
 
 
@@ -141,7 +141,7 @@ def home_distances(
 ) -> HomeDistances:
     """Road distances where ``road`` has them, else great circle × ``detour_factor`` (see ``road_km``)."""
     estimated = road_km(site_lat, site_lon, lat, lon, detour_factor)
-    estimate = estimate_label(detour_factor)
+    estimate = _estimate_label(detour_factor)
     if road is None:
         return HomeDistances(estimated, estimate, None)
     routed = np.fromiter((road.km.get(p, np.nan) for p in postcodes), dtype=np.float64, count=len(postcodes))
