@@ -23,7 +23,7 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class RoutingEngine(StrEnum):
-    """Where road distances of the residence analysis come from (docs/residences.md, "Straßenentfernungen")."""
+    """Where road distances of the residence analysis come from (docs/residences.md, "Road distances")."""
 
     NONE = "none"  # great circle × detour factor
     OSRM = "osrm"
