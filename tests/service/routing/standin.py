@@ -44,7 +44,10 @@ class StandIn:
         if self.verbose:
             cells = [{"from_index": i, "to_index": 0, "distance": d, "time": 60} for i, d in enumerate(km)]
             return {"sources_to_targets": [[cell] for cell in cells], "units": "kilometers"}
-        return {"sources_to_targets": {"distances": [[d] for d in km], "durations": [[60] for _ in km]}, "units": "km"}
+        return {
+            "sources_to_targets": {"distances": [[d] for d in km], "durations": [[60] for _ in km]},
+            "units": "kilometers",
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):
