@@ -41,6 +41,8 @@ from service.io.reading import (
     peek,
     read_rows,
 )
+from service.routing import road_distances
+from service.routing.client import RoutingClient
 from service.storage.repository import StoredResidences
 
 MAX_ERRORS = 1_000  # row errors listed in an answer; all are counted
@@ -155,12 +157,16 @@ class Pool:
 
 class ResidenceAnalyst:
     """Runs the analyses for the service; the postcode table (transit class of every postcode) is built once, on
-    first use (about 0.1 s: the app does it at start-up, a command only when it analyses)."""
+    first use (about 0.1 s: the app does it at start-up, a command only when it analyses). With a ``routing``
+    client (``BMM_ROUTING_ENGINE``) distances are road distances where the engine has them."""
 
-    def __init__(self, reference: ReferenceData, transit: TransitSettings, k: int) -> None:
+    def __init__(
+        self, reference: ReferenceData, transit: TransitSettings, k: int, routing: RoutingClient | None = None
+    ) -> None:
         self.reference = reference
         self.transit = transit
         self.settings = AnalysisSettings(k=k)
+        self.routing = routing
         self.known_postcodes = frozenset(reference.geo.postcodes["plz"].astype(str))
         self._table: PostcodeTable | None = None
         self._lock = threading.Lock()
@@ -175,7 +181,8 @@ class ResidenceAnalyst:
     def analysis(self, organisation: Organisation, stored: StoredResidences) -> dict[str, Any]:
         """One organisation's analysis, about its own site."""
         site = Site(organisation.location.lat, organisation.location.lon, organisation.features.transit_class)
-        answer = analyse(stored.counts, site, self.table, self.settings)
+        road = road_distances(self.routing, site, stored.counts.postcodes, self.table)
+        answer = analyse(stored.counts, site, self.table, self.settings, road=road)
         return {
             "organisation": organisation.id,
             "uploaded_at": stored.uploaded_at.isoformat(),
@@ -190,9 +197,11 @@ class ResidenceAnalyst:
         pooled = [o for o in consenting if o.id in stored]
         members = [Member(o.id, stored[o.id].counts, consented=True) for o in pooled]
         site = self.pooled_site(pooled)
+        postcodes = {p for member in members for p in member.residences.postcodes}
+        road = None if site is None else road_distances(self.routing, site, postcodes, self.table)
         answer = pooled_analysis(
             members, site or Site(0.0, 0.0, TransitClass.NONE), self.table, self.settings,
-            destination=pool.destination,
+            destination=pool.destination, road=road,
         )  # fmt: skip
         named = {o.id for o in pooled if pool.may_name(o)}
         for corridor in answer["corridors"]:

@@ -26,7 +26,7 @@ from matcher.transit.stops import TransitStops
 from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
 from service.engine import MatchingEngine
 from service.io.gtfs import ZipLimits, read_feed
-from service.storage.sql_repository import log_changes
+from service.storage.changes import log_changes
 from service.storage.tables import organisations
 from service.storage.transit import FeedSummary, Recompute, SqlTransitStore
 

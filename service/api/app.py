@@ -36,7 +36,9 @@ from service.config import MEGABYTE, ServiceSettings
 from service.engine import load_engine
 from service.learning import ServedAdjustments
 from service.live import LiveIndex
+from service.residence_places import ResidencePlaces
 from service.residences import ResidenceAnalyst
+from service.routing import routing_client
 from service.storage.database import ensure_up_to_date, make_engine
 from service.storage.feedback import SqlFeedbackStore
 from service.storage.learning import SqlLearningStore
@@ -184,14 +186,18 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.repository = repository = SqlOrganisationRepository(engine)
     app.state.api_keys = SqlApiKeyRepository(engine)
     app.state.engine = matching = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
-    app.state.live = live = LiveIndex(repository, matching, SqlTransitStore(engine))
     app.state.feedback = SqlFeedbackStore(engine)
     app.state.learning = learning_store = SqlLearningStore(engine)
     app.state.learned = learned = ServedAdjustments(learning_store, settings.learning_poll_seconds)
     app.state.cluster_cache = ClusterCache()
     app.state.access = AccessPolicy(matching.reference.catalog)
-    app.state.residences = SqlResidenceRepository(engine)
-    app.state.residence_analyst = ResidenceAnalyst(matching.reference, matching.settings.transit, settings.residence_k)
+    app.state.residences = residences = SqlResidenceRepository(engine)
+    app.state.residence_analyst = analyst = ResidenceAnalyst(
+        matching.reference, matching.settings.transit, settings.residence_k, routing_client(settings)
+    )
+    app.state.live = live = LiveIndex(
+        repository, matching, SqlTransitStore(engine), home_places=ResidencePlaces(residences, analyst)
+    )
 
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
     def health(repository: RepositoryDep) -> Health:

@@ -93,10 +93,16 @@ def load_snapshot(repository: OrganisationRepository, db: str) -> tuple[Snapshot
     imported timetable."""
     from service.engine import load_engine
     from service.live import LiveIndex
+    from service.residence_places import ResidencePlaces
+    from service.residences import ResidenceAnalyst
+    from service.storage.residences import SqlResidenceRepository
     from service.storage.transit import SqlTransitStore
 
     typer.echo(f"Lade Organisationen aus {safe(db)} …", err=True)
     settings = settings_for(db)
     engine = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
-    snapshot = LiveIndex(repository, engine, SqlTransitStore(make_engine(db))).current()
+    database = make_engine(db)
+    analyst = ResidenceAnalyst(engine.reference, engine.settings.transit, settings.residence_k)
+    places = ResidencePlaces(SqlResidenceRepository(database), analyst)
+    snapshot = LiveIndex(repository, engine, SqlTransitStore(database), home_places=places).current()
     return snapshot, snapshot.engine

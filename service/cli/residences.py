@@ -55,10 +55,11 @@ def _analyst(db: str) -> ResidenceAnalyst:
     from matcher.reference import load_reference_data
     from matcher.settings import MatcherSettings
     from service.residences import ResidenceAnalyst
+    from service.routing import routing_client
 
     settings = settings_for(db)
     reference = load_reference_data(settings.resolved_data_dir())
-    return ResidenceAnalyst(reference, MatcherSettings().transit, settings.residence_k)
+    return ResidenceAnalyst(reference, MatcherSettings().transit, settings.residence_k, routing_client(settings))
 
 
 @app.command("import")

@@ -1,7 +1,8 @@
 """Staff home postcodes per organisation on SQLAlchemy Core (SQLite and PostgreSQL), issue 14.
 
 Only head counts per postcode are stored (one JSON object per organisation), never a row per person. A new
-upload replaces the previous one in one transaction, so a reader sees either the old or the new counts.
+upload replaces the previous one in one transaction, so a reader sees either the old or the new counts. Uploads
+and erasures log the organisation as changed, so that every process's snapshot renews the peers' home places.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, delete, select
 
 from matcher.residences.aggregation import ResidenceCounts
+from service.storage.changes import log_changes
 from service.storage.repository import StoredResidences
 from service.storage.tables import residence_uploads
 
@@ -64,11 +66,15 @@ class SqlResidenceRepository:
 
     def delete(self, organisation_id: str) -> bool:
         with self.engine.begin() as connection:
-            return erase_residences(connection, [organisation_id]) > 0
+            erased = erase_residences(connection, [organisation_id]) > 0
+            if erased:
+                log_changes(connection, [organisation_id])
+            return erased
 
     @staticmethod
     def _write(connection: Connection, uploads: Sequence[tuple[str, ResidenceCounts]], now: datetime) -> None:
         erase_residences(connection, [organisation_id for organisation_id, _ in uploads])
+        log_changes(connection, [organisation_id for organisation_id, _ in uploads])
         rows = [
             {"organisation_id": i, "uploaded_at": now, "total": counts.total, "counts": counts.as_dict()}
             for i, counts in uploads

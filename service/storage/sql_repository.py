@@ -7,21 +7,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from matcher.models import Organisation
+from service.storage.changes import log_changes
 from service.storage.repository import Changes, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
 from service.storage.residences import erase_residences
 from service.storage.rows import organisation_from_row, organisation_row
 from service.storage.tables import organisation_changes, organisation_issues, organisation_measures, organisations
 
 _CHUNK = 5_000  # rows per executemany; also keeps IN lists below SQLite's variable limit
-# A write changing more ids than this logs one "reload everything" entry instead of one per id.
-_LOGGED_IDS = 1_000
-# PostgreSQL: writes serialise on this advisory lock until commit, so revisions commit in order and a
-# reader that has seen revision n has seen every revision below it (SQLite serialises writers anyway).
-_CHANGE_LOCK = 0x626D6D  # "bmm"
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -60,17 +56,6 @@ def _conditions(query: OrganisationQuery) -> list[ColumnElement[bool]]:
     if query.name_contains:
         conditions.append(func.lower(c.name).like(_like_pattern(query.name_contains), escape="\\"))
     return conditions
-
-
-def log_changes(connection: Connection, ids: Sequence[str | None]) -> None:
-    """Append ``ids`` to the change log in the write's transaction (many, or a None: "reload everything")."""
-    if not ids:
-        return
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOCK})
-    now = datetime.now(UTC)
-    logged: Sequence[str | None] = ids if len(ids) <= _LOGGED_IDS else [None]
-    connection.execute(organisation_changes.insert(), [{"organisation_id": i, "changed_at": now} for i in logged])
 
 
 class SqlOrganisationRepository:

@@ -1,4 +1,4 @@
-"""Concurrent writers on PostgreSQL: the advisory lock in ``_log_changes`` keeps the change log in order.
+"""Concurrent writers on PostgreSQL: the advisory lock in ``log_changes`` keeps the change log in order.
 
 PostgreSQL only: SQLite serialises writers by locking the whole file (and its busy wait backs off up to
 100 ms per retry, so this test would take seconds there without telling anything new).
@@ -25,7 +25,7 @@ def test_concurrent_writers_log_every_change_and_a_follower_misses_none(
 ) -> None:
     """Writers in threads, each slow to commit after logging; a follower polling ``changes_since`` (as
     ``LiveIndex`` does) must still see every id. On PostgreSQL this needs the advisory lock in
-    ``_log_changes``: without it a later revision can commit first, and the follower skips the earlier one."""
+    ``log_changes``: without it a later revision can commit first, and the follower skips the earlier one."""
     writers, rounds = 4, 8
     template = make_organisation(id="template")
 
