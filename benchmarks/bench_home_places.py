@@ -7,6 +7,9 @@ p99 latency of ``recommend_peers`` for consenting firms with and without home pl
 and copy the figures (with the machine) into docs/residences.md.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_home_places.py --size 20000 --share 0.3 --queries 500
+
+With ``--db URL`` (a database filled by ``bmm demo``) it times the service's ``ResidencePlaces.refresh`` instead:
+a full reload (every consenting upload read and turned into home places) and a refresh after one changed id.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from matcher.models import Organisation
 from matcher.reference import load_reference_data
 from matcher.residences.aggregation import ResidenceCounts
 from matcher.residences.distances import PostcodeTable
-from matcher.residences.places import home_places
+from matcher.residences.places import NO_HOME_PLACES, home_places
 from matcher.settings import MatcherSettings
 from matcher.vectorise import fit_vectoriser
 from service.seeding import demo_organisations
@@ -51,13 +54,43 @@ def latency(label: str, calls: list[float]) -> None:
     print(f"  {label:<28} median {np.median(ms):7.3f} ms   p99 {np.percentile(ms, 99):7.3f} ms   (n={len(ms)})")
 
 
+def bench_service(url: str) -> None:
+    from service.config import ServiceSettings
+    from service.engine import load_engine
+    from service.residence_places import ResidencePlaces
+    from service.residences import ResidenceAnalyst
+    from service.storage.database import make_engine
+    from service.storage.residences import SqlResidenceRepository
+    from service.storage.sql_repository import SqlOrganisationRepository
+
+    database = make_engine(url)
+    settings = ServiceSettings(database_url=url)
+    engine = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
+    analyst = ResidenceAnalyst(engine.reference, engine.settings.transit, settings.residence_k)
+    _ = analyst.table  # built once at start-up anyway
+    places = ResidencePlaces(SqlResidenceRepository(database), analyst)
+    organisations = {o.id: o for o in SqlOrganisationRepository(database).iter_all()}
+    started = time.perf_counter()
+    found = places.refresh(organisations, None, NO_HOME_PLACES)
+    print(f"{len(organisations):,} organisations; full reload of home places: {time.perf_counter() - started:.2f} s "
+          f"({len(found.by_organisation):,} organisations with places)")  # fmt: skip
+    changed = next(iter(found.by_organisation))
+    started = time.perf_counter()
+    places.refresh(organisations, [changed], found)
+    print(f"refresh after one changed id: {1000 * (time.perf_counter() - started):.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=20_000)
     parser.add_argument("--share", type=float, default=0.3, help="share of firms with ≥ 10 staff that upload")
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--db", help="a database filled by bmm demo: time the service's refresh instead")
     args = parser.parse_args()
     print_machine()
+    if args.db:
+        bench_service(args.db)
+        return
     reference = load_reference_data()
     settings = MatcherSettings()
     organisations = demo_organisations(reference, settings, size=args.size, seed=7)
