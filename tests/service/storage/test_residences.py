@@ -106,3 +106,17 @@ def test_consent_is_false_for_profiles_stored_before_migration_0008(
         upgrade(engine)
     finally:
         engine.dispose()
+
+
+def test_uploads_and_erasures_log_the_organisation_as_changed(engine: Engine) -> None:
+    """So every process's snapshot renews the peers' home places (service/residence_places.py)."""
+    store, organisations = SqlResidenceRepository(engine), SqlOrganisationRepository(engine)
+    before = organisations.revision()
+    store.replace("a", FIRST)
+    store.replace_many([("b", FIRST), ("c", SECOND)])
+    assert organisations.changes_since(before).ids == ["a", "b", "c"]
+    middle = organisations.revision()
+    assert store.delete("a")
+    assert not store.delete("a")  # nothing erased, nothing logged
+    changes = organisations.changes_since(middle)
+    assert (changes.ids, changes.revision) == (["a"], middle + 1)
