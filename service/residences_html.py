@@ -412,12 +412,19 @@ def _corridors(analysis: Mapping[str, Any], names: Mapping[str, str]) -> str:
     )
 
 
+def _distance_method(assumptions: Mapping[str, Any]) -> str:
+    """How distances were found (road network or estimate), with the reason when a routing engine was not used."""
+    note = assumptions.get("distance_note")
+    return str(assumptions["distance_method"]) + (f" ({note})" if note else "")
+
+
 def _assumptions(analysis: Mapping[str, Any]) -> str:
     a, k = analysis["assumptions"], analysis["k"]
     lines = [
-        f"Entfernung: {a['distance']}; Umwegfaktor {german_number(a['detour_factor'])} – Quelle: "
-        f"{a['detour_factor_source']}. Für kurze Wege auf Nebenstraßen und Radwegen ist der Faktor eine Annahme; "
-        "der PLZ-Mittelpunkt steht für alle Wohnungen der Postleitzahl.",
+        f"Entfernung {a['distance']}: {_distance_method(a)}. Geschätzte Entfernungen: Luftlinie × Umwegfaktor "
+        f"{german_number(a['detour_factor'])} – Quelle: {a['detour_factor_source']}. Für kurze Wege auf "
+        "Nebenstraßen und Radwegen ist der Faktor eine Annahme; der PLZ-Mittelpunkt steht für alle Wohnungen der "
+        "Postleitzahl.",
         f"Schwellen (Straßenweg): zu Fuß bis {german_number(a['walk_km'])} km, Fahrrad bis "
         f"{german_number(a['bike_km'])} km, Pedelec bis {german_number(a['pedelec_km'])} km – übliche Werte "
         "betrieblicher Mobilitätsberatung, keine Messung.",

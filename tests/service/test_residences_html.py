@@ -14,7 +14,7 @@ import pytest
 from matcher.geo.reference import GeoReference
 from matcher.residences.aggregation import ResidenceCounts
 from matcher.residences.analysis import AnalysisSettings, Site, analyse
-from matcher.residences.distances import PostcodeTable
+from matcher.residences.distances import PostcodeTable, RoadDistances
 from matcher.residences.geojson import analysis_geojson
 from matcher.residences.pooling import Member, pooled_analysis
 from matcher.transit.model import TransitClass
@@ -263,3 +263,16 @@ def test_the_page_headers_load_and_run_nothing_and_keep_no_copy() -> None:
     assert HEADERS["Cache-Control"] == "no-store"
     assert HEADERS["X-Content-Type-Options"] == "nosniff"
     assert HEADERS["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_page_says_how_distances_were_found(table: PostcodeTable, geo: GeoReference) -> None:
+    estimated = analyse(planted(), SITE, table)
+    _, page = render(estimated, table, geo)
+    assert "Entfernung vom PLZ-Mittelpunkt zum Standort: Luftlinie × 1,3." in page.text
+    road = RoadDistances(source="OSRM, osrm.example.org", km={"44135": 0.4, "44139": 3.1, "44137": 1.8})
+    routed = analyse(planted(), SITE, table, road=road)
+    _, page = render(routed, table, geo)
+    assert "Straßennetz (OSRM, osrm.example.org); PLZ ohne Route: Luftlinie × 1,3" in page.text
+    failed = RoadDistances(source="OSRM, localhost", km={}, failure="Routing-Dienst (OSRM, localhost) nicht verwendet")
+    _, page = render(analyse(planted(), SITE, table, road=failed), table, geo)
+    assert "Luftlinie × 1,3 (Routing-Dienst (OSRM, localhost) nicht verwendet)." in page.text

@@ -239,7 +239,9 @@ export function renderAnalysis(container, analysis, { features = null, site = nu
     h("h3", {}, "Wichtigste Wohngemeinden"), municipalitiesTable(analysis),
     h("h3", {}, "Annahmen"),
     h("ul", { class: "assumptions" },
-      h("li", {}, `${analysis.assumptions.distance}; Umwegfaktor ${fmt.dec(analysis.assumptions.detour_factor)} – ${analysis.assumptions.detour_factor_source}`),
+      h("li", {}, `Entfernung ${analysis.assumptions.distance}: ${analysis.assumptions.distance_method}`
+        + (analysis.assumptions.distance_note ? ` (${analysis.assumptions.distance_note})` : "")
+        + `; geschätzt: Luftlinie × Umwegfaktor ${fmt.dec(analysis.assumptions.detour_factor)} – ${analysis.assumptions.detour_factor_source}`),
       h("li", {}, `Bus und Bahn: ${analysis.assumptions.transit_rule}`),
       h("li", {}, `Fahrgemeinschaft: ${analysis.assumptions.carpool_rule}`)),
   ];
