@@ -6,7 +6,8 @@ associations come in for transit problems, other bodies with a regional territor
 programmes, and bodies covering a whole Land or Germany are secondary entries (networks or funders).
 An advisor appears when it covers the organisation's location and serves its kind; a transport
 association needs a transit problem instead and may appear for any kind (job tickets concern every
-employer). The role's score is shared equally by the reasons that qualify the advisor.
+employer). The role's score is shared equally by the reasons that qualify the advisor. Places are named by
+``KreisNaming`` ("Bergkamen, Kreis Unna", "Stadt Dortmund (kreisfreie Stadt)").
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.catalog import Advisor, Catalog
 from matcher.explain import WEIGHT_DECIMALS, Contribution, Recommendation, explain
 from matcher.geo.distance import haversine_km
+from matcher.geo.naming import KreisNaming
 from matcher.models import Location, Organisation
 from matcher.settings import AdvisorSettings
 from matcher.vocabulary import PROBLEM_LABELS_DE, STATE_NAMES_DE, OrganisationKind, ProblemCode
@@ -146,9 +148,14 @@ def role_score(role: AdvisorRole, settings: AdvisorSettings) -> float:
     }[role]
 
 
-def recommend_advisors(organisation: Organisation, catalog: Catalog, settings: AdvisorSettings) -> AdvisorAnswer:
-    """The advisors responsible for the organisation's place and kind, best first (ties by id)."""
+def recommend_advisors(
+    organisation: Organisation, catalog: Catalog, settings: AdvisorSettings, kreis_naming: KreisNaming
+) -> AdvisorAnswer:
+    """The advisors responsible for the organisation's place and kind, best first (ties by id).
+
+    ``kreis_naming``: the Kreis types of the geo reference (``GeoReference.kreis_naming``) for the reasons' places."""
     location = organisation.location
+    place = _place(location, kreis_naming)
     transit_issues = [issue for issue in organisation.issues if issue in settings.transit_problems]
     items: list[AdvisorRecommendation] = []
     for advisor in catalog.advisors.values():
@@ -161,11 +168,11 @@ def recommend_advisors(organisation: Organisation, catalog: Catalog, settings: A
                 continue
         elif not serves_kind:
             continue
-        parts = [_territory(advisor, location, catalog)]
+        parts = [_territory(advisor, location, place, catalog)]
         if serves_kind:
             parts.append(_kind_text(advisor, role, organisation.kind))
         if role is AdvisorRole.TRANSIT_OPERATOR:
-            parts.append(("job_ticket", f"schließt Jobticket-Verträge für Arbeitgeber in {_place(location)}"))
+            parts.append(("job_ticket", f"schließt Jobticket-Verträge für Arbeitgeber in {place}"))
         if role in TRANSIT_ROLES:
             parts.append(("transit", _transit_text(transit_issues)))
         score, reasons = explain(_share(role_score(role, settings), parts))
@@ -185,17 +192,16 @@ def recommend_advisors(organisation: Organisation, catalog: Catalog, settings: A
         )
     items.sort(key=lambda item: (-item.score, item.id))
     covered = any(item.role in RESPONSIBLE_ROLES for item in items)
-    note = None if covered else _note(organisation, catalog, items)
+    note = None if covered else _note(organisation, place, catalog, items)
     return AdvisorAnswer(covered=covered, note=note, items=items)
 
 
-def _place(location: Location) -> str:
-    if location.municipality_name == location.kreis_name:
-        return location.municipality_name
-    return f"{location.municipality_name} ({location.kreis_name})"
+def _place(location: Location, kreis_naming: KreisNaming) -> str:
+    """'Bergkamen, Kreis Unna'; 'Stadt Dortmund (kreisfreie Stadt)'."""
+    return kreis_naming.place(location.municipality_name, location.kreis_code, location.kreis_name)
 
 
-def _territory(advisor: Advisor, location: Location, catalog: Catalog) -> tuple[str, str]:
+def _territory(advisor: Advisor, location: Location, place: str, catalog: Catalog) -> tuple[str, str]:
     """(code, text) of the territorial reason."""
     if NATIONWIDE in advisor.covers_states:
         return "nationwide", "bundesweit zuständig"
@@ -204,8 +210,8 @@ def _territory(advisor: Advisor, location: Location, catalog: Catalog) -> tuple[
     if advisor.parent_id is not None:
         parent = catalog.advisors.get(advisor.parent_id)
         parent_name = parent.name if parent is not None else advisor.parent_id
-        return "local_office", f"Bezirkskammer der {parent_name}, vor Ort zuständig für {_place(location)}"
-    return "territory", f"zuständig für {_place(location)}"
+        return "local_office", f"Bezirkskammer der {parent_name}, vor Ort zuständig für {place}"
+    return "territory", f"zuständig für {place}"
 
 
 def _transit_text(issues: list[ProblemCode]) -> str:
@@ -223,11 +229,10 @@ def _share(total: float, parts: list[tuple[str, str]]) -> list[Contribution]:
     return [Contribution(code, text, weight) for (code, text), weight in zip(parts, weights, strict=True)]
 
 
-def _note(organisation: Organisation, catalog: Catalog, items: list[AdvisorRecommendation]) -> str:
+def _note(organisation: Organisation, local: str, catalog: Catalog, items: list[AdvisorRecommendation]) -> str:
     location = organisation.location
     state = STATE_NAMES_DE.get(location.state, location.state)
-    details = [name for name in (location.kreis_name, state) if name != location.municipality_name]
-    place = f"{location.municipality_name} ({', '.join(details)})" if details else location.municipality_name
+    place = local if state in local else f"{local}, {state}"  # a city state named once: Berlin, Hamburg
     region_on_file = any(
         not advisor.is_statewide and advisor.covers_location(location) for advisor in catalog.advisors.values()
     )

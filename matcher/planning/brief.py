@@ -146,7 +146,7 @@ def build_brief(
         home_places=home_places,
     )  # fmt: skip
     peers = peers.model_copy(update={"items": adjust(peers.items, "peer", segment, adjustments)})
-    advisors = recommend_advisors(organisation, catalog, settings.advisors)
+    advisors = recommend_advisors(organisation, catalog, settings.advisors, kreis_naming)
     advisors = advisors.model_copy(update={"items": adjust(advisors.items, "advisor", segment, adjustments)})
     shown = [item for item in funding.items if item.funds_measures][:top]  # the ones that fund a measure shown
     return Brief(

@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from matcher.geo.boundaries import IntArray
 from matcher.geo.distance import FloatArray, chord_to_km, to_unit_vectors
-from matcher.geo.naming import CITY_TYPES
+from matcher.geo.naming import CITY_TYPES, kreis_label
 from matcher.geo.reference import GeoReference
 from matcher.synthetic.settings import RegionSettings
 from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
@@ -84,7 +84,7 @@ def select_region(geo: GeoReference, settings: RegionSettings) -> DemoRegion:
     for name in short_names:
         counts[name] = counts.get(name, 0) + 1
     qualifier = [
-        f"{kreis_types[code]} {kreis_names[code]}" if counts[name] > 1 else ""
+        kreis_label(kreis_names[code], kreis_types[code]) if counts[name] > 1 else ""
         for name, code in zip(short_names, kreis_codes, strict=True)
     ]
     label = [

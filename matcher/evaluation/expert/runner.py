@@ -106,7 +106,10 @@ class Answers:
 
     @cached_property
     def advisors(self) -> AdvisorAnswer:
-        return recommend_advisors(self.organisation, self.context.reference.catalog, self.context.settings.advisors)
+        reference = self.context.reference
+        return recommend_advisors(
+            self.organisation, reference.catalog, self.context.settings.advisors, reference.geo.kreis_naming
+        )
 
     @cached_property
     def peers(self) -> PeerAnswer:

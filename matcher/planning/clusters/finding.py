@@ -101,7 +101,7 @@ def find_clusters(
     drafts = ordered[offset : offset + limit if limit is not None else None]
     tables = table_organisations(index, reference, settings, drafts)
     check = FundingCheck(reference.catalog, settings, as_of)
-    advisors = AdvisorLookup(reference.catalog, settings)
+    advisors = AdvisorLookup(reference.catalog, settings, reference.geo.kreis_naming)
     clusters = [
         finish_cluster(index, reference, settings, check, advisors, draft, table)
         for draft, table in zip(drafts, tables, strict=True)

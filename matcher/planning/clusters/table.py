@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.catalog import Catalog, FundingProgramme, FundingStatus
+from matcher.geo.naming import KreisNaming
 from matcher.index import OrganisationIndex
 from matcher.matching.advisors import ROLE_LABELS_DE, AdvisorRecommendation, AdvisorRole, recommend_advisors
 from matcher.matching.funding import (
@@ -234,6 +235,7 @@ class AdvisorLookup:
 
     catalog: Catalog
     settings: MatcherSettings
+    kreis_naming: KreisNaming
     _cache: dict[tuple[str, str, str, str, tuple[str, ...]], list[AdvisorRecommendation]] = field(
         default_factory=dict, init=False
     )
@@ -243,7 +245,9 @@ class AdvisorLookup:
         transit = tuple(sorted(i.value for i in organisation.issues if i in self.settings.advisors.transit_problems))
         key = (location.municipality_ags, location.kreis_code, location.state, organisation.kind.value, transit)
         if key not in self._cache:
-            self._cache[key] = recommend_advisors(organisation, self.catalog, self.settings.advisors).items
+            self._cache[key] = recommend_advisors(
+                organisation, self.catalog, self.settings.advisors, self.kreis_naming
+            ).items
         return self._cache[key]
 
 

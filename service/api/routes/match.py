@@ -58,7 +58,7 @@ def recommend_for_profile(
     measures = asking.measures(organisation, None)
     funding = recommend_funding(organisation, catalog, [m.id for m in measures], settings.funding, day)
     funding = funding.model_copy(update={"items": asking.adjusted(funding.items, "funding", organisation)})
-    advisors = recommend_advisors(organisation, catalog, settings.advisors)
+    advisors = recommend_advisors(organisation, catalog, settings.advisors, engine.reference.geo.kreis_naming)
     advisors = advisors.model_copy(update={"items": asking.adjusted(advisors.items, "advisor", organisation)})
     peers = None
     if policy.may_request(principal, Capability.MATCH_WITH_PEERS):

@@ -100,7 +100,10 @@ def get_advisors(
     asking: AskingDep,
 ) -> AdvisorsResponse:
     organisation = asking.organisation(organisation_id, Capability.RECOMMENDATIONS)
-    answer = recommend_advisors(organisation, asking.engine.reference.catalog, asking.engine.settings.advisors)
+    reference = asking.engine.reference
+    answer = recommend_advisors(
+        organisation, reference.catalog, asking.engine.settings.advisors, reference.geo.kreis_naming
+    )
     answer = answer.model_copy(update={"items": asking.adjusted(answer.items, "advisor", organisation)})
     recommendation_id = asking.log("advisors", "advisor", organisation_id, {}, answer.items)
     return AdvisorsResponse(**answer.model_dump(), organisation_id=organisation_id, recommendation_id=recommendation_id)

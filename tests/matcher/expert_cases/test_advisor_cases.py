@@ -66,7 +66,9 @@ def test_advisor_case(
         postcode=postcode,
         issues=issues,
     )
-    answer = recommend_advisors(builder.build(profile, "case"), catalog, AdvisorSettings())
+    answer = recommend_advisors(
+        builder.build(profile, "case"), catalog, AdvisorSettings(), builder.reference.geo.kreis_naming
+    )
     by_id = {item.id: item for item in answer.items}
     assert expected <= set(by_id), sorted(by_id)
     assert {i: by_id[i].role_label for i in labels} == labels

@@ -36,7 +36,9 @@ def ask(
     postcode: str,
     issues: list[ProblemCode] | None = None,
 ) -> AdvisorAnswer:
-    return recommend_advisors(organisation(builder, kind, postcode, issues), catalog, DEFAULTS)
+    return recommend_advisors(
+        organisation(builder, kind, postcode, issues), catalog, DEFAULTS, builder.reference.geo.kreis_naming
+    )
 
 
 def ids(answer: AdvisorAnswer, role: AdvisorRole | None = None) -> list[str]:
@@ -52,10 +54,10 @@ TRANSIT = [ProblemCode.POOR_TRANSIT_ACCESS]
 @pytest.mark.parametrize(
     ("postcode", "place", "chamber"),
     [
-        ("58452", "Witten (Ennepe-Ruhr-Kreis)", "ihk_mittleres_ruhrgebiet"),  # split Kreis: Witten goes to Bochum
-        ("45525", "Hattingen (Ennepe-Ruhr-Kreis)", "ihk_mittleres_ruhrgebiet"),
-        ("58332", "Schwelm (Ennepe-Ruhr-Kreis)", "sihk_hagen"),  # rest of the Ennepe-Ruhr-Kreis
-        ("58095", "Hagen", "sihk_hagen"),
+        ("58452", "Witten, Ennepe-Ruhr-Kreis", "ihk_mittleres_ruhrgebiet"),  # split Kreis: Witten goes to Bochum
+        ("45525", "Hattingen, Ennepe-Ruhr-Kreis", "ihk_mittleres_ruhrgebiet"),
+        ("58332", "Schwelm, Ennepe-Ruhr-Kreis", "sihk_hagen"),  # rest of the Ennepe-Ruhr-Kreis
+        ("58095", "Stadt Hagen (kreisfreie Stadt)", "sihk_hagen"),
     ],
 )
 def test_company_gets_its_territorial_ihk(
@@ -172,7 +174,10 @@ def test_transport_association_serves_any_kind_with_transit_problems(builder: Pr
     assert vrr.score == DEFAULTS.transit_score
 
 
-@pytest.mark.parametrize(("postcode", "place"), [("10115", "Berlin"), ("80331", "München (Bayern)")])
+@pytest.mark.parametrize(
+    ("postcode", "place"),
+    [("10115", "Stadt Berlin (kreisfreie Stadt)"), ("80331", "Stadt München (kreisfreie Stadt), Bayern")],
+)
 def test_outside_the_covered_regions_nothing_is_invented(
     builder: ProfileBuilder, catalog: Catalog, postcode: str, place: str
 ) -> None:
@@ -198,8 +203,8 @@ def test_public_agency_gets_no_invented_advisor(builder: ProfileBuilder, catalog
     quiet = ask(builder, catalog, OrganisationKind.PUBLIC_AGENCY, "45127")
     assert (quiet.covered, quiet.items) == (False, [])
     assert quiet.note == (
-        "Für Behörden und öffentliche Einrichtungen in Essen (Nordrhein-Westfalen) ist keine zuständige "
-        "Beratungsstelle hinterlegt."
+        "Für Behörden und öffentliche Einrichtungen in Stadt Essen (kreisfreie Stadt), Nordrhein-Westfalen ist keine "
+        "zuständige Beratungsstelle hinterlegt."
     )
     with_transit = ask(builder, catalog, OrganisationKind.PUBLIC_AGENCY, "45127", TRANSIT)
     assert ids(with_transit) == ["ruhrbahn", "vrr"]
@@ -244,7 +249,9 @@ def test_scores_come_from_the_settings(builder: ProfileBuilder, catalog: Catalog
     custom = AdvisorSettings(
         responsible_score=0.9, transit_score=0.45, regional_score=0.6, statewide_score=0.2, funding_agency_score=0.1
     )
-    answer = recommend_advisors(organisation(builder, COMPANY, "70173", TRANSIT), catalog, custom)
+    answer = recommend_advisors(
+        organisation(builder, COMPANY, "70173", TRANSIT), catalog, custom, builder.reference.geo.kreis_naming
+    )
     assert {i.id: i.score for i in answer.items} == {
         "ihk_region_stuttgart": 0.9,
         "wrs": 0.6,
@@ -262,13 +269,13 @@ def test_scores_come_from_the_settings(builder: ProfileBuilder, catalog: Catalog
 def test_transit_problems_come_from_the_settings(builder: ProfileBuilder, catalog: Catalog) -> None:
     custom = AdvisorSettings(transit_problems=frozenset({ProblemCode.PARKING_SHORTAGE}))
     parked = organisation(builder, COMPANY, "45127", [ProblemCode.PARKING_SHORTAGE])
-    assert "vrr" in ids(recommend_advisors(parked, catalog, custom))
-    assert "vrr" not in ids(recommend_advisors(parked, catalog, DEFAULTS))
+    assert "vrr" in ids(recommend_advisors(parked, catalog, custom, builder.reference.geo.kreis_naming))
+    assert "vrr" not in ids(recommend_advisors(parked, catalog, DEFAULTS, builder.reference.geo.kreis_naming))
 
 
 def test_distance_is_the_great_circle_distance_to_the_seat(builder: ProfileBuilder, catalog: Catalog) -> None:
     company = organisation(builder, COMPANY, "58452")
-    item = recommend_advisors(company, catalog, DEFAULTS).items[0]
+    item = recommend_advisors(company, catalog, DEFAULTS, builder.reference.geo.kreis_naming).items[0]
     seat = catalog.advisors["ihk_mittleres_ruhrgebiet"]
     expected = float(haversine_km(company.location.lat, company.location.lon, seat.lat, seat.lon))
     assert item.distance_km == expected
@@ -279,9 +286,9 @@ def test_distance_is_the_great_circle_distance_to_the_seat(builder: ProfileBuild
 def test_deterministic_and_independent_of_catalogue_order(builder: ProfileBuilder, catalog: Catalog) -> None:
     company = organisation(builder, COMPANY, "70173", TRANSIT)
     reversed_catalog = catalog.model_copy(update={"advisors": dict(reversed(catalog.advisors.items()))})
-    first = recommend_advisors(company, catalog, DEFAULTS)
-    assert recommend_advisors(company, catalog, DEFAULTS) == first
-    assert recommend_advisors(company, reversed_catalog, DEFAULTS) == first
+    first = recommend_advisors(company, catalog, DEFAULTS, builder.reference.geo.kreis_naming)
+    assert recommend_advisors(company, catalog, DEFAULTS, builder.reference.geo.kreis_naming) == first
+    assert recommend_advisors(company, reversed_catalog, DEFAULTS, builder.reference.geo.kreis_naming) == first
 
 
 def test_every_catalogue_entry_has_the_documented_role(catalog: Catalog) -> None:
@@ -327,10 +334,11 @@ def test_dortmund_firm_gets_its_wirtschaftsfoerderung_and_the_job_ticket_partner
     assert development.name == "Wirtschaftsförderung Dortmund"
     assert development.role is AdvisorRole.ECONOMIC_DEVELOPMENT
     assert development.role_label == "Wirtschaftsförderung – lokale Ansprechpartnerin für Unternehmen"
-    assert "zuständig für Dortmund" in {r.text for r in development.reasons}
+    assert "zuständig für Stadt Dortmund (kreisfreie Stadt)" in {r.text for r in development.reasons}
     operator = by_id["dsw21"]
     assert operator.role is AdvisorRole.TRANSIT_OPERATOR
-    assert "schließt Jobticket-Verträge für Arbeitgeber in Dortmund" in {r.text for r in operator.reasons}
+    jobs = "schließt Jobticket-Verträge für Arbeitgeber in Stadt Dortmund (kreisfreie Stadt)"
+    assert jobs in {r.text for r in operator.reasons}
     assert round(sum(r.weight for r in operator.reasons), 4) == operator.score == DEFAULTS.transit_score
     assert by_id["vrr"].role is AdvisorRole.TRANSIT_AUTHORITY
     assert "ruhrbahn" not in by_id  # Essen and Mülheim only
@@ -356,3 +364,18 @@ def test_municipalities_get_no_wirtschaftsfoerderung(builder: ProfileBuilder, ca
     # A Wirtschaftsförderung advises firms; a municipality is its carrier, not its client.
     answer = ask(builder, catalog, MUNICIPALITY, "44137")
     assert not ids(answer, AdvisorRole.ECONOMIC_DEVELOPMENT)
+
+
+def test_places_are_named_by_their_kreis_type(builder: ProfileBuilder, catalog: Catalog) -> None:
+    # Issue 11: "Bergkamen (Unna)" read as if Unna were the town; a kreisfreie Stadt is named once, as a city.
+    bergkamen = ask(builder, catalog, COMPANY, "59192", TRANSIT)
+    texts = {r.text for item in bergkamen.items for r in item.reasons}
+    assert "zuständig für Bergkamen, Kreis Unna" in texts
+    assert not [text for text in texts if "(Unna)" in text]
+    esslingen = ask(builder, catalog, COMPANY, "73728")
+    office = next(i for i in esslingen.items if i.id == "ihk_rs_bk_esslingen_nuertingen")
+    local = next(r.text for r in office.reasons if r.code == "local_office")
+    assert local.endswith("vor Ort zuständig für Esslingen am Neckar, Landkreis Esslingen")
+    dortmund = ask(builder, catalog, COMPANY, "44137", TRANSIT)
+    territory = {r.text for item in dortmund.items for r in item.reasons if r.code == "territory"}
+    assert territory == {"zuständig für Stadt Dortmund (kreisfreie Stadt)"}

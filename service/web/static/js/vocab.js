@@ -69,14 +69,14 @@ export async function kreisLabel(code) {
   return found ? found.label : null;
 }
 
-/** Kreise as <select> option groups per Land. */
+/** Kreise as <select> option groups per Land, each named by its type from the server ("Kreis Unna"). */
 export async function kreisOptions(onlyState = null) {
   const list = await kreise();
   return STATES.filter((state) => !onlyState || state.value === onlyState).map((state) => ({
     label: state.label,
     options: list
       .filter((kreis) => kreis.state === state.value)
-      .map((kreis) => ({ value: kreis.ags, label: `${kreis.name}${kreis.bez ? ` (${kreis.bez})` : ""}` })),
+      .map((kreis) => ({ value: kreis.ags, label: kreis.label })),
   }));
 }
 
