@@ -20,9 +20,16 @@ from matcher.synthetic.estates import DemoEstate, plan_estates
 from matcher.synthetic.firms import SECTORS, Firms, draw_firms, sector_table
 from matcher.synthetic.issues import KINDS, PROBLEMS, IssueInputs, draw_issues, draw_measures
 from matcher.synthetic.placement import PolygonLocator
-from matcher.synthetic.regions import BoolArray, DemoRegion, MunicipalityFeatures, select_region, station_distance_km
+from matcher.synthetic.regions import (
+    URBANISATION_ORDER,
+    BoolArray,
+    DemoRegion,
+    MunicipalityFeatures,
+    select_region,
+)
 from matcher.synthetic.settings import DemoSettings
-from matcher.vocabulary import OrganisationKind, Sector
+from matcher.transit.quality import site_class_ranks
+from matcher.vocabulary import OrganisationKind, Sector, Urbanisation
 
 _COMPANY_LABELS: dict[Sector, str] = {
     Sector.A: "Agrar", Sector.B: "Rohstoffe", Sector.C: "Fertigung", Sector.D: "Energie",
@@ -86,11 +93,14 @@ def _generate(reference: ReferenceData, size: int, seed: int, settings: DemoSett
     )
     table = _ProfileTable.build(attribute_rng, reference, region, resolver, firms, settings)
     features = MunicipalityFeatures.of(geo)
+    urbanisation = features.urbanisation[table.position]
+    # The class from every stop, as ProfileBuilder derives it (rural bus bands in sparsely populated towns).
+    sparse = urbanisation == URBANISATION_ORDER.index(Urbanisation.SPARSE)
     inputs = IssueInputs(
-        station_km=station_distance_km(geo, table.lat, table.lon),
+        transit_class=site_class_ranks(geo.transit, table.lat, table.lon, settings.transit, sparse),
         density=features.density[table.position],
         balance_per_1000=features.balance_per_1000[table.position],
-        urbanisation=features.urbanisation[table.position],
+        urbanisation=urbanisation,
         shift_work=table.shift_work,
         in_estate=table.estate >= 0,
         in_centre=(table.estate < 0) & table.is_firm,

@@ -13,6 +13,7 @@ from matcher.geo.distance import FloatArray
 from matcher.synthetic.firms import SECTORS
 from matcher.synthetic.regions import URBANISATION_ORDER, BoolArray
 from matcher.synthetic.settings import IssueSettings, MeasureSettings, Ramp
+from matcher.transit.model import TRANSIT_CLASS_ORDER
 from matcher.vocabulary import OrganisationKind, ProblemCode
 
 PROBLEMS: tuple[ProblemCode, ...] = tuple(ProblemCode)
@@ -24,7 +25,7 @@ _CHUNK = 100_000  # rows per block in the measure draw (bounds memory at 1M prof
 class IssueInputs:
     """What the issue model looks at, one row per profile."""
 
-    station_km: FloatArray
+    transit_class: IntArray  # index into TRANSIT_CLASS_ORDER (0 = A … 4 = none)
     density: FloatArray
     balance_per_1000: FloatArray
     urbanisation: IntArray  # index into URBANISATION_ORDER
@@ -52,8 +53,9 @@ def _lookup(table: FloatArray, index: IntArray) -> FloatArray:
 def issue_probability(code: ProblemCode, x: IssueInputs, settings: IssueSettings) -> FloatArray:
     """Probability that each profile reports ``code`` (see IssueSettings for the formula)."""
     p = np.full(len(x.employees), settings.base.get(code, 0.0), dtype=np.float64)
-    if code in settings.by_station_km:
-        p += _ramp(settings.by_station_km[code], x.station_km)
+    if code in settings.by_transit_class:
+        by_class = settings.by_transit_class[code]
+        p += np.array([by_class.get(c, 0.0) for c in TRANSIT_CLASS_ORDER])[x.transit_class]
     if code in settings.by_density:
         p += _ramp(settings.by_density[code], x.density)
     if code in settings.by_commuter_balance:

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.geo.boundaries import IntArray
-from matcher.geo.distance import FloatArray, chord_to_km, to_unit_vectors
+from matcher.geo.distance import FloatArray
 from matcher.geo.naming import CITY_TYPES, kreis_label
 from matcher.geo.reference import GeoReference
 from matcher.synthetic.settings import RegionSettings
@@ -106,11 +106,3 @@ def select_region(geo: GeoReference, settings: RegionSettings) -> DemoRegion:
         radius_km=geo.municipality_radius_km[positions],
         district_codes=districts,
     )
-
-
-def station_distance_km(geo: GeoReference, lat: FloatArray, lon: FloatArray) -> FloatArray:
-    """Great-circle km to the nearest railway station (one vectorised k-d tree query)."""
-    if len(lat) == 0:
-        return np.zeros(0, dtype=np.float64)
-    chord, _ = geo.station_tree.query(to_unit_vectors(lat, lon), k=1)
-    return chord_to_km(np.atleast_1d(chord))

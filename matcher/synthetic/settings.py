@@ -9,7 +9,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from matcher.settings import GeographySettings
+from matcher.settings import GeographySettings, TransitSettings
+from matcher.transit.model import TransitClass
 from matcher.vocabulary import OrganisationKind, ProblemCode, Sector, Urbanisation
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -203,10 +204,11 @@ class EstateSettings(BaseModel):
 
 
 _P = ProblemCode
+_T = TransitClass
 
 # fmt: off
 _BASE_RATES: dict[ProblemCode, float] = {
-    _P.PARKING_SHORTAGE: 0.04, _P.POOR_TRANSIT_ACCESS: 0.04, _P.TRANSIT_SCHEDULE_MISMATCH: 0.03,
+    _P.PARKING_SHORTAGE: 0.04, _P.POOR_TRANSIT_ACCESS: 0.0, _P.TRANSIT_SCHEDULE_MISMATCH: 0.03,
     _P.SHIFT_WORK: 0.0, _P.LONG_COMMUTES: 0.06, _P.RURAL_LOCATION: 0.0, _P.CONGESTION: 0.05,
     _P.PEAK_HOUR_CROWDING: 0.02, _P.RECRUITMENT_REACHABILITY: 0.05, _P.HIGH_CAR_SHARE: 0.15,
     _P.COMMUTING_COSTS_FOR_STAFF: 0.08, _P.FLEET_EMISSIONS: 0.04, _P.FLEET_COSTS: 0.04,
@@ -248,14 +250,15 @@ class IssueSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     base: dict[ProblemCode, Probability] = Field(default_factory=lambda: dict(_BASE_RATES))
-    by_station_km: dict[ProblemCode, Ramp] = Field(
+    by_transit_class: dict[ProblemCode, dict[TransitClass, Bonus]] = Field(
         default_factory=lambda: {
-            _P.POOR_TRANSIT_ACCESS: Ramp(start=1.0, end=6.0, high=0.60),
-            _P.LAST_MILE_GAP: Ramp(start=0.8, end=3.0, high=0.30),
-            _P.RECRUITMENT_REACHABILITY: Ramp(start=2.0, end=8.0, high=0.25),
-            _P.HIGH_CAR_SHARE: Ramp(start=1.0, end=5.0, high=0.30),
-            _P.ALTERNATIVE_MODE_RISK: Ramp(start=2.0, end=8.0, high=0.15),
-        }
+            _P.POOR_TRANSIT_ACCESS: {_T.B: 0.02, _T.C: 0.12, _T.D: 0.35, _T.NONE: 0.55},
+            _P.LAST_MILE_GAP: {_T.B: 0.03, _T.C: 0.10, _T.D: 0.20, _T.NONE: 0.30},
+            _P.RECRUITMENT_REACHABILITY: {_T.C: 0.03, _T.D: 0.08, _T.NONE: 0.15},
+            _P.HIGH_CAR_SHARE: {_T.B: 0.03, _T.C: 0.08, _T.D: 0.15, _T.NONE: 0.22},
+            _P.ALTERNATIVE_MODE_RISK: {_T.C: 0.02, _T.D: 0.06, _T.NONE: 0.10},
+        },
+        description="bonus by the site's ÖV-Güteklasse from every stop (matcher.transit, as ProfileBuilder derives it)",
     )
     by_density: dict[ProblemCode, Ramp] = Field(
         default_factory=lambda: {
@@ -294,7 +297,6 @@ class IssueSettings(BaseModel):
             _P.LAST_MILE_GAP: 0.10,
             _P.CONGESTION: 0.08,
             _P.UNSAFE_ROUTES: 0.06,
-            _P.POOR_TRANSIT_ACCESS: 0.05,
         }
     )
     if_in_centre: dict[ProblemCode, Bonus] = Field(
@@ -360,4 +362,8 @@ class DemoSettings(BaseModel):
     geography: GeographySettings = Field(
         default_factory=GeographySettings,
         description="resolver thresholds used to keep estates inside their municipality (as MatcherSettings)",
+    )
+    transit: TransitSettings = Field(
+        default_factory=TransitSettings,
+        description="distance bands of the ÖV-Güteklassen the issues are drawn from (as MatcherSettings)",
     )

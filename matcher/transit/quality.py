@@ -136,18 +136,9 @@ def transit_access(
         return []
     rural = np.zeros(n, dtype=bool) if sparse is None else np.asarray(sparse, dtype=bool)
     vectors = to_unit_vectors(lat_a, lon_a)
-    tables = _tables(stops, settings)
-    distances, positions, ranks = [], [], []
     queried: dict[int, tuple[FloatArray, npt.NDArray[np.int64]]] = {}  # by table identity: proxy tables are
     # the full category tables wherever no feed covers a category, and are queried once for both uses
-    for table in tables:
-        km, position = _query(table.stops, vectors, queried)
-        rank = class_rank(km, table.bands)
-        if table.rural is not None:
-            rank = np.where(rural, class_rank(km, table.rural), rank)
-        distances.append(km)
-        positions.append(position)
-        ranks.append(rank)
+    tables, distances, positions, ranks = _per_table(stops, vectors, settings, rural, queried)
     nearest = _nearest_per_mode(stops, vectors, queried)
     if tables:
         rank_matrix, dist_matrix = np.stack(ranks), np.stack(distances)  # (tables, n)
@@ -168,6 +159,47 @@ def transit_access(
             best = _giving_stop(stops, tables[t], int(positions[t][i]), float(distances[t][i]), site_class)
         result.append(TransitAccess(transit_class=site_class, best=best, stops=per_mode))
     return result
+
+
+def site_class_ranks(
+    stops: TransitStops,
+    lat: FloatArray,
+    lon: FloatArray,
+    settings: TransitSettings,
+    sparse: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.int64]:
+    """The class of each site as an index into TRANSIT_CLASS_ORDER (0 = A … 4 = none), as ``transit_access`` decides
+    it but without the answer objects: the demo generator classifies up to a million sites."""
+    n = len(lat)
+    rural = np.zeros(n, dtype=bool) if sparse is None else np.asarray(sparse, dtype=bool)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, _, _, ranks = _per_table(stops, to_unit_vectors(lat, lon), settings, rural, {})
+    if not ranks:
+        return np.full(n, len(TRANSIT_CLASS_ORDER) - 1, dtype=np.int64)
+    return np.asarray(np.stack(ranks).min(axis=0), dtype=np.int64)
+
+
+def _per_table(
+    stops: TransitStops,
+    vectors: FloatArray,
+    settings: TransitSettings,
+    rural: npt.NDArray[np.bool_],
+    queried: dict[int, tuple[FloatArray, npt.NDArray[np.int64]]],
+) -> tuple[list[_Table], list[FloatArray], list[npt.NDArray[np.int64]], list[npt.NDArray[np.int64]]]:
+    """Per stop table: the table, and each site's distance to its nearest stop there, that stop's position and the
+    class rank it gives (rural bands for bus stops at sparse sites)."""
+    tables = _tables(stops, settings)
+    distances, positions, ranks = [], [], []
+    for table in tables:
+        km, position = _query(table.stops, vectors, queried)
+        rank = class_rank(km, table.bands)
+        if table.rural is not None:
+            rank = np.where(rural, class_rank(km, table.rural), rank)
+        distances.append(km)
+        positions.append(position)
+        ranks.append(rank)
+    return tables, distances, positions, ranks
 
 
 def _query(

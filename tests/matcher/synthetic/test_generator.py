@@ -16,6 +16,7 @@ from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
 from matcher.synthetic import DemoData, DemoSettings, generate_demo, generate_demo_data
 from matcher.synthetic.settings import REGION_STUTTGART_KREISE, FirmSettings
+from matcher.transit.model import TransitClass
 from matcher.vocabulary import BUSINESS_KINDS, OrganisationKind, ProblemCode, Sector, Urbanisation
 
 SIZE = 6000
@@ -230,10 +231,19 @@ def test_issue_rules_show_in_the_real_location_features(firms: list[Organisation
         assert len(group) >= 50, "group too small for a rate"
         return _share([code in o.issues for o in group])
 
-    far = [o for o in firms if o.features.station_distance_km > 5]
-    near = [o for o in firms if o.features.station_distance_km < 1]
-    assert rate(ProblemCode.POOR_TRANSIT_ACCESS, far) > rate(ProblemCode.POOR_TRANSIT_ACCESS, near) + 0.3
-    assert rate(ProblemCode.LAST_MILE_GAP, far) > rate(ProblemCode.LAST_MILE_GAP, near) + 0.15
+    # Transit problems follow the ÖV-Güteklasse from every stop, not the railway-station distance (issue 11).
+    unserved = [o for o in firms if o.features.transit_class is TransitClass.NONE]
+    poor = [o for o in firms if o.features.transit_class is TransitClass.D]
+    served = [o for o in firms if o.features.transit_class in {TransitClass.A, TransitClass.B}]
+    poor_access = ProblemCode.POOR_TRANSIT_ACCESS
+    assert rate(poor_access, unserved) > rate(poor_access, poor) + 0.1 > rate(poor_access, served) + 0.2
+    assert rate(poor_access, served) < 0.06
+    assert rate(ProblemCode.LAST_MILE_GAP, unserved) > rate(ProblemCode.LAST_MILE_GAP, served) + 0.2
+    # A firm far from a railway station but among bus and Stadtbahn stops is no more likely to complain than
+    # one next to a station with the same class.
+    far_served = [o for o in served if o.features.station_distance_km > 2]
+    near_served = [o for o in served if o.features.station_distance_km < 1]
+    assert abs(rate(poor_access, far_served) - rate(poor_access, near_served)) < 0.05
 
     dense_centre = [o for o in firms if o.features.population_density > 2500 and o.estate is None]
     sparse = [o for o in firms if o.features.urbanisation == Urbanisation.SPARSE]

@@ -11,8 +11,8 @@ import pytest
 from matcher.geo.distance import haversine_km
 from matcher.geo.reference import GeoReference
 from matcher.settings import TransitBands, TransitSettings
-from matcher.transit.model import NearestStop, TransitClass, TransitMode
-from matcher.transit.quality import class_rank, transit_access
+from matcher.transit.model import TRANSIT_CLASS_ORDER, NearestStop, TransitClass, TransitMode
+from matcher.transit.quality import class_rank, site_class_ranks, transit_access
 from matcher.transit.stops import StopCategory, TransitStops
 from matcher.transit.text import class_phrase, stop_phrase
 from matcher.wording import format_distance
@@ -175,6 +175,18 @@ def test_nearest_stops_equal_brute_force(geo: GeoReference) -> None:
         expected = km.min(axis=1)
         found = np.array([next(s for s in r.stops if s.mode is mode).distance_km for r in result])
         np.testing.assert_allclose(found, expected, atol=1e-6)
+
+
+def test_class_ranks_alone_equal_the_classes_of_the_full_answer(geo: GeoReference) -> None:
+    # The demo generator draws transit problems from site_class_ranks; they must be the classes profiles show.
+    rng = np.random.default_rng(11)
+    lat, lon = rng.uniform(50.5, 52.0, 2000), rng.uniform(6.5, 8.5, 2000)  # NRW: towns, estates and open country
+    sparse = rng.random(2000) < 0.3
+    ranks = site_class_ranks(geo.transit, lat, lon, SETTINGS, sparse)
+    expected = [r.transit_class for r in transit_access(geo.transit, lat, lon, SETTINGS, sparse=sparse)]
+    assert [TRANSIT_CLASS_ORDER[int(rank)] for rank in ranks] == expected
+    assert len(set(expected)) == len(TRANSIT_CLASS_ORDER)  # every class occurs, so the comparison means something
+    assert site_class_ranks(geo.transit, lat[:0], lon[:0], SETTINGS).shape == (0,)
 
 
 def geo_data_file() -> str:
