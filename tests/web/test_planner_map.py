@@ -225,6 +225,24 @@ def test_clusters_with_the_same_centre_are_drawn_apart(web: WebPage, web_server:
     assert web.unexpected_errors() == []
 
 
+def _assert_transit_columns(rows: list[list[str]], answer: dict[str, Any]) -> None:
+    """The CSV's transit columns say what the API answer says: members per class, the note, the shared stop."""
+    column = {name: i for i, name in enumerate(rows[0])}
+    by_id = {cluster["id"]: cluster for cluster in answer["clusters"]}
+    assert len(by_id) == len(rows) - 1
+    noted = 0
+    for row in rows[1:]:
+        cluster = by_id[row[column["id"]]]
+        counts = [(c["transit_class"], c["members"]) for c in cluster["transit_classes"]]
+        assert sum(members for _, members in counts) == int(row[column["betriebe"]])
+        expected = " | ".join(f"{'keine' if code == 'none' else code}: {members}" for code, members in counts)
+        assert row[column["oev_gueteklassen"]] == expected
+        assert row[column["oev_hinweis"]] == (cluster["transit_note"] or "")
+        assert row[column["oev_haeufigste_haltestelle"]] == (cluster["transit_stop_note"] or "")
+        noted += bool(cluster["transit_note"])
+    assert noted > 0  # a few hundred clusters: some have a transit problem at the site among their dominant ones
+
+
 def test_the_export_holds_every_page(web: WebPage, web_server: WebServer, tmp_path: Path) -> None:
     # The export fetches the largest pages the server allows (GET /limits: 1,000); told 100 here, it needs
     # several requests for the few hundred clusters of the demo.
@@ -246,6 +264,7 @@ def test_the_export_holds_every_page(web: WebPage, web_server: WebServer, tmp_pa
     rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert len(rows) == total + 1
     assert [row[0] for row in rows[1:]] == [str(rank) for rank in range(1, total + 1)]
+    _assert_transit_columns(rows, _clusters(web_server, state="DE-NW", min_size="2", limit=str(total)))
     with web.page.expect_download() as geo_download:
         web.page.get_by_role("button", name="Export GeoJSON").click()
     geo_file = tmp_path / "cluster.geojson"

@@ -385,23 +385,30 @@ function clusterPanel(cluster, showPooled) {
   ];
 }
 
+/** Members per ÖV-Güteklasse, best first: ['B: 3', 'C: 4', 'keine: 2']. */
+function classCounts(cluster) {
+  return (cluster.transit_classes || []).map((c) => `${c.transit_class === "none" ? "keine" : c.transit_class}: ${c.members}`);
+}
+
 /** 'überwiegend ÖV-Güteklasse D/keine (7 von 9 Betrieben); häufigste nächste Haltestelle: …', else the classes. */
 function transitText(cluster) {
-  const classes = (cluster.transit_classes || []).map((c) => `${c.transit_class === "none" ? "keine" : c.transit_class}: ${c.members}`);
   const notes = [cluster.transit_note, cluster.transit_stop_note].filter(Boolean);
-  return notes.length ? notes.join("; ") : `ÖV-Güteklassen der Betriebe – ${classes.join(", ") || "unbekannt"}`;
+  return notes.length ? notes.join("; ") : `ÖV-Güteklassen der Betriebe – ${classCounts(cluster).join(", ") || "unbekannt"}`;
 }
 
 const decimal = (value, digits = 4) => (value === null || value === undefined ? "" : value.toFixed(digits).replace(".", ","));
 
 /**
  * The clusters as CSV for German spreadsheets: `;`-separated, decimal comma, UTF-8 with BOM; cells that a
- * spreadsheet would run as a formula (names, estates from stored data) start with ' (csv.js).
+ * spreadsheet would run as a formula (names, estates from stored data) start with ' (csv.js). The transit columns:
+ * members per ÖV-Güteklasse ('B: 3 | C: 4 | keine: 2'), the transit note and the shared nearest stop, both only
+ * where the answer gives them (the stop is withheld with the members).
  */
 export function clustersCsv(answer) {
   const header = [
     "rang", "id", "name", "relevanz", "betriebe", "sichtbare_mitglieder", "beschaeftigte", "betroffene_beschaeftigte",
     "schwerpunkt_lat", "schwerpunkt_lon", "radius_km", "hauptproblem", "probleme", "gemeinden", "gewerbegebiete",
+    "oev_gueteklassen", "oev_hinweis", "oev_haeufigste_haltestelle",
     "massnahmen", "foerderprogramme", "an_den_tisch", "mitglieder_ids",
   ];
   const rows = answer.clusters.map((c, index) => [
@@ -411,6 +418,7 @@ export function clustersCsv(answer) {
     c.dominant_problems.map((p) => `${p.label} (${Math.round(p.share * 100)} %)`).join(" | "),
     c.municipalities.map((m) => `${m.name} (${m.members})`).join(" | "),
     c.estates.map((e) => `${e.name} (${e.members})`).join(" | "),
+    classCounts(c).join(" | "), c.transit_note || "", c.transit_stop_note || "",
     c.suggested_measures.map((m) => m.name).join(" | "),
     c.funding.map((f) => f.name).join(" | "),
     c.at_the_table.map((s) => s.name).join(" | "),
