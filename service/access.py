@@ -31,7 +31,7 @@ import numpy as np
 from matcher.catalog import Catalog
 from matcher.geo.distance import haversine_km
 from matcher.models import Location, Organisation
-from matcher.planning.clusters.describe import cluster_name, estate_counts
+from matcher.planning.clusters.describe import cluster_name, estate_counts, ordinal_names
 from matcher.planning.clusters.models import Cluster, RegionFilter
 from matcher.vocabulary import STATE_BY_LAND_CODE
 from service.auth import Principal, Role
@@ -507,6 +507,17 @@ class AccessPolicy:
             and self.profile_view(principal, organisation) is not ProfileView.NONE
         ]
         return sorted(shown), len(cluster.members)
+
+    def redact_clusters(
+        self, principal: Principal | None, clusters: list[Cluster], organisations: Mapping[str, Organisation]
+    ) -> list[dict[str, Any]]:
+        """Every cluster of an answer redacted (:meth:`redact_cluster`), in rank order, with names still unique:
+        a name without its withheld estates may repeat another ("Cluster Köln: Parkplatzmangel (5 Betriebe)"
+        twice), and then gets its ordinal, as the library numbers repeats (issue 11)."""
+        redacted = [self.redact_cluster(principal, cluster, organisations) for cluster in clusters]
+        for data, name in zip(redacted, ordinal_names([data["name"] for data in redacted]), strict=True):
+            data["name"] = name
+        return redacted
 
     def redact_cluster(
         self, principal: Principal | None, cluster: Cluster, organisations: Mapping[str, Organisation]

@@ -180,18 +180,21 @@ def unique_names(drafts: list[Draft]) -> list[Draft]:
         if counts[draft.name] > 1:
             name = cluster_name(len(draft.members), draft.dominant, draft.estates, draft.municipalities, _detail(draft))
         named.append(name)
+    return [replace(draft, name=name) for draft, name in zip(drafts, ordinal_names(named), strict=True)]
+
+
+def ordinal_names(names: list[str]) -> list[str]:
+    """Names in rank order, each repeat with its ordinal: "Cluster Köln (2): Parkplatzmangel (5 Betriebe)"."""
     seen: Counter[str] = Counter()
     result = []
-    for draft, name in zip(drafts, named, strict=True):
+    for name in names:
         seen[name] += 1
-        final = (
-            name
-            if seen[name] == 1
-            else name.replace(":", f" ({seen[name]}):", 1)
-            if ":" in name
-            else f"{name} ({seen[name]})"
-        )
-        result.append(replace(draft, name=final))
+        if seen[name] == 1:
+            result.append(name)
+        elif ":" in name:
+            result.append(name.replace(":", f" ({seen[name]}):", 1))
+        else:
+            result.append(f"{name} ({seen[name]})")
     return result
 
 

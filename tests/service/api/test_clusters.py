@@ -500,3 +500,35 @@ def test_cache_keeps_at_most_max_clusters() -> None:
     assert cache.get(_key(1, 9), lambda: sized(6)).clusters  # too large to keep, still answered
     assert len(cache) == 2
     assert cache.misses == 4
+
+
+def test_redacted_names_stay_unique(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
+    # Two estates in Hamm, each a cluster of 6 with the same problem, 2 members of each visible to peers. The admin
+    # sees them by estate; the planner may not learn the estates of hidden members, so both fall back to the
+    # town's name — which must not repeat within the answer (issue 11: „Cluster Bergkamen …“ twice).
+    hamm = (51.6800, 7.8000)
+    seed = {}
+    for group, (east, estate) in enumerate(((0.0, "Gewerbegebiet Am Hafen"), (3.0, "Gewerbegebiet Rhynern"))):
+        for i in range(6):
+            seed[f"hm-{group}-{i}"] = _firm(
+                f"Hammer Firma {group}-{i}",
+                _at(hamm, east + 0.08 * i, 0.0),
+                ["land_use_pressure"],
+                i < 2,
+                estate=estate,
+            )
+    create_through_api(client, auth["admin"], seed)
+    try:
+        params = {"issue": "land_use_pressure", "kreis": "05915"}
+        admin = sorted(c["name"] for c in _get(client, auth["admin"], **params)["clusters"])
+        assert [name.split(":")[0] for name in admin] == ["Cluster Am Hafen", "Cluster Rhynern"]
+        planner = [c["name"] for c in _get(client, auth["planner_nw"], **params)["clusters"]]
+        assert len(planner) == 2
+        assert len(set(planner)) == 2
+        first, second = planner
+        assert first.startswith("Cluster Hamm: ")
+        assert second == first.replace("Cluster Hamm:", "Cluster Hamm (2):")
+        assert not any("Hafen" in name or "Rhynern" in name for name in planner)
+    finally:
+        for organisation_id in seed:
+            assert client.delete(f"{ORGANISATIONS}/{organisation_id}", headers=auth["admin"]).status_code == 204
