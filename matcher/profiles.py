@@ -49,6 +49,14 @@ class ProfileBuilder:
             results.append(Organisation.model_validate(data))
         return results
 
+    def relocate(self, organisations: Sequence[Organisation], locations: Sequence[Location]) -> list[Organisation]:
+        """The organisations moved to better locations (a geocoded address), with their features recomputed."""
+        features = location_features(self.reference.geo, list(locations), self.transit)
+        return [
+            organisation.model_copy(update={"location": location, "features": feature})
+            for organisation, location, feature in zip(organisations, locations, features, strict=True)
+        ]
+
     def catalogue_errors(self, profile: OrganisationProfile) -> list[InputError]:
         unknown = [m for m in profile.measures_in_place if m not in self.reference.catalog.measures]
         if not unknown:

@@ -200,14 +200,22 @@ def sector_label_de(kind: OrganisationKind, sector: Sector | None) -> str | None
 
 
 class LocationPrecision(StrEnum):
-    EXACT = "exact"  # coordinates given by the organisation
+    """How well a stored point is known, from finest to coarsest (docs/geography.md, "Genauigkeit")."""
+
+    COORDINATES = "coordinates"  # coordinates given by the organisation (file, form or API)
+    ADDRESS = "address"  # the street address, geocoded and checked against the postcode
     POSTCODE = "postcode"  # centroid of the postcode area
+    MUNICIPALITY = "municipality"  # only the municipality is known: its centre point
 
 
 PRECISION_LABELS_DE: dict[LocationPrecision, str] = {
-    LocationPrecision.EXACT: "genaue Koordinaten",
-    LocationPrecision.POSTCODE: "Mittelpunkt des Postleitzahlgebiets",
+    LocationPrecision.COORDINATES: "Koordinaten",
+    LocationPrecision.ADDRESS: "Adresse",
+    LocationPrecision.POSTCODE: "Postleitzahl",
+    LocationPrecision.MUNICIPALITY: "Gemeinde",
 }
+# Precisions at which two points may be called near each other ("im selben Gewerbegebiet", metres apart).
+SITE_PRECISIONS: frozenset[LocationPrecision] = frozenset({LocationPrecision.COORDINATES, LocationPrecision.ADDRESS})
 
 
 class Urbanisation(StrEnum):

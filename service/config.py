@@ -39,6 +39,21 @@ def check_service_url(variable: str, url: str) -> None:
         raise ValueError(f"{variable} „{url}“ muss https verwenden (http nur für localhost, 127.0.0.1, ::1)")
 
 
+class GeocoderKind(StrEnum):
+    """Which service turns street addresses into points (docs/service.md, "Geokodierung")."""
+
+    NONE = "none"  # no geocoding: an organisation without coordinates sits on its postcode's centroid
+    NOMINATIM = "nominatim"
+    PHOTON = "photon"
+
+
+# The public instances, used when BMM_GEOCODER_URL is not set (mind their usage policies: 1 request/s).
+PUBLIC_GEOCODER_URLS: dict[GeocoderKind, str] = {
+    GeocoderKind.NOMINATIM: "https://nominatim.openstreetmap.org",
+    GeocoderKind.PHOTON: "https://photon.komoot.io",
+}
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BMM_", extra="ignore", env_ignore_empty=True, frozen=True)
 
@@ -92,6 +107,31 @@ class ServiceSettings(BaseSettings):
             engine = self.routing_engine.value
             raise ValueError(f"BMM_ROUTING_URL fehlt: BMM_ROUTING_ENGINE={engine} braucht die Adresse des Dienstes")
         return self
+
+    geocoder: GeocoderKind = Field(default=GeocoderKind.NONE, description="none, nominatim or photon")
+    geocoder_url: str | None = Field(
+        default=None, description="base URL of the geocoder (https; http only on localhost); default: the public one"
+    )
+    geocoder_rate: float = Field(default=1.0, gt=0, le=100, description="requests per second at most")
+    geocoder_timeout_seconds: float = Field(default=5.0, gt=0, le=60, description="per request")
+    geocoder_budget_seconds: float = Field(
+        default=300.0, gt=0, description="total time one import may spend asking the geocoder"
+    )
+    geocoder_found_ttl_days: int = Field(default=365, ge=1, description="a cached point is reused this long")
+    geocoder_miss_ttl_days: int = Field(default=30, ge=1, description="an address not found is not asked again")
+    geocoder_error_ttl_hours: int = Field(default=24, ge=1, description="a failed request is not repeated")
+
+    @model_validator(mode="after")
+    def _geocoder_needs_a_secure_url(self) -> Self:
+        if self.geocoder_url is not None:
+            check_service_url("BMM_GEOCODER_URL", self.geocoder_url)
+        return self
+
+    def resolved_geocoder_url(self) -> str | None:
+        """``geocoder_url`` if set, else the public instance of the chosen geocoder (None for ``none``)."""
+        if self.geocoder is GeocoderKind.NONE:
+            return None
+        return self.geocoder_url or PUBLIC_GEOCODER_URLS[self.geocoder]
 
     def resolved_data_dir(self) -> Path:
         """``data_dir`` if set (it must hold the reference data), else the shipped folder."""

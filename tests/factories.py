@@ -38,7 +38,7 @@ def municipality_row(geo: GeoReference, ags: str) -> pd.Series:
 
 
 def make_location(
-    geo: GeoReference, ags: str, precision: LocationPrecision = LocationPrecision.EXACT, **overrides: Any
+    geo: GeoReference, ags: str, precision: LocationPrecision = LocationPrecision.COORDINATES, **overrides: Any
 ) -> Location:
     """The :class:`Location` of a municipality's centre, built from its reference-table row."""
     municipality = municipality_row(geo, ags)

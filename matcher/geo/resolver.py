@@ -32,6 +32,10 @@ _BOUNDARY_STATES = frozenset({"DE-NW", "DE-BW"})
 NOT_IN_GERMANY = -1
 _NEAREST_CENTRES = 16
 _LARGE_RADIUS_KM = 5.0  # equivalent radius from which a municipality is always a candidate within reach
+# Given coordinates this close to their postcode's centroid or their municipality's centre are that point, as
+# a list exported from a geocoder-less tool (or this product) writes it: they say no more than the area does.
+# 10 m covers coordinates rounded to 4 decimals (at most about 7 m off).
+SAME_POINT_KM = 0.01
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ class LocationQuery:
     lat: float | None = None
     lon: float | None = None
     postcode: str | None = None
+    # The point is a geocoder's answer for the street address (not given by the client): it is believed
+    # only where it fits the postcode (``implausible_address``), and it gives precision ``address``.
+    geocoded: bool = False
 
 
 def _format_degrees(value: float) -> str:
@@ -199,16 +206,24 @@ class LocationResolver:
         with_coordinates = [i for i, q in enumerate(queries) if q.lat is not None and q.lon is not None]
         lat = np.array([queries[i].lat for i in with_coordinates], dtype=np.float64)
         lon = np.array([queries[i].lon for i in with_coordinates], dtype=np.float64)
-        positions = dict(zip(with_coordinates, self.municipality_positions(lat, lon).tolist(), strict=True))
+        found = self.municipality_positions(lat, lon)
+        positions = dict(zip(with_coordinates, found.tolist(), strict=True))
+        at_centre = dict(zip(with_coordinates, self._at_municipality_centre(lat, lon, found).tolist(), strict=True))
         results: list[Location | LocationError] = []
         for i, query in enumerate(queries):
             try:
-                results.append(self._resolve_one(query, positions.get(i)))
+                results.append(self._resolve_one(query, positions.get(i), at_centre.get(i, False)))
             except LocationError as error:
                 results.append(error)
         return results
 
-    def _resolve_one(self, query: LocationQuery, position: int | None) -> Location:
+    def _at_municipality_centre(self, lat: FloatArray, lon: FloatArray, positions: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether each point is (within :data:`SAME_POINT_KM`) the centre of the municipality it lies in."""
+        inside = np.maximum(positions, 0)
+        distance = haversine_km(lat, lon, self.geo.municipality_lat[inside], self.geo.municipality_lon[inside])
+        return np.asarray((positions >= 0) & (distance <= SAME_POINT_KM), dtype=np.bool_)
+
+    def _resolve_one(self, query: LocationQuery, position: int | None, at_centre: bool = False) -> Location:
         if query.lat is not None and query.lon is not None:
             if position is None or position == NOT_IN_GERMANY:
                 raise LocationError(
@@ -218,9 +233,14 @@ class LocationResolver:
                     "erwartet werden WGS84-Grad (lat 47,2–55,1, lon 5,8–15,1) eines Ortes in Deutschland.",
                     "outside_germany",
                 )
+            if query.geocoded:
+                self._check_address_point(query, position)
+                return self._location(query.lat, query.lon, LocationPrecision.ADDRESS, position)
+            precision = LocationPrecision.MUNICIPALITY if at_centre else LocationPrecision.COORDINATES
             if query.postcode is not None:
-                self._check_postcode_matches(query.postcode, query.lat, query.lon, position)
-            return self._location(query.lat, query.lon, LocationPrecision.EXACT, position)
+                distance = self._check_postcode_matches(query.postcode, query.lat, query.lon, position)
+                precision = LocationPrecision.POSTCODE if distance <= SAME_POINT_KM else precision
+            return self._location(query.lat, query.lon, precision, position)
         if query.postcode is None:
             raise LocationError(
                 "postcode",
@@ -267,10 +287,32 @@ class LocationResolver:
             area = self.settings.default_postcode_area_km2
         return float(np.sqrt(area / np.pi) * self.settings.postcode_radius_factor)
 
-    def _check_postcode_matches(self, postcode: str, lat: float, lon: float, position: int) -> None:
+    def _postcode_distance(self, postcode: str, lat: float, lon: float) -> tuple[float, float]:
+        """Distance of the point from the postcode's centroid and the distance its area allows (km)."""
         row = self._postcode_row(postcode)
         distance = float(haversine_km(lat, lon, float(row["lat"]), float(row["lon"])))
-        allowed = self.postcode_radius_km(row) + self.settings.postcode_tolerance_km
+        return distance, self.postcode_radius_km(row) + self.settings.postcode_tolerance_km
+
+    def _check_address_point(self, query: LocationQuery, position: int) -> None:
+        """A geocoded point is believed inside one of its postcode's municipalities or within its postcode area."""
+        if query.postcode is None or query.lat is None or query.lon is None:
+            return
+        municipalities = self._postcode_ags(self._postcode_row(query.postcode))
+        distance, allowed = self._postcode_distance(query.postcode, query.lat, query.lon)
+        if distance <= allowed or self._municipality_fields[position][0] in municipalities:
+            return
+        municipality = self._municipality_fields[position][1]
+        raise LocationError(
+            "address",
+            f"Der Geokodierer verortet die Adresse in {municipality}, {_format_km(distance)} km vom "
+            f"Postleitzahlgebiet {query.postcode} entfernt (erlaubt sind bis {_format_km(allowed)} km oder eine "
+            "Gemeinde der Postleitzahl); der Punkt wird nicht übernommen.",
+            "implausible_address",
+        )
+
+    def _check_postcode_matches(self, postcode: str, lat: float, lon: float, position: int) -> float:
+        """The distance from the postcode's centroid (km), or :class:`LocationError` when it does not fit."""
+        distance, allowed = self._postcode_distance(postcode, lat, lon)
         if distance > allowed:
             municipality = self.geo.municipalities.iloc[position]["short_name"]
             raise LocationError(
@@ -280,6 +322,7 @@ class LocationResolver:
                 f"{_format_km(allowed)} km). Bitte Postleitzahl oder Koordinaten korrigieren.",
                 "postcode_mismatch",
             )
+        return distance
 
     def _location(self, lat: float, lon: float, precision: LocationPrecision, position: int) -> Location:
         ags, name, kreis_code, kreis_name, state = self._municipality_fields[position]

@@ -34,6 +34,8 @@ from service.api.routes.vocabulary import router as vocabulary_router
 from service.auth import SqlApiKeyRepository
 from service.config import MEGABYTE, ServiceSettings
 from service.engine import load_engine
+from service.geocoding.cache import GeocodeCache
+from service.geocoding.locating import build_locator
 from service.learning import ServedAdjustments
 from service.live import LiveIndex
 from service.residence_places import ResidencePlaces
@@ -198,6 +200,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.live = live = LiveIndex(
         repository, matching, SqlTransitStore(engine), home_places=ResidencePlaces(residences, analyst)
     )
+    app.state.locator = build_locator(settings, GeocodeCache(engine))
 
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
     def health(repository: RepositoryDep) -> Health:

@@ -23,6 +23,7 @@ from service.api.security import OptionalPrincipalDep
 from service.auth import Principal
 from service.config import ServiceSettings
 from service.engine import MatchingEngine
+from service.geocoding.locating import AddressLocator
 from service.learning import ServedAdjustments
 from service.live import LiveIndex, Snapshot
 from service.residences import ResidenceAnalyst
@@ -47,6 +48,12 @@ def get_repository(request: Request) -> OrganisationRepository:
 def get_policy(request: Request) -> AccessPolicy:
     policy: AccessPolicy = request.app.state.access
     return policy
+
+
+def get_locator(request: Request) -> AddressLocator | None:
+    """The geocoding step, ``None`` when no geocoder is configured (BMM_GEOCODER=none)."""
+    locator: AddressLocator | None = request.app.state.locator
+    return locator
 
 
 def get_live(request: Request) -> LiveIndex:
@@ -104,6 +111,7 @@ SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 RepositoryDep = Annotated[OrganisationRepository, Depends(get_repository)]
 PolicyDep = Annotated[AccessPolicy, Depends(get_policy)]
 BuilderDep = Annotated[ProfileBuilder, Depends(get_builder)]
+LocatorDep = Annotated[AddressLocator | None, Depends(get_locator)]
 EngineDep = Annotated[MatchingEngine, Depends(get_engine)]
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 LiveDep = Annotated[LiveIndex, Depends(get_live)]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import Engine, make_url
 
 from matcher.wording import german_number
@@ -29,8 +30,18 @@ DbOption = Annotated[
 
 
 def settings_for(db: str | None = None) -> ServiceSettings:
-    """The service settings (environment, prefix ``BMM_``), with the command's ``--db`` if it has one."""
-    return ServiceSettings() if db is None else ServiceSettings(database_url=db)
+    """The service settings (environment, prefix ``BMM_``), with the command's ``--db`` if it has one; a bad
+    setting (e.g. an http geocoder URL off localhost) exits with its message."""
+    try:
+        return ServiceSettings() if db is None else ServiceSettings(database_url=db)
+    except ValidationError as error:
+        fail("Ungültige Einstellung: " + "; ".join(_setting_error(e) for e in error.errors(include_url=False)))
+
+
+def _setting_error(error: Any) -> str:
+    field = "BMM_" + str(error["loc"][0]).upper() if error["loc"] else "Einstellungen"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message if message.startswith("BMM_") else f"{field}: {message}"
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

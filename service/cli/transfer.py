@@ -12,6 +12,7 @@ from matcher.vocabulary import OrganisationKind
 from matcher.wording import count_noun, german_int, german_number
 from service.cli.common import DbOption, fail, migrated_engine, safe, settings_for, sqlite_file
 from service.config import DEFAULT_DATABASE_URL
+from service.geocoding.locating import GeocodingReport
 from service.io.exporting import ExportFormat
 from service.io.reading import ReadInfo
 from service.storage.database import make_engine, upgrade
@@ -59,14 +60,18 @@ def import_file(
     from matcher.profiles import ProfileBuilder
     from matcher.reference import load_reference_data
     from matcher.settings import MatcherSettings
+    from service.geocoding.cache import GeocodeCache
+    from service.geocoding.locating import build_locator
     from service.io import ImportFailed, import_organisations
     from service.storage.sql_repository import SqlOrganisationRepository
     from service.timetable import stored_reference
 
+    settings = settings_for(db)
     engine = make_engine(db)
     upgrade(engine)
-    reference = stored_reference(engine, load_reference_data(settings_for(db).resolved_data_dir()))
+    reference = stored_reference(engine, load_reference_data(settings.resolved_data_dir()))
     builder = ProfileBuilder(reference, MatcherSettings())  # transit with the imported timetable, as the API
+    locator = build_locator(settings, GeocodeCache(engine))
 
     def progress(rows: int) -> None:
         typer.echo(f"… {count_noun(rows, 'Zeile', 'Zeilen')} geprüft", err=True)
@@ -83,6 +88,7 @@ def import_file(
             filename=file.name,
             kind=kind,
             dry_run=dry_run,
+            locator=locator,
             progress=progress,
         )
     finally:
@@ -94,6 +100,8 @@ def import_file(
         if result.error_count > _SHOWN_ERRORS:
             typer.echo(f"… und {german_int(result.error_count - _SHOWN_ERRORS)} weitere Fehler", err=True)
         fail(f"Import abgebrochen: {count_noun(result.error_count, 'Fehler', 'Fehler')}, nichts gespeichert.")
+    if result.geocoding is not None:
+        typer.echo(_geocoding_line(result.geocoding, result.dry_run), err=True)
     if result.dry_run:
         rows = count_noun(result.rows, "gültige Zeile", "gültige Zeilen")
         would = "würde" if result.created == 1 else "würden"
@@ -106,6 +114,21 @@ def import_file(
         f"Importiert: {german_int(result.created)} neu, {german_int(result.updated)} aktualisiert "
         f"({count_noun(result.rows, 'Zeile', 'Zeilen')}; geprüft in {german_number(round(result.check_seconds, 1))} s, "
         f"gespeichert in {german_number(round(result.store_seconds, 1))} s) in {safe(db)}."
+    )
+
+
+def _geocoding_line(report: GeocodingReport, dry_run: bool) -> str:
+    addresses = count_noun(report.addresses, "Zeile", "Zeilen")
+    if dry_run:
+        return (
+            f"Geokodierung: {addresses} mit Adresse ohne Koordinaten, davon {german_int(report.cached)} schon im "
+            f"Zwischenspeicher; {count_noun(report.to_query, 'Adresse würde', 'Adressen würden')} abgefragt "
+            "(im Probelauf wird nichts gesendet)."
+        )
+    return (
+        f"Geokodierung: {addresses} mit Adresse ohne Koordinaten, {german_int(report.cached)} aus dem "
+        f"Zwischenspeicher, {count_noun(report.queried, 'Adresse', 'Adressen')} abgefragt, "
+        f"{german_int(report.located)} an der Adresse verortet (die übrigen am Mittelpunkt der Postleitzahl)."
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.vocabulary import OrganisationKind
+from service.geocoding.locating import AddressLocator, GeocodingReport
 from service.io.parsing import parse_profile
 from service.io.reading import ImportFileError, RawRow, ReadInfo, RowError, Source, read_rows
 from service.storage.repository import DuplicateIdError, OrganisationRepository, WriteMode
@@ -32,6 +33,7 @@ class ImportReport:
     store_seconds: float
     info: ReadInfo = field(default_factory=ReadInfo)
     dry_run: bool = False
+    geocoding: GeocodingReport | None = None  # None: no geocoder configured (BMM_GEOCODER=none)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ def import_organisations(
     filename: str | None = None,
     kind: OrganisationKind | None = None,
     dry_run: bool = False,
+    locator: AddressLocator | None = None,
     chunk_size: int = CHUNK_SIZE,
     max_errors: int = MAX_ERRORS,
     progress: Progress | None = None,
@@ -116,12 +119,24 @@ def import_organisations(
     the member number (Mitgliedsnummer) updates last month's import instead of duplicating it. ``kind``
     applies to rows without one (an HWK list: ``craft_business``). ``dry_run`` checks everything and
     stores nothing; the report then counts what would be created and updated.
+
+    With a ``locator`` (a geocoder is configured), rows with a street address but no coordinates are
+    geocoded once every row is valid (a dry run only counts them and asks nothing); see
+    :mod:`service.geocoding.locating`.
     """
     prepared = _prepare(source, builder, filename, _info(kind), chunk_size, max_errors, progress)
     if isinstance(prepared, ImportFailed):
         return prepared
+    geocoding = None
+    if locator is not None:
+        started = time.perf_counter()
+        organisations, geocoding = locator.locate(prepared.organisations, prepared.rows, dry_run=dry_run)
+        prepared.info.warnings.extend(geocoding.warnings)
+        prepared = _Prepared(
+            organisations, prepared.rows, prepared.seconds + time.perf_counter() - started, prepared.info
+        )
     if dry_run:
-        return _dry_run(prepared, repository, mode, max_errors)
+        return _dry_run(prepared, repository, mode, max_errors, geocoding)
     started = time.perf_counter()
     try:
         written = repository.add_many(prepared.organisations, mode=mode)
@@ -137,6 +152,7 @@ def import_organisations(
         check_seconds=prepared.seconds,
         store_seconds=time.perf_counter() - started,
         info=prepared.info,
+        geocoding=geocoding,
     )
 
 
@@ -145,7 +161,11 @@ def _info(kind: OrganisationKind | None) -> ReadInfo:
 
 
 def _dry_run(
-    prepared: _Prepared, repository: OrganisationRepository, mode: WriteMode, max_errors: int
+    prepared: _Prepared,
+    repository: OrganisationRepository,
+    mode: WriteMode,
+    max_errors: int,
+    geocoding: GeocodingReport | None,
 ) -> ImportReport | ImportFailed:
     ids = [o.id for o in prepared.organisations]
     stored: set[str] = set()
@@ -164,6 +184,7 @@ def _dry_run(
         store_seconds=0.0,
         info=prepared.info,
         dry_run=True,
+        geocoding=geocoding,
     )
 
 

@@ -57,6 +57,7 @@ organisations = Table(
     # Derived from the reference geography; recomputed whenever the location changes.
     Column("location_lat", Float, nullable=False),
     Column("location_lon", Float, nullable=False),
+    # coordinates | address | postcode | municipality (matcher.vocabulary.LocationPrecision; migration 0007)
     Column("location_precision", String(16), nullable=False),
     Column("municipality_ags", String(8), nullable=False, index=True),
     Column("municipality_name", String(200), nullable=False),
@@ -203,4 +204,20 @@ learned_versions = Table(
     Column("events", Integer, nullable=False),  # counted judgements
     Column("adjustments", Integer, nullable=False),  # cells with an adjustment
     Column("card", Text, nullable=False),  # JSON: matcher.learning.evaluation.LearningResult
+)
+
+# Answers of the geocoder by normalised address (matcher.geo.geocoding.address_key), so that an unchanged
+# list is never asked again: a point (status found, precision house or street), an address the geocoder did
+# not find (not_found) or a failed request (error); each is reused until its age passes the TTL of its
+# status (ServiceSettings.geocoder_*_ttl_*). Geocoder answers about addresses of firms, no personal data.
+geocode_cache = Table(
+    "geocode_cache",
+    metadata,
+    Column("address_key", String(320), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("precision", String(16)),
+    Column("source", String(16), nullable=False),
+    Column("geocoded_on", DateTime(timezone=True), nullable=False),
 )

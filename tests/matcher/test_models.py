@@ -164,7 +164,7 @@ def test_location_is_immutable() -> None:
     location = Location(
         lat=50.94,
         lon=6.96,
-        precision=LocationPrecision.EXACT,
+        precision=LocationPrecision.COORDINATES,
         municipality_ags="05315000",
         municipality_name="Köln",
         kreis_code="05315",

@@ -38,7 +38,7 @@ def test_builds_an_organisation_with_derived_location_and_features(
 
 def test_coordinates_give_an_exact_location(builder: ProfileBuilder) -> None:
     organisation = builder.build(make_profile(postcode=None, lat=48.7784, lon=9.18), "stuttgart-1")
-    assert organisation.location.precision is LocationPrecision.EXACT
+    assert organisation.location.precision is LocationPrecision.COORDINATES
     assert organisation.location.municipality_ags == "08111000"
     assert (organisation.location.lat, organisation.location.lon) == (48.7784, 9.18)
 

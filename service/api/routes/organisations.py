@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy, Capability, ProfileView, not_found_detail, redact_profile
-from service.api.deps import BuilderDep, FeedbackStoreDep, PolicyDep, RepositoryDep
+from service.api.deps import BuilderDep, FeedbackStoreDep, LocatorDep, PolicyDep, RepositoryDep
 from service.api.filters import FiltersDep
 from service.api.problems import problem_responses
 from service.api.schemas import (
@@ -30,6 +30,7 @@ from service.api.schemas import (
 )
 from service.api.security import OptionalPrincipalDep
 from service.auth import Principal, Role
+from service.geocoding.locating import AddressLocator
 from service.io.importing import new_id
 from service.storage.repository import DuplicateIdError, OrganisationQuery, OrganisationRepository, WriteMode
 
@@ -91,12 +92,16 @@ def _full(policy: AccessPolicy, principal: Principal, organisation: Organisation
 def _store(
     repository: RepositoryDep,
     builder: ProfileBuilder,
+    locator: AddressLocator | None,
     profile: OrganisationProfile,
     organisation_id: str,
     mode: WriteMode,
 ) -> Organisation:
-    """Validate against geography and catalogue (InputError → 422 naming the field) and store."""
+    """Validate against geography and catalogue (InputError → 422 naming the field) and store. A street
+    address the geocoder already answered (an import did) keeps its point; a request never asks it."""
     organisation = builder.build(profile, organisation_id)
+    if locator is not None:
+        organisation = locator.locate([organisation], ask=False)[0][0]
     try:
         repository.add_many([organisation], mode=mode)
     except DuplicateIdError:
@@ -178,6 +183,7 @@ def create_organisation(
     policy: PolicyDep,
     repository: RepositoryDep,
     builder: BuilderDep,
+    locator: LocatorDep,
     profile: OrganisationProfile,
     response: Response,
 ) -> OrganisationFull:
@@ -185,7 +191,7 @@ def create_organisation(
     if organisation_id is None:
         organisation_id = principal.subject if principal.role is Role.ORGANISATION and principal.subject else new_id()
     policy.require_organisation(principal, Capability.WRITE_PROFILE, organisation_id, None)
-    stored = _store(repository, builder, profile, organisation_id, WriteMode.INSERT)
+    stored = _store(repository, builder, locator, profile, organisation_id, WriteMode.INSERT)
     response.headers["Location"] = f"{router.prefix}/organisations/{organisation_id}"
     return _full(policy, principal, stored)
 
@@ -238,11 +244,12 @@ def replace_organisation(
     policy: PolicyDep,
     repository: RepositoryDep,
     builder: BuilderDep,
+    locator: LocatorDep,
     profile: OrganisationProfile,
 ) -> OrganisationFull:
     _writable(organisation_id, principal, policy, repository)
     _check_body_id(profile, organisation_id)
-    stored = _store(repository, builder, profile, organisation_id, WriteMode.UPSERT)
+    stored = _store(repository, builder, locator, profile, organisation_id, WriteMode.UPSERT)
     return _full(policy, principal, stored)
 
 
@@ -275,6 +282,7 @@ def update_organisation(
     policy: PolicyDep,
     repository: RepositoryDep,
     builder: BuilderDep,
+    locator: LocatorDep,
     changes: PatchBody,
 ) -> OrganisationFull:
     existing = _writable(organisation_id, principal, policy, repository)
@@ -286,7 +294,7 @@ def update_organisation(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
     _check_body_id(profile, organisation_id)
-    stored = _store(repository, builder, profile, organisation_id, WriteMode.UPSERT)
+    stored = _store(repository, builder, locator, profile, organisation_id, WriteMode.UPSERT)
     return _full(policy, principal, stored)
 
 

@@ -32,13 +32,14 @@ from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
 from matcher.vocabulary import OrganisationKind
 from service.access import AccessPolicy, ProfileView
-from service.api.deps import BuilderDep, PolicyDep, RepositoryDep
+from service.api.deps import BuilderDep, LocatorDep, PolicyDep, RepositoryDep
 from service.api.filters import FiltersDep
 from service.api.problems import FieldProblem, problem, problem_responses
 from service.api.routes.organisations import ReaderDep
 from service.api.security import require_roles
 from service.auth import Principal
 from service.config import ServiceSettings
+from service.geocoding.locating import AddressLocator
 from service.io import COLUMNS, ExportFormat, ImportFailed, ImportReport, RowError, import_organisations
 from service.io.columns import CONTACT_COLUMNS
 from service.io.exporting import CellsOf, export_organisations, organisation_cells
@@ -97,6 +98,16 @@ class FileInfo(BaseModel):
     warnings: list[str] = Field(description="Hinweise, z. B. ignorierte Spalten / warnings, e.g. ignored columns")
 
 
+class GeocodingResult(BaseModel):
+    """Geokodierung der Straßenadressen / geocoding of street addresses (docs/service.md, Geokodierung)."""
+
+    addresses: int = Field(description="Zeilen mit Adresse und PLZ, ohne Koordinaten / rows to geocode")
+    cached: int = Field(description="davon schon im Zwischenspeicher / of those, answered by the cache")
+    to_query: int = Field(description="Probelauf: Adressen, die abgefragt würden / dry run: addresses to ask")
+    queried: int = Field(description="jetzt abgefragte Adressen / addresses sent now (0 in a dry run)")
+    located: int = Field(description="an der Adresse verortet (location.precision address) / placed at the address")
+
+
 class ImportResult(FileInfo):
     """Ergebnis eines erfolgreichen Imports oder Probelaufs / result of a successful import or dry run."""
 
@@ -106,6 +117,9 @@ class ImportResult(FileInfo):
     updated: int = Field(description="ersetzte Organisationen (upsert) / organisations replaced (upsert)")
     check_seconds: float = Field(description="Zeit für Lesen und Prüfen / time to read and check")
     store_seconds: float = Field(description="Zeit für das Speichern / time to store")
+    geocoding: GeocodingResult | None = Field(
+        description="null: kein Geokodierer eingestellt (BMM_GEOCODER=none) / null: no geocoder configured"
+    )
 
 
 class RowProblem(FieldProblem):
@@ -198,6 +212,7 @@ def _run_import(
     builder: ProfileBuilder,
     kind: OrganisationKind | None = None,
     dry_run: bool = False,
+    locator: AddressLocator | None = None,
 ) -> ImportReport | ImportFailed:
     # As in 'bmm import': millions of new acyclic objects make full cyclic collections rescan them repeatedly
     # (halves the time for 300,000 rows). Imports run one at a time (IMPORT_LOCK), so this cannot interleave.
@@ -205,7 +220,7 @@ def _run_import(
     gc.disable()
     try:
         return import_organisations(
-            source, repository, builder, mode=mode, filename=filename, kind=kind, dry_run=dry_run
+            source, repository, builder, mode=mode, filename=filename, kind=kind, dry_run=dry_run, locator=locator
         )
     finally:
         if collecting:
@@ -301,6 +316,7 @@ async def import_organisations_file(
     principal: AdminDep,
     repository: RepositoryDep,
     builder: BuilderDep,
+    locator: LocatorDep,
     mode: ModeQuery = WriteMode.UPSERT,
     kind: KindQuery = None,
     dry_run: DryRunQuery = False,
@@ -313,7 +329,9 @@ async def import_organisations_file(
     try:
         async with AsyncExitStack() as stack:
             source, filename = await _upload(request, stack)
-            result = await run_in_threadpool(_run_import, source, filename, mode, repository, builder, kind, dry_run)
+            result = await run_in_threadpool(
+                _run_import, source, filename, mode, repository, builder, kind, dry_run, locator
+            )
     finally:
         IMPORT_LOCK.release()
     if isinstance(result, ImportFailed):
@@ -335,6 +353,7 @@ async def import_organisations_file(
         updated=result.updated,
         check_seconds=round(result.check_seconds, 3),
         store_seconds=round(result.store_seconds, 3),
+        geocoding=None if result.geocoding is None else GeocodingResult(**result.geocoding.as_dict()),
     )
 
 

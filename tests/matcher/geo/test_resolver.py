@@ -98,14 +98,14 @@ def test_witten_coordinates_resolve_to_witten(resolver: LocationResolver, geo: G
     assert location.municipality_name == "Witten"
     assert location.kreis_code == "05954"
     assert location.kreis_name == "Ennepe-Ruhr-Kreis"
-    assert location.precision is LocationPrecision.EXACT
+    assert location.precision is LocationPrecision.COORDINATES
     assert (location.lat, location.lon) == (float(witten["lat"]), float(witten["lon"]))
 
 
 def test_coordinates_with_consistent_postcode_are_exact(resolver: LocationResolver) -> None:
     cathedral = (50.9413, 6.9583)  # Kölner Dom, in postcode area 50667
     location = resolver.resolve(LocationQuery(lat=cathedral[0], lon=cathedral[1], postcode="50667"))
-    assert location.precision is LocationPrecision.EXACT
+    assert location.precision is LocationPrecision.COORDINATES
     assert (location.lat, location.lon) == cathedral
     assert location.municipality_ags == KOELN
 

@@ -121,7 +121,7 @@ def test_created_organisation_has_derived_fields(seeded: dict[str, dict[str, Any
     assert created["location"] == {
         "lat": pytest.approx(51.5136),
         "lon": pytest.approx(7.4653),
-        "precision": "exact",
+        "precision": "coordinates",
         "municipality_ags": "05913000",
         "municipality_name": "Dortmund",
         "kreis_code": "05913",
