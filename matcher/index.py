@@ -91,6 +91,8 @@ class OrganisationIndex:
     estates: npt.NDArray[np.object_]
     estate_names: npt.NDArray[np.object_]  # as the organisations wrote them (None where none)
     municipality_ags: npt.NDArray[np.object_]
+    postcodes: npt.NDArray[np.object_]  # as given (None where only coordinates were)
+    precisions: npt.NDArray[np.object_]  # LocationPrecision of each location
     kreis_codes: npt.NDArray[np.object_]
     states: npt.NDArray[np.object_]
     employees: npt.NDArray[np.int64]
@@ -153,6 +155,8 @@ class OrganisationIndex:
             estates=estates,
             estate_names=np.array([o.estate for o in organisations], dtype=object),
             municipality_ags=np.array([o.location.municipality_ags for o in organisations], dtype=object),
+            postcodes=np.array([o.postcode for o in organisations], dtype=object),
+            precisions=np.array([o.location.precision for o in organisations], dtype=object),
             kreis_codes=np.array([o.location.kreis_code for o in organisations], dtype=object),
             states=np.array([o.location.state for o in organisations], dtype=object),
             employees=np.array([o.employees for o in organisations], dtype=np.int64),

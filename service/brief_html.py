@@ -107,7 +107,10 @@ def _header(brief: Brief) -> str:
 def _location(brief: Brief) -> str:
     o = brief.organisation
     lines = [*o.location_features, f"Gewerbegebiet: {o.estate}" if o.estate else ""]
-    lines += ["Schichtarbeit: " + ("ja" if o.shift_work else "nein"), f"Standort: {o.location.precision_label}"]
+    lines += [
+        "Schichtarbeit: " + ("ja" if o.shift_work else "nein"),
+        f"Standort bestimmt nach: {o.location.precision_label}",
+    ]
     return f'<p class="small">{escape("; ".join(line for line in lines if line))}</p>'
 
 

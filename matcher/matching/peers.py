@@ -33,7 +33,15 @@ from matcher.transit.model import TransitClass
 from matcher.transit.situation import BAND_LABELS_DE, SITE_TRANSIT_COLUMNS, TRANSIT_BANDS, transit_problems
 from matcher.transit.text import site_phrase
 from matcher.vectorise import PROBLEMS, Vectoriser
-from matcher.vocabulary import PROBLEM_LABELS_DE, OrganisationKind, ProblemCode, sector_unknown
+from matcher.vocabulary import (
+    PRECISION_LABELS_DE,
+    PROBLEM_LABELS_DE,
+    SITE_PRECISIONS,
+    LocationPrecision,
+    OrganisationKind,
+    ProblemCode,
+    sector_unknown,
+)
 from matcher.wording import format_km, join_de
 
 SECTOR_UNKNOWN = "sector_unknown"  # weight 0: the sector was left out of the profile comparison
@@ -43,6 +51,11 @@ PLACES_NAMED = 3  # municipalities named in the shared-homes reason, then "und n
 class PeerRecommendation(Recommendation):
     kind: OrganisationKind
     distance_km: float
+    proximity: str = Field(
+        description="how near, as far as both locations are known: '1,2 km entfernt' needs address or coordinates "
+        "on both ends, else 'in derselben PLZ', 'im selben Ort' or 'etwa … km entfernt (…)'"
+    )
+    location_precision: LocationPrecision = Field(description="how well the peer's location is known")
     same_estate: bool
     shared_issues: list[ProblemCode] = Field(description="my problems the peer reports too")
     solved_with: list[str] = Field(description="the peer's measures in place that address my problems")
@@ -135,6 +148,7 @@ def recommend_peers(
     order = np.lexsort((index.id_rank[positions], -published))[:limit]
     items = [
         _explain_peer(
+            organisation,
             int(positions[i]),
             float(distance[i]),
             bool(in_estate[i]),
@@ -155,7 +169,23 @@ def recommend_peers(
     return PeerAnswer(radius_km=radius, candidates=len(positions), items=items)
 
 
+def proximity(
+    mine: Organisation, precision: LocationPrecision, postcode: str | None, municipality_ags: str, distance_km: float
+) -> str:
+    """How near another organisation is, claiming no more than both locations allow: a distance in km only
+    when both are known to the address (or given as coordinates); otherwise the shared postcode or place."""
+    if mine.location.precision in SITE_PRECISIONS and precision in SITE_PRECISIONS:
+        return f"{format_km(distance_km)} entfernt"
+    if mine.postcode is not None and mine.postcode == postcode:
+        return f"in derselben PLZ ({postcode})"
+    if mine.location.municipality_ags == municipality_ags:
+        return f"im selben Ort ({mine.location.municipality_name})"
+    coarse = precision if mine.location.precision in SITE_PRECISIONS else mine.location.precision
+    return f"etwa {format_km(distance_km)} entfernt (Lage nur nach {PRECISION_LABELS_DE[coarse]} bekannt)"
+
+
 def _explain_peer(
+    mine: Organisation,
     position: int,
     distance_km: float,
     same_estate: bool,
@@ -180,8 +210,10 @@ def _explain_peer(
     their_sector_unknown = sector_unknown(index.kinds[position], index.sectors[position])
     unknown = _sector_unknown_text(my_sector_unknown, their_sector_unknown)
     compared = "Größe, Art und Lage" if unknown else "Größe, Branche, Art und Lage"
+    precision = LocationPrecision(index.precisions[position])
+    near = proximity(mine, precision, index.postcodes[position], str(index.municipality_ags[position]), distance_km)
     contributions = [
-        Contribution("distance", f"{format_km(distance_km)} entfernt", distance),
+        Contribution("distance", near, distance),
         Contribution("same_estate", "im selben Gewerbegebiet", estate),
         Contribution(
             "shared_issues",
@@ -204,6 +236,8 @@ def _explain_peer(
         reasons=reasons,
         kind=index.kinds[position],
         distance_km=distance_km,
+        proximity=near,
+        location_precision=precision,
         same_estate=same_estate,
         shared_issues=shared_codes,
         solved_with=solving_measures,

@@ -47,7 +47,7 @@ from matcher.transit.situation import POOR_CLASSES, SITE_TRANSIT_COLUMNS, transi
 from matcher.transit.text import class_phrase
 from matcher.vectorise import PROBLEMS, Vectoriser
 from matcher.vocabulary import KIND_LABELS_DE, STATE_NAMES_DE, OrganisationKind, ProblemCode
-from matcher.wording import format_km, german_int, german_number, join_labels
+from matcher.wording import german_int, german_number, join_labels
 
 OrganisationLookup = Mapping[str, Organisation] | Callable[[str], Organisation]
 NATIONWIDE = "DE"
@@ -404,4 +404,4 @@ def peer_point(
         )
     names = " und ".join(catalog.measures[m].name_de for m in peer.solved_with[:2])
     more = " u. a." if len(peer.solved_with) > 2 else ""
-    return f"Vorbild in der Nähe: {peer.name} ({format_km(peer.distance_km)}) hat bereits{more} {names} eingeführt"
+    return f"Vorbild in der Nähe: {peer.name} ({peer.proximity}) hat bereits{more} {names} eingeführt"

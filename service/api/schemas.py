@@ -56,6 +56,9 @@ class Vocabulary(BaseModel):
     problems: list[VocabularyEntry] = Field(description="Problemcodes (Pendelprobleme) / problem codes")
     measure_categories: list[VocabularyEntry] = Field(description="Maßnahmenkategorien / measure categories")
     sectors: list[VocabularyEntry] = Field(description="Branchen (WZ 2008 Abschnitte) / sectors (WZ 2008 sections)")
+    location_precisions: list[VocabularyEntry] = Field(
+        description="Genauigkeit des Standorts (location.precision) / how well a location is known"
+    )
 
 
 ItemT = TypeVar("ItemT", bound=BaseModel)

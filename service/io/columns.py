@@ -38,8 +38,12 @@ BOOLEAN_COLUMNS: frozenset[str] = frozenset(
 )
 CONTACT_COLUMNS: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone")
 
-# Derived, read-only properties that the GeoJSON export adds; an import of such a file ignores them.
-GEOJSON_DERIVED: tuple[str, ...] = ("municipality", "municipality_ags", "kreis", "kreis_code", "state")
+# Derived, read-only cells that exports add after the import columns (every format); an import ignores them.
+DERIVED_COLUMNS: tuple[str, ...] = ("location_precision",)  # coordinates | address | postcode | municipality
+# ... and the properties only the GeoJSON export adds; an import of such a file ignores them as well.
+GEOJSON_DERIVED: tuple[str, ...] = (
+    *DERIVED_COLUMNS, "municipality", "municipality_ags", "kreis", "kreis_code", "state"
+)  # fmt: skip
 
 LIST_SEPARATOR = ";"  # written on export; on import ';' and '|' both separate list items
 
@@ -126,6 +130,7 @@ class ColumnSet:
     synonyms: Mapping[str, str]
     missing: Callable[[Collection[str]], list[str]]  # the required columns (or alternatives) not present
     examples: str
+    ignored: tuple[str, ...] = ()  # derived columns an export writes and an import silently skips
 
     @property
     def allowed(self) -> str:
@@ -139,7 +144,9 @@ def _organisation_missing(present: Collection[str]) -> list[str]:
     return missing
 
 
-ORGANISATION_FILE = ColumnSet(COLUMNS, HEADER_SYNONYMS, _organisation_missing, "Firma, PLZ, WZ 2008, Beschäftigte")
+ORGANISATION_FILE = ColumnSet(
+    COLUMNS, HEADER_SYNONYMS, _organisation_missing, "Firma, PLZ, WZ 2008, Beschäftigte", ignored=DERIVED_COLUMNS
+)
 
 # Staff home postcodes (issue 14): one row per employee (postcode, optional mode and shift, which are dropped
 # after counting) or postcode,count. The municipality is read but not used: the postcode decides.

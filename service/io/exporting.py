@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from matcher.models import Organisation
-from service.io.columns import COLUMNS, FORMULA_STARTS, LIST_SEPARATOR, escape_formula
+from service.io.columns import COLUMNS, DERIVED_COLUMNS, FORMULA_STARTS, LIST_SEPARATOR, escape_formula
 from service.storage.rows import Cell, contact_cells, profile_cells
 
 CellsOf = Callable[[Organisation], dict[str, Cell]]
@@ -30,8 +30,12 @@ class ExportFormat(StrEnum):
         return ".csv" if self is ExportFormat.CSV_EXCEL else f".{self.value}"
 
 
+EXPORT_COLUMNS: tuple[str, ...] = (*COLUMNS, *DERIVED_COLUMNS)
+
+
 def organisation_cells(organisation: Organisation, *, include_contacts: bool = False) -> dict[str, Cell]:
-    """The import columns of one organisation as typed values (lists joined with ';'), in column order.
+    """The import columns of one organisation as typed values (lists joined with ';'), in column order, then
+    the derived :data:`DERIVED_COLUMNS` (how well the location is known), which an import ignores.
 
     ``include_contacts=False`` leaves the contact columns empty; who may see contacts is the caller's decision.
     """
@@ -40,8 +44,9 @@ def organisation_cells(organisation: Organisation, *, include_contacts: bool = F
         **contact_cells(organisation.contact if include_contacts else None),
         "issues": LIST_SEPARATOR.join(i.value for i in organisation.issues) or None,
         "measures_in_place": LIST_SEPARATOR.join(organisation.measures_in_place) or None,
+        "location_precision": organisation.location.precision.value,
     }
-    return {column: cells[column] for column in COLUMNS}
+    return {column: cells[column] for column in EXPORT_COLUMNS}
 
 
 def _cells_of(cells: CellsOf | None, include_contacts: bool) -> CellsOf:
@@ -75,11 +80,11 @@ def export_csv(
     """
     row_cells = _cells_of(cells_of, include_contacts)
     writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow(COLUMNS)
+    writer.writerow(EXPORT_COLUMNS)
     count = 0
     for organisation in organisations:
         cells = row_cells(organisation)
-        writer.writerow([_csv_text(cells[c], decimal_comma) for c in COLUMNS])
+        writer.writerow([_csv_text(cells[c], decimal_comma) for c in EXPORT_COLUMNS])
         count += 1
     return count
 
@@ -100,11 +105,11 @@ def export_xlsx(
     row_cells = _cells_of(cells_of, include_contacts)
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("organisations")
-    sheet.append(list(COLUMNS))
+    sheet.append(list(EXPORT_COLUMNS))
     count = 0
     for organisation in organisations:
         cells = row_cells(organisation)
-        sheet.append([_xlsx_cell(sheet, cells[c]) for c in COLUMNS])
+        sheet.append([_xlsx_cell(sheet, cells[c]) for c in EXPORT_COLUMNS])
         count += 1
     workbook.save(out)
     return count

@@ -181,7 +181,7 @@ def _header(
             names.append("")
             continue
         column = header_column(text, known, kind.synonyms)
-        if column is None and text.strip().lower() in extra:
+        if column is None and text.strip().lower() in (*extra, *info.columns.ignored):
             names.append(None)  # derived GeoJSON properties: silently ignored
             continue
         names.append(column)

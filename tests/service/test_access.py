@@ -478,6 +478,7 @@ def _cluster(members: list[str]) -> Cluster:
         centroid_lat=51.44,
         centroid_lon=7.35,
         radius_km=0.4,
+        members_located_at_site=len(members),
         hull=[[[7.35, 51.44], [7.36, 51.44], [7.36, 51.45], [7.35, 51.44]]],
         dominant_problems=[],
         estates=[],

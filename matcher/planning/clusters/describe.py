@@ -29,7 +29,7 @@ from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import ClusterSettings, MatcherSettings
 from matcher.vectorise import PROBLEMS
-from matcher.vocabulary import PROBLEM_LABELS_DE, OrganisationKind, ProblemCode
+from matcher.vocabulary import PROBLEM_LABELS_DE, SITE_PRECISIONS, OrganisationKind, ProblemCode
 
 IntArray = npt.NDArray[np.int64]
 PROBLEM_COLUMN = {code: i for i, code in enumerate(PROBLEMS)}
@@ -283,6 +283,7 @@ def finish_cluster(
         centroid_lat=draft.centroid[0],
         centroid_lon=draft.centroid[1],
         radius_km=draft.radius_km,
+        members_located_at_site=sum(1 for p in index.precisions[members].tolist() if p in SITE_PRECISIONS),
         hull=_hull(index.lon[members], index.lat[members]),
         dominant_problems=draft.dominant,
         estates=draft.estates,

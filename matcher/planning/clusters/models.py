@@ -154,6 +154,10 @@ class Cluster(Recommendation):
     centroid_lat: float
     centroid_lon: float
     radius_km: float = Field(description="largest great-circle distance of a member from the centroid")
+    members_located_at_site: int = Field(
+        description="members whose location is known to the address or given as coordinates; the others sit on "
+        "their postcode's centroid (or municipality centre), so radius and hull describe those points, not sites"
+    )
     hull: list[list[list[float]]] | None = Field(
         description="GeoJSON Polygon coordinates (lon, lat; counter-clockwise) of the convex hull; None below 3 points"
     )

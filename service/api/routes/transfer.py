@@ -42,7 +42,7 @@ from service.config import ServiceSettings
 from service.geocoding.locating import AddressLocator
 from service.io import COLUMNS, ExportFormat, ImportFailed, ImportReport, RowError, import_organisations
 from service.io.columns import CONTACT_COLUMNS
-from service.io.exporting import CellsOf, export_organisations, organisation_cells
+from service.io.exporting import EXPORT_COLUMNS, CellsOf, export_organisations, organisation_cells
 from service.storage.repository import OrganisationQuery, OrganisationRepository, WriteMode
 from service.storage.rows import Cell
 
@@ -70,7 +70,7 @@ EXPORT_MEDIA_TYPES: dict[ExportFormat, str] = {
     ExportFormat.GEOJSON: "application/geo+json",
 }
 # What a planner's export holds (ProfileView.PUBLIC): name and location; contact data only if visible.
-PUBLIC_COLUMNS = frozenset({"id", "kind", "name", "estate", "lat", "lon", "synthetic"})
+PUBLIC_COLUMNS = frozenset({"id", "kind", "name", "estate", "lat", "lon", "synthetic", "location_precision"})
 CONTACT_CELLS = frozenset({*CONTACT_COLUMNS, "address"})
 
 IMPORT_LOCK = threading.Lock()
@@ -381,7 +381,7 @@ def _cells_for(policy: AccessPolicy, principal: Principal) -> CellsOf:
             row["address"] = None  # contact data, like the contact person
         if policy.profile_view(principal, organisation) is ProfileView.PUBLIC:
             shown = PUBLIC_COLUMNS | (CONTACT_CELLS if visible else frozenset())
-            row = {column: row[column] if column in shown else None for column in COLUMNS}
+            row = {column: row[column] if column in shown else None for column in EXPORT_COLUMNS}
             row["lat"], row["lon"] = organisation.location.lat, organisation.location.lon
         return row
 
@@ -420,13 +420,15 @@ FormatQuery = Annotated[
     description=(
         "Die Organisationen, die die Rolle in der Liste sieht, mit denselben Filtern, als Datei zum Herunterladen "
         "(`Content-Disposition: attachment`): CSV (UTF-8 mit BOM, `,`; Listen mit `;`) oder XLSX mit den Spalten "
-        "des Imports, oder GeoJSON (WGS84-Punkte mit Gemeinde, Kreis, Land und `synthetic`, für QGIS). admin alle "
+        "des Imports und `location_precision` (coordinates, address, postcode, municipality; beim Import ignoriert), "
+        "oder GeoJSON (WGS84-Punkte mit Gemeinde, Kreis, Land und `synthetic`, für QGIS). admin alle "
         "mit Kontaktdaten; advisor alle, Kontaktdaten nur mit Einwilligung im eigenen Gebiet; planner nur die für "
         "Peers sichtbaren seiner Region und nur id, kind, name, estate und Standort (Kontaktdaten nur mit "
         "Einwilligung); organisation nur sich selbst. Kontaktdaten sind Kontaktperson und Adresse. Ein Export "
         "von admin lässt sich unverändert wieder importieren.\n\n"
         "The organisations the role sees in the list, with the same filters, as a download: CSV (UTF-8 with BOM) "
-        "or XLSX with the import's columns, or GeoJSON (WGS84 points with municipality, Kreis, Land and "
+        "or XLSX with the import's columns and `location_precision` (ignored on import), "
+        "or GeoJSON (WGS84 points with municipality, Kreis, Land and "
         "`synthetic`, for QGIS). Admins all with contacts; advisors all, contacts only with consent in their "
         "territory; planners only those of their region visible to peers and only id, kind, name, estate and "
         "location; organisations only themselves. An admin's export can be imported again unchanged."

@@ -8,7 +8,13 @@ from typing import TypeVar
 
 from fastapi import APIRouter
 
-from matcher.vocabulary import CATEGORY_LABELS_DE, KIND_LABELS_DE, PROBLEM_LABELS_DE, SECTOR_LABELS_DE
+from matcher.vocabulary import (
+    CATEGORY_LABELS_DE,
+    KIND_LABELS_DE,
+    PRECISION_LABELS_DE,
+    PROBLEM_LABELS_DE,
+    SECTOR_LABELS_DE,
+)
 from service.api.schemas import Vocabulary, VocabularyEntry
 
 router = APIRouter(prefix="/api/v1", tags=["vocabulary"])
@@ -24,10 +30,10 @@ def _entries(labels: Mapping[CodeT, str]) -> list[VocabularyEntry]:
     "/vocabulary",
     summary="Vokabular / Vocabulary",
     description=(
-        "Organisationsarten, Problemcodes, Maßnahmenkategorien und Branchen mit deutschen Bezeichnungen. "
-        "Die Codes sind die Werte, die die API in Anfragen und Antworten verwendet.\n\n"
-        "Organisation kinds, problem codes, measure categories and sectors with German labels. The codes are "
-        "the values the API uses in requests and responses."
+        "Organisationsarten, Problemcodes, Maßnahmenkategorien, Branchen und Standortgenauigkeiten mit deutschen "
+        "Bezeichnungen. Die Codes sind die Werte, die die API in Anfragen und Antworten verwendet.\n\n"
+        "Organisation kinds, problem codes, measure categories, sectors and location precisions with German labels. "
+        "The codes are the values the API uses in requests and responses."
     ),
 )
 def get_vocabulary() -> Vocabulary:
@@ -36,4 +42,5 @@ def get_vocabulary() -> Vocabulary:
         problems=_entries(PROBLEM_LABELS_DE),
         measure_categories=_entries(CATEGORY_LABELS_DE),
         sectors=_entries(SECTOR_LABELS_DE),
+        location_precisions=_entries(PRECISION_LABELS_DE),
     )

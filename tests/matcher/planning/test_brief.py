@@ -58,7 +58,7 @@ def test_organisation_summary_and_location_in_german(world: LeadWorld) -> None:
     assert (location.municipality, location.kreis_code, location.state_name) == (
         "Dortmund", "05913", "Nordrhein-Westfalen",
     )  # fmt: skip
-    assert location.precision_label == "genaue Koordinaten"
+    assert location.precision_label == "Koordinaten"
     # Dortmund is a kreisfreie Stadt: never "Kreis Dortmund", never "Dortmund, Dortmund".
     assert (location.kreis_type, location.kreis_label) == ("Kreisfreie Stadt", "Stadt Dortmund (kreisfreie Stadt)")
     assert location.place_label == "Stadt Dortmund (kreisfreie Stadt)"

@@ -15,7 +15,7 @@ function cached(factory) {
   };
 }
 
-/** {kinds, problems, measure_categories, sectors} plus label maps {kind:{code:label}, problem:…, category:…, sector:…}. */
+/** {kinds, problems, measure_categories, sectors, location_precisions} plus label maps {kind:{code:label}, problem:…, category:…, sector:…, precision:…}. */
 export const vocabulary = cached(async () => {
   const data = await api("/vocabulary", { auth: false });
   const map = (entries) => Object.fromEntries(entries.map((entry) => [entry.code, entry.label]));
@@ -26,6 +26,7 @@ export const vocabulary = cached(async () => {
       problem: map(data.problems),
       category: map(data.measure_categories),
       sector: map(data.sectors),
+      precision: map(data.location_precisions),
     },
   };
 });

@@ -348,7 +348,9 @@ function clusterPanel(cluster, showPooled) {
     h("dl", { class: "facts" },
       h("dt", {}, "Betriebe"), h("dd", {}, fmt.int(count)),
       h("dt", {}, "Beschäftigte"), h("dd", {}, `${fmt.int(cluster.employees)}, davon ${fmt.int(cluster.employees_affected)} vom Hauptproblem betroffen`),
-      h("dt", {}, "Ausdehnung"), h("dd", {}, `Radius ${fmt.km(cluster.radius_km)}`),
+      h("dt", {}, "Ausdehnung"), h("dd", {}, `Radius ${fmt.km(cluster.radius_km)}; `
+        + `${fmt.int(cluster.members_located_at_site)} von ${fmt.int(cluster.size)} an Adresse oder Koordinaten verortet, `
+        + "die übrigen am Mittelpunkt ihrer Postleitzahl"),
       h("dt", {}, "Gemeinden"), h("dd", {}, cluster.municipalities.map((m) => `${m.name} (${m.members})`).join(", ")),
       h("dt", {}, "Gewerbegebiete"), h("dd", {}, cluster.estates.length
         ? `${cluster.estates.map((e) => `${e.name} (${e.members})`).join(", ")}; außerhalb: ${cluster.members_outside_estates}`

@@ -3,7 +3,13 @@
 import { fmt, h } from "../../ui.js";
 import { kreisLabel } from "../../vocab.js";
 
-const PRECISION = { exact: "aus den angegebenen Koordinaten", postcode: "aus dem Mittelpunkt der Postleitzahl" };
+// location.precision as shown on the profile (labels as in GET /vocabulary location_precisions, with what they mean)
+const PRECISION = {
+  coordinates: "Koordinaten (angegeben)",
+  address: "Adresse (geokodiert)",
+  postcode: "Postleitzahl (Mittelpunkt des Gebiets)",
+  municipality: "Gemeinde (Mittelpunkt)",
+};
 const URBANISATION = { dense: "dicht besiedelt", intermediate: "mittlere Besiedlung", sparse: "dünn besiedelt" };
 const TRANSIT_CLASS = {
   A: "ÖV-Güteklasse A (sehr gute Erschließung)",
@@ -55,7 +61,7 @@ export function locationSummary(profile, heading = "Standort laut Dienst") {
   return h("div", { class: "message message--ok", role: "status", id: "derived-location" },
     h("p", { style: "margin:0" }, h("strong", {}, `${heading}: `),
       `${location.municipality_name} (Gemeinde ${location.municipality_ags}), `, kreis,
-      ` (${location.kreis_code}), ${stateName}; bestimmt ${PRECISION[location.precision] || location.precision}; `
+      ` (${location.kreis_code}), ${stateName}; Genauigkeit: ${PRECISION[location.precision] || location.precision}; `
       + `${URBANISATION[features?.urbanisation] || features?.urbanisation || ""}.`),
     features ? transitSummary(features) : null);
 }
