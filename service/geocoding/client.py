@@ -22,8 +22,8 @@ from service.config import GeocoderKind, ServiceSettings
 
 USER_AGENT = f"bmm-match/{__version__} (Betriebliches Mobilitätsmanagement; geocoding of member lists)"
 MAX_ANSWERS = 5
-# Photon: results outside this box (west, south, east, north) are not asked for.
-GERMANY_BBOX = ((5.8, 47.2), (15.1, 55.1))
+# Photon: only results inside this box around Germany, as geopy takes it: (lat, lon) of two corners.
+GERMANY_BBOX = ((47.2, 5.8), (55.1, 15.1))
 
 
 class GeocoderUnavailableError(Exception):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from matcher.resources import data_dir, models_dir
-from service.config import RoutingEngine, ServiceSettings
+from service.config import GeocoderKind, RoutingEngine, ServiceSettings
 
 
 def test_environment_is_read_and_arguments_win(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,3 +74,42 @@ def test_a_routing_engine_needs_its_url() -> None:
         ServiceSettings(routing_engine=RoutingEngine.OSRM)
     with pytest.raises(ValueError, match="routing_engine"):
         ServiceSettings(routing_engine="graphhopper")
+
+
+def test_geocoder_defaults_to_none_and_public_urls_fill_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ServiceSettings().geocoder is GeocoderKind.NONE
+    assert ServiceSettings().resolved_geocoder_url() is None
+    nominatim = ServiceSettings(geocoder=GeocoderKind.NOMINATIM)
+    assert nominatim.resolved_geocoder_url() == "https://nominatim.openstreetmap.org"
+    monkeypatch.setenv("BMM_GEOCODER", "photon")
+    monkeypatch.setenv("BMM_GEOCODER_URL", "https://photon.ihk.example/")
+    monkeypatch.setenv("BMM_GEOCODER_RATE", "5")
+    settings = ServiceSettings()
+    assert (settings.geocoder, settings.geocoder_rate) == (GeocoderKind.PHOTON, 5.0)
+    assert settings.resolved_geocoder_url() == "https://photon.ihk.example/"
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8080", "http://127.0.0.1:7070/nominatim", "http://[::1]:2322"])
+def test_plain_http_is_allowed_on_loopback_only(url: str) -> None:
+    assert ServiceSettings(geocoder=GeocoderKind.NOMINATIM, geocoder_url=url).geocoder_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://nominatim.example.org", "muss https verwenden"),
+        ("http://10.0.0.5:8080", "muss https verwenden"),
+        ("ftp://geo.example.org", "keine http"),
+        ("nominatim.example.org", "keine http"),
+    ],
+)
+def test_other_geocoder_urls_are_a_clear_config_error(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=f"BMM_GEOCODER_URL „{url}“ .*{message}"):
+        ServiceSettings(geocoder=GeocoderKind.NOMINATIM, geocoder_url=url)
+
+
+def test_geocoder_kind_and_rate_are_validated() -> None:
+    with pytest.raises(ValueError, match="geocoder"):
+        ServiceSettings.model_validate({"geocoder": "google"})
+    with pytest.raises(ValueError, match="geocoder_rate"):
+        ServiceSettings(geocoder_rate=0)
