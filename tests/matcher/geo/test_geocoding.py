@@ -51,7 +51,8 @@ def test_a_point_far_from_the_postcode_is_not_believed(resolver: LocationResolve
     (error,) = check_address_points(resolver, [(*MUNICH, "44787")])
     assert isinstance(error, LocationError)
     assert error.code == "implausible_address"
-    assert "München" in error.message and "44787" in error.message
+    assert "München" in error.message
+    assert "44787" in error.message
 
 
 def test_a_point_in_one_of_the_postcodes_municipalities_is_believed_beyond_the_distance(

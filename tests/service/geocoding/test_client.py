@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,8 @@ def stand_in() -> Iterator[StandIn]:
         yield server
 
 
-def _geocoder(kind: str, url: str, **settings: float) -> GeopyGeocoder:
-    return GeopyGeocoder(ServiceSettings(geocoder=kind, geocoder_url=url, **settings))
+def _geocoder(kind: str, url: str, **settings: Any) -> GeopyGeocoder:
+    return GeopyGeocoder(ServiceSettings.model_validate({"geocoder": kind, "geocoder_url": url, **settings}))
 
 
 def test_nominatim_gets_a_structured_query_with_the_product_user_agent(stand_in: StandIn) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.vocabulary import LocationPrecision, OrganisationKind
-from service.config import ServiceSettings
+from service.config import GeocoderKind, ServiceSettings
 from service.geocoding.cache import GeocodeCache
 from service.geocoding.client import GeopyGeocoder
 from service.geocoding.locating import AddressLocator, build_locator
@@ -81,8 +81,9 @@ class Importing:
 
 
 def _importing(engine: Engine, builder: ProfileBuilder, url: str, **settings: Any) -> Importing:
-    return Importing(engine, builder, ServiceSettings(geocoder=settings.pop("geocoder", "nominatim"),
-                                                      geocoder_url=url, **settings))  # fmt: skip
+    """Importing with a geocoder at ``url``; 100 requests/s so that tests do not wait (the rate is tested apart)."""
+    options: dict[str, Any] = {"geocoder": "nominatim", "geocoder_rate": 100, **settings}
+    return Importing(engine, builder, ServiceSettings.model_validate({"geocoder_url": url, **options}))
 
 
 @BOTH_BACKENDS
@@ -129,14 +130,16 @@ def test_an_implausible_point_keeps_the_postcode_with_a_warning_naming_the_row(
     assert stored["M4"].location.municipality_name == "Bochum"
     (warning,) = [w for w in report.info.warnings if "Kortumstraße" in w]
     assert warning.startswith("Zeile 5 (Kortumstraße 1, 44787)")
-    assert "München" in warning and "Mittelpunkt der Postleitzahl" in warning
+    assert "München" in warning
+    assert "Mittelpunkt der Postleitzahl" in warning
 
 
 def test_the_same_address_twice_is_asked_once(engine: Engine, builder: ProfileBuilder, stand_in: StandIn) -> None:
     text = MEMBER_LIST + "M6;Zeta GmbH;Hauptstraße;12;44787;9;C\n"
     report = _importing(engine, builder, stand_in.url).run(text)
     assert [r.query["street"] for r in stand_in.requests].count("Hauptstraße 12") == 1
-    assert report.geocoding is not None and report.geocoding.located == 3
+    assert report.geocoding is not None
+    assert report.geocoding.located == 3
 
 
 def test_a_geocoder_that_is_down_costs_one_warning_and_the_import_goes_on(
@@ -156,7 +159,7 @@ def test_a_geocoder_that_is_down_costs_one_warning_and_the_import_goes_on(
 
 def test_a_slow_geocoder_costs_bounded_time(engine: Engine, builder: ProfileBuilder, stand_in: StandIn) -> None:
     stand_in.delay = 0.6
-    importing = _importing(engine, builder, stand_in.url, geocoder_timeout_seconds=0.1, geocoder_rate=100)
+    importing = _importing(engine, builder, stand_in.url, geocoder_timeout_seconds=0.1)
     report = importing.run()
     assert report.created == 5
     assert len(stand_in.requests) == 3  # each timed out; then no more
@@ -167,8 +170,9 @@ def test_the_time_budget_stops_asking_with_one_warning(
     engine: Engine, builder: ProfileBuilder, stand_in: StandIn
 ) -> None:
     settings = ServiceSettings(
-        geocoder="nominatim", geocoder_url=stand_in.url, geocoder_budget_seconds=3, geocoder_timeout_seconds=1
-    )
+        geocoder=GeocoderKind.NOMINATIM, geocoder_url=stand_in.url, geocoder_rate=100, geocoder_budget_seconds=3,
+        geocoder_timeout_seconds=1,
+    )  # fmt: skip
     ticks = iter(range(100))  # a clock that advances one second per reading
     locator = AddressLocator(
         GeopyGeocoder(settings), GeocodeCache(engine), builder, settings, clock=lambda: next(ticks)
@@ -186,9 +190,12 @@ def test_a_dry_run_counts_what_would_be_asked_and_sends_nothing(
 ) -> None:
     importing = _importing(engine, builder, stand_in.url)
     dry = importing.run(dry_run=True)
-    assert dry.dry_run and dry.geocoding is not None
+    assert dry.dry_run
+    assert dry.geocoding is not None
     assert dry.geocoding.as_dict() == {"addresses": 4, "cached": 0, "to_query": 4, "queried": 0, "located": 0}
-    assert stand_in.requests == [] and importing.cache_rows() == [] and importing.stored() == {}
+    assert stand_in.requests == []
+    assert importing.cache_rows() == []
+    assert importing.stored() == {}
     importing.run()
     again = importing.run(MEMBER_LIST + "M6;Zeta GmbH;Neuer Weg;2;44787;9;C\n", dry_run=True)
     assert again.geocoding is not None
@@ -215,7 +222,8 @@ def test_a_failed_import_geocodes_nothing(engine: Engine, builder: ProfileBuilde
         filename="liste.csv", kind=OrganisationKind.COMPANY, locator=importing.locator(),
     )  # fmt: skip
     assert isinstance(result, ImportFailed)
-    assert stand_in.requests == [] and importing.cache_rows() == []
+    assert stand_in.requests == []
+    assert importing.cache_rows() == []
 
 
 def test_without_a_geocoder_there_is_no_locator() -> None:
@@ -227,10 +235,13 @@ def test_a_profile_write_uses_the_cache_only(engine: Engine, builder: ProfileBui
     importing.run()
     asked = len(stand_in.requests)
     locator = importing.locator()
-    profile = OrganisationProfile(kind="company", name="Alpha", sector="C", employees=60, postcode="44787",
-                                  address="Hauptstraße 12")  # fmt: skip
+    profile = OrganisationProfile.model_validate(
+        {"kind": "company", "name": "Alpha", "sector": "C", "employees": 60, "postcode": "44787",
+         "address": "Hauptstraße 12"}
+    )  # fmt: skip
     (moved,), report = locator.locate([builder.build(profile, "M1")], ask=False)
-    assert moved.location.precision is LocationPrecision.ADDRESS and report.located == 1
+    assert moved.location.precision is LocationPrecision.ADDRESS
+    assert report.located == 1
     new = profile.model_copy(update={"address": "Neue Straße 1"})
     (kept,), _ = locator.locate([builder.build(new, "M1")], ask=False)
     assert kept.location.precision is LocationPrecision.POSTCODE
