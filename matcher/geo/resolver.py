@@ -219,9 +219,14 @@ class LocationResolver:
 
     def _at_municipality_centre(self, lat: FloatArray, lon: FloatArray, positions: IntArray) -> npt.NDArray[np.bool_]:
         """Whether each point is (within :data:`SAME_POINT_KM`) the centre of the municipality it lies in."""
-        inside = np.maximum(positions, 0)
-        distance = haversine_km(lat, lon, self.geo.municipality_lat[inside], self.geo.municipality_lon[inside])
-        return np.asarray((positions >= 0) & (distance <= SAME_POINT_KM), dtype=np.bool_)
+        result = np.zeros(len(positions), dtype=np.bool_)
+        inside = np.flatnonzero(positions >= 0)  # finite points in Germany only
+        centre = positions[inside]
+        distance = haversine_km(
+            lat[inside], lon[inside], self.geo.municipality_lat[centre], self.geo.municipality_lon[centre]
+        )
+        result[inside] = distance <= SAME_POINT_KM
+        return result
 
     def _resolve_one(self, query: LocationQuery, position: int | None, at_centre: bool = False) -> Location:
         if query.lat is not None and query.lon is not None:

@@ -98,7 +98,7 @@ def test_witten_coordinates_resolve_to_witten(resolver: LocationResolver, geo: G
     assert location.municipality_name == "Witten"
     assert location.kreis_code == "05954"
     assert location.kreis_name == "Ennepe-Ruhr-Kreis"
-    assert location.precision is LocationPrecision.COORDINATES
+    assert location.precision is LocationPrecision.MUNICIPALITY  # the centre point says no more than the municipality
     assert (location.lat, location.lon) == (float(witten["lat"]), float(witten["lon"]))
 
 

@@ -360,3 +360,44 @@ def test_shared_homes_weight_is_bounded_and_keeps_weights_exact(weight: float) -
     with pytest.raises(ValidationError, match="shared_homes"):
         PeerSettings(shared_homes=weight)
     assert PeerSettings(shared_homes=0.2).shared_homes == 0.2
+
+
+def test_proximity_claims_only_what_both_locations_allow(reference: ReferenceData, builder: ProfileBuilder) -> None:
+    """Known only by postcode, two firms are 'in derselben PLZ' / 'im selben Ort', never '0,0 km entfernt';
+    a shared estate name still says 'im selben Gewerbegebiet'; km only between two sites."""
+
+    def postcode_only(organisation_id: str, postcode: str, **fields: Any) -> Organisation:
+        return _organisation(builder, organisation_id, lat=None, lon=None, postcode=postcode, **fields)
+
+    me = postcode_only("me", "44147", estate=ESTATE)
+    everyone = [
+        me,
+        postcode_only("same-plz", "44147"),
+        postcode_only("same-estate", "44147", estate=ESTATE),
+        postcode_only("same-town", "44135"),
+        _organisation(builder, "bochum-site", lat=51.4820, lon=7.2190),
+    ]
+    vectoriser = fit_vectoriser(everyone, MatcherSettings().vectors)
+    index = OrganisationIndex.build(everyone, vectoriser, reference.catalog)
+    peers = {p.id: p for p in recommend_peers(me, index, vectoriser, reference.catalog, PeerSettings()).items}
+    assert peers["same-plz"].proximity == "in derselben PLZ (44147)"
+    assert peers["same-plz"].distance_km == 0.0
+    assert peers["same-town"].proximity == "im selben Ort (Dortmund)"
+    assert peers["bochum-site"].proximity.startswith("etwa ")
+    assert peers["bochum-site"].proximity.endswith(" km entfernt (Lage nur nach Postleitzahl bekannt)")
+    assert peers["bochum-site"].location_precision.value == "coordinates"
+    assert peers["same-plz"].location_precision.value == "postcode"
+    texts = {p.id: [r.text for r in p.reasons] for p in peers.values()}
+    assert "in derselben PLZ (44147)" in texts["same-plz"]
+    assert not any("km entfernt" in t and not t.startswith("etwa") for ts in texts.values() for t in ts)
+    assert "im selben Gewerbegebiet" in texts["same-estate"]
+    assert "im selben Gewerbegebiet" not in texts["same-plz"]
+    for peer in peers.values():
+        assert round(sum(r.weight for r in peer.reasons), 4) == peer.score
+
+    site = _organisation(builder, "site", lat=51.4790, lon=7.2230)
+    with_site = [*everyone, site]
+    index = OrganisationIndex.build(with_site, vectoriser, reference.catalog)
+    (nearest, *_) = recommend_peers(site, index, vectoriser, reference.catalog, PeerSettings()).items
+    assert nearest.id == "bochum-site"
+    assert nearest.proximity == f"{nearest.distance_km:.1f} km entfernt".replace(".", ",")

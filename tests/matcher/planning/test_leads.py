@@ -190,7 +190,7 @@ def test_talking_points(world: LeadWorld) -> None:
     assert funding.startswith("Förderung: ")
     # The rate for THIS applicant: FöRi-MM confirms none for companies, so none is printed (not the 80 % of others).
     assert funding == "Förderung: FöRi-MM für Wohnstandortanalyse (anonymisiert, PLZ-/Rasterebene)"
-    assert peer.startswith("Vorbild in der Nähe: Vorbild Logistik Dortmund (1,8 km) hat bereits ")
+    assert peer.startswith("Vorbild in der Nähe: Vorbild Logistik Dortmund (1,8 km entfernt) hat bereits ")
     assert "Fahrgemeinschaftsbörse" in peer
     assert all("Verdeckt" not in point for lead in leads.values() for point in lead.talking_points)
     # Business travel: no grant programme funds its measures; honest texts, and no fundable reason.

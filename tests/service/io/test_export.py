@@ -21,6 +21,7 @@ from service.io import (
     export_xlsx,
     prepare_import,
 )
+from service.io.exporting import EXPORT_COLUMNS
 from service.io.reading import RawRow, read_rows
 from tests.service.conftest import OrganisationFactory
 
@@ -120,11 +121,13 @@ def test_an_unknown_sector_is_an_empty_cell_and_imports_back(
 
 def test_csv_has_the_import_columns(organisations: list[Organisation]) -> None:
     rows = list(csv.reader(io.StringIO(_export(organisations, ExportFormat.CSV, False).decode())))
-    assert tuple(rows[0]) == COLUMNS
-    second = dict(zip(COLUMNS, rows[2], strict=True))
+    assert tuple(rows[0]) == (*COLUMNS, "location_precision")  # the import columns, then the derived one
+    second = dict(zip(EXPORT_COLUMNS, rows[2], strict=True))
     assert (second["lat"], second["postcode"], second["sector"], second["shift_work"]) == ("", "44787", "", "false")
-    first = dict(zip(COLUMNS, rows[1], strict=True))
+    assert second["location_precision"] == "postcode"
+    first = dict(zip(EXPORT_COLUMNS, rows[1], strict=True))
     assert first["issues"] == "parking_shortage;shift_work"
+    assert first["location_precision"] == "coordinates"
 
 
 def test_geojson_is_wgs84_points_with_derived_properties(organisations: list[Organisation]) -> None:
@@ -137,6 +140,7 @@ def test_geojson_is_wgs84_points_with_derived_properties(organisations: list[Org
     assert 6.5 < lon < 8.0
     properties = feature["properties"]
     assert set(COLUMNS) <= properties.keys()
+    assert properties["location_precision"] == "postcode"
     assert properties["municipality"] == "Bochum"
     assert properties["state"] == "DE-NW"
     assert properties["synthetic"] is False
@@ -145,7 +149,7 @@ def test_geojson_is_wgs84_points_with_derived_properties(organisations: list[Org
 
 def test_empty_export_is_valid() -> None:
     assert json.loads(_export([], ExportFormat.GEOJSON, False)) == {"type": "FeatureCollection", "features": []}
-    assert _export([], ExportFormat.CSV, False).decode().strip() == ",".join(COLUMNS)
+    assert _export([], ExportFormat.CSV, False).decode().strip() == ",".join(EXPORT_COLUMNS)
 
 
 @pytest.mark.parametrize("export_format", ["csv", "xlsx"])
@@ -180,7 +184,7 @@ def test_excel_csv_is_semicolon_separated_with_decimal_commas_and_a_bom(
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert tuple(rows[0]) == COLUMNS
-    third = dict(zip(COLUMNS, rows[3], strict=True))
+    assert tuple(rows[0]) == EXPORT_COLUMNS
+    third = dict(zip(EXPORT_COLUMNS, rows[3], strict=True))
     assert (third["lat"], third["lon"]) == ("48,7758", "9,1829")
     assert (third["wz_code"], third["size_class"], third["employees_estimated"]) == ("10.71.0", "50–249", "true")

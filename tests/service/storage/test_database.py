@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, Table, inspect
+from sqlalchemy import Engine, MetaData, Table, inspect, select
 
 from matcher.models import Organisation
 from service.storage.database import (
@@ -119,5 +119,40 @@ def test_transit_columns_are_filled_when_upgrading_a_database_with_data(
             assert features.transit_stop == organisation.features.transit_stop
             assert features.transit_stops == organisation.features.transit_stops
             assert len(features.transit_stops) == 4
+    finally:
+        engine.dispose()
+
+
+def test_location_precision_is_decided_from_what_is_stored_when_upgrading(
+    database_url: str, make_organisation: OrganisationFactory
+) -> None:
+    """Migration 0007: 'exact' rows become coordinates, postcode (their point is the postcode centroid) or
+    municipality (the municipality's centre); 'postcode' rows stay; the downgrade maps back."""
+    engine = make_engine(database_url)
+    try:
+        _migrate(engine, "upgrade", "0006")
+        organisations = [
+            make_organisation(id="site", lat=51.4820, lon=7.2190, postcode="44787"),
+            make_organisation(id="centroid", lat=51.48062, lon=7.22001, postcode="44787"),
+            make_organisation(id="centre", lat=51.438718, lon=7.337177),  # Witten's centre point
+            make_organisation(id="plz", lat=None, lon=None, postcode="44787"),
+        ]
+        _store_at_revision(engine, organisations)
+        old = {"site": "exact", "centroid": "exact", "centre": "exact", "plz": "postcode"}
+        table = Table("organisations", MetaData(), autoload_with=engine)
+        with engine.begin() as connection:
+            for organisation_id, precision in old.items():
+                connection.execute(
+                    table.update().where(table.c.id == organisation_id).values(location_precision=precision)
+                )
+        upgrade(engine)
+        stored = {o.id: o.location.precision.value for o in SqlOrganisationRepository(engine).iter_all()}
+        assert stored == {"site": "coordinates", "centroid": "postcode", "centre": "municipality", "plz": "postcode"}
+        assert stored == {o.id: o.location.precision.value for o in organisations}  # as the resolver decides now
+        _migrate(engine, "downgrade", "0006")
+        with engine.connect() as connection:
+            rows = dict(connection.execute(select(table.c.id, table.c.location_precision)).all())
+        assert rows == {"site": "exact", "centroid": "exact", "centre": "exact", "plz": "postcode"}
+        assert "geocode_cache" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()

@@ -28,7 +28,8 @@ def test_row_reads_back_to_the_same_organisation(make_organisation: Organisation
 def test_export_cells_are_the_import_columns_in_order(make_organisation: OrganisationFactory) -> None:
     organisation = make_organisation(id="rows-3", contact={"name": "Erika Mustermann"})
     cells = organisation_cells(organisation)
-    assert tuple(cells) == COLUMNS
+    assert tuple(cells) == (*COLUMNS, "location_precision")  # then the derived column an import ignores
+    assert cells["location_precision"] == "coordinates"
     assert cells["contact_name"] is None  # contacts only when asked for
     assert organisation_cells(organisation, include_contacts=True)["contact_name"] == "Erika Mustermann"
     assert cells["kind"] == organisation.kind.value

@@ -10,8 +10,9 @@ stored, by the rule the resolver applies to new rows (matcher/geo/resolver.py, d
   (within 10 m: a list exported by a tool that knew only the postcode), ``municipality`` where it is the
   centre of its municipality, else ``coordinates``.
 
-No stored row can be ``address``: nothing was geocoded before this revision. The downgrade maps
-``coordinates`` and ``municipality`` back to ``exact`` and ``address`` to ``postcode``.
+No stored row can be ``address``: nothing was geocoded before this revision. The downgrade restores the
+old rule: ``exact`` where coordinates were given, else ``postcode`` (a geocoded point stays stored until
+the row is next saved).
 
 Revision ID: 0007
 Revises: 0006
@@ -101,12 +102,7 @@ def _decide_given_coordinates() -> None:
 def downgrade() -> None:
     table = _table()
     connection = op.get_bind()
-    connection.execute(
-        table.update()
-        .where(table.c.location_precision.in_(["coordinates", "municipality"]))
-        .values(location_precision="exact")
-    )
-    connection.execute(
-        table.update().where(table.c.location_precision == "address").values(location_precision="postcode")
-    )
+    # Before 0007, a row with given coordinates was 'exact' and any other 'postcode'.
+    connection.execute(table.update().where(table.c.lat.is_not(None)).values(location_precision="exact"))
+    connection.execute(table.update().where(table.c.lat.is_(None)).values(location_precision="postcode"))
     op.drop_table("geocode_cache")
