@@ -308,3 +308,29 @@ def _wait_until_no_import_runs(server: WebServer) -> None:
             if error.code != 409 or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_the_preview_says_how_many_rows_would_be_geocoded(web: WebPage, web_server: WebServer, tmp_path: Path) -> None:
+    """The test server has no geocoder, so the answer of a geocoding service is planted on the import request
+    (its rendering is what is tested here; the counts themselves are tested in tests/service)."""
+    planted = {
+        "format": "csv", "encoding": "UTF-8", "delimiter": "Semikolon", "mapping": {"Firma": "name"},
+        "warnings": [], "dry_run": True, "rows": 3, "created": 3, "updated": 0, "check_seconds": 0.1,
+        "store_seconds": 0.0,
+        "geocoding": {"addresses": 3, "cached": 1, "to_query": 2, "queried": 0, "located": 0},
+    }  # fmt: skip
+    web.page.route(
+        "**/api/v1/organisations/import?**",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(planted)),
+    )
+    _open_data_view(web, web_server)
+    source = tmp_path / "ihk.csv"
+    source.write_bytes(_csv(["webtest-geo-1;company;Geo GmbH;C;10;;;;false"]))
+    web.page.set_input_files("#import-file", str(source))
+    web.page.get_by_role("button", name="Nur prüfen (Probelauf)").click()
+    web.page.wait_for_selector("#import-geocoding")
+    assert web.page.inner_text("#import-geocoding") == (
+        "Geokodierung: 3 Zeilen mit Adresse ohne Koordinaten, davon 1 schon im Zwischenspeicher; 2 Adressen "
+        "würden beim Import abgefragt (im Probelauf wird nichts gesendet)."
+    )
+    assert web.unexpected_errors() == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,11 @@ def test_organisation_sees_peers_on_the_map_and_its_profile_round_trips(web: Web
     assert web.page.locator("#peer-map path.map-dot").count() >= 3  # own location + peers
     assert web.page.locator("#peer-list [data-peer]").count() >= 1
     assert web.page.locator("#peer-list .badge--synthetic").count() >= 1
-    assert "Relevanz" in web.page.inner_text("#peer-list [data-peer] >> nth=0")
+    first_peer = web.page.inner_text("#peer-list [data-peer] >> nth=0")
+    assert "Relevanz" in first_peer
+    # How near, and how well the peer's location is known (labels from GET /vocabulary).
+    assert re.search(r"(km entfernt|in derselben PLZ|im selben Ort) .*· Standort nach (Koordinaten|Adresse|"
+                     r"Postleitzahl|Gemeinde)", first_peer), first_peer  # fmt: skip
     assert web.page.inner_text("#peer-list [data-peer] .peer-transit >> nth=0").startswith("ÖPNV: ")
     web.screenshot("unternehmen-profil")
     web.screenshot("unternehmen", scroll_to="#results-title")
@@ -95,6 +100,7 @@ def test_organisation_sees_peers_on_the_map_and_its_profile_round_trips(web: Web
     assert "Dortmund" in web.page.inner_text("#derived-location")
     web.page.wait_for_selector("#derived-location .kreis-label >> text=Stadt Dortmund (kreisfreie Stadt)")
     assert "Kreis Dortmund" not in web.page.inner_text("#derived-location")
+    assert re.search(r"Genauigkeit: (Koordinaten|Gemeinde|Postleitzahl)", web.page.inner_text("#derived-location"))
     transit = web.page.inner_text("#transit-quality")
     assert "ÖV-Güteklasse" in transit
     assert "Nächste Haltestelle je Verkehrsmittel" in transit

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.storage.database import make_engine
 from service.storage.sql_repository import SqlOrganisationRepository
+from tests.service.geocoding.stand_in import stand_in_server
 
 runner = CliRunner()
 
@@ -133,3 +134,43 @@ def test_export_excel_writes_semicolons_decimal_commas_and_a_bom(tmp_path: Path)
     assert data.startswith(b"\xef\xbb\xbfid;kind;name;")
     assert b";51,4434;7,3526;" in data
     assert runner.invoke(app, ["export", "--db", url, "--excel", "--format", "xlsx"]).exit_code == 2
+
+
+GEOCODED_LIST = (
+    "Mitgliedsnummer;Firma;Straße;Hausnr.;PLZ;Beschäftigte;WZ 2008\n"
+    "G1;Alpha GmbH;Hauptstraße;12;44787;50;25.62\n"
+    "G2;Beta GmbH;Unbekannter Weg;1;44787;20;C\n"
+)
+
+
+def test_import_geocodes_with_the_configured_geocoder_and_the_dry_run_sends_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'io.db'}"
+    source = tmp_path / "ihk.csv"
+    source.write_text(GEOCODED_LIST, encoding="utf-8")
+    command = ["import", str(source), "--db", url, "--kind", "company"]
+    with stand_in_server() as stand_in:
+        stand_in.plant_nominatim("Hauptstraße 12", 51.4820, 7.2190)
+        env = {"BMM_GEOCODER": "nominatim", "BMM_GEOCODER_URL": stand_in.url, "BMM_GEOCODER_RATE": "100"}
+        dry = runner.invoke(app, [*command, "--dry-run"], env=env)
+        assert dry.exit_code == 0, dry.output
+        assert (
+            "Geokodierung: 2 Zeilen mit Adresse ohne Koordinaten, davon 0 schon im Zwischenspeicher; "
+            "2 Adressen würden abgefragt (im Probelauf wird nichts gesendet)."
+        ) in dry.output
+        assert stand_in.requests == []
+        done = runner.invoke(app, command, env=env)
+        assert done.exit_code == 0, done.output
+        assert "2 Adressen abgefragt, 1 an der Adresse verortet" in done.output
+        assert len(stand_in.requests) == 2
+    stored = SqlOrganisationRepository(make_engine(url)).get("G1")
+    assert stored is not None
+    assert stored.location.precision.value == "address"
+
+
+def test_an_insecure_geocoder_url_is_a_clear_error(tmp_path: Path) -> None:
+    source = tmp_path / "ihk.csv"
+    source.write_text(GEOCODED_LIST, encoding="utf-8")
+    env = {"BMM_GEOCODER": "nominatim", "BMM_GEOCODER_URL": "http://geo.example.org"}
+    result = runner.invoke(app, ["import", str(source), "--db", f"sqlite:///{tmp_path / 'x.db'}"], env=env)
+    assert result.exit_code == 1
+    assert "BMM_GEOCODER_URL 'http://geo.example.org' muss https verwenden" in result.output

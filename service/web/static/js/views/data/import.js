@@ -221,7 +221,21 @@ function showResult(container, result, file, mode, seconds) {
       `${fmt.int(result.rows)} ${result.rows === 1 ? "Zeile" : "Zeilen"} gespeichert: `
       + `${fmt.int(result.created)} neu angelegt, ${fmt.int(result.updated)} ersetzt.`),
     h("dl", { class: "facts" }, facts.map(([term, value, id]) => [h("dt", {}, term), h("dd", { id }, value)]))),
+  geocodingSummary(result),
   detected(result));
+}
+
+/** What geocoding did or (dry run) would do; nothing without a geocoder (geocoding null). */
+function geocodingSummary(result) {
+  const g = result.geocoding;
+  if (!g) return null;
+  const rows = `${fmt.int(g.addresses)} ${g.addresses === 1 ? "Zeile" : "Zeilen"} mit Adresse ohne Koordinaten`;
+  const text = result.dry_run
+    ? `${rows}, davon ${fmt.int(g.cached)} schon im Zwischenspeicher; ${fmt.int(g.to_query)} `
+      + `${g.to_query === 1 ? "Adresse würde" : "Adressen würden"} beim Import abgefragt (im Probelauf wird nichts gesendet).`
+    : `${rows}: ${fmt.int(g.cached)} aus dem Zwischenspeicher, ${fmt.int(g.queried)} abgefragt, `
+      + `${fmt.int(g.located)} an der Adresse verortet (die übrigen am Mittelpunkt ihrer Postleitzahl).`;
+  return h("p", { class: "message message--info", id: "import-geocoding" }, h("strong", {}, "Geokodierung: "), text);
 }
 
 /** A dry run's answer: what would be stored, and what the service recognised in the file. */
@@ -231,6 +245,7 @@ function dryRunResult(result, file) {
       h("p", { style: "margin:0" }, h("strong", {}, "Probelauf – nichts wurde gespeichert. "),
         `„${file.name}“: ${fmt.int(result.rows)} gültige ${result.rows === 1 ? "Zeile" : "Zeilen"}; `
         + `${fmt.int(result.created)} würden neu angelegt, ${fmt.int(result.updated)} ersetzt.`)),
+    geocodingSummary(result),
     detected(result));
 }
 
