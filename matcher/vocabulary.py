@@ -214,7 +214,8 @@ PRECISION_LABELS_DE: dict[LocationPrecision, str] = {
     LocationPrecision.POSTCODE: "Postleitzahl",
     LocationPrecision.MUNICIPALITY: "Gemeinde",
 }
-# Precisions at which two points may be called near each other ("im selben Gewerbegebiet", metres apart).
+# Precisions at which a point is a site: only between two of them is a distance a distance between sites
+# (peers say "1,2 km entfernt" only then; matcher/matching/peers.py proximity).
 SITE_PRECISIONS: frozenset[LocationPrecision] = frozenset({LocationPrecision.COORDINATES, LocationPrecision.ADDRESS})
 
 

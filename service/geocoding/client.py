@@ -12,10 +12,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from geopy.exc import GeopyError
-from geopy.extra.rate_limiter import RateLimiter
-from geopy.geocoders import Nominatim, Photon
-
 from matcher import __version__
 from matcher.geo.geocoding import AnswerLevel, Candidate
 from service.config import GeocoderKind, ServiceSettings
@@ -63,6 +59,10 @@ class GeopyGeocoder:
     """Nominatim or Photon at ``settings.resolved_geocoder_url()``, at most ``geocoder_rate`` requests per second."""
 
     def __init__(self, settings: ServiceSettings) -> None:
+        # geopy is imported here: with BMM_GEOCODER=none nothing pays for it (about 0.1 s).
+        from geopy.extra.rate_limiter import RateLimiter
+        from geopy.geocoders import Nominatim, Photon
+
         url = settings.resolved_geocoder_url()
         if url is None:
             raise ValueError("BMM_GEOCODER=none: no geocoder to build")
@@ -77,7 +77,7 @@ class GeopyGeocoder:
         self.source = settings.geocoder.value
         delay = 1.0 / settings.geocoder_rate
         if settings.geocoder is GeocoderKind.NOMINATIM:
-            self.service: Nominatim | Photon = Nominatim(**options)
+            self.service: Any = Nominatim(**options)
         else:
             self.service = Photon(**options)
         # No retries (a failure is cached and counted; the import goes on), exceptions reach lookup().
@@ -90,6 +90,8 @@ class GeopyGeocoder:
         )
 
     def lookup(self, street: str, postcode: str) -> list[Candidate]:
+        from geopy.exc import GeopyError
+
         try:
             if self.kind is GeocoderKind.NOMINATIM:
                 found = self.rate_limiter(

@@ -121,7 +121,8 @@ class AddressLocator:
         timeout = self.settings.geocoder_timeout_seconds
         answers: dict[str, CachedAnswer] = {}
         pending: dict[str, CachedAnswer] = {}
-        failures = asked = 0
+        in_a_row = failed = asked = 0
+        down = False
         warnings: list[str] = []
         for key in keys:
             if self.clock() - started + timeout > budget:
@@ -138,17 +139,19 @@ class AddressLocator:
             try:
                 candidates = self.geocoder.lookup(organisation.address or "", organisation.postcode or "")
             except GeocoderUnavailableError as error:
-                failures += 1
+                in_a_row += 1
+                failed += 1
                 pending[key] = CachedAnswer(AnswerStatus.ERROR, None, None, None, self.geocoder.source, now)
-                if failures >= MAX_FAILURES_IN_A_ROW:
+                if in_a_row >= MAX_FAILURES_IN_A_ROW:
+                    down = True
                     warnings.append(
                         f"Der Geokodierer ({self.geocoder.source}) antwortet nicht ({error}); "
-                        f"{count_noun(len(keys) - asked + failures, 'Adresse', 'Adressen')} nicht geokodiert, diese "
+                        f"{count_noun(len(keys) - asked + failed, 'Adresse', 'Adressen')} nicht geokodiert, diese "
                         "Organisationen stehen am Mittelpunkt ihrer Postleitzahl. Der Import ist davon nicht betroffen."
                     )
                     break
                 continue
-            failures = 0
+            in_a_row = 0
             chosen = choose(self.builder.resolver, candidates, organisation.postcode or "")
             pending[key] = (
                 CachedAnswer(AnswerStatus.NOT_FOUND, None, None, None, self.geocoder.source, now)
@@ -163,6 +166,12 @@ class AddressLocator:
                 pending = {}
         self.cache.store(pending)
         answers.update(pending)
+        if failed and not down:
+            warnings.append(
+                f"{count_noun(failed, 'Anfrage', 'Anfragen')} an den Geokodierer ({self.geocoder.source}) ohne "
+                "Antwort; diese Organisationen stehen am Mittelpunkt ihrer Postleitzahl, ihre Adressen werden nach "
+                f"{german_int(self.settings.geocoder_error_ttl_hours)} Stunden erneut abgefragt."
+            )
         return asked, answers, warnings
 
     def _move(

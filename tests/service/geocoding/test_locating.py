@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from matcher.geo.geocoding import AnswerLevel, Candidate
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.vocabulary import LocationPrecision, OrganisationKind
 from service.config import GeocoderKind, ServiceSettings
 from service.geocoding.cache import GeocodeCache
-from service.geocoding.client import GeopyGeocoder
+from service.geocoding.client import GeocoderUnavailableError, GeopyGeocoder
 from service.geocoding.locating import AddressLocator, build_locator
 from service.io import ImportFailed, ImportReport, import_organisations
 from service.storage.sql_repository import SqlOrganisationRepository
@@ -246,3 +247,31 @@ def test_a_profile_write_uses_the_cache_only(engine: Engine, builder: ProfileBui
     (kept,), _ = locator.locate([builder.build(new, "M1")], ask=False)
     assert kept.location.precision is LocationPrecision.POSTCODE
     assert len(stand_in.requests) == asked
+
+
+class _Flaky:
+    """A geocoder that fails every other request (never three in a row)."""
+
+    source = "nominatim"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def lookup(self, street: str, postcode: str) -> list[Candidate]:
+        self.calls += 1
+        if self.calls % 2:
+            raise GeocoderUnavailableError("GeocoderTimedOut")
+        return [Candidate(*NEAR_44787, AnswerLevel.HOUSE)]
+
+
+def test_single_failures_are_counted_in_one_warning(engine: Engine, builder: ProfileBuilder) -> None:
+    settings = ServiceSettings(geocoder=GeocoderKind.NOMINATIM)
+    flaky = _Flaky()
+    locator = AddressLocator(flaky, GeocodeCache(engine), builder, settings)
+    report = Importing(engine, builder, settings).run(locator=locator)
+    assert flaky.calls == 4
+    assert report.geocoding is not None
+    assert report.geocoding.located == 2
+    (warning,) = [w for w in report.info.warnings if "ohne Antwort" in w]
+    assert warning.startswith("2 Anfragen an den Geokodierer (nominatim) ohne Antwort")
+    assert "nach 24 Stunden erneut abgefragt" in warning
