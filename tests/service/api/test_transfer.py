@@ -21,8 +21,9 @@ from service.api.app import create_app
 from service.api.routes import transfer
 from service.auth import Role
 from service.config import ServiceSettings
-from service.io import COLUMNS, ExportFormat
+from service.io import ExportFormat
 from service.io.columns import CONTACT_COLUMNS
+from service.io.exporting import EXPORT_COLUMNS
 from service.storage.database import make_engine, upgrade
 from service.storage.repository import OrganisationRepository
 from tests.factories import api_key_headers
@@ -185,7 +186,7 @@ def _rows(response: Any) -> dict[str, dict[str, str]]:
     assert response.headers["content-disposition"].startswith('attachment; filename="bmm-organisationen-')
     assert response.content.startswith(b"\xef\xbb\xbf")  # BOM for Excel
     reader = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
-    assert tuple(reader.fieldnames or ()) == COLUMNS
+    assert tuple(reader.fieldnames or ()) == EXPORT_COLUMNS  # the import columns, then location_precision
     return {row["id"]: row for row in reader}
 
 
@@ -243,7 +244,10 @@ def test_planner_gets_visible_organisations_of_its_region_as_name_and_location(
     assert b"Beta" not in response.content
     row = rows["org-a"]
     shown = {column for column, value in row.items() if value}
-    assert shown == {"id", "kind", "name", "estate", "lat", "lon", "synthetic", "address", *CONTACT_COLUMNS}
+    assert shown == {
+        "id", "kind", "name", "estate", "lat", "lon", "synthetic", "location_precision", "address", *CONTACT_COLUMNS
+    }  # fmt: skip
+    assert row["location_precision"] == "coordinates"
     assert float(row["lat"]) == seeded["org-a"].location.lat
     assert row["contact_email"] == CONTACT["email"]  # consent, visible, in region
     nw = _export(client, auth["planner_nw"])
@@ -298,7 +302,7 @@ def test_xlsx_export_is_a_workbook_with_the_import_columns(client: TestClient, a
     assert response.headers["content-disposition"].endswith('.xlsx"')
     sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
     header, *rows = list(sheet.iter_rows(values_only=True))
-    assert tuple(header) == COLUMNS
+    assert tuple(header) == EXPORT_COLUMNS
     assert sorted(str(row[0]) for row in rows) == ["org-a", "syn-e"]
 
 

@@ -16,7 +16,7 @@ def test_vocabulary_lists_every_code_with_its_german_label(client: TestClient) -
     response = client.get("/api/v1/vocabulary")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"kinds", "problems", "measure_categories", "sectors"}
+    assert set(body) == {"kinds", "problems", "measure_categories", "sectors", "location_precisions"}
     assert [e["code"] for e in body["kinds"]] == [k.value for k in OrganisationKind]
     assert [e["code"] for e in body["problems"]] == [p.value for p in ProblemCode]
     assert [e["code"] for e in body["measure_categories"]] == [c.value for c in MeasureCategory]
