@@ -54,20 +54,19 @@ def _qualifies(organisation: Organisation) -> bool:
 
 
 class AddressLocator:
-    """The geocoding step of imports and profile writes (built once per app or command)."""
+    """The geocoding step of imports and profile writes (built once per app or command). The profile builder
+    comes with each call: the service's builder follows the store (e.g. an imported timetable)."""
 
     def __init__(
         self,
         geocoder: AddressGeocoder,
         cache: GeocodeCache,
-        builder: ProfileBuilder,
         settings: ServiceSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.geocoder = geocoder
         self.cache = cache
-        self.builder = builder
         self.settings = settings
         self.clock = clock
         self.ttl = {
@@ -79,12 +78,14 @@ class AddressLocator:
     def locate(
         self,
         organisations: Sequence[Organisation],
+        builder: ProfileBuilder,
         rows: Mapping[str, int] | None = None,
         *,
         dry_run: bool = False,
         ask: bool = True,
     ) -> tuple[list[Organisation], GeocodingReport]:
-        """The organisations, those with a believable address point moved there, and what was done.
+        """The organisations, those with a believable address point moved there (located and given their
+        features by ``builder``), and what was done.
 
         ``rows`` (id -> spreadsheet row) names rows in warnings; ``ask=False`` uses the cache only.
         """
@@ -103,9 +104,9 @@ class AddressLocator:
         queried = 0
         if ask and missing:
             first = {keys[i]: result[i] for i in reversed(qualifying)}  # key -> its first organisation
-            queried, fresh, warnings = self._ask(missing, first, now)
+            queried, fresh, warnings = self._ask(missing, first, now, builder)
             answers.update(fresh)
-        located, implausible = self._move(result, qualifying, keys, answers)
+        located, implausible = self._move(result, qualifying, keys, answers, builder)
         warnings += self._implausible_warnings(implausible, result, rows or {})
         report = GeocodingReport(
             addresses=len(qualifying), cached=cached, queried=queried, located=located, warnings=warnings
@@ -113,7 +114,7 @@ class AddressLocator:
         return result, report
 
     def _ask(
-        self, keys: list[str], first: Mapping[str, Organisation], now: datetime
+        self, keys: list[str], first: Mapping[str, Organisation], now: datetime, builder: ProfileBuilder
     ) -> tuple[int, dict[str, CachedAnswer], list[str]]:
         """Ask the geocoder for each key within the budget; the answers are cached as they come."""
         started = self.clock()
@@ -152,7 +153,7 @@ class AddressLocator:
                     break
                 continue
             in_a_row = 0
-            chosen = choose(self.builder.resolver, candidates, organisation.postcode or "")
+            chosen = choose(builder.resolver, candidates, organisation.postcode or "")
             pending[key] = (
                 CachedAnswer(AnswerStatus.NOT_FOUND, None, None, None, self.geocoder.source, now)
                 if chosen is None
@@ -180,6 +181,7 @@ class AddressLocator:
         qualifying: list[int],
         keys: Mapping[int, str],
         answers: Mapping[str, CachedAnswer],
+        builder: ProfileBuilder,
     ) -> tuple[int, list[tuple[int, str]]]:
         """Relocate every qualifying organisation with a found, plausible point; the implausible ones by reason."""
         found = [
@@ -188,7 +190,7 @@ class AddressLocator:
             if (answer := answers.get(keys[i])) is not None and answer.status is AnswerStatus.FOUND
         ]
         checked = check_address_points(
-            self.builder.resolver,
+            builder.resolver,
             [(float(a.lat or 0.0), float(a.lon or 0.0), result[i].postcode or "") for i, a in found],
         )
         movable = [
@@ -199,7 +201,7 @@ class AddressLocator:
             for (i, _), location in zip(found, checked, strict=True)
             if not isinstance(location, Location)
         ]
-        moved = self.builder.relocate([result[i] for i, _ in movable], [location for _, location in movable])
+        moved = builder.relocate([result[i] for i, _ in movable], [location for _, location in movable])
         for (i, _), organisation in zip(movable, moved, strict=True):
             result[i] = organisation
         return len(movable), implausible
@@ -221,11 +223,11 @@ class AddressLocator:
         return warnings
 
 
-def build_locator(settings: ServiceSettings, cache: GeocodeCache, builder: ProfileBuilder) -> AddressLocator | None:
+def build_locator(settings: ServiceSettings, cache: GeocodeCache) -> AddressLocator | None:
     """The locator for the configured geocoder; ``None`` for BMM_GEOCODER=none (no per-row geocoding work)."""
     from service.config import GeocoderKind
     from service.geocoding.client import GeopyGeocoder
 
     if settings.geocoder is GeocoderKind.NONE:
         return None
-    return AddressLocator(GeopyGeocoder(settings), cache, builder, settings)
+    return AddressLocator(GeopyGeocoder(settings), cache, settings)

@@ -130,7 +130,7 @@ def import_organisations(
     geocoding = None
     if locator is not None:
         started = time.perf_counter()
-        organisations, geocoding = locator.locate(prepared.organisations, prepared.rows, dry_run=dry_run)
+        organisations, geocoding = locator.locate(prepared.organisations, builder, prepared.rows, dry_run=dry_run)
         prepared.info.warnings.extend(geocoding.warnings)
         prepared = _Prepared(
             organisations, prepared.rows, prepared.seconds + time.perf_counter() - started, prepared.info

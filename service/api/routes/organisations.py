@@ -101,7 +101,7 @@ def _store(
     address the geocoder already answered (an import did) keeps its point; a request never asks it."""
     organisation = builder.build(profile, organisation_id)
     if locator is not None:
-        organisation = locator.locate([organisation], ask=False)[0][0]
+        organisation = locator.locate([organisation], builder, ask=False)[0][0]
     try:
         repository.add_many([organisation], mode=mode)
     except DuplicateIdError:

@@ -55,7 +55,7 @@ class Importing:
     settings: ServiceSettings
 
     def locator(self) -> AddressLocator:
-        locator = build_locator(self.settings, GeocodeCache(self.engine), self.builder)
+        locator = build_locator(self.settings, GeocodeCache(self.engine))
         assert locator is not None
         return locator
 
@@ -175,9 +175,7 @@ def test_the_time_budget_stops_asking_with_one_warning(
         geocoder_timeout_seconds=1,
     )  # fmt: skip
     ticks = iter(range(100))  # a clock that advances one second per reading
-    locator = AddressLocator(
-        GeopyGeocoder(settings), GeocodeCache(engine), builder, settings, clock=lambda: next(ticks)
-    )
+    locator = AddressLocator(GeopyGeocoder(settings), GeocodeCache(engine), settings, clock=lambda: next(ticks))
     report = Importing(engine, builder, settings).run(locator=locator)
     # Started at 0 s; before each request the clock reads 1, 2, 3 s: a request that may take the 1 s timeout
     # fits the 3 s budget at 1 and 2 s, not at 3 s.
@@ -228,7 +226,7 @@ def test_a_failed_import_geocodes_nothing(engine: Engine, builder: ProfileBuilde
 
 
 def test_without_a_geocoder_there_is_no_locator() -> None:
-    assert build_locator(ServiceSettings(), None, None) is None  # type: ignore[arg-type]
+    assert build_locator(ServiceSettings(), None) is None  # type: ignore[arg-type]
 
 
 def test_a_profile_write_uses_the_cache_only(engine: Engine, builder: ProfileBuilder, stand_in: StandIn) -> None:
@@ -240,11 +238,11 @@ def test_a_profile_write_uses_the_cache_only(engine: Engine, builder: ProfileBui
         {"kind": "company", "name": "Alpha", "sector": "C", "employees": 60, "postcode": "44787",
          "address": "Hauptstraße 12"}
     )  # fmt: skip
-    (moved,), report = locator.locate([builder.build(profile, "M1")], ask=False)
+    (moved,), report = locator.locate([builder.build(profile, "M1")], builder, ask=False)
     assert moved.location.precision is LocationPrecision.ADDRESS
     assert report.located == 1
     new = profile.model_copy(update={"address": "Neue Straße 1"})
-    (kept,), _ = locator.locate([builder.build(new, "M1")], ask=False)
+    (kept,), _ = locator.locate([builder.build(new, "M1")], builder, ask=False)
     assert kept.location.precision is LocationPrecision.POSTCODE
     assert len(stand_in.requests) == asked
 
@@ -267,7 +265,7 @@ class _Flaky:
 def test_single_failures_are_counted_in_one_warning(engine: Engine, builder: ProfileBuilder) -> None:
     settings = ServiceSettings(geocoder=GeocoderKind.NOMINATIM)
     flaky = _Flaky()
-    locator = AddressLocator(flaky, GeocodeCache(engine), builder, settings)
+    locator = AddressLocator(flaky, GeocodeCache(engine), settings)
     report = Importing(engine, builder, settings).run(locator=locator)
     assert flaky.calls == 4
     assert report.geocoding is not None
