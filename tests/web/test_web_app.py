@@ -211,6 +211,8 @@ def test_planner_sees_clusters_opens_a_panel_and_exports(web: WebPage, web_serve
     for section in ("Wichtigste Probleme", "Gemeinsame Maßnahmen", "Wer an den Tisch gehört", "Mitglieder"):
         assert section in text
     assert web.text("#cluster-panel .cluster-transit")  # the members' ÖV-Güteklassen (or the transit note)
+    # The demo's firms have coordinates; the extent says how many sit at their site (docs/geography.md).
+    assert re.search(r"an Adresse oder Koordinaten verortet", web.text("#cluster-extent"))
     web.screenshot("planung", scroll_to="form[aria-label='Cluster filtern']")
 
     with web.page.expect_download() as csv_download:

@@ -338,6 +338,14 @@ export async function render(root, { session }) {
   };
 }
 
+/** How many members sit at their site (address or coordinates); the others only at a postcode or municipality. */
+function locatedText(cluster, count) {
+  const located = cluster.members_located_at_site;
+  if (located >= count) return "alle an Adresse oder Koordinaten verortet";
+  return `${fmt.int(located)} von ${fmt.int(count)} an Adresse oder Koordinaten verortet, `
+    + "die übrigen nur nach Postleitzahl oder Gemeinde (Radius und Fläche beschreiben deren Mittelpunkte)";
+}
+
 function clusterPanel(cluster, showPooled) {
   const count = cluster.member_count ?? cluster.size;
   const hidden = count - cluster.members.length;
@@ -348,9 +356,7 @@ function clusterPanel(cluster, showPooled) {
     h("dl", { class: "facts" },
       h("dt", {}, "Betriebe"), h("dd", {}, fmt.int(count)),
       h("dt", {}, "Beschäftigte"), h("dd", {}, `${fmt.int(cluster.employees)}, davon ${fmt.int(cluster.employees_affected)} vom Hauptproblem betroffen`),
-      h("dt", {}, "Ausdehnung"), h("dd", {}, `Radius ${fmt.km(cluster.radius_km)}; `
-        + `${fmt.int(cluster.members_located_at_site)} von ${fmt.int(cluster.size)} an Adresse oder Koordinaten verortet, `
-        + "die übrigen am Mittelpunkt ihrer Postleitzahl"),
+      h("dt", {}, "Ausdehnung"), h("dd", { id: "cluster-extent" }, `Radius ${fmt.km(cluster.radius_km)}; ${locatedText(cluster, count)}`),
       h("dt", {}, "Gemeinden"), h("dd", {}, cluster.municipalities.map((m) => `${m.name} (${m.members})`).join(", ")),
       h("dt", {}, "Gewerbegebiete"), h("dd", {}, cluster.estates.length
         ? `${cluster.estates.map((e) => `${e.name} (${e.members})`).join(", ")}; außerhalb: ${cluster.members_outside_estates}`
