@@ -9,6 +9,7 @@ OpenStreetMap ("Essen-Kettwig") makes a structured Nominatim search find nothing
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -60,6 +61,7 @@ class GeopyGeocoder:
 
     def __init__(self, settings: ServiceSettings) -> None:
         # geopy is imported here: with BMM_GEOCODER=none nothing pays for it (about 0.1 s).
+        from geopy.adapters import RequestsAdapter, URLLibAdapter
         from geopy.extra.rate_limiter import RateLimiter
         from geopy.geocoders import Nominatim, Photon
 
@@ -72,6 +74,11 @@ class GeopyGeocoder:
             "scheme": parts.scheme,
             "user_agent": USER_AGENT,
             "timeout": settings.geocoder_timeout_seconds,
+            # No retries below geopy either: requests (when installed) would retry twice, tripling the time a
+            # slow geocoder costs and the requests it gets; a failure is cached and counted instead.
+            "adapter_factory": (
+                partial(RequestsAdapter, max_retries=0) if RequestsAdapter.is_available else URLLibAdapter
+            ),
         }
         self.kind = settings.geocoder
         self.source = settings.geocoder.value

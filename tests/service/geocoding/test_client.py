@@ -66,6 +66,7 @@ def test_a_slow_server_times_out(stand_in: StandIn) -> None:
     stand_in.delay = 1.0
     with pytest.raises(GeocoderUnavailableError, match="Timed"):
         _geocoder("photon", stand_in.url, geocoder_timeout_seconds=0.2).lookup("Hauptstraße 12", "44787")
+    assert len(stand_in.requests) == 1  # no retries below geopy (requests would retry twice)
 
 
 def test_the_rate_limiter_spaces_requests_by_the_configured_rate_and_never_retries() -> None:
