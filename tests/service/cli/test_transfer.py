@@ -173,4 +173,4 @@ def test_an_insecure_geocoder_url_is_a_clear_error(tmp_path: Path) -> None:
     env = {"BMM_GEOCODER": "nominatim", "BMM_GEOCODER_URL": "http://geo.example.org"}
     result = runner.invoke(app, ["import", str(source), "--db", f"sqlite:///{tmp_path / 'x.db'}"], env=env)
     assert result.exit_code == 1
-    assert "BMM_GEOCODER_URL 'http://geo.example.org' muss https verwenden" in result.output
+    assert "BMM_GEOCODER_URL „http://geo.example.org“ muss https verwenden" in result.output
