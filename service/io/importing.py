@@ -224,6 +224,14 @@ def _prepare(
     except ImportFileError as error:
         for problem in error.errors:
             errors.add(problem)
+    if not errors.count and not rows:
+        errors.add(
+            RowError(
+                None,
+                None,
+                "Die Datei enthält keine Datenzeilen (nur eine Kopfzeile oder keine Features); nichts importiert.",
+            )
+        )
     if errors.count:
         return ImportFailed(errors.shown, errors.count, rows, info)
     return _Prepared(organisations, first_row, time.perf_counter() - started, info)
