@@ -60,6 +60,7 @@ def import_file(
     from matcher.reference import load_reference_data
     from matcher.settings import MatcherSettings
     from service.io import ImportFailed, import_organisations
+    from service.storage.locks import LockBusyError, import_lock
     from service.storage.sql_repository import SqlOrganisationRepository
     from service.timetable import stored_reference
 
@@ -68,25 +69,31 @@ def import_file(
     reference = stored_reference(engine, load_reference_data(settings_for(db).resolved_data_dir()))
     builder = ProfileBuilder(reference, MatcherSettings())  # transit with the imported timetable, as the API
 
-    def progress(rows: int) -> None:
-        typer.echo(f"… {count_noun(rows, 'Zeile', 'Zeilen')} geprüft", err=True)
-
     typer.echo(f"Prüfe {file} …", err=True)
-    # As in 'bmm demo': millions of new acyclic objects make full cyclic collections rescan them repeatedly.
-    gc.disable()
     try:
-        result = import_organisations(
-            file,
-            SqlOrganisationRepository(engine),
-            builder,
-            mode=mode,
-            filename=file.name,
-            kind=kind,
-            dry_run=dry_run,
-            progress=progress,
-        )
-    finally:
-        gc.enable()
+        with import_lock(engine) as lock:  # one import at a time, also beside a running server
+
+            def progress(rows: int) -> None:
+                lock.refresh()
+                typer.echo(f"… {count_noun(rows, 'Zeile', 'Zeilen')} geprüft", err=True)
+
+            # As in 'bmm demo': millions of new acyclic objects make full cyclic collections rescan them.
+            gc.disable()
+            try:
+                result = import_organisations(
+                    file,
+                    SqlOrganisationRepository(engine),
+                    builder,
+                    mode=mode,
+                    filename=file.name,
+                    kind=kind,
+                    dry_run=dry_run,
+                    progress=progress,
+                )
+            finally:
+                gc.enable()
+    except LockBusyError as busy:
+        fail(f"Es läuft bereits ein Import (Sperre bis {busy.until:%Y-%m-%d %H:%M} UTC); bitte danach erneut.")
     _echo_info(result.info)
     if isinstance(result, ImportFailed):
         for error in result.errors[:_SHOWN_ERRORS]:

@@ -185,6 +185,7 @@ def create_organisation(
     if organisation_id is None:
         organisation_id = principal.subject if principal.role is Role.ORGANISATION and principal.subject else new_id()
     policy.require_organisation(principal, Capability.WRITE_PROFILE, organisation_id, None)
+    policy.require_admin_fields(principal, profile, None)
     stored = _store(repository, builder, profile, organisation_id, WriteMode.INSERT)
     response.headers["Location"] = f"{router.prefix}/organisations/{organisation_id}"
     return _full(policy, principal, stored)
@@ -240,8 +241,9 @@ def replace_organisation(
     builder: BuilderDep,
     profile: OrganisationProfile,
 ) -> OrganisationFull:
-    _writable(organisation_id, principal, policy, repository)
+    existing = _writable(organisation_id, principal, policy, repository)
     _check_body_id(profile, organisation_id)
+    policy.require_admin_fields(principal, profile, existing)
     stored = _store(repository, builder, profile, organisation_id, WriteMode.UPSERT)
     return _full(policy, principal, stored)
 
@@ -286,6 +288,7 @@ def update_organisation(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
     _check_body_id(profile, organisation_id)
+    policy.require_admin_fields(principal, profile, existing)
     stored = _store(repository, builder, profile, organisation_id, WriteMode.UPSERT)
     return _full(policy, principal, stored)
 

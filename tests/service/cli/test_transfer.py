@@ -133,3 +133,20 @@ def test_export_excel_writes_semicolons_decimal_commas_and_a_bom(tmp_path: Path)
     assert data.startswith(b"\xef\xbb\xbfid;kind;name;")
     assert b";51,4434;7,3526;" in data
     assert runner.invoke(app, ["export", "--db", url, "--excel", "--format", "xlsx"]).exit_code == 2
+
+
+def test_import_is_refused_while_another_holds_the_lock(tmp_path: Path) -> None:
+    from service.storage.database import upgrade
+    from service.storage.locks import import_lock
+
+    source = tmp_path / "list.csv"
+    source.write_text(CSV, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'bmm.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with import_lock(engine):  # e.g. an upload to the running server
+        refused = runner.invoke(app, ["import", str(source), "--db", url])
+    assert refused.exit_code == 1
+    assert "läuft bereits ein Import" in refused.output
+    assert SqlOrganisationRepository(engine).count() == 0
+    assert runner.invoke(app, ["import", str(source), "--db", url]).exit_code == 0
