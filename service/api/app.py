@@ -144,10 +144,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             "Maßnahmen, Förderprogramme und Cluster. / Matchmaking for workplace mobility management.\n\n"
             "Fehler sind RFC-9457-Problemdetails (`application/problem+json`) mit `type`, `title`, `status`, "
             "`detail` und bei ungültigen Eingaben `errors: [{loc, message}]`. Anfrageinhalte sind auf "
-            f"{settings.max_body_bytes // MEGABYTE} MB begrenzt (413). / Errors are RFC 9457 problem details "
+            f"{settings.max_body_bytes // MEGABYTE} MB begrenzt (413). Zu viele ungültige API-Schlüssel von einer "
+            "Adresse: 429 mit `Retry-After`. / Errors are RFC 9457 problem details "
             "(`application/problem+json`) with `type`, `title`, `status`, `detail` and, for invalid input, "
             f"`errors: [{{loc, message}}]`. Request bodies are limited to {settings.max_body_bytes // MEGABYTE} "
-            "MB (413)."
+            "MB (413). Too many invalid API keys from one address: 429 with `Retry-After`."
         ),
         openapi_tags=TAGS,
         generate_unique_id_function=_operation_id,

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher.errors import InputError
 from service.access import AccessDenied
+from service.io.limits import EXCERPT_CHARS, excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,8 @@ def field_message(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     ctx: dict[str, Any] = error.get("ctx") or {}
     given = error.get("input")
+    if isinstance(given, str) and len(given) > EXCERPT_CHARS:
+        given = excerpt(given)  # an error never echoes unbounded input
     messages: dict[str, str] = {
         "missing": "Pflichtangabe fehlt (required).",
         "enum": f"Unbekannter Wert {given!r}; erlaubt sind: {_listing(ctx.get('expected'))}.",

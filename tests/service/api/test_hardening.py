@@ -112,6 +112,23 @@ def test_a_key_does_not_outlive_its_organisation(client: TestClient, admin: dict
     assert client.delete(f"{URL}/hard-gone", headers=admin).status_code == 204
 
 
+# -- outside NRW and Baden-Württemberg ---------------------------------------------------------------------
+
+
+def test_a_profile_outside_nrw_and_bw_is_stored_with_a_note(client: TestClient, admin: dict[str, str]) -> None:
+    munich = client.post(URL, json=profile(id="hard-munich", lat=48.1372, lon=11.5755), headers=admin)
+    assert munich.status_code == 201
+    assert "Bayern" in munich.json()["coverage_note"]
+    assert "Bayern" in client.get(f"{URL}/hard-munich", headers=admin).json()["coverage_note"]
+    witten = client.post(URL, json=profile(id="hard-witten"), headers=admin)
+    assert witten.json()["coverage_note"] is None
+    matched = client.post("/api/v1/match", json=profile(lat=48.1372, lon=11.5755))
+    assert matched.status_code == 200
+    assert "Bayern" in matched.json()["profile"]["coverage_note"]
+    for organisation_id in ("hard-munich", "hard-witten"):
+        assert client.delete(f"{URL}/{organisation_id}", headers=admin).status_code == 204
+
+
 # -- headers -----------------------------------------------------------------------------------------------
 
 

@@ -69,6 +69,16 @@ def test_bad_enum_value_lists_the_allowed_values(client: TestClient) -> None:
     assert "true, false" in errors[("query", "available")]
 
 
+def test_a_long_bad_value_is_quoted_short(client: TestClient) -> None:
+    given = "bäckerei" * 20_000
+    response = client.post("/api/v1/match", json={"kind": given, "name": "X", "employees": 5, "postcode": "44787"})
+    assert response.status_code == 422
+    assert len(response.content) < 4_000
+    [message] = [e["message"] for e in response.json()["errors"] if e["loc"] == ["body", "kind"]]
+    assert "'bäckereibäckereibäckereibäckereibäckerei…'" in message
+    assert "craft_business" in message
+
+
 # A tiny app for what the catalogue endpoints cannot trigger: bodies, library errors, crashes.
 
 
