@@ -22,7 +22,7 @@ from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from matcher.wording import german_int
 from service.io.columns import (
@@ -538,7 +538,7 @@ def _check_xlsx(stream: BinaryIO) -> None:
                 raise _file_error(f"Keine lesbare XLSX-Datei ({excerpt(str(error))}).") from None
 
 
-def _check_xml_runs(xml: BinaryIO) -> None:
+def _check_xml_runs(xml: IO[bytes]) -> None:
     """No text node and no tag longer than :data:`MAX_XML_RUN_BYTES` (runs without '<' or without '>'),
     checked chunk by chunk at C speed, before the XML parser would build the whole node."""
     carry = {b"<": 0, b">": 0}
