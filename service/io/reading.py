@@ -554,6 +554,24 @@ def _check_xml_runs(xml: IO[bytes]) -> None:
             carry[separator] = len(pieces[-1]) if len(pieces) > 1 else carry[separator] + len(chunk)
 
 
+# What openpyxl and the XML parser raise on a broken workbook (ParseError is a SyntaxError).
+_XLSX_BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, OSError, TypeError, SyntaxError)
+
+
+def _unreadable_xlsx(error: Exception) -> ImportFileError:
+    return _file_error(f"Keine lesbare XLSX-Datei ({excerpt(str(error) or type(error).__name__)}).")
+
+
+def _sheet_rows(workbook: Any) -> Iterator[tuple[object, ...]]:
+    """The first sheet's rows as values; a broken part is :class:`ImportFileError`, not a library error."""
+    try:
+        yield from workbook.worksheets[0].iter_rows(values_only=True)
+    except ImportFileError:
+        raise
+    except (*_XLSX_BROKEN, ValueError) as error:
+        raise _unreadable_xlsx(error) from None
+
+
 def _xlsx_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
     import openpyxl
 
@@ -563,11 +581,10 @@ def _xlsx_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
     stream.seek(0)
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise _file_error(f"Keine lesbare XLSX-Datei ({excerpt(str(error))}).") from None
+    except (*_XLSX_BROKEN, ValueError) as error:
+        raise _unreadable_xlsx(error) from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = _sheet_rows(workbook)
         first = next(rows, None)
         if first is None:
             message = f"Das erste Tabellenblatt ist leer. Erlaubt: {info.columns.allowed}."

@@ -272,3 +272,18 @@ def test_a_long_geojson_property_is_a_row_error() -> None:
     data = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
     [error] = row_errors(data, "f.geojson")
     assert (error.row, error.field) == (1, "name")
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [{}, {"[Content_Types].xml": b""}, {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<kaputt"}],
+    ids=["empty zip", "empty manifest", "broken workbook"],
+)
+def test_a_zip_that_is_no_workbook_is_a_clear_error(parts: dict[str, bytes]) -> None:
+    """Found by the fuzz pass (test_fuzz.py): openpyxl's XML ParseError used to escape as a 500."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    [error] = file_errors(buffer.getvalue(), "f.xlsx")
+    assert error.message.startswith("Keine lesbare XLSX-Datei")
