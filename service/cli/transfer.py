@@ -93,7 +93,8 @@ def import_file(
             finally:
                 gc.enable()
     except LockBusyError as busy:
-        fail(f"Es läuft bereits ein Import (Sperre bis {busy.until:%Y-%m-%d %H:%M} UTC); bitte danach erneut.")
+        until = f" (Sperre bis {busy.until:%Y-%m-%d %H:%M} UTC)" if busy.until else ""
+        fail(f"Es läuft bereits ein Import{until}; bitte danach erneut versuchen.")
     _echo_info(result.info)
     if isinstance(result, ImportFailed):
         for error in result.errors[:_SHOWN_ERRORS]:

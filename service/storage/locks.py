@@ -30,10 +30,11 @@ DEFAULT_TTL = timedelta(minutes=15)
 
 
 class LockBusyError(RuntimeError):
-    """Another import holds the lock; ``until`` is when it expires unless its owner refreshes it."""
+    """Another import holds the lock; ``until`` is when it expires unless its owner refreshes it (None when
+    SQLite's write lock was held by another writer beyond the busy timeout)."""
 
-    def __init__(self, owner: str, until: datetime) -> None:
-        super().__init__(f"import lock held by {owner} until {until:%Y-%m-%d %H:%M:%S} UTC")
+    def __init__(self, owner: str, until: datetime | None) -> None:
+        super().__init__(f"import lock held by {owner}" + (f" until {until:%Y-%m-%d %H:%M:%S} UTC" if until else ""))
         self.owner = owner
         self.until = until
 
@@ -57,15 +58,22 @@ class ImportLock:
                 .values(expires_at=datetime.now(UTC) + self.ttl)
             )
 
+    def release(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(import_locks).where(import_locks.c.name == IMPORT, import_locks.c.owner == self.owner)
+            )
+        logger.info("import lock released by %s", self.owner)
+
 
 def new_owner() -> str:
     """Host, process and a random part: unique per acquisition, readable in the table."""
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-@contextmanager
-def import_lock(engine: Engine, ttl: timedelta = DEFAULT_TTL) -> Iterator[ImportLock]:
-    """Hold the import lock for the ``with`` block, or raise :class:`LockBusyError` at once."""
+def acquire_import_lock(engine: Engine, ttl: timedelta = DEFAULT_TTL) -> ImportLock:
+    """Take the import lock (release it with :meth:`ImportLock.release`), or raise :class:`LockBusyError`
+    at once; an expired lock is taken over."""
     lock = ImportLock(engine, new_owner(), ttl)
     now = datetime.now(UTC)
     try:
@@ -81,19 +89,22 @@ def import_lock(engine: Engine, ttl: timedelta = DEFAULT_TTL) -> Iterator[Import
             row = connection.execute(
                 select(import_locks.c.owner, import_locks.c.expires_at).where(import_locks.c.name == IMPORT)
             ).first()
-        holder = LockBusyError(row.owner, _aware(row.expires_at)) if row else LockBusyError("unknown", now)
+        holder = LockBusyError(row.owner, _aware(row.expires_at)) if row else LockBusyError("unknown", None)
         raise holder from None
     except OperationalError as error:
         # SQLite: another process holds the write lock beyond the busy timeout (an import storing its rows).
         if "locked" not in str(error):
             raise
-        raise LockBusyError("another writer", now) from None
+        raise LockBusyError("another writer", None) from None
     logger.info("import lock taken by %s", lock.owner)
+    return lock
+
+
+@contextmanager
+def import_lock(engine: Engine, ttl: timedelta = DEFAULT_TTL) -> Iterator[ImportLock]:
+    """Hold the import lock for the ``with`` block, or raise :class:`LockBusyError` at once."""
+    lock = acquire_import_lock(engine, ttl)
     try:
         yield lock
     finally:
-        with engine.begin() as connection:
-            connection.execute(
-                delete(import_locks).where(import_locks.c.name == IMPORT, import_locks.c.owner == lock.owner)
-            )
-        logger.info("import lock released by %s", lock.owner)
+        lock.release()

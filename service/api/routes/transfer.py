@@ -42,7 +42,7 @@ from service.config import ServiceSettings
 from service.io import COLUMNS, ExportFormat, ImportFailed, ImportReport, RowError, import_organisations
 from service.io.columns import CONTACT_COLUMNS
 from service.io.exporting import CellsOf, export_organisations, organisation_cells
-from service.storage.locks import LockBusyError, import_lock
+from service.storage.locks import LockBusyError, acquire_import_lock
 from service.storage.repository import OrganisationQuery, OrganisationRepository, WriteMode
 from service.storage.rows import Cell
 from service.storage.sql_repository import SqlOrganisationRepository
@@ -306,15 +306,16 @@ async def import_organisations_file(
     kind: KindQuery = None,
     dry_run: DryRunQuery = False,
 ) -> ImportResult | JSONResponse:
-    assert isinstance(repository, SqlOrganisationRepository)
+    assert isinstance(repository, SqlOrganisationRepository)  # the lock lives in the same database
     async with AsyncExitStack() as stack:
         try:  # before the upload is read: a refused upload costs nothing
-            lock = await run_in_threadpool(stack.enter_context, import_lock(repository.engine))
+            lock = await run_in_threadpool(acquire_import_lock, repository.engine)
         except LockBusyError:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 detail="Es läuft bereits ein Import; bitte danach erneut versuchen. / Another import is running.",
             ) from None
+        stack.push_async_callback(run_in_threadpool, lock.release)  # last out: after the upload is closed
         source, filename = await _upload(request, stack)
         result = await run_in_threadpool(
             _run_import, source, filename, mode, repository, builder, kind, dry_run, lambda _rows: lock.refresh()
