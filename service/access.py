@@ -30,7 +30,7 @@ import numpy as np
 
 from matcher.catalog import Catalog
 from matcher.geo.distance import haversine_km
-from matcher.models import Location, Organisation
+from matcher.models import Location, Organisation, OrganisationProfile
 from matcher.planning.clusters.describe import cluster_name, estate_counts, ordinal_names
 from matcher.planning.clusters.models import Cluster, RegionFilter
 from matcher.vocabulary import STATE_BY_LAND_CODE
@@ -42,6 +42,10 @@ logger = logging.getLogger(__name__)
 CONTACT_FIELDS: tuple[str, ...] = ("contact", "address")
 # What a planner sees of an organisation visible to peers in its region: its name and its location.
 PUBLIC_FIELDS: tuple[str, ...] = ("id", "name", "kind", "estate", "location", "synthetic")
+# Profile fields only an admin may set, with their value for a new profile: whether a profile is synthetic
+# demo data is the operator's call. Other roles may send the stored value back (a read-edit-write round
+# trip) but not change it: 403 naming the field (AccessPolicy.require_admin_fields).
+ADMIN_ONLY_FIELDS: dict[str, object] = {"synthetic": False}
 
 
 class ProfileView(StrEnum):
@@ -562,6 +566,22 @@ class AccessPolicy:
         return data
 
     # -- helpers -----------------------------------------------------------------------------------
+
+    def require_admin_fields(
+        self, principal: Principal, profile: OrganisationProfile, existing: Organisation | None
+    ) -> None:
+        """403 naming the field when a non-admin would set or change an admin-only field (ADMIN_ONLY_FIELDS)."""
+        if principal.role is Role.ADMIN:
+            return
+        for field, default in ADMIN_ONLY_FIELDS.items():
+            current = getattr(existing, field) if existing is not None else default
+            if getattr(profile, field) != current:
+                self._log_denial(principal, Capability.WRITE_PROFILE, profile.id, Denial.FORBIDDEN)
+                raise AccessDenied(
+                    Denial.FORBIDDEN,
+                    f"Das Feld '{field}' darf nur die Rolle admin setzen oder ändern; bitte weglassen oder den "
+                    f"gespeicherten Wert ({current}) senden. / Only admins may set or change '{field}'.",
+                )
 
     def _not_found(self, principal: Principal, capability: Capability, organisation_id: str) -> NoReturn:
         self._log_denial(principal, capability, organisation_id, Denial.NOT_FOUND)

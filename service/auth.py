@@ -1,7 +1,9 @@
 """API keys: roles, the principal behind a key, and the key store.
 
 A key is a random secret (``bmm_`` + 32 URL-safe characters) shown once at creation. Only its sha256
-is stored, so a leaked database reveals no usable key. Secrets are never logged.
+is stored, so a leaked database reveals no usable key. Secrets are never logged. An organisation's keys
+live no longer than the organisation: deleting it revokes them in the same transaction
+(:func:`revoke_organisation_keys`), so a later organisation with the same id does not inherit them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from matcher.models import ORGANISATION_ID_PATTERN
 from matcher.vocabulary import STATE_BY_LAND_CODE
@@ -39,6 +41,17 @@ class Role(StrEnum):
     ORGANISATION = "organisation"  # subject: an organisation id
 
 
+class RevocationReason(StrEnum):
+    MANUAL = "manual"  # bmm keys revoke
+    ORGANISATION_DELETED = "organisation_deleted"  # the organisation the key belonged to was deleted
+
+
+REVOCATION_LABELS = {
+    RevocationReason.MANUAL: "von Hand widerrufen",
+    RevocationReason.ORGANISATION_DELETED: "Organisation gelöscht",
+}
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: the key's id, its role and the subject the role is bound to (None for admin)."""
@@ -58,10 +71,18 @@ class ApiKeyInfo:
     label: str | None
     created_at: datetime
     revoked_at: datetime | None
+    revoked_reason: RevocationReason | None = None
 
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def revocation_de(self) -> str:
+        """'-' for a valid key, else why and when in German: 'Organisation gelöscht am 2026-12-06 16:40'."""
+        if self.revoked_at is None:
+            return "-"
+        reason = REVOCATION_LABELS[self.revoked_reason or RevocationReason.MANUAL]
+        return f"{reason} am {self.revoked_at:%Y-%m-%d %H:%M}"
 
 
 class InvalidSubjectError(ValueError):
@@ -164,7 +185,23 @@ def _info(row: Any) -> ApiKeyInfo:
         label=row.label,
         created_at=_aware(row.created_at),
         revoked_at=_aware(row.revoked_at) if row.revoked_at is not None else None,
+        revoked_reason=RevocationReason(row.revoked_reason) if row.revoked_reason else None,
     )
+
+
+def revoke_organisation_keys(connection: Connection, organisation_id: str) -> int:
+    """Revoke every valid key of the organisation ``organisation_id`` inside the caller's transaction (the
+    one that deletes it); the number revoked."""
+    result = connection.execute(
+        update(api_keys)
+        .where(
+            api_keys.c.role == Role.ORGANISATION.value,
+            api_keys.c.subject == organisation_id,
+            api_keys.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=datetime.now(UTC), revoked_reason=RevocationReason.ORGANISATION_DELETED.value)
+    )
+    return result.rowcount
 
 
 class SqlApiKeyRepository:
@@ -188,6 +225,7 @@ class SqlApiKeyRepository:
             "label": (label or "").strip() or None,
             "created_at": datetime.now(UTC),
             "revoked_at": None,
+            "revoked_reason": None,
         }
         with self.engine.begin() as connection:
             connection.execute(api_keys.insert(), row)
@@ -206,7 +244,7 @@ class SqlApiKeyRepository:
             connection.execute(
                 update(api_keys)
                 .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
-                .values(revoked_at=datetime.now(UTC))
+                .values(revoked_at=datetime.now(UTC), revoked_reason=RevocationReason.MANUAL.value)
             )
         if exists:
             logger.info("API key %s revoked", key_id)

@@ -77,6 +77,12 @@ class ServiceSettings(BaseSettings):
     residence_max_rows: int = Field(
         default=500_000, gt=0, description="most data rows of a residence upload (one per employee or postcode)"
     )
+    auth_failure_burst: int = Field(
+        default=10, gt=0, description="wrong API keys a client address may send before it is throttled (429)"
+    )
+    auth_failures_per_minute: float = Field(
+        default=10.0, gt=0, description="how fast a throttled address earns new tries (per worker process)"
+    )
     data_dir: Path | None = Field(default=None, description="reference data (default: the package's data/)")
     models_dir: Path | None = Field(default=None, description="fitted artefacts (default: the package's models/)")
     learning_poll_seconds: float = Field(

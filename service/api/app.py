@@ -15,6 +15,7 @@ from matcher import __version__
 from service.access import AccessPolicy
 from service.api.cluster_cache import ClusterCache
 from service.api.deps import RepositoryDep
+from service.api.headers import SecurityHeadersMiddleware, install_docs
 from service.api.limits import BodySizeLimitMiddleware, ControlCharacterMiddleware
 from service.api.problems import install_problem_handlers, use_problem_media_type
 from service.api.routes.catalog import advisors_router, funding_router, measures_router
@@ -31,6 +32,7 @@ from service.api.routes.residences import router as residences_router
 from service.api.routes.transfer import import_body_limits
 from service.api.routes.transfer import router as transfer_router
 from service.api.routes.vocabulary import router as vocabulary_router
+from service.api.throttle import FailedAuthThrottle
 from service.auth import SqlApiKeyRepository
 from service.config import MEGABYTE, ServiceSettings
 from service.engine import load_engine
@@ -144,20 +146,25 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             "Maßnahmen, Förderprogramme und Cluster. / Matchmaking for workplace mobility management.\n\n"
             "Fehler sind RFC-9457-Problemdetails (`application/problem+json`) mit `type`, `title`, `status`, "
             "`detail` und bei ungültigen Eingaben `errors: [{loc, message}]`. Anfrageinhalte sind auf "
-            f"{settings.max_body_bytes // MEGABYTE} MB begrenzt (413). / Errors are RFC 9457 problem details "
+            f"{settings.max_body_bytes // MEGABYTE} MB begrenzt (413). Zu viele ungültige API-Schlüssel von einer "
+            "Adresse: 429 mit `Retry-After`. / Errors are RFC 9457 problem details "
             "(`application/problem+json`) with `type`, `title`, `status`, `detail` and, for invalid input, "
             f"`errors: [{{loc, message}}]`. Request bodies are limited to {settings.max_body_bytes // MEGABYTE} "
-            "MB (413)."
+            "MB (413). Too many invalid API keys from one address: 429 with `Retry-After`."
         ),
         openapi_tags=TAGS,
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
+        docs_url=None,  # install_docs: served without a CDN, with a Content-Security-Policy
+        redoc_url=None,
     )
     install_problem_handlers(app)
+    install_docs(app)
     app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, per_path=import_body_limits(settings)
     )
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on answers of the middlewares above
     # transfer before organisations: /organisations/export is not an /organisations/{organisation_id}
     routers = (
         vocabulary_router,
@@ -187,6 +194,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.repository = repository = SqlOrganisationRepository(engine)
     app.state.api_keys = SqlApiKeyRepository(engine)
+    app.state.auth_throttle = FailedAuthThrottle(settings.auth_failure_burst, settings.auth_failures_per_minute)
     app.state.engine = matching = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
     app.state.feedback = SqlFeedbackStore(engine)
     app.state.learning = learning_store = SqlLearningStore(engine)

@@ -16,10 +16,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher.errors import InputError
 from service.access import AccessDenied
+from service.io.limits import EXCERPT_CHARS, excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ TITLES: dict[int, str] = {
     422: "Ungültige Eingabe (Unprocessable Content)",
     429: "Zu viele Anfragen (Too Many Requests)",
     500: "Interner Fehler (Internal Server Error)",
+    503: "Vorübergehend nicht verfügbar (Service Unavailable)",
 }
 
 # Machine-readable problem types (stable URNs; they do not pretend to be web pages).
@@ -52,6 +55,7 @@ TYPES: dict[int, str] = {
     422: "validation-error",
     429: "too-many-requests",
     500: "internal-error",
+    503: "service-unavailable",
 }
 
 
@@ -140,6 +144,8 @@ def field_message(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     ctx: dict[str, Any] = error.get("ctx") or {}
     given = error.get("input")
+    if isinstance(given, str) and len(given) > EXCERPT_CHARS:
+        given = excerpt(given)  # an error never echoes unbounded input
     messages: dict[str, str] = {
         "missing": "Pflichtangabe fehlt (required).",
         "enum": f"Unbekannter Wert {given!r}; erlaubt sind: {_listing(ctx.get('expected'))}.",
@@ -199,6 +205,22 @@ async def access_denied_handler(request: Request, exc: Exception) -> JSONRespons
     return problem_response(exc.status_code, exc.detail, headers=headers)
 
 
+DATABASE_RETRY_SECONDS = 5
+
+
+async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The database cannot be reached (restart, failover, SQLite busy beyond its timeout): 503 with
+    ``Retry-After``, never a 500; the engine's pre-ping reconnects by itself once it is back."""
+    assert isinstance(exc, OperationalError | InterfaceError)
+    logger.warning("database unavailable in %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+    return problem_response(
+        503,
+        "Die Datenbank ist vorübergehend nicht erreichbar; bitte in einigen Sekunden erneut.",
+        headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+        detail_en="The database is temporarily unavailable; please retry in a few seconds.",
+    )
+
+
 async def internal_error_handler(request: Request, exc: Exception) -> JSONResponse:
     # Log method and path only: request bodies may hold personal or confidential data.
     logger.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
@@ -214,6 +236,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(InputError, input_error_handler)
     app.add_exception_handler(AccessDenied, access_denied_handler)
+    app.add_exception_handler(OperationalError, database_unavailable_handler)
+    app.add_exception_handler(InterfaceError, database_unavailable_handler)
     app.add_exception_handler(Exception, internal_error_handler)
 
 

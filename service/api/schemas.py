@@ -130,6 +130,11 @@ class OrganisationFull(Organisation):
     freigegeben / null when not stored or not shared with you."""
 
     view: Literal["full"] = Field(default="full", description="vollständige Sicht / full view")
+    coverage_note: str | None = Field(
+        default=None,
+        description="Hinweis, wenn der Standort außerhalb von NRW und Baden-Württemberg liegt (dort keine "
+        "Beratungsstellen, Förderprogramme und Planungsregionen) / note when the location lies outside NRW and BW",
+    )
 
 
 class OrganisationPublic(BaseModel):

@@ -1,7 +1,8 @@
 """FastAPI dependencies for API keys (header ``X-API-Key``) and roles.
 
 The key store is read from ``request.app.state.api_keys`` (an :class:`service.auth.ApiKeyRepository`).
-A missing, wrong or revoked key is 401; a valid key of another role is 403.
+A missing, wrong or revoked key is 401; a valid key of another role is 403. Wrong keys are throttled per
+client address (``request.app.state.auth_throttle``, :mod:`service.api.throttle`): 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
-from service.auth import ApiKeyRepository, Principal, Role
+from service.api.throttle import FailedAuthThrottle
+from service.auth import ApiKeyRepository, Principal, Role, hash_secret
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",
@@ -33,12 +35,26 @@ def get_api_keys(request: Request) -> ApiKeyRepository:
 
 
 def get_principal(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Principal | None:
-    """The caller's principal; None without a key, 401 for a wrong or revoked key."""
+    """The caller's principal; None without a key, 401 for a wrong or revoked key, 429 while the client
+    address is throttled for too many wrong keys (a key seen valid before is never held up)."""
     if not key:
         return None
+    throttle: FailedAuthThrottle = request.app.state.auth_throttle
+    address = request.client.host if request.client else "unknown"
+    key_hash = hash_secret(key[:200])
+    wait = throttle.retry_after(address, key_hash)
+    if wait is not None:
+        raise HTTPException(
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"Zu viele ungültige API-Schlüssel von dieser Adresse; bitte in {wait} s erneut. "
+            "/ Too many invalid API keys from this address.",
+            headers={"Retry-After": str(wait)},
+        )
     principal = get_api_keys(request).authenticate(key)
     if principal is None:
+        throttle.failed(address)
         raise _unauthorised("Ungültiger oder widerrufener API-Schlüssel. / Invalid or revoked API key.")
+    throttle.succeeded(key_hash)
     return principal
 
 

@@ -57,7 +57,7 @@ def keys_create(
 
 @app.command("list")
 def keys_list(db: DbOption = DEFAULT_DATABASE_URL) -> None:
-    """API-Schlüssel auflisten (nie ihre Geheimnisse)."""
+    """API-Schlüssel auflisten (nie ihre Geheimnisse), widerrufene mit Grund und Zeitpunkt."""
     from service.auth import SqlApiKeyRepository
 
     keys = SqlApiKeyRepository(migrated_engine(db)).list()
@@ -73,7 +73,7 @@ def keys_list(db: DbOption = DEFAULT_DATABASE_URL) -> None:
                 key.subject or "-",
                 key.label or "-",
                 f"{key.created_at:%Y-%m-%d %H:%M}",
-                f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "-",
+                key.revocation_de(),
             )
         )
     for line in format_table(rows):

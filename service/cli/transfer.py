@@ -63,6 +63,7 @@ def import_file(
     from service.geocoding.cache import GeocodeCache
     from service.geocoding.locating import build_locator
     from service.io import ImportFailed, import_organisations
+    from service.storage.locks import LockBusyError, import_lock
     from service.storage.sql_repository import SqlOrganisationRepository
     from service.timetable import stored_reference
 
@@ -73,26 +74,33 @@ def import_file(
     builder = ProfileBuilder(reference, MatcherSettings())  # transit with the imported timetable, as the API
     locator = build_locator(settings, GeocodeCache(engine))
 
-    def progress(rows: int) -> None:
-        typer.echo(f"… {count_noun(rows, 'Zeile', 'Zeilen')} geprüft", err=True)
-
     typer.echo(f"Prüfe {file} …", err=True)
-    # As in 'bmm demo': millions of new acyclic objects make full cyclic collections rescan them repeatedly.
-    gc.disable()
     try:
-        result = import_organisations(
-            file,
-            SqlOrganisationRepository(engine),
-            builder,
-            mode=mode,
-            filename=file.name,
-            kind=kind,
-            dry_run=dry_run,
-            locator=locator,
-            progress=progress,
-        )
-    finally:
-        gc.enable()
+        with import_lock(engine) as lock:  # one import at a time, also beside a running server
+
+            def progress(rows: int) -> None:
+                lock.refresh()
+                typer.echo(f"… {count_noun(rows, 'Zeile', 'Zeilen')} geprüft", err=True)
+
+            # As in 'bmm demo': millions of new acyclic objects make full cyclic collections rescan them.
+            gc.disable()
+            try:
+                result = import_organisations(
+                    file,
+                    SqlOrganisationRepository(engine),
+                    builder,
+                    mode=mode,
+                    filename=file.name,
+                    kind=kind,
+                    dry_run=dry_run,
+                    locator=locator,
+                    progress=progress,
+                )
+            finally:
+                gc.enable()
+    except LockBusyError as busy:
+        until = f" (Sperre bis {busy.until:%Y-%m-%d %H:%M} UTC)" if busy.until else ""
+        fail(f"Es läuft bereits ein Import{until}; bitte danach erneut versuchen.")
     _echo_info(result.info)
     if isinstance(result, ImportFailed):
         for error in result.errors[:_SHOWN_ERRORS]:

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
-from matcher.vocabulary import OrganisationKind
+from matcher.vocabulary import STATE_NAMES_DE, OrganisationKind
+from matcher.wording import count_noun
+from service.coverage import COVERED_STATES
 from service.geocoding.locating import AddressLocator, GeocodingReport
 from service.io.parsing import parse_profile
 from service.io.reading import ImportFileError, RawRow, ReadInfo, RowError, Source, read_rows
@@ -245,9 +247,31 @@ def _prepare(
     except ImportFileError as error:
         for problem in error.errors:
             errors.add(problem)
+    if not errors.count and not rows:
+        errors.add(
+            RowError(
+                None,
+                None,
+                "Die Datei enthält keine Datenzeilen (nur eine Kopfzeile oder keine Features); nichts importiert.",
+            )
+        )
     if errors.count:
         return ImportFailed(errors.shown, errors.count, rows, info)
+    _note_outside_coverage(organisations, first_row, info)
     return _Prepared(organisations, first_row, time.perf_counter() - started, info)
+
+
+def _note_outside_coverage(organisations: list[Organisation], rows: dict[str, int], info: ReadInfo) -> None:
+    """One warning for the rows located outside NRW and Baden-Württemberg: stored, but not fully advised."""
+    outside = [o for o in organisations if o.location.state not in COVERED_STATES]
+    if not outside:
+        return
+    first = outside[0]
+    info.warnings.append(
+        f"{count_noun(len(outside), 'Zeile liegt', 'Zeilen liegen')} außerhalb von Nordrhein-Westfalen und "
+        f"Baden-Württemberg (zuerst Zeile {rows.get(first.id, '?')}: {STATE_NAMES_DE.get(first.location.state, '?')}); "
+        "sie werden gespeichert, aber Beratungsstellen, Förderprogramme und Planungsregionen decken sie nicht ab."
+    )
 
 
 def _unique_id(item: RawRow, profile: OrganisationProfile, first_row: dict[str, int], errors: _Errors) -> str | None:

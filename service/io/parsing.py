@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from matcher.models import OrganisationProfile
 from matcher.vocabulary import KIND_LABELS_DE, OrganisationKind, ProblemCode
 from service.io.columns import BOOLEAN_COLUMNS, CONTACT_COLUMNS, header_key
+from service.io.limits import excerpt
 from service.io.reading import RawRow, RowError
 from service.io.values import KIND_BY_LABEL, PROBLEM_BY_LABEL, parse_size_class, parse_wz
 
@@ -30,7 +31,9 @@ def parse_bool(text: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ValueError(f"'{text}' ist kein Wahrheitswert; erlaubt sind true/false, ja/nein, yes/no, 1/0, x oder leer.")
+    raise ValueError(
+        f"'{excerpt(text)}' ist kein Wahrheitswert; erlaubt sind true/false, ja/nein, yes/no, 1/0, x oder leer."
+    )
 
 
 def split_list(text: str) -> list[str]:
@@ -42,7 +45,7 @@ def _kind(text: str) -> str:
     value = KIND_BY_LABEL.get(header_key(text))
     if value is None:
         allowed = ", ".join(f"{k.value} ({KIND_LABELS_DE[k]})" for k in OrganisationKind)
-        raise ValueError(f"Unbekannte Art '{text}'; erlaubt sind: {allowed}.")
+        raise ValueError(f"Unbekannte Art '{excerpt(text)}'; erlaubt sind: {allowed}.")
     return value
 
 
@@ -53,17 +56,17 @@ def _employees(text: str) -> int:
     if _INTEGRAL.match(value):
         return int(value.split(",")[0].split(".")[0])  # a number cell written as 120,0 or 120.0
     if not _INTEGER.match(value):
-        raise ValueError(f"'{text}' ist keine ganze Zahl (Anzahl Beschäftigte, z. B. 120 oder 1.250).")
+        raise ValueError(f"'{excerpt(text)}' ist keine ganze Zahl (Anzahl Beschäftigte, z. B. 120 oder 1.250).")
     return int(value)
 
 
 def _degrees(text: str) -> float:
     """Decimal degrees; a decimal comma (German Excel) is accepted."""
     if not _DECIMAL.match(text):
-        raise ValueError(f"'{text}' ist keine Dezimalzahl (Grad in WGS84, z. B. 51.4434 oder 51,4434).")
+        raise ValueError(f"'{excerpt(text)}' ist keine Dezimalzahl (Grad in WGS84, z. B. 51.4434 oder 51,4434).")
     value = float(text.replace(",", "."))
     if not math.isfinite(value):
-        raise ValueError(f"'{text}' ist keine endliche Zahl.")
+        raise ValueError(f"'{excerpt(text)}' ist keine endliche Zahl.")
     return value
 
 
@@ -78,7 +81,7 @@ def _issues(text: str) -> list[str]:
     unknown = [i for i in items if header_key(i) not in PROBLEM_BY_LABEL]
     if unknown:
         raise ValueError(
-            f"Unbekannte(r) Problemcode(s) {', '.join(repr(u) for u in unknown)}; erlaubt sind: "
+            f"Unbekannte(r) Problemcode(s) {', '.join(repr(excerpt(u)) for u in unknown)}; erlaubt sind: "
             f"{', '.join(p.value for p in ProblemCode)} oder ihre deutschen Bezeichnungen (z. B. Parkplatzmangel)."
         )
     return [PROBLEM_BY_LABEL[header_key(i)] for i in items]
@@ -87,7 +90,7 @@ def _issues(text: str) -> list[str]:
 def _wz_code(text: str) -> str:
     _, code = parse_wz(text)
     if code is None:
-        raise ValueError(f"'{text}' ist ein Abschnitt, kein WZ-2008-Code; den Abschnitt in die Spalte sector.")
+        raise ValueError(f"'{excerpt(text)}' ist ein Abschnitt, kein WZ-2008-Code; den Abschnitt in die Spalte sector.")
     return code
 
 

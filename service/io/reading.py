@@ -2,6 +2,10 @@
 
 Row numbers are what a spreadsheet user sees: the header is row 1, the first data row is row 2 (blank
 rows count but yield nothing). In GeoJSON the row number is the 1-based number of the feature.
+
+The limits of :mod:`service.io.limits` are checked while reading, never after: a hostile file (a giant
+cell, an XLSX part that inflates to gigabytes, a deeply nested GeoJSON) is refused before it is held in
+memory, and messages quote at most a short excerpt of the input.
 """
 
 from __future__ import annotations
@@ -12,13 +16,15 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
+from matcher.wording import german_int
 from service.io.columns import (
     GEOJSON_DERIVED,
     HOUSE_NUMBER,
@@ -27,6 +33,19 @@ from service.io.columns import (
     ColumnSet,
     header_column,
     unescape_formula,
+)
+from service.io.limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_GEOJSON_BYTES,
+    MAX_LINE_CHARS,
+    MAX_NESTING,
+    MAX_ROWS,
+    MAX_SHARED_STRINGS_BYTES,
+    MAX_SHEETS,
+    MAX_XLSX_PART_BYTES,
+    MAX_XML_RUN_BYTES,
+    excerpt,
 )
 
 Source = Path | bytes | BinaryIO
@@ -140,11 +159,19 @@ def read_rows(source: Source, filename: str | None = None, info: ReadInfo | None
         file_format = detect_format(filename, head)
         info.format = file_format.value
         if file_format is FileFormat.XLSX:
-            yield from _xlsx_rows(stream, info)
+            rows = _xlsx_rows(stream, info)
         elif file_format is FileFormat.GEOJSON:
-            yield from _geojson_rows(stream, info)
+            rows = _geojson_rows(stream, info)
         else:
-            yield from _csv_rows(stream, info)
+            rows = _csv_rows(stream, info)
+        for item in rows:
+            if item.row is not None and item.row > MAX_ROWS + 1:
+                raise _file_error(f"Mehr als {german_int(MAX_ROWS)} Datenzeilen (Obergrenze je Datei); bitte teilen.")
+            yield item
+
+
+def _file_error(message: str, row: int | None = None) -> ImportFileError:
+    return ImportFileError([RowError(row, None, message)])
 
 
 def peek(stream: BinaryIO) -> bytes:
@@ -172,6 +199,15 @@ def _header(
     written = [_text(cell).lstrip("\ufeff").strip() for cell in cells]
     while written and not written[-1]:
         written.pop()
+    if len(written) > MAX_COLUMNS:
+        raise _file_error(f"Die Kopfzeile hat {german_int(len(written))} Spalten; höchstens {MAX_COLUMNS}.", 1)
+    for text in written:
+        if len(text) > MAX_CELL_CHARS:
+            raise _file_error(
+                f"Spaltenname „{excerpt(text)}“ ist länger als {german_int(MAX_CELL_CHARS)} Zeichen "
+                "(Obergrenze je Zelle).",
+                1,
+            )
     kind = info.columns
     known = frozenset(kind.columns)
     names: list[str | None] = []
@@ -191,7 +227,7 @@ def _header(
             info.mapping[text] = column
     if unknown:
         info.warnings.append(
-            f"Nicht erkannte Spalte(n) werden ignoriert: {', '.join(f'„{u}“' for u in unknown)}. Erkannt werden "
+            f"Nicht erkannte Spalte(n) werden ignoriert: {', '.join(f'„{excerpt(u)}“' for u in unknown)}. Erkannt: "
             f"{kind.allowed} und ihre deutschen Namen (z. B. {kind.examples})."
         )
     info.completing = bool(READ_ONLY & set(names)) or bool(info.defaults)
@@ -199,7 +235,8 @@ def _header(
     repeated = sorted({n for n in names if n and names.count(n) > 1})
     for column in repeated:
         headers = [text for text, name in zip(written, names, strict=True) if name == column]
-        errors.append(RowError(1, None, f"Spalten {' und '.join(f'„{h}“' for h in headers)} meinen beide {column}."))
+        quoted = " und ".join(f"„{excerpt(h)}“" for h in headers)
+        errors.append(RowError(1, None, f"Spalten {quoted} meinen beide {column}."))
     if check_required:
         present = {n for n in names if n} | set(info.defaults)
         missing = kind.missing(present)
@@ -219,6 +256,12 @@ def _header(
 
 def _row(number: int, header: list[str | None], cells: list[str], info: ReadInfo) -> RawRow | RowError | None:
     """A row of text cells against the header; ``None`` for a row without any value."""
+    if len(cells) > MAX_COLUMNS:
+        return RowError(number, None, f"Zeile hat {german_int(len(cells))} Werte; höchstens {MAX_COLUMNS}.")
+    for index, cell in enumerate(cells):
+        if len(cell) > MAX_CELL_CHARS:
+            column = header[index] if index < len(header) else None
+            return RowError(number, column or None, _too_long(cell))
     extra = [c for c in cells[len(header) :] if c.strip()]
     if extra:
         return RowError(
@@ -239,6 +282,13 @@ def _row(number: int, header: list[str | None], cells: list[str], info: ReadInfo
     if "" in values:
         return RowError(number, None, "Wert in einer Spalte ohne Überschrift.")
     return RawRow(number, _completed(values, info) if info.completing else values)
+
+
+def _too_long(cell: str) -> str:
+    return (
+        f"Wert „{excerpt(cell)}“ ist {german_int(len(cell))} Zeichen lang; höchstens {german_int(MAX_CELL_CHARS)} "
+        "Zeichen je Zelle."
+    )
 
 
 def _completed(values: dict[str, str], info: ReadInfo) -> dict[str, str]:
@@ -323,20 +373,42 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _text_lines(stream: BinaryIO, codec: str, encoding_name: str) -> Iterator[str]:
-    """Decoded lines; bytes the encoding cannot decode stay as lone surrogates for :func:`_bad_bytes`."""
-    text = io.TextIOWrapper(stream, encoding=codec, errors="surrogateescape", newline="")
-    try:
-        for number, line in enumerate(text, start=1):
-            yield line.removeprefix("\ufeff") if number == 1 else line
-    except UnicodeDecodeError:  # only UTF-16 gets here (surrogateescape covers single-byte and UTF-8 files)
-        raise ImportFileError(
-            [RowError(None, None, f"Die Datei ist nicht durchgehend {encoding_name}-kodiert (ungültige Bytefolge).")]
-        ) from None
-    finally:
-        # The caller owns the binary stream: detach so that the wrapper never closes it (it may be closed already).
-        with suppress(ValueError):
-            text.detach()
+class _TextLines:
+    """Decoded lines, each read at most :data:`MAX_LINE_CHARS` far (a file without line breaks is refused
+    instead of being read into one string); bytes the encoding cannot decode stay as lone surrogates for
+    :func:`_bad_bytes`. ``longest`` is the longest line since :meth:`new_record` (to tell a long cell from an
+    unclosed quote)."""
+
+    def __init__(self, stream: BinaryIO, codec: str, encoding_name: str) -> None:
+        self.stream = stream
+        self.codec = codec
+        self.encoding_name = encoding_name
+        self.longest = 0
+
+    def new_record(self) -> None:
+        self.longest = 0
+
+    def __iter__(self) -> Iterator[str]:
+        text = io.TextIOWrapper(self.stream, encoding=self.codec, errors="surrogateescape", newline="")
+        try:
+            number = 0
+            while line := text.readline(MAX_LINE_CHARS + 1):
+                number += 1
+                if len(line) > MAX_LINE_CHARS:
+                    raise _file_error(
+                        f"Textzeile {german_int(number)} ist länger als {german_int(MAX_LINE_CHARS)} Zeichen "
+                        "(Obergrenze je Zeile); ist es wirklich eine CSV-Datei?"
+                    )
+                self.longest = max(self.longest, len(line))
+                yield line.removeprefix("\ufeff") if number == 1 else line
+        except UnicodeDecodeError:  # only UTF-16 gets here (surrogateescape covers single-byte and UTF-8 files)
+            raise _file_error(
+                f"Die Datei ist nicht durchgehend {self.encoding_name}-kodiert (ungültige Bytefolge)."
+            ) from None
+        finally:
+            # The caller owns the binary stream: detach so that the wrapper never closes it (it may be closed).
+            with suppress(ValueError):
+                text.detach()
 
 
 _UNDECODED = re.compile("[\udc80-\udcff]")
@@ -360,15 +432,21 @@ def _csv_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
     sample, stream = _sample(stream)
     codec, encoding_name = detect_encoding(sample)
     info.encoding = encoding_name
-    lines = _text_lines(stream, codec, encoding_name)
+    text_lines = _TextLines(stream, codec, encoding_name)
+    lines = iter(text_lines)
     first = next(lines, None)
     if first is None or not first.strip():
         message = f"Die Datei ist leer oder die Kopfzeile fehlt. Erlaubt: {info.columns.allowed}."
         raise ImportFileError([RowError(1, None, message)])
     delimiter = sniff_delimiter(first)
     info.delimiter = _DELIMITER_NAMES[delimiter]
+    # The csv module's own field limit (131,072 characters, process-wide) stays as it is: lines are bounded
+    # by _TextLines, cells by _row and _header, and a field that outgrows the csv limit is reported below.
     reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
-    header_cells = next(reader)
+    try:
+        header_cells = next(reader)
+    except csv.Error as error:
+        raise _file_error(f"Kopfzeile: {_csv_message(str(error), 1, text_lines.longest)}", 1) from None
     single_byte = codec in _LEGACY_ENCODINGS
     if (byte := _bad_bytes(header_cells, single_byte)) is not None:
         raise ImportFileError([RowError(1, None, _undecodable(byte, encoding_name))])
@@ -377,12 +455,13 @@ def _csv_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
     while True:
         number += 1
         start = reader.line_num + 1
+        text_lines.new_record()
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            yield RowError(number, None, _csv_message(str(error), start))
+            yield RowError(number, None, _csv_message(str(error), start, text_lines.longest))
             continue
         if (byte := _bad_bytes(cells, single_byte)) is not None:
             yield RowError(number, None, _undecodable(byte, encoding_name))
@@ -401,27 +480,111 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _csv_message(error: str, line: int) -> str:
-    if "unexpected end of data" in error or "field larger than field limit" in error:
+def _csv_message(error: str, line: int, longest_line: int) -> str:
+    """German for the csv module's error; a field over its limit on one long line is a long cell, one that
+    grew over many short lines is an unclosed quote."""
+    too_long = "field larger than field limit" in error
+    if too_long and longest_line > MAX_CELL_CHARS:
+        return (
+            f"Ein Wert ab Textzeile {line} ist länger als {german_int(MAX_CELL_CHARS)} Zeichen (Obergrenze je Zelle)."
+        )
+    if too_long:
+        return f"Anführungszeichen ab Textzeile {line} nicht geschlossen; der Wert reicht über viele Zeilen."
+    if "unexpected end of data" in error:
         return f"Anführungszeichen ab Textzeile {line} nicht geschlossen; der Wert reicht bis zum Dateiende."
     if "expected after" in error:
         return f'Fehlerhafte Anführungszeichen in Textzeile {line}: nach dem schließenden " folgt kein Trennzeichen.'
-    return f"Fehlerhafte CSV-Zeile (Textzeile {line}): {error}."
+    return f"Fehlerhafte CSV-Zeile (Textzeile {line}): {excerpt(error)}."
 
 
 # -- XLSX --------------------------------------------------------------------------------
 
 
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+_SHARED_STRINGS = "xl/sharedstrings.xml"
+_XML_RUN_CHUNK = 1024 * 1024
+
+
+def _check_xlsx(stream: BinaryIO) -> None:
+    """Refuse an XLSX file whose parts would inflate beyond the limits, from the zip directory before any
+    part is inflated; then scan the worksheets and shared strings as streams for a giant text node or tag.
+
+    The zip reader never inflates a part beyond the size its directory entry declares, so the declared
+    sizes bound the work even when they lie.
+    """
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise _file_error(f"Keine lesbare XLSX-Datei ({excerpt(str(error))}).") from None
+    with archive:
+        parts = archive.infolist()
+        sheets = [p for p in parts if _WORKSHEET.fullmatch(p.filename)]
+        if len(sheets) > MAX_SHEETS:
+            raise _file_error(f"Die Arbeitsmappe hat {len(sheets)} Tabellenblätter; höchstens {MAX_SHEETS}.")
+        for part in parts:
+            shared = part.filename.lower() == _SHARED_STRINGS
+            limit = MAX_SHARED_STRINGS_BYTES if shared else MAX_XLSX_PART_BYTES
+            if part.file_size > limit:
+                what = "Die gemeinsamen Texte (sharedStrings)" if shared else f"Der Teil {excerpt(part.filename)}"
+                raise _file_error(
+                    f"{what} der XLSX-Datei wären entpackt {german_int(part.file_size)} Bytes groß; höchstens "
+                    f"{german_int(limit)} Bytes. Große Listen bitte als CSV importieren."
+                )
+        for part in [*sheets, *(p for p in parts if p.filename.lower() == _SHARED_STRINGS)]:
+            try:
+                with archive.open(part) as xml:
+                    _check_xml_runs(xml)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+                raise _file_error(f"Keine lesbare XLSX-Datei ({excerpt(str(error))}).") from None
+
+
+def _check_xml_runs(xml: IO[bytes]) -> None:
+    """No text node and no tag longer than :data:`MAX_XML_RUN_BYTES` (runs without '<' or without '>'),
+    checked chunk by chunk at C speed, before the XML parser would build the whole node."""
+    carry = {b"<": 0, b">": 0}
+    while chunk := xml.read(_XML_RUN_CHUNK):
+        for separator in carry:
+            pieces = chunk.split(separator)
+            longest = max(carry[separator] + len(pieces[0]), max(map(len, pieces)))
+            if longest > MAX_XML_RUN_BYTES:
+                raise _file_error(
+                    f"Eine Zelle der XLSX-Datei ist länger als {german_int(MAX_CELL_CHARS)} Zeichen "
+                    "(Obergrenze je Zelle)."
+                )
+            carry[separator] = len(pieces[-1]) if len(pieces) > 1 else carry[separator] + len(chunk)
+
+
+# What openpyxl and the XML parser raise on a broken workbook (ParseError is a SyntaxError).
+_XLSX_BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, OSError, TypeError, SyntaxError)
+
+
+def _unreadable_xlsx(error: Exception) -> ImportFileError:
+    return _file_error(f"Keine lesbare XLSX-Datei ({excerpt(str(error) or type(error).__name__)}).")
+
+
+def _sheet_rows(workbook: Any) -> Iterator[tuple[object, ...]]:
+    """The first sheet's rows as values; a broken part is :class:`ImportFileError`, not a library error."""
+    try:
+        yield from workbook.worksheets[0].iter_rows(values_only=True)
+    except ImportFileError:
+        raise
+    except (*_XLSX_BROKEN, ValueError) as error:
+        raise _unreadable_xlsx(error) from None
+
+
 def _xlsx_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
     import openpyxl
 
+    if not stream.seekable():
+        stream = io.BytesIO(stream.read())
+    _check_xlsx(stream)
+    stream.seek(0)
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFileError([RowError(None, None, f"Keine lesbare XLSX-Datei ({error}).")]) from None
+    except (*_XLSX_BROKEN, ValueError) as error:
+        raise _unreadable_xlsx(error) from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = _sheet_rows(workbook)
         first = next(rows, None)
         if first is None:
             message = f"Das erste Tabellenblatt ist leer. Erlaubt: {info.columns.allowed}."
@@ -440,9 +603,35 @@ def _xlsx_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
 # -- GeoJSON -----------------------------------------------------------------------------
 
 
+_JSON_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _check_nesting(data: bytes) -> None:
+    """Refuse a document nested deeper than :data:`MAX_NESTING` before json.loads would recurse into it."""
+    depth = 0
+    for match in _JSON_STRING_OR_BRACKET.finditer(data):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise _file_error(
+                    f"Das GeoJSON ist tiefer als {MAX_NESTING} Ebenen verschachtelt (Obergrenze); erwartet wird "
+                    "eine FeatureCollection mit Punkten oder Flächen."
+                )
+        elif token in (b"]", b"}"):
+            depth -= 1
+
+
 def _geojson_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowError]:
+    data = stream.read(MAX_GEOJSON_BYTES + 1)
+    if len(data) > MAX_GEOJSON_BYTES:
+        raise _file_error(
+            f"GeoJSON-Dateien dürfen höchstens {german_int(MAX_GEOJSON_BYTES)} Bytes groß sein; größere Listen "
+            "bitte als CSV oder XLSX importieren."
+        )
+    _check_nesting(data)
     try:
-        document = json.loads(stream.read())
+        document = json.loads(data)
     except UnicodeDecodeError:
         raise ImportFileError([RowError(None, None, "GeoJSON muss UTF-8-kodiert sein.")]) from None
     except json.JSONDecodeError as error:
@@ -468,6 +657,10 @@ def _geojson_rows(stream: BinaryIO, info: ReadInfo) -> Iterator[RawRow | RowErro
             for key, value in properties.items()
             if (column := columns.get(key)) and value is not None and (text := _text(value).strip())
         }
+        long_cell = next((column for column, text in values.items() if len(text) > MAX_CELL_CHARS), None)
+        if long_cell is not None:
+            yield RowError(number, long_cell, _too_long(values[long_cell]))
+            continue
         if not ({"lat", "lon", "postcode"} & values.keys()):
             point = _point(feature.get("geometry"))
             if point is not None:

@@ -17,6 +17,7 @@ from matcher.vocabulary import (
     ProblemCode,
 )
 from service.io.columns import header_key
+from service.io.limits import excerpt
 
 # First division of each section (the range runs to the next section's first division minus one; 99 is U).
 _SECTION_STARTS: tuple[tuple[int, str], ...] = (
@@ -76,8 +77,8 @@ def parse_wz(text: str) -> tuple[str, str | None]:
     section = wz_section(int(digits[:2])) if digits else None
     if section is None or (letter is not None and letter != section):
         raise ValueError(
-            f"'{text}' ist kein WZ-2008-Code: erwartet ein Abschnitt A–U oder ein Code wie 25, 25.6, 25.62, 25.62.0 "
-            "(auch ohne Punkte: 2562, 25620)."
+            f"'{excerpt(text)}' ist kein WZ-2008-Code: erwartet ein Abschnitt A–U oder ein Code wie 25, 25.6, "
+            "25.62, 25.62.0 (auch ohne Punkte: 2562, 25620)."
         )
     code = digits[:2] + ("." + digits[2:4] if len(digits) > 2 else "") + ("." + digits[4] if len(digits) > 4 else "")
     return section, code
@@ -113,7 +114,8 @@ def parse_size_class(text: str) -> tuple[str, int]:
         low = 1 if high >= 1 else 0
         return f"{low}–{high}", (low + high) // 2
     raise ValueError(
-        f"'{text}' ist keine Größenklasse; erwartet z. B. 1-9, 10 bis 49, 50–249, 250 und mehr, ≥ 250 oder 500+."
+        f"'{excerpt(text)}' ist keine Größenklasse; erwartet z. B. 1-9, 10 bis 49, 50–249, 250 und mehr, "
+        "≥ 250 oder 500+."
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from matcher.models import Organisation
+from service.auth import revoke_organisation_keys
 from service.storage.changes import log_changes
 from service.storage.repository import Changes, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
 from service.storage.residences import erase_residences
@@ -102,6 +103,8 @@ class SqlOrganisationRepository:
             erase_residences(connection, [organisation_id])
             if deleted:
                 log_changes(connection, [organisation_id])
+                # A key bound to this id must not pass to an organisation created later with the same id.
+                revoke_organisation_keys(connection, organisation_id)
             return deleted
 
     def replace_synthetic(self, organisations_: Sequence[Organisation]) -> WriteResult:

@@ -105,7 +105,20 @@ api_keys = Table(
     Column("label", String(200)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    # Why: 'manual' (bmm keys revoke) or 'organisation_deleted' (its organisation was deleted; migration 0010).
+    Column("revoked_reason", String(32)),
     Index("ix_api_keys_key_hash", "key_hash", unique=True),
+)
+
+# One row per running import (name 'organisations'): a second process finds the row and is refused; an
+# expired row (its process died) is taken over. Migration 0010.
+import_locks = Table(
+    "import_locks",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
 # Every write appends the ids it changed, so each service process can bring its in-memory index up to

@@ -169,12 +169,7 @@ class LocalServer:
             created = self._run(self.binaries / "initdb", *base)
         if created.returncode != 0:
             raise PostgresUnavailableError(f"initdb failed: {_tail(created.stderr or created.stdout)}")
-        options = [part for name, value in SERVER_OPTIONS.items() for part in ("-c", f"{name}={value}")]
-        command = self._command(
-            self.binaries / "postgres", "-D", self.data, "-k", self.sockets, "-p", str(self.port), *options
-        )
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(command, cwd=self.root, stdout=log, stderr=subprocess.STDOUT)
+        self._launch()
         server = PostgresServer(
             URL.create(
                 "postgresql+psycopg",
@@ -185,6 +180,25 @@ class LocalServer:
         )
         self._wait_until_ready(server)
         return server
+
+    def _launch(self) -> None:
+        options = [part for name, value in SERVER_OPTIONS.items() for part in ("-c", f"{name}={value}")]
+        command = self._command(
+            self.binaries / "postgres", "-D", self.data, "-k", self.sockets, "-p", str(self.port), *options
+        )
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(command, cwd=self.root, stdout=log, stderr=subprocess.STDOUT)
+
+    def halt(self) -> None:
+        """Stop the server but keep its cluster (fast shutdown: open sessions are ended), for fault tests."""
+        assert self.process is not None
+        self._run(self.binaries / "pg_ctl", "stop", "-D", self.data, "-m", "fast", "-w", "-t", "30")
+        self.process.wait(timeout=30)
+
+    def resume(self, server: PostgresServer) -> None:
+        """Start the halted server again on the same port and wait until it accepts connections."""
+        self._launch()
+        self._wait_until_ready(server)
 
     def _wait_until_ready(self, server: PostgresServer) -> None:
         import psycopg

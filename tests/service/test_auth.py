@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import Engine, select
 
 from matcher.reference import ReferenceData
-from service.auth import InvalidSubjectError, Principal, Role, SqlApiKeyRepository, SubjectRules
+from service.auth import InvalidSubjectError, Principal, RevocationReason, Role, SqlApiKeyRepository, SubjectRules
+from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.tables import api_keys
-from tests.service.conftest import BOTH_BACKENDS
+from tests.service.conftest import BOTH_BACKENDS, OrganisationFactory
 
 
 @pytest.fixture(scope="session")
@@ -85,10 +86,35 @@ def test_revoked_keys_fail_and_stay_listed(keys: SqlApiKeyRepository, rules: Sub
     assert keys.authenticate(other_secret) is not None  # only that key
     (revoked,) = [k for k in keys.list() if k.id == key_id]
     assert revoked.revoked_at is not None
+    assert revoked.revoked_reason is RevocationReason.MANUAL
+    assert revoked.revocation_de().startswith("von Hand widerrufen am ")
     assert keys.revoke(key_id) is True  # idempotent, keeps the first time
     (again,) = [k for k in keys.list() if k.id == key_id]
     assert again.revoked_at == revoked.revoked_at
     assert keys.revoke("key-000000000000") is False
+
+
+@BOTH_BACKENDS
+def test_deleting_an_organisation_revokes_its_keys_and_only_its_keys(
+    keys: SqlApiKeyRepository,
+    rules: SubjectRules,
+    repository: SqlOrganisationRepository,
+    make_organisation: OrganisationFactory,
+) -> None:
+    repository.add_many([make_organisation(id="org-1"), make_organisation(id="org-2")])
+    own_id, own = keys.create(Role.ORGANISATION, "org-1", rules=rules)
+    _, other = keys.create(Role.ORGANISATION, "org-2", rules=rules)
+    _, admin = keys.create(Role.ADMIN, rules=rules)
+    assert repository.delete("org-1")
+    assert keys.authenticate(own) is None
+    assert keys.authenticate(other) is not None
+    assert keys.authenticate(admin) is not None
+    (revoked,) = [k for k in keys.list() if k.revoked]
+    assert revoked.id == own_id
+    assert revoked.revoked_reason is RevocationReason.ORGANISATION_DELETED
+    assert revoked.revocation_de().startswith("Organisation gelöscht am ")
+    repository.add_many([make_organisation(id="org-1")])  # the same id again: the old key stays revoked
+    assert keys.authenticate(own) is None
 
 
 @pytest.mark.parametrize(

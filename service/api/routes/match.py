@@ -18,6 +18,7 @@ from service.api.problems import problem_responses
 from service.api.results import MatchPeers, MatchResponse
 from service.api.schemas import OrganisationFull
 from service.auth import Role
+from service.coverage import coverage_note
 from service.storage.feedback import MIXED
 
 router = APIRouter(prefix="/api/v1", tags=["match"])
@@ -76,6 +77,11 @@ def recommend_for_profile(
     recommendation_id = asking.log("match", MIXED, logged_for, {"as_of": day.isoformat()}, shown)
     return MatchResponse(
         recommendation_id=recommendation_id,
-        profile=OrganisationFull.model_validate(redact_profile(organisation, ProfileView.FULL, True)),
+        profile=OrganisationFull.model_validate(
+            {
+                **redact_profile(organisation, ProfileView.FULL, True),
+                "coverage_note": coverage_note(organisation.location.state),
+            }
+        ),
         measures=measures, funding=funding, advisors=advisors, peers=peers,
     )  # fmt: skip

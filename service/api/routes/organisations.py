@@ -30,6 +30,7 @@ from service.api.schemas import (
 )
 from service.api.security import OptionalPrincipalDep
 from service.auth import Principal, Role
+from service.coverage import coverage_note
 from service.geocoding.locating import AddressLocator
 from service.io.importing import new_id
 from service.storage.repository import DuplicateIdError, OrganisationQuery, OrganisationRepository, WriteMode
@@ -78,15 +79,16 @@ def _not_found(organisation_id: str) -> HTTPException:
 def _view(
     policy: AccessPolicy, principal: Principal, organisation: Organisation, view: ProfileView
 ) -> OrganisationView:
-    data = redact_profile(organisation, view, policy.contact_visible(principal, organisation))
     if view is ProfileView.FULL:
-        return OrganisationFull.model_validate(data)
-    return OrganisationPublic.model_validate(data)
+        return _full(policy, principal, organisation)
+    return OrganisationPublic.model_validate(
+        redact_profile(organisation, view, policy.contact_visible(principal, organisation))
+    )
 
 
 def _full(policy: AccessPolicy, principal: Principal, organisation: Organisation) -> OrganisationFull:
     data = redact_profile(organisation, ProfileView.FULL, policy.contact_visible(principal, organisation))
-    return OrganisationFull.model_validate(data)
+    return OrganisationFull.model_validate({**data, "coverage_note": coverage_note(organisation.location.state)})
 
 
 def _store(
@@ -171,10 +173,13 @@ def list_organisations(
         "Speichert ein Profil; ohne `id` wird eine erzeugt (`org-` und 16 Hex-Ziffern; der Schlüssel einer "
         "Organisation legt ihre eigene id an). Antwort: das gespeicherte Profil mit abgeleitetem Standort "
         "(Gemeinde, Kreis, Land, Genauigkeit) und Merkmalen. Nur admin oder der Schlüssel der Organisation "
-        "selbst; 409 bei vergebener id, 422 nennt das fehlerhafte Feld.\n\n"
+        "selbst; 409 bei vergebener id, 422 nennt das fehlerhafte Feld. `synthetic` setzt nur admin (sonst 403 "
+        "mit dem Feldnamen); außerhalb von NRW und Baden-Württemberg sagt `coverage_note`, was dort fehlt.\n\n"
         "Stores a profile; without `id` one is generated (an organisation's key creates its own id). Answers "
         "the stored profile with its derived location (municipality, Kreis, Land, precision) and features. "
-        "Admins or the organisation's own key only; 409 when the id is taken, 422 names the bad field."
+        "Admins or the organisation's own key only; 409 when the id is taken, 422 names the bad field. Only "
+        "admins may set `synthetic` (else 403 naming the field); outside NRW and BW `coverage_note` says what "
+        "is missing there."
     ),
     responses=CREATE_ERRORS,
 )
@@ -191,6 +196,7 @@ def create_organisation(
     if organisation_id is None:
         organisation_id = principal.subject if principal.role is Role.ORGANISATION and principal.subject else new_id()
     policy.require_organisation(principal, Capability.WRITE_PROFILE, organisation_id, None)
+    policy.require_admin_fields(principal, profile, None)
     stored = _store(repository, builder, locator, profile, organisation_id, WriteMode.INSERT)
     response.headers["Location"] = f"{router.prefix}/organisations/{organisation_id}"
     return _full(policy, principal, stored)
@@ -232,9 +238,10 @@ def _writable(
     summary="Organisation ersetzen / Replace an organisation",
     description=(
         "Ersetzt das gespeicherte Profil vollständig (Standort und Merkmale werden neu abgeleitet, der "
-        "Anlagezeitpunkt bleibt). Eine `id` im Inhalt muss der Adresse entsprechen.\n\n"
+        "Anlagezeitpunkt bleibt). Eine `id` im Inhalt muss der Adresse entsprechen; `synthetic` ändert nur admin "
+        "(403).\n\n"
         "Replaces the stored profile (location and features are derived again, the creation time is kept). "
-        "An `id` in the body must equal the one in the path."
+        "An `id` in the body must equal the one in the path; only admins may change `synthetic` (403)."
     ),
     responses=WRITE_ERRORS,
 )
@@ -247,8 +254,9 @@ def replace_organisation(
     locator: LocatorDep,
     profile: OrganisationProfile,
 ) -> OrganisationFull:
-    _writable(organisation_id, principal, policy, repository)
+    existing = _writable(organisation_id, principal, policy, repository)
     _check_body_id(profile, organisation_id)
+    policy.require_admin_fields(principal, profile, existing)
     stored = _store(repository, builder, locator, profile, organisation_id, WriteMode.UPSERT)
     return _full(policy, principal, stored)
 
@@ -294,6 +302,7 @@ def update_organisation(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
     _check_body_id(profile, organisation_id)
+    policy.require_admin_fields(principal, profile, existing)
     stored = _store(repository, builder, locator, profile, organisation_id, WriteMode.UPSERT)
     return _full(policy, principal, stored)
 

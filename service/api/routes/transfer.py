@@ -1,9 +1,10 @@
 """Import and export of organisations over HTTP (CSV, XLSX, GeoJSON), on the building blocks of ``service.io``.
 
 Import: admin only, all rows or none. The upload is streamed to a temporary file (CSV and XLSX are then read
-row by row; GeoJSON is parsed as one document) and checked in a worker thread; one import at a time per
-process. Export: the list's filters and scope, written to a temporary file in a worker thread and sent as an
-attachment; each role sees what the list shows it (docs/privacy.md).
+row by row; GeoJSON is parsed as one document) and checked in a worker thread; one import at a time across
+all processes and machines (the lock is a row in the database, service/storage/locks.py). Export: the list's
+filters and scope, written to a temporary file in a worker thread and sent as an attachment; each role sees
+what the list shows it (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import gc
 import logging
 import os
 import tempfile
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from datetime import date
 from pathlib import Path
@@ -43,8 +43,10 @@ from service.geocoding.locating import AddressLocator
 from service.io import COLUMNS, ExportFormat, ImportFailed, ImportReport, RowError, import_organisations
 from service.io.columns import CONTACT_COLUMNS
 from service.io.exporting import EXPORT_COLUMNS, CellsOf, export_organisations, organisation_cells
+from service.storage.locks import LockBusyError, acquire_import_lock
 from service.storage.repository import OrganisationQuery, OrganisationRepository, WriteMode
 from service.storage.rows import Cell
+from service.storage.sql_repository import SqlOrganisationRepository
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +74,6 @@ EXPORT_MEDIA_TYPES: dict[ExportFormat, str] = {
 # What a planner's export holds (ProfileView.PUBLIC): name and location; contact data only if visible.
 PUBLIC_COLUMNS = frozenset({"id", "kind", "name", "estate", "lat", "lon", "synthetic", "location_precision"})
 CONTACT_CELLS = frozenset({*CONTACT_COLUMNS, "address"})
-
-IMPORT_LOCK = threading.Lock()
 
 
 def import_body_limits(settings: ServiceSettings) -> Mapping[str, int]:
@@ -213,14 +213,23 @@ def _run_import(
     kind: OrganisationKind | None = None,
     dry_run: bool = False,
     locator: AddressLocator | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport | ImportFailed:
     # As in 'bmm import': millions of new acyclic objects make full cyclic collections rescan them repeatedly
-    # (halves the time for 300,000 rows). Imports run one at a time (IMPORT_LOCK), so this cannot interleave.
+    # (halves the time for 300,000 rows). Imports run one at a time (import lock), so this cannot interleave.
     collecting = gc.isenabled()
     gc.disable()
     try:
         return import_organisations(
-            source, repository, builder, mode=mode, filename=filename, kind=kind, dry_run=dry_run, locator=locator
+            source,
+            repository,
+            builder,
+            mode=mode,
+            filename=filename,
+            kind=kind,
+            dry_run=dry_run,
+            locator=locator,
+            progress=progress,
         )
     finally:
         if collecting:
@@ -321,19 +330,29 @@ async def import_organisations_file(
     kind: KindQuery = None,
     dry_run: DryRunQuery = False,
 ) -> ImportResult | JSONResponse:
-    if not IMPORT_LOCK.acquire(blocking=False):  # before the upload is read: a refused upload costs nothing
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail="Es läuft bereits ein Import; bitte danach erneut versuchen. / Another import is running.",
+    assert isinstance(repository, SqlOrganisationRepository)  # the lock lives in the same database
+    async with AsyncExitStack() as stack:
+        try:  # before the upload is read: a refused upload costs nothing
+            lock = await run_in_threadpool(acquire_import_lock, repository.engine)
+        except LockBusyError:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                detail="Es läuft bereits ein Import; bitte danach erneut versuchen. / Another import is running.",
+            ) from None
+        stack.push_async_callback(run_in_threadpool, lock.release)  # last out: after the upload is closed
+        source, filename = await _upload(request, stack)
+        result = await run_in_threadpool(
+            _run_import,
+            source,
+            filename,
+            mode,
+            repository,
+            builder,
+            kind,
+            dry_run,
+            locator,
+            lambda _rows: lock.refresh(),
         )
-    try:
-        async with AsyncExitStack() as stack:
-            source, filename = await _upload(request, stack)
-            result = await run_in_threadpool(
-                _run_import, source, filename, mode, repository, builder, kind, dry_run, locator
-            )
-    finally:
-        IMPORT_LOCK.release()
     if isinstance(result, ImportFailed):
         logger.info("import by key %s refused: %d errors in %d rows", principal.key_id, result.error_count, result.rows)
         return _import_failed(result)

@@ -196,7 +196,13 @@ def test_organisation_key_creates_only_its_own_id(client: TestClient, auth: dict
     assert own.json()["id"] == "org-new"
     assert client.get(f"{URL}/org-new", headers=auth["org_new"]).status_code == 200
     assert client.delete(f"{URL}/org-new", headers=auth["org_new"]).status_code == 204
-    _assert_problem(client.get(f"{URL}/org-new", headers=auth["org_new"]), 404)
+    _assert_problem(client.get(f"{URL}/org-new", headers=auth["admin"]), 404)
+    # The delete revoked the organisation's key (issue 17.2): it opens nothing, not even a re-created org-new.
+    _assert_problem(client.get(f"{URL}/org-new", headers=auth["org_new"]), 401)
+    assert client.post(URL, json=_profile(id="org-new"), headers=auth["admin"]).status_code == 201
+    _assert_problem(client.get(f"{URL}/org-new", headers=auth["org_new"]), 401)
+    _assert_problem(client.put(f"{URL}/org-new", json=_profile(), headers=auth["org_new"]), 401)
+    assert client.delete(f"{URL}/org-new", headers=auth["admin"]).status_code == 204
 
 
 @pytest.mark.parametrize("role", ["advisor", "planner_dortmund"])

@@ -69,6 +69,16 @@ def test_bad_enum_value_lists_the_allowed_values(client: TestClient) -> None:
     assert "true, false" in errors[("query", "available")]
 
 
+def test_a_long_bad_value_is_quoted_short(client: TestClient) -> None:
+    given = "bäckerei" * 20_000
+    response = client.post("/api/v1/match", json={"kind": given, "name": "X", "employees": 5, "postcode": "44787"})
+    assert response.status_code == 422
+    assert len(response.content) < 4_000
+    [message] = [e["message"] for e in response.json()["errors"] if e["loc"] == ["body", "kind"]]
+    assert "'bäckereibäckereibäckereibäckereibäckerei…'" in message
+    assert "craft_business" in message
+
+
 # A tiny app for what the catalogue endpoints cannot trigger: bodies, library errors, crashes.
 
 
@@ -185,3 +195,24 @@ def test_control_characters_in_a_profile_are_422_naming_the_field(client: TestCl
     response = client.post("/api/v1/match", json={**profile, field: "a\u0000b"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", field]
+
+
+def test_an_unreachable_database_is_503_with_retry_after() -> None:
+    from sqlalchemy import create_engine, text
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    engine = create_engine("sqlite:////nonexistent-folder/bmm.db")  # cannot be opened: OperationalError
+
+    @app.get("/db")
+    def db() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    response = TestClient(app).get("/db")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert response.headers["Retry-After"] == "5"
+    assert "Datenbank" in response.json()["detail"]
+    assert "nonexistent" not in response.text  # no driver message, no path
+    engine.dispose()

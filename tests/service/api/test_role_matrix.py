@@ -717,6 +717,12 @@ def intact_world(client: TestClient, world: World) -> Iterator[None]:
         response = client.post(ORGANISATIONS, json=SEEDS[missing].profile(), headers=world.admin)
         assert response.status_code == 201, response.text
     restore_residences(client)
+    # A delete revoked the deleted organisation's keys (issue 17.2): its callers get new ones.
+    keys: SqlApiKeyRepository = client.app.state.api_keys  # type: ignore[attr-defined]
+    rules = SubjectRules.from_reference(client.app.state.engine.reference)  # type: ignore[attr-defined]
+    for caller in CALLERS:
+        if caller.key == "valid" and caller.role is Role.ORGANISATION and caller.subject in set(SEEDS) - stored:
+            world.headers[caller.label] = {"X-API-Key": keys.create(caller.role, caller.subject, rules=rules)[1]}
 
 
 # -- checks -------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from service.io import ExportFormat
 from service.io.columns import CONTACT_COLUMNS
 from service.io.exporting import EXPORT_COLUMNS
 from service.storage.database import make_engine, upgrade
+from service.storage.locks import import_lock
 from service.storage.repository import OrganisationRepository
 from tests.factories import api_key_headers
 
@@ -437,8 +438,12 @@ def test_unsupported_uploads(client: TestClient, auth: dict[str, dict[str, str]]
 
 def test_one_import_at_a_time(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
     data = _csv("id;kind;name;sector;employees;lat;lon", f"imp-l1;company;X GmbH;H;5;{MUNICH}")
-    with transfer.IMPORT_LOCK:
-        _problem(_post_csv(client, data, auth["admin"]), 409)
+    # Another process's import: the lock is a row in the shared database, taken here over a second engine.
+    other = make_engine(str(client.app.state.repository.engine.url))  # type: ignore[attr-defined]
+    with import_lock(other):
+        body = _problem(_post_csv(client, data, auth["admin"]), 409)
+        assert "läuft bereits ein Import" in body["detail"]
+    other.dispose()
     assert _post_csv(client, data, auth["admin"]).status_code == 200
 
 

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.storage.database import make_engine
+from tests.service.conftest import OrganisationFactory
 
 runner = CliRunner()
 
@@ -57,7 +58,7 @@ def test_keys_list_shows_keys_without_secrets_and_revoke_disables_them(tmp_path:
     assert keys.authenticate(secret) is None
     assert "widerrufen" in revoked.output
     row = next(line for line in runner.invoke(app, ["keys", "list", "--db", url]).output.splitlines() if key.id in line)
-    assert not row.endswith("-")  # the revocation time is shown
+    assert "von Hand widerrufen am 20" in row  # why and when
 
     unknown = runner.invoke(app, ["keys", "revoke", "key-000000000000", "--db", url])
     assert unknown.exit_code == 1
@@ -77,3 +78,20 @@ def test_keys_create_rejects_a_bad_role_or_subject_with_the_allowed_values(tmp_p
     admin_with_subject = runner.invoke(app, ["keys", "create", "--role", "admin", "--subject", "x", "--db", url])
     assert admin_with_subject.exit_code == 2
     assert not (tmp_path / "keys.db").exists()  # nothing created on a refused request
+
+
+def test_keys_list_says_which_keys_a_deleted_organisation_took_with_it(
+    tmp_path: Path, make_organisation: OrganisationFactory
+) -> None:
+    from service.storage.sql_repository import SqlOrganisationRepository
+
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    created = runner.invoke(app, ["keys", "create", "--role", "organisation", "--subject", "org-x", "--db", url])
+    assert created.exit_code == 0, created.output
+    repository = SqlOrganisationRepository(make_engine(url))
+    repository.add_many([make_organisation(id="org-x")])
+    assert "Organisation gelöscht" not in runner.invoke(app, ["keys", "list", "--db", url]).output
+    assert repository.delete("org-x")
+    listed = runner.invoke(app, ["keys", "list", "--db", url])
+    row = next(line for line in listed.output.splitlines() if "org-x" in line)
+    assert "Organisation gelöscht am 20" in row

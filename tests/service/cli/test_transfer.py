@@ -174,3 +174,20 @@ def test_an_insecure_geocoder_url_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(source), "--db", f"sqlite:///{tmp_path / 'x.db'}"], env=env)
     assert result.exit_code == 1
     assert "BMM_GEOCODER_URL „http://geo.example.org“ muss https verwenden" in result.output
+
+
+def test_import_is_refused_while_another_holds_the_lock(tmp_path: Path) -> None:
+    from service.storage.database import upgrade
+    from service.storage.locks import import_lock
+
+    source = tmp_path / "list.csv"
+    source.write_text(CSV, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'bmm.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with import_lock(engine):  # e.g. an upload to the running server
+        refused = runner.invoke(app, ["import", str(source), "--db", url])
+    assert refused.exit_code == 1
+    assert "läuft bereits ein Import" in refused.output
+    assert SqlOrganisationRepository(engine).count() == 0
+    assert runner.invoke(app, ["import", str(source), "--db", url]).exit_code == 0

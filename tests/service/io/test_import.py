@@ -376,3 +376,19 @@ def test_next_months_list_updates_by_member_number(
     refused = import_organisations(second, repository, builder, mode=WriteMode.INSERT, dry_run=True)
     assert isinstance(refused, ImportFailed)
     assert {e.row for e in refused.errors} == {2, 3}
+
+
+def test_rows_outside_nrw_and_bw_are_kept_with_one_warning(
+    builder: ProfileBuilder, repository: SqlOrganisationRepository
+) -> None:
+    munich = "b1,company,Bayern GmbH,H,120,48.1372,11.5755,,,,"
+    report = import_organisations(csv_bytes(HEADER, GOOD, munich), repository, builder, filename="f.csv")
+    assert isinstance(report, ImportReport)
+    assert report.created == 2
+    assert {o.location.state for o in repository.get_many(["a1", "b1"])} == {"DE-NW", "DE-BY"}
+    [warning] = report.info.warnings
+    assert warning.startswith("1 Zeile liegt außerhalb von Nordrhein-Westfalen und Baden-Württemberg")
+    assert "Zeile 3: Bayern" in warning
+    only_nrw = import_organisations(csv_bytes(HEADER, GOOD), repository, builder, filename="f.csv")
+    assert isinstance(only_nrw, ImportReport)
+    assert only_nrw.info.warnings == []
