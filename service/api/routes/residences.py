@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import date
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 
 from matcher.models import Organisation
 from matcher.residences.aggregation import ResidenceCounts
@@ -57,8 +54,8 @@ from service.api.residence_schemas import (
     ResidenceUploadResult,
     UploadRowProblem,
 )
-from service.api.routes.transfer import XLSX_MEDIA_TYPE
 from service.api.security import OptionalPrincipalDep
+from service.api.uploads import XLSX_MEDIA_TYPE, limited_body, media_type, read_upload
 from service.auth import Principal
 from service.config import ServiceSettings
 from service.live import LiveIndex, Snapshot
@@ -110,58 +107,13 @@ def _byte_limit(settings: ServiceSettings) -> int:
     return min(settings.residence_max_bytes, settings.max_body_bytes)
 
 
-async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
-    """The body, refused with 413 as soon as it passes ``limit`` bytes (never read further)."""
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise _too_large(
-                f"Die Wohnort-Datei ist größer als {limit:,} Bytes (BMM_RESIDENCE_MAX_BYTES). "
-                "/ The upload exceeds the limit.".replace(",", ".")
-            )
-        yield chunk
-
-
-def _unsupported(media_type: str) -> HTTPException:
-    accepted = ", ".join(["multipart/form-data (Feld file)", *CSV_TYPES, JSON_TYPE])
-    return HTTPException(
-        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        detail=f"Content-Type '{media_type or '-'}' wird nicht unterstützt; erlaubt: {accepted}. "
-        "/ Unsupported content type.",
-    )
-
-
-async def _file_upload(request: Request, stack: AsyncExitStack, limit: int) -> tuple[BinaryIO, str | None]:
-    """A CSV or XLSX upload (multipart field ``file`` or the raw body) spooled to disk beyond 1 MB."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
-        parser = MultiPartParser(request.headers, _limited(request, limit), max_files=1, max_fields=10)
-        try:
-            form = await parser.parse()
-        except MultiPartException:
-            raise HTTPException(
-                status.HTTP_400_BAD_REQUEST,
-                detail="Fehlerhafter multipart/form-data-Inhalt (Grenze fehlt oder Inhalt unvollständig). "
-                "/ Malformed multipart body.",
-            ) from None
-        stack.push_async_callback(form.close)
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise RequestValidationError([{"loc": ("body", "file"), "msg": "file fehlt", "type": "missing"}])
-        return upload.file, upload.filename
-    suffix = CSV_TYPES.get(media_type)
-    if suffix is None:
-        raise _unsupported(media_type)
-    spool = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=1024 * 1024))  # noqa: SIM115 - stack closes
-    async for chunk in _limited(request, limit):
-        spool.write(chunk)
-    spool.seek(0)
-    return spool, f"upload{suffix}"  # type: ignore[return-value]
+def _too_large_message(limit: int) -> str:
+    size = f"{limit:,}".replace(",", ".")
+    return f"Die Wohnort-Datei ist größer als {size} Bytes (BMM_RESIDENCE_MAX_BYTES). / The upload exceeds the limit."
 
 
 async def _json_counts(request: Request, limit: int, analyst: ResidenceAnalyst, max_rows: int) -> ResidenceCounts:
-    body = b"".join([chunk async for chunk in _limited(request, limit)])
+    body = b"".join([chunk async for chunk in limited_body(request, limit, _too_large_message)])
     try:
         parsed = ResidenceUploadBody.model_validate_json(body)
     except ValidationError as error:
@@ -273,15 +225,16 @@ async def upload_residences(
 ) -> ResidenceUploadResult | JSONResponse:
     _uploader(organisation_id, principal, policy, live)
     limit, max_rows = _byte_limit(settings), settings.residence_max_rows
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    json_body = media_type == JSON_TYPE
+    json_body = media_type(request) == JSON_TYPE
     info = None
     try:
         if json_body:
             counts = await _json_counts(request, limit, analyst, max_rows)
         else:
             async with AsyncExitStack() as stack:
-                source, filename = await _file_upload(request, stack, limit)
+                source, filename = await read_upload(
+                    request, stack, CSV_TYPES, limit=limit, too_large=_too_large_message, also_accepted=[JSON_TYPE]
+                )
                 counts, info = await run_in_threadpool(
                     read_residence_file, source, filename, analyst.known_postcodes, max_rows
                 )

@@ -20,13 +20,10 @@ from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
@@ -37,6 +34,7 @@ from service.api.filters import FiltersDep
 from service.api.problems import FieldProblem, problem, problem_responses
 from service.api.routes.organisations import ReaderDep
 from service.api.security import require_roles
+from service.api.uploads import XLSX_MEDIA_TYPE, read_upload
 from service.auth import Principal
 from service.config import ServiceSettings
 from service.geocoding.locating import AddressLocator
@@ -57,7 +55,6 @@ EXPORT_PAGE_SIZE = 5_000
 # The route description names the default; an app's own limit comes from its ServiceSettings.
 _IMPORT_DEFAULT: int = ServiceSettings.model_fields["import_max_bytes"].default
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Raw request bodies by media type, with the file ending that tells service.io the format.
 RAW_BODY_TYPES: dict[str, str] = {
     "text/csv": ".csv",
@@ -164,44 +161,6 @@ DryRunQuery = Annotated[
         "/ check only, store nothing"
     ),
 ]
-
-
-def _unsupported(media_type: str) -> HTTPException:
-    accepted = ", ".join(["multipart/form-data (Feld file)", *RAW_BODY_TYPES])
-    return HTTPException(
-        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        detail=f"Content-Type '{media_type or '-'}' wird nicht unterstützt; erlaubt: {accepted}. "
-        "/ Unsupported content type.",
-    )
-
-
-async def _upload(request: Request, stack: AsyncExitStack) -> tuple[BinaryIO, str | None]:
-    """The uploaded file (on disk beyond 1 MB, never twice in memory) and its name for format detection."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
-        try:
-            form = await request.form(max_files=1, max_fields=10)
-        except StarletteHTTPException as error:
-            if error.status_code != status.HTTP_400_BAD_REQUEST:
-                raise  # e.g. 413 from the body size limit
-            raise HTTPException(
-                status.HTTP_400_BAD_REQUEST,
-                detail="Fehlerhafter multipart/form-data-Inhalt (Grenze fehlt oder Inhalt unvollständig). "
-                "/ Malformed multipart body.",
-            ) from None
-        stack.push_async_callback(form.close)
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise RequestValidationError([{"loc": ("body", "file"), "msg": "file fehlt", "type": "missing"}])
-        return upload.file, upload.filename
-    suffix = RAW_BODY_TYPES.get(media_type)
-    if suffix is None:
-        raise _unsupported(media_type)
-    spool = stack.enter_context(tempfile.TemporaryFile(prefix="bmm-import-"))  # noqa: SIM115 - closed by the stack
-    async for chunk in request.stream():
-        spool.write(chunk)
-    spool.seek(0)
-    return spool, f"upload{suffix}"
 
 
 def _run_import(
@@ -340,7 +299,7 @@ async def import_organisations_file(
                 detail="Es läuft bereits ein Import; bitte danach erneut versuchen. / Another import is running.",
             ) from None
         stack.push_async_callback(run_in_threadpool, lock.release)  # last out: after the upload is closed
-        source, filename = await _upload(request, stack)
+        source, filename = await read_upload(request, stack, RAW_BODY_TYPES)
         result = await run_in_threadpool(
             _run_import,
             source,
