@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from service.api.app import create_app
-from service.api.routes import transfer
+from service.api.uploads import XLSX_MEDIA_TYPE
 from service.auth import Role
 from service.config import ServiceSettings
 from service.io import ExportFormat
@@ -33,7 +33,7 @@ URL = "/api/v1/organisations"
 IMPORT = f"{URL}/import"
 EXPORT = f"{URL}/export"
 PROBLEM = "application/problem+json"
-XLSX = transfer.XLSX_MEDIA_TYPE
+XLSX = XLSX_MEDIA_TYPE
 SMALL_LIMIT = 64 * 1024  # the import limit of the second app (round trips stay far below it)
 
 DORTMUND = {"lat": 51.5136, "lon": 7.4653}  # Kreis 05913, territory of ihk_dortmund
