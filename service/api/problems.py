@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from matcher.errors import InputError
 from service.access import AccessDenied
 from service.io.limits import EXCERPT_CHARS, excerpt
+from service.storage.database import is_disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ TITLES: dict[int, str] = {
     429: "Zu viele Anfragen (Too Many Requests)",
     500: "Interner Fehler (Internal Server Error)",
     503: "Vorübergehend nicht verfügbar (Service Unavailable)",
+    507: "Speicher erschöpft (Insufficient Storage)",
 }
 
 # Machine-readable problem types (stable URNs; they do not pretend to be web pages).
@@ -56,6 +58,7 @@ TYPES: dict[int, str] = {
     429: "too-many-requests",
     500: "internal-error",
     503: "service-unavailable",
+    507: "insufficient-storage",
 }
 
 
@@ -210,8 +213,18 @@ DATABASE_RETRY_SECONDS = 5
 
 async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
     """The database cannot be reached (restart, failover, SQLite busy beyond its timeout): 503 with
-    ``Retry-After``, never a 500; the engine's pre-ping reconnects by itself once it is back."""
+    ``Retry-After``, never a 500; the engine's pre-ping reconnects by itself once it is back.
+
+    A full database (disk or SQLite's page limit) is 507 instead: retrying does not help until an
+    operator frees space, and the write was rolled back, so the store is as it was."""
     assert isinstance(exc, OperationalError | InterfaceError)
+    if is_disk_full(exc):
+        logger.error("database full in %s %s", request.method, request.url.path)
+        return problem_response(
+            507,
+            "Speicherplatz der Datenbank erschöpft; nichts wurde gespeichert. Bitte den Betrieb verständigen.",
+            detail_en="The database ran out of storage space; nothing was stored. Please inform the operators.",
+        )
     logger.warning("database unavailable in %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
     return problem_response(
         503,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,26 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class DatabaseNotReadyError(RuntimeError):
     """The database lacks migrations; the message says which command fixes it."""
+
+
+# PostgreSQL's SQLSTATE for "could not extend file: No space left on device" (class 53, insufficient resources).
+POSTGRES_DISK_FULL = "53100"
+
+
+def is_disk_full(error: DBAPIError) -> bool:
+    """Whether ``error`` is the database running out of space (SQLite ``SQLITE_FULL``: the disk or
+    ``max_page_count``; PostgreSQL ``disk_full``), as opposed to a database that cannot be reached."""
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        return getattr(original, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return getattr(original, "sqlstate", None) == POSTGRES_DISK_FULL
 
 
 def _unicode_lower(value: object) -> object:
