@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from matcher.vocabulary import OrganisationKind
 from matcher.wording import count_noun, german_int, german_number
@@ -15,7 +16,7 @@ from service.config import DEFAULT_DATABASE_URL
 from service.geocoding.locating import GeocodingReport
 from service.io.exporting import ExportFormat
 from service.io.reading import ReadInfo
-from service.storage.database import make_engine, upgrade
+from service.storage.database import is_disk_full, make_engine, upgrade
 from service.storage.repository import WriteMode
 
 app = typer.Typer()
@@ -101,6 +102,13 @@ def import_file(
     except LockBusyError as busy:
         until = f" (Sperre bis {busy.until:%Y-%m-%d %H:%M} UTC)" if busy.until else ""
         fail(f"Es läuft bereits ein Import{until}; bitte danach erneut versuchen.")
+    except OperationalError as database_error:
+        if not is_disk_full(database_error):
+            raise
+        fail(
+            "Speicherplatz der Datenbank erschöpft; nichts wurde gespeichert. "
+            "Bitte Platz schaffen und erneut importieren."
+        )
     _echo_info(result.info)
     if isinstance(result, ImportFailed):
         for error in result.errors[:_SHOWN_ERRORS]:

@@ -242,6 +242,8 @@ _IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Ungültige Datei oder Zeilen, nichts gespeichert; jeder Fehler mit Zeile, Spalte und Meldung "
         "/ invalid file or rows, nothing stored; every error with row, column and message",
     },
+    507: problem_responses(507)[507]
+    | {"description": "Speicherplatz der Datenbank erschöpft, nichts gespeichert / database full, nothing stored"},
 }
 
 

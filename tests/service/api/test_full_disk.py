@@ -1,19 +1,18 @@
 """A full disk during an import (issue 17): the import fails with a German 507 problem, and the store —
 organisations, their issues and measures, the change log, the import lock — is exactly as before.
 
-The disk is filled honestly: SQLite's ``max_page_count`` caps the database file a few pages above its size
-on every new connection, so the import's transaction runs out of pages part-way through its inserts and
-SQLite answers ``SQLITE_FULL`` ("database or disk is full"), as it does on a full disk."""
+The disk is filled honestly (``tests/service/full_disk.py``): the import's transaction runs out of pages
+part-way through its inserts and SQLite answers ``SQLITE_FULL``, as on a full disk."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 
 from service.api.app import create_app
@@ -28,11 +27,11 @@ from service.storage.tables import (
     organisations,
 )
 from tests.factories import api_key_headers, create_through_api
+from tests.service.full_disk import full_disk, organisations_csv, page_count
 
 URL = "/api/v1/organisations"
 IMPORT = f"{URL}/import"
 ROWS = 3_000  # hundreds of pages: far beyond the head room below
-HEAD_ROOM_PAGES = 8  # enough for the lock row, not for the import
 STORE = (organisations, organisation_issues, organisation_measures, organisation_changes, import_locks)
 
 
@@ -56,31 +55,6 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         return {table.name: sorted(tuple(row) for row in connection.execute(select(table))) for table in STORE}
 
 
-def _fill_disk(engine: Engine) -> Callable[[Any, Any], None]:
-    """Cap the file at its current size plus a few pages on every connection from now on."""
-    with engine.connect() as connection:
-        pages = int(connection.execute(text("PRAGMA page_count")).scalar_one())
-    engine.pool.dispose()  # the pooled connections were opened without the cap
-
-    @event.listens_for(engine, "connect")
-    def _cap(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA max_page_count={pages + HEAD_ROOM_PAGES}")
-        cursor.close()
-
-    return _cap
-
-
-def _csv(rows: int) -> bytes:
-    lines = ["id;kind;name;employees;postcode;lat;lon;issues"]
-    lines += [
-        f"voll-{n:05d};company;Firma {n} mit einem recht langen Namen GmbH & Co. KG;{10 + n % 400};44137;"
-        f"51.51{n % 90:02d};7.46{n % 70:02d};parking_shortage"
-        for n in range(rows)
-    ]
-    return "\n".join(lines).encode()
-
-
 def test_a_full_disk_during_an_import_is_a_german_507_and_leaves_the_store_as_it_was(client: TestClient) -> None:
     admin = api_key_headers(client, Role.ADMIN)
     create_through_api(
@@ -95,10 +69,9 @@ def test_a_full_disk_during_an_import_is_a_german_507_and_leaves_the_store_as_it
     before = _snapshot(engine)
     assert len(before["organisations"]) == 3
     assert before["organisation_changes"]
-    cap = _fill_disk(engine)
-    data = _csv(ROWS)
-
-    response = client.post(IMPORT, content=data, headers={**admin, "Content-Type": "text/csv"})
+    data = organisations_csv(ROWS)
+    with full_disk(engine, page_count(engine)):
+        response = client.post(IMPORT, content=data, headers={**admin, "Content-Type": "text/csv"})
 
     assert response.status_code == 507, response.text[:500]
     assert response.headers["content-type"] == "application/problem+json"
@@ -109,8 +82,6 @@ def test_a_full_disk_during_an_import_is_a_german_507_and_leaves_the_store_as_it
     assert _snapshot(engine) == before  # nothing half-written, the import lock released
     assert client.get(URL, headers=admin).json()["total"] == 3  # the live index did not move either
 
-    engine.pool.dispose()
-    event.remove(engine, "connect", cap)  # space freed
     response = client.post(IMPORT, content=data, headers={**admin, "Content-Type": "text/csv"})
     assert response.status_code == 200, response.text[:500]
     assert response.json()["created"] == ROWS

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy.pool import Pool
 from typer.testing import CliRunner
 
 from service.cli import app
-from service.storage.database import make_engine
+from service.storage.database import make_engine, upgrade
 from service.storage.sql_repository import SqlOrganisationRepository
+from tests.service.full_disk import full_disk, organisations_csv, page_count
 from tests.service.geocoding.stand_in import stand_in_server
 
 runner = CliRunner()
@@ -191,3 +193,17 @@ def test_import_is_refused_while_another_holds_the_lock(tmp_path: Path) -> None:
     assert "läuft bereits ein Import" in refused.output
     assert SqlOrganisationRepository(engine).count() == 0
     assert runner.invoke(app, ["import", str(source), "--db", url]).exit_code == 0
+
+
+def test_import_onto_a_full_disk_says_so_in_german_and_stores_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'voll.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    source = tmp_path / "viele.csv"
+    source.write_bytes(organisations_csv(3_000))
+    with full_disk(Pool, page_count(engine)):  # every pool: the command opens its own engine
+        result = runner.invoke(app, ["import", str(source), "--db", url])
+    assert result.exit_code == 1, result.output
+    assert "Speicherplatz der Datenbank erschöpft; nichts wurde gespeichert." in result.output
+    assert SqlOrganisationRepository(engine).count() == 0
+    engine.dispose()
