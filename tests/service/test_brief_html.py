@@ -4,7 +4,6 @@ the brief does not carry."""
 from __future__ import annotations
 
 from datetime import date
-from html.parser import HTMLParser
 
 import pytest
 
@@ -13,6 +12,7 @@ from matcher.planning.brief import SYNTHETIC_NOTICE, Brief, build_brief
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
 from service.brief_html import render_brief_html
+from tests.service.pages import Page, parse_page
 
 AS_OF = date(2026, 11, 23)
 TRICKY_NAME = "Müller <b>& Söhne</b> GmbH"
@@ -63,42 +63,8 @@ for number in range(4):  # visible neighbours, so the briefs have peers to draw
     }
 
 
-class _Checker(HTMLParser):
-    """Collects tags and texts and checks that every element is closed in order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.texts: list[str] = []
-        self.doctype = False
-
-    def handle_decl(self, decl: str) -> None:
-        self.doctype = decl.lower() == "doctype html"
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        if tag not in VOID:
-            self.stack.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack[-1:] == [tag], f"</{tag}> closes {self.stack[-1:]}"
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.texts.append(data)
-
-
-def _parse(html: str) -> _Checker:
-    checker = _Checker()
-    checker.feed(html)
-    checker.close()
-    assert checker.stack == []
-    assert checker.doctype
-    return checker
+def _parse(html: str) -> Page:
+    return parse_page(html, VOID)
 
 
 @pytest.fixture(scope="module")

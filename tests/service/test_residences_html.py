@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from html.parser import HTMLParser
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ from matcher.residences.pooling import Member, pooled_analysis
 from matcher.transit.model import TransitClass
 from service.html_page import csp_hash
 from service.residences_html import CSS, HEADERS, ReportSubject, render_residences_html
-from tests.service.pages import printed_counts
+from tests.service.pages import Page, parse_page, printed_counts
 
 SITE = Site(lat=51.51390, lon=7.47727, transit_class=TransitClass.A)  # centroid of 44135, Dortmund
 DAY = date(2026, 12, 6)
@@ -50,46 +49,8 @@ def table(geo: GeoReference) -> PostcodeTable:
     return PostcodeTable.build(geo)
 
 
-class Page(HTMLParser):
-    """Checks nesting and collects the tags and texts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.texts: list[str] = []
-        self.doctype = False
-
-    def handle_decl(self, decl: str) -> None:
-        self.doctype = decl.lower() == "doctype html"
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        if tag not in VOID:
-            self.stack.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack[-1:] == [tag], f"</{tag}> closes {self.stack[-1:]}"
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.texts.append(data)
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.texts)
-
-
 def parse(html: str) -> Page:
-    page = Page()
-    page.feed(html)
-    page.close()
-    assert page.stack == []
-    assert page.doctype
-    return page
+    return parse_page(html, VOID)
 
 
 def render(analysis: dict[str, Any], table: PostcodeTable, geo: GeoReference, **kwargs: Any) -> tuple[str, Page]:
