@@ -5,6 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 install_into_venv ".[dev]"
+# openapi-python-client (for tests/service/api/test_generated_client.py) needs typer<0.28, the CLI typer>=0.29:
+# the generator gets an environment of its own.
+[ -x .venv-openapi/bin/openapi-python-client ] || {
+    "${PYTHON:-python3}" -m venv .venv-openapi
+    .venv-openapi/bin/python -m pip install --quiet 'openapi-python-client>=0.29,<0.30'
+}
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
