@@ -76,6 +76,22 @@ class LiveIndex:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
 
+    @property
+    def revision(self) -> int:
+        """The current snapshot's revision (-1 before the first), for /metrics; never asks the store."""
+        snapshot = self._snapshot
+        return snapshot.revision if snapshot is not None else -1
+
+    @property
+    def delta_size(self) -> int:
+        """Rows in the uncompacted delta (every write rebuilds the index here, so none)."""
+        return 0
+
+    @property
+    def last_compaction_seconds(self) -> float | None:
+        """How long the last compaction took (none happen here: every write rebuilds the index)."""
+        return None
+
     def current(self) -> Snapshot:
         revision = self._repository.revision()
         snapshot = self._snapshot
