@@ -12,12 +12,15 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cachetools import TTLCache
 from sqlalchemy import Connection, Engine, select, update
 
 from matcher.models import ORGANISATION_ID_PATTERN
@@ -31,6 +34,7 @@ if TYPE_CHECKING:  # kept out of the import path of the command line (pandas)
 logger = logging.getLogger(__name__)
 
 SECRET_PREFIX = "bmm_"
+MAX_CACHED_KEYS = 10_000  # verified keys believed without a query (CachedApiKeys); memory stays bounded
 PLANNER_STATES = ("DE-NW", "DE-BW")
 
 
@@ -259,3 +263,49 @@ class SqlApiKeyRepository:
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
         return Principal(key_id=row.id, role=Role(row.role), subject=row.subject) if row else None
+
+
+class CachedApiKeys:
+    """An :class:`ApiKeyRepository` that believes a verified key for ``ttl`` seconds without asking the store
+    again (an in-memory cache by the key's hash, bounded, per worker process): a cheap request then needs no
+    query for its key. A revocation (``bmm keys revoke``, deleting the organisation) therefore reaches every
+    worker within ``ttl`` seconds; in this process at once, where it went through :meth:`revoke` or
+    :meth:`forget`. Wrong keys are never cached (the throttle in ``service/api/throttle.py`` slows them)."""
+
+    def __init__(self, keys: ApiKeyRepository, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.keys = keys
+        self.ttl = ttl
+        self._verified: TTLCache[str, Principal] = TTLCache(maxsize=MAX_CACHED_KEYS, ttl=ttl, timer=clock)
+        self._lock = threading.Lock()  # sync routes run in a thread pool
+
+    def create(
+        self, role: Role, subject: str | None = None, *, rules: SubjectRules, label: str | None = None
+    ) -> tuple[str, str]:
+        return self.keys.create(role, subject, rules=rules, label=label)
+
+    def list(self) -> Sequence[ApiKeyInfo]:
+        return self.keys.list()
+
+    def revoke(self, key_id: str) -> bool:
+        revoked = self.keys.revoke(key_id)
+        self.forget()
+        return revoked
+
+    def forget(self) -> None:
+        """Ask the store again for every key (after a revocation in this process)."""
+        with self._lock:
+            self._verified.clear()
+
+    def authenticate(self, secret: str) -> Principal | None:
+        if self.ttl <= 0:
+            return self.keys.authenticate(secret)
+        key_hash = hash_secret(secret)
+        with self._lock:
+            principal = self._verified.get(key_hash)
+        if principal is not None:
+            return principal
+        principal = self.keys.authenticate(secret)
+        if principal is not None:
+            with self._lock:
+                self._verified[key_hash] = principal
+        return principal

@@ -39,6 +39,13 @@ def check_service_url(variable: str, url: str) -> None:
         raise ValueError(f"{variable} „{url}“ muss https verwenden (http nur für localhost, 127.0.0.1, ::1)")
 
 
+class AccessLog(StrEnum):
+    """The access log of ``bmm serve`` (docs/service.md, "Metrics and access log")."""
+
+    NONE = "none"  # nothing per request (uvicorn's own access log, with client addresses, stays off)
+    JSON = "json"  # one JSON line per request: method, route template, status, duration
+
+
 class GeocoderKind(StrEnum):
     """Which service turns street addresses into points (docs/service.md, "Geokodierung")."""
 
@@ -87,6 +94,32 @@ class ServiceSettings(BaseSettings):
     models_dir: Path | None = Field(default=None, description="fitted artefacts (default: the package's models/)")
     learning_poll_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="how often each worker looks for a new learned version (bmm learn)"
+    )
+    recommendation_log_queue_size: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="answers waiting to be logged; more are dropped and counted"
+    )
+    recommendation_log_batch_size: int = Field(
+        default=500, ge=1, le=100_000, description="logged answers written in one transaction at most"
+    )
+    recommendation_log_flush_ms: int = Field(
+        default=200, ge=1, le=60_000, description="the recommendation log is written at least this often (ms)"
+    )
+    api_key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="a verified API key is believed this long without asking the store "
+        "(so a revocation reaches every worker within it; 0: ask on every request)",
+    )
+    health_check_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="how often each worker counts the organisations and checks the database for /health",
+    )
+    metrics_enabled: bool = Field(default=True, description="serve /metrics (Prometheus text, no personal data)")
+    access_log: AccessLog = Field(
+        default=AccessLog.NONE, description="none, or json: one JSON line per request on stderr (no personal data)"
     )
     routing_engine: RoutingEngine = Field(
         default=RoutingEngine.NONE, description="road distances for the residence analysis: none, osrm or valhalla"

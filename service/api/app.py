@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 from matcher import __version__
 from service.access import AccessPolicy
 from service.api.cluster_cache import ClusterCache
-from service.api.deps import RepositoryDep
+from service.api.deps import HealthDep
 from service.api.headers import SecurityHeadersMiddleware, install_docs
 from service.api.limits import BodySizeLimitMiddleware, ControlCharacterMiddleware
+from service.api.observing import install_observing
 from service.api.problems import install_problem_handlers, use_problem_media_type
 from service.api.routes.catalog import advisors_router, funding_router, measures_router
 from service.api.routes.clusters import router as clusters_router
@@ -33,13 +34,16 @@ from service.api.routes.transfer import import_body_limits
 from service.api.routes.transfer import router as transfer_router
 from service.api.routes.vocabulary import router as vocabulary_router
 from service.api.throttle import FailedAuthThrottle
-from service.auth import SqlApiKeyRepository
+from service.auth import CachedApiKeys, SqlApiKeyRepository
 from service.config import MEGABYTE, ServiceSettings
 from service.engine import load_engine
 from service.geocoding.cache import GeocodeCache
 from service.geocoding.locating import build_locator
+from service.health import HealthMonitor
 from service.learning import ServedAdjustments
 from service.live import LiveIndex
+from service.metrics import ServiceMetrics
+from service.recommendation_log import RecommendationLog
 from service.residence_places import ResidencePlaces
 from service.residences import ResidenceAnalyst
 from service.routing import routing_client
@@ -59,10 +63,14 @@ class ModelInfo(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = Field(description="'ok' when the service and its database answer")
+    status: str = Field(description="'ok' when the service and its database answer (else 503)")
     version: str
     organisations: int = Field(description="number of stored organisation profiles")
     synthetic_organisations: int = Field(description="of which synthetic demo profiles")
+    checked_at: datetime = Field(
+        description="when the database last answered the counts (checked in the background every "
+        "BMM_HEALTH_CHECK_SECONDS; an older answer is not reported)"
+    )
     database: str = Field(description="database backend, e.g. sqlite or postgresql")
     model: ModelInfo = Field(description="the fitted profile vectoriser in use (see its model card)")
 
@@ -133,9 +141,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         live.current()  # build the index before the first request rather than during it
         app.state.residence_analyst.table  # noqa: B018 - likewise the postcode table (about 0.1 s)
+        health_monitor.check()
+        health_monitor.start()
+        recommendation_log.start()
         learned.start()
         yield
         learned.stop()
+        recommendation_log.stop()  # writes what is still queued
+        health_monitor.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -164,7 +177,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, per_path=import_body_limits(settings)
     )
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on answers of the middlewares above
+    app.add_middleware(SecurityHeadersMiddleware)  # on answers of the middlewares above too
     # transfer before organisations: /organisations/export is not an /organisations/{organisation_id}
     routers = (
         vocabulary_router,
@@ -193,10 +206,15 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.openapi = openapi  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.repository = repository = SqlOrganisationRepository(engine)
-    app.state.api_keys = SqlApiKeyRepository(engine)
+    app.state.api_keys = CachedApiKeys(SqlApiKeyRepository(engine), settings.api_key_cache_seconds)
     app.state.auth_throttle = FailedAuthThrottle(settings.auth_failure_burst, settings.auth_failures_per_minute)
     app.state.engine = matching = load_engine(settings.resolved_models_dir(), settings.resolved_data_dir())
-    app.state.feedback = SqlFeedbackStore(engine)
+    app.state.feedback = feedback_store = SqlFeedbackStore(engine)
+    app.state.recommendation_log = recommendation_log = RecommendationLog(
+        feedback_store, queue_size=settings.recommendation_log_queue_size,
+        batch_size=settings.recommendation_log_batch_size, flush_interval=settings.recommendation_log_flush_ms / 1000,
+    )  # fmt: skip
+    app.state.health = health_monitor = HealthMonitor(repository, settings.health_check_seconds)
     app.state.learning = learning_store = SqlLearningStore(engine)
     app.state.learned = learned = ServedAdjustments(learning_store, settings.learning_poll_seconds)
     app.state.cluster_cache = ClusterCache()
@@ -209,16 +227,21 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         repository, matching, SqlTransitStore(engine), home_places=ResidencePlaces(residences, analyst)
     )
     app.state.locator = build_locator(settings, GeocodeCache(engine))
+    app.state.metrics = metrics = ServiceMetrics(live, recommendation_log)
+    install_observing(app, settings, metrics)  # outermost: times the middlewares above too
+    model = ModelInfo.model_validate(matching.model_card, from_attributes=True)
 
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
-    def health(repository: RepositoryDep) -> Health:
+    def health(monitor: HealthDep) -> Health:
+        reading = monitor.reading()
         return Health(
             status="ok",
             version=__version__,
-            organisations=repository.count(),
-            synthetic_organisations=repository.count(synthetic=True),
+            organisations=reading.organisations,
+            synthetic_organisations=reading.synthetic_organisations,
+            checked_at=reading.checked_at,
             database=engine.dialect.name,
-            model=ModelInfo.model_validate(matching.model_card, from_attributes=True),
+            model=model,
         )
 
     mount_web(app)  # last, so the API paths win

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import SQLAlchemyError
 
 from matcher.explain import Recommendation
 from matcher.learning.applying import R, adjust, adjust_measures
@@ -24,8 +23,10 @@ from service.auth import Principal
 from service.config import ServiceSettings
 from service.engine import MatchingEngine
 from service.geocoding.locating import AddressLocator
+from service.health import HealthMonitor
 from service.learning import ServedAdjustments
 from service.live import LiveIndex, Snapshot
+from service.recommendation_log import RecommendationLog
 from service.residences import ResidenceAnalyst
 from service.storage.feedback import Served, ServedItem, SqlFeedbackStore
 from service.storage.learning import SqlLearningStore
@@ -97,6 +98,16 @@ def get_feedback_store(request: Request) -> SqlFeedbackStore:
     return store
 
 
+def get_recommendation_log(request: Request) -> RecommendationLog:
+    writer: RecommendationLog = request.app.state.recommendation_log
+    return writer
+
+
+def get_health(request: Request) -> HealthMonitor:
+    monitor: HealthMonitor = request.app.state.health
+    return monitor
+
+
 def get_residences(request: Request) -> ResidenceRepository:
     residences: ResidenceRepository = request.app.state.residences
     return residences
@@ -117,6 +128,8 @@ SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 LiveDep = Annotated[LiveIndex, Depends(get_live)]
 ClusterCacheDep = Annotated[ClusterCache, Depends(get_cluster_cache)]
 FeedbackStoreDep = Annotated[SqlFeedbackStore, Depends(get_feedback_store)]
+RecommendationLogDep = Annotated[RecommendationLog, Depends(get_recommendation_log)]
+HealthDep = Annotated[HealthMonitor, Depends(get_health)]
 ResidencesDep = Annotated[ResidenceRepository, Depends(get_residences)]
 ResidenceAnalystDep = Annotated[ResidenceAnalyst, Depends(get_residence_analyst)]
 LearnedDep = Annotated[ServedAdjustments, Depends(get_learned)]
@@ -132,6 +145,7 @@ class Asking:
     snapshot: Snapshot
     engine: MatchingEngine
     store: SqlFeedbackStore
+    log_writer: RecommendationLog
     learned: Adjustments | None
 
     def adjusted(self, items: Sequence[R], item_type: str, organisation: Organisation) -> list[R]:
@@ -164,7 +178,7 @@ class Asking:
         items: Sequence[Recommendation] | Sequence[tuple[str, Recommendation]],
     ) -> str | None:
         """Log what was served (ids, scores, reason codes; for ``MIXED`` answers (type, item) pairs logged as
-        "<type>:<id>"); returns the ``recommendation_id``, or None when the log could not be written."""
+        "<type>:<id>"); returns the ``recommendation_id``, or None when the log queue was full."""
         shown = []
         for entry in items:
             prefix, item = (f"{entry[0]}:", entry[1]) if isinstance(entry, tuple) else ("", entry)
@@ -175,12 +189,7 @@ class Asking:
             key_id=principal.key_id if principal else None, role=principal.role.value if principal else None,
             parameters=parameters, items=shown,
         )  # fmt: skip
-        try:
-            return self.store.log(served)
-        except SQLAlchemyError as error:
-            # The answer matters more than its log entry (e.g. SQLite busy during a large import).
-            logger.warning("recommendation not logged (%s): %s", endpoint, type(error).__name__)
-            return None
+        return self.log_writer.submit(served)  # queued: the answer never waits for the database
 
 
 def get_asking(
@@ -189,9 +198,10 @@ def get_asking(
     snapshot: SnapshotDep,
     engine: EngineDep,
     store: FeedbackStoreDep,
+    log_writer: RecommendationLogDep,
     learned: LearnedDep,
 ) -> Asking:
-    return Asking(principal, policy, snapshot, engine, store, learned.current())
+    return Asking(principal, policy, snapshot, engine, store, log_writer, learned.current())
 
 
 AskingDep = Annotated[Asking, Depends(get_asking)]

@@ -1,6 +1,7 @@
 """FastAPI dependencies for API keys (header ``X-API-Key``) and roles.
 
-The key store is read from ``request.app.state.api_keys`` (an :class:`service.auth.ApiKeyRepository`).
+The key store is read from ``request.app.state.api_keys`` (a :class:`service.auth.CachedApiKeys`: a verified
+key is believed for ``BMM_API_KEY_CACHE_SECONDS`` without a query).
 A missing, wrong or revoked key is 401; a valid key of another role is 403. Wrong keys are throttled per
 client address (``request.app.state.auth_throttle``, :mod:`service.api.throttle`): 429 with ``Retry-After``.
 """
@@ -14,7 +15,7 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
 from service.api.throttle import FailedAuthThrottle
-from service.auth import ApiKeyRepository, Principal, Role, hash_secret
+from service.auth import CachedApiKeys, Principal, Role, hash_secret
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",
@@ -29,9 +30,12 @@ def _unauthorised(detail: str) -> HTTPException:
     return HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail=detail, headers=_CHALLENGE)
 
 
-def get_api_keys(request: Request) -> ApiKeyRepository:
-    keys: ApiKeyRepository = request.app.state.api_keys
+def get_api_keys(request: Request) -> CachedApiKeys:
+    keys: CachedApiKeys = request.app.state.api_keys
     return keys
+
+
+ApiKeysDep = Annotated[CachedApiKeys, Depends(get_api_keys)]
 
 
 def get_principal(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Principal | None:

@@ -109,7 +109,11 @@ def serve(
     # partial with the frozen settings) into every spawned worker. Nothing is written to os.environ, no
     # settings file can go stale or leak, and a worker builds exactly the app the parent checked above.
     # uvicorn.run() insists on an import string for workers, so this is its tail with Config and Server.
-    config = uvicorn.Config(partial(create_app, settings_for(db)), factory=True, host=host, port=port, workers=workers)
+    # uvicorn's own access log stays off: it writes client addresses and raw paths with ids and query strings.
+    # The service's access log (BMM_ACCESS_LOG=json, service/api/observing.py) writes none of them.
+    config = uvicorn.Config(
+        partial(create_app, settings_for(db)), factory=True, host=host, port=port, workers=workers, access_log=False
+    )
     server = uvicorn.Server(config)
     try:
         if workers > 1:

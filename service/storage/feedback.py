@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from service.storage.tables import feedback, recommendation_log
+from service.storage.tables import feedback, organisations, recommendation_log
 
 MIXED = "mixed"  # an answer with several item types (brief, match): its items are logged as "<type>:<id>"
 
@@ -56,33 +56,53 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(8)}"
 
 
+def log_row(served: Served) -> dict[str, Any]:
+    """The ``recommendation_log`` row of an answer, with its id and time made now (in this process)."""
+    items = [
+        {"id": item.id, "rank": rank, "score": item.score, "reasons": list(item.reasons)}
+        for rank, item in enumerate(served.items, start=1)
+    ]
+    return {
+        "id": _new_id("rec"),
+        "served_at": datetime.now(UTC),
+        "endpoint": served.endpoint,
+        "item_type": served.item_type,
+        "organisation_id": served.organisation_id,
+        "key_id": served.key_id,
+        "role": served.role,
+        "parameters": json.dumps(served.parameters, sort_keys=True, default=str),
+        "items": json.dumps(items),
+    }
+
+
 class SqlFeedbackStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def log(self, served: Served) -> str:
-        """Store what was served; returns the log id the answer carries as ``recommendation_id``."""
-        log_id = _new_id("rec")
-        items = [
-            {"id": item.id, "rank": rank, "score": item.score, "reasons": list(item.reasons)}
-            for rank, item in enumerate(served.items, start=1)
-        ]
+        """Store what was served now (one transaction); returns the log id the answer carries as
+        ``recommendation_id``. The API queues rows instead (``service/recommendation_log.py``)."""
+        row = log_row(served)
+        self.write_log_rows([row])
+        return str(row["id"])
+
+    def write_log_rows(self, rows: Sequence[Mapping[str, Any]], *, stored_only: bool = False) -> int:
+        """Insert logged answers made by :func:`log_row` in one transaction (one executemany); returns how
+        many were written. With ``stored_only`` rows of an organisation that is not stored are left out: for
+        a queued row, it was deleted after the answer (perhaps by another worker) and its log erased with it
+        (``erase_organisation``), which the row must not outlive."""
+        wanted = {row["organisation_id"] for row in rows} - {None}
         with self.engine.begin() as connection:
-            connection.execute(
-                recommendation_log.insert(),
-                {
-                    "id": log_id,
-                    "served_at": datetime.now(UTC),
-                    "endpoint": served.endpoint,
-                    "item_type": served.item_type,
-                    "organisation_id": served.organisation_id,
-                    "key_id": served.key_id,
-                    "role": served.role,
-                    "parameters": json.dumps(served.parameters, sort_keys=True, default=str),
-                    "items": json.dumps(items),
-                },
-            )
-        return log_id
+            stored: set[str] = set()
+            if stored_only and wanted:
+                query = select(organisations.c.id).where(organisations.c.id.in_(sorted(wanted)))
+                stored = set(connection.execute(query).scalars())
+            kept = [
+                row for row in rows if not stored_only or row["organisation_id"] in stored or not row["organisation_id"]
+            ]
+            if kept:
+                connection.execute(recommendation_log.insert(), kept)
+        return len(kept)
 
     def add_feedback(self, entry: FeedbackEntry) -> tuple[str, str | None]:
         """Store the feedback; returns its id and the id of the recommendation it refers to (if logged)."""

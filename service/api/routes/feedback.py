@@ -89,6 +89,7 @@ def give_feedback(
             [{"loc": ("body", "item_id"), "type": "value_error",
               "msg": f"Unbekannter Eintrag '{body.item_id}' für item_type '{body.item_type}'; erlaubt: {allowed}."}]
         )  # fmt: skip
+    asking.log_writer.flush()  # the answer rated may still wait in this worker's log queue: link to it
     feedback_id, recommendation_id = asking.store.add_feedback(
         FeedbackEntry(
             organisation_id=body.organisation_id, item_type=body.item_type.value, item_id=body.item_id,

@@ -17,7 +17,14 @@ from pydantic import ValidationError
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy, Capability, ProfileView, not_found_detail, redact_profile
-from service.api.deps import BuilderDep, FeedbackStoreDep, LocatorDep, PolicyDep, RepositoryDep
+from service.api.deps import (
+    BuilderDep,
+    FeedbackStoreDep,
+    LocatorDep,
+    PolicyDep,
+    RecommendationLogDep,
+    RepositoryDep,
+)
 from service.api.filters import FiltersDep
 from service.api.problems import problem_responses
 from service.api.schemas import (
@@ -28,7 +35,7 @@ from service.api.schemas import (
     OrganisationPublic,
     OrganisationView,
 )
-from service.api.security import OptionalPrincipalDep
+from service.api.security import ApiKeysDep, OptionalPrincipalDep
 from service.auth import Principal, Role
 from service.coverage import coverage_note
 from service.geocoding.locating import AddressLocator
@@ -327,9 +334,13 @@ def delete_organisation(
     policy: PolicyDep,
     repository: RepositoryDep,
     feedback: FeedbackStoreDep,
+    log_writer: RecommendationLogDep,
+    api_keys: ApiKeysDep,
 ) -> Response:
     _writable(organisation_id, principal, policy, repository)
     if not repository.delete(organisation_id):
         raise _not_found(organisation_id)
+    api_keys.forget()  # its keys were revoked in the same transaction: no cached verification outlives that
+    log_writer.flush()  # its answers still queued are left out (no longer stored); one being written is erased:
     feedback.erase_organisation(organisation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

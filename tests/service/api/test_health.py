@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -21,6 +23,7 @@ def test_health_reports_version_and_counts(
     assert response.status_code == 200
     health = response.json()
     model = health.pop("model")
+    assert datetime.fromisoformat(health.pop("checked_at")) <= datetime.now(UTC)
     assert health == {
         "status": "ok",
         "version": __version__,

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.auth import Role
+from service.recommendation_log import RecommendationLog
 from service.storage.feedback import SqlFeedbackStore
 from tests.factories import api_key_headers, create_through_api
 
@@ -228,9 +229,13 @@ def test_deleting_an_organisation_erases_its_log_and_feedback(
     store: SqlFeedbackStore = client.app.state.feedback  # type: ignore[attr-defined]
     profile = {**SEED["firm-small"], "name": "Kurzlebig GmbH"}
     assert client.post(URL, json={"id": "short-lived", **profile}, headers=auth["admin"]).status_code == 201
+    writer: RecommendationLog = client.app.state.recommendation_log  # type: ignore[attr-defined]
     client.get(f"{URL}/short-lived/measures", headers=auth["admin"])
+    writer.flush()
     assert store.count_logged(organisation_id="short-lived") == 1
+    client.get(f"{URL}/short-lived/peers", headers=auth["admin"])  # still queued when it is deleted
     assert client.delete(f"{URL}/short-lived", headers=auth["admin"]).status_code == 204
+    writer.flush()
     assert store.count_logged(organisation_id="short-lived") == 0
 
 
