@@ -296,6 +296,13 @@ class CachedApiKeys:
         with self._lock:
             self._verified.clear()
 
+    def cached(self, secret: str) -> Principal | None:
+        """The principal of a key verified within the last ``ttl`` seconds, without asking the store."""
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            return self._verified.get(hash_secret(secret))
+
     def authenticate(self, secret: str) -> Principal | None:
         if self.ttl <= 0:
             return self.keys.authenticate(secret)

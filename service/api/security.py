@@ -8,11 +8,12 @@ client address (``request.app.state.auth_throttle``, :mod:`service.api.throttle`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
 
 from service.api.throttle import FailedAuthThrottle
 from service.auth import CachedApiKeys, Principal, Role, hash_secret
@@ -38,7 +39,7 @@ def get_api_keys(request: Request) -> CachedApiKeys:
 ApiKeysDep = Annotated[CachedApiKeys, Depends(get_api_keys)]
 
 
-def get_principal(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Principal | None:
+async def get_principal(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Principal | None:
     """The caller's principal; None without a key, 401 for a wrong or revoked key, 429 while the client
     address is throttled for too many wrong keys (a key seen valid before is never held up)."""
     if not key:
@@ -54,7 +55,10 @@ def get_principal(request: Request, key: Annotated[str | None, Security(api_key_
             "/ Too many invalid API keys from this address.",
             headers={"Retry-After": str(wait)},
         )
-    principal = get_api_keys(request).authenticate(key)
+    keys = get_api_keys(request)
+    # A key verified within the cache's lifetime costs no query and no thread hop; else the store is asked
+    # in the thread pool, never on the event loop.
+    principal = keys.cached(key) or await run_in_threadpool(keys.authenticate, key)
     if principal is None:
         throttle.failed(address)
         raise _unauthorised("Ungültiger oder widerrufener API-Schlüssel. / Invalid or revoked API key.")
@@ -65,7 +69,7 @@ def get_principal(request: Request, key: Annotated[str | None, Security(api_key_
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 
 
-def require_principal(principal: OptionalPrincipalDep) -> Principal:
+async def require_principal(principal: OptionalPrincipalDep) -> Principal:
     """The caller's principal; 401 without a valid key."""
     if principal is None:
         raise _unauthorised("API-Schlüssel fehlt (Header X-API-Key). / API key missing (header X-API-Key).")
@@ -75,14 +79,14 @@ def require_principal(principal: OptionalPrincipalDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting only ``roles`` (admin is always admitted); 401 without key, 403 otherwise.
 
     Use as ``principal: Annotated[Principal, Depends(require_roles(Role.PLANNER))]``.
     """
     allowed = frozenset({Role.ADMIN, *roles})
 
-    def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             raise HTTPException(
                 status_code=status.HTTP_403_FORBIDDEN,

@@ -33,7 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from matcher.geo.naming import kreis_label
-from service.api.deps import get_settings
+from service.api.deps import SettingsDep
 from service.brief_html import CSS as BRIEF_CSS
 from service.brief_html import STYLE_ATTRIBUTES as BRIEF_STYLE_ATTRIBUTES
 from service.html_page import csp_hash
@@ -135,8 +135,8 @@ def mount_web(app: FastAPI) -> None:
         return RedirectResponse(f"{APP_PATH}/", status_code=307, headers=dict(SECURITY_HEADERS))
 
     @app.get(BOUNDARIES_PATH, include_in_schema=False)
-    def web_boundaries(request: Request) -> Response:
-        payload = _boundaries_payload(get_settings(request).resolved_data_dir() / "geo" / "boundaries")
+    def web_boundaries(request: Request, settings: SettingsDep) -> Response:
+        payload = _boundaries_payload(settings.resolved_data_dir() / "geo" / "boundaries")
         headers = {
             "Cache-Control": f"public, max-age={CACHE_SECONDS}",
             "ETag": payload.etag,

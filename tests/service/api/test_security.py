@@ -11,7 +11,7 @@ from matcher.reference import ReferenceData
 from service.api import throttle as throttle_module
 from service.api.security import OptionalPrincipalDep, PrincipalDep, require_roles
 from service.api.throttle import FailedAuthThrottle
-from service.auth import Principal, Role, SqlApiKeyRepository, SubjectRules
+from service.auth import CachedApiKeys, Principal, Role, SqlApiKeyRepository, SubjectRules
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def throttle(clock: Clock) -> FailedAuthThrottle:
 def app(keys: SqlApiKeyRepository, throttle: FailedAuthThrottle) -> FastAPI:
     """A tiny app with one route per dependency; the real app wires ``app.state`` the same way."""
     app = FastAPI()
-    app.state.api_keys = keys
+    app.state.api_keys = CachedApiKeys(keys, ttl=0)  # every key asked from the store (the cache: test_key_cache)
     app.state.auth_throttle = throttle
 
     def _as_dict(principal: Principal | None) -> dict[str, str | None] | None:
