@@ -304,15 +304,10 @@ class CachedApiKeys:
             return self._verified.get(hash_secret(secret))
 
     def authenticate(self, secret: str) -> Principal | None:
-        if self.ttl <= 0:
-            return self.keys.authenticate(secret)
-        key_hash = hash_secret(secret)
-        with self._lock:
-            principal = self._verified.get(key_hash)
-        if principal is not None:
-            return principal
-        principal = self.keys.authenticate(secret)
-        if principal is not None:
-            with self._lock:
-                self._verified[key_hash] = principal
+        principal = self.cached(secret)
+        if principal is None:
+            principal = self.keys.authenticate(secret)
+            if principal is not None and self.ttl > 0:
+                with self._lock:
+                    self._verified[hash_secret(secret)] = principal
         return principal

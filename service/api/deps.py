@@ -7,7 +7,6 @@ function in its thread pool, a hop that costs more than the lookup itself (about
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -36,8 +35,6 @@ from service.residences import ResidenceAnalyst
 from service.storage.feedback import Served, ServedItem, SqlFeedbackStore
 from service.storage.learning import SqlLearningStore
 from service.storage.repository import OrganisationRepository, ResidenceRepository
-
-logger = logging.getLogger(__name__)
 
 
 async def get_settings(request: Request) -> ServiceSettings:

@@ -341,6 +341,6 @@ def delete_organisation(
     if not repository.delete(organisation_id):
         raise _not_found(organisation_id)
     api_keys.forget()  # its keys were revoked in the same transaction: no cached verification outlives that
-    log_writer.flush()  # its answers still queued are left out (no longer stored); one being written is erased:
+    log_writer.flush()  # its queued answers are not written (no longer stored); one being written is erased now
     feedback.erase_organisation(organisation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
