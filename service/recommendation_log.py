@@ -15,7 +15,9 @@ lifespan calls :meth:`RecommendationLog.stop`).
   queue and waits for a batch in flight, so an answer of this worker is in the table before the link is
   looked up. With ``bmm serve --workers N`` the answer may wait in another worker's queue: such feedback
   links only when it arrives at least one flush interval after the answer (docs/service.md).
-* A killed worker (``kill -9``) loses what was still queued: at most one flush interval of answers.
+* A row of an organisation deleted before its batch is written (by any worker) is left out and counted
+  (``discarded``): a deletion erases everything served to it, and a queued row must not outlive that.
+* A killed worker (``kill -9``) loses what was still queued: at most one flush interval of log rows.
 """
 
 from __future__ import annotations
