@@ -17,9 +17,32 @@ from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
 def location_features(
     geo: GeoReference, locations: Sequence[Location], transit: TransitSettings | None = None
 ) -> list[LocationFeatures]:
-    """Features for many resolved locations (each stop search is one vectorised k-d tree query)."""
+    """Features for many resolved locations (each stop search is one vectorised k-d tree query).
+
+    The features depend on the point and its municipality only, so each distinct site is computed once and its
+    (frozen) features shared: a member list located by postcode centroids has a few thousand distinct sites
+    among a million rows."""
     if not locations:
         return []
+    first_of: dict[tuple[float, float, str], int] = {}
+    site = [first_of.setdefault((loc.lat, loc.lon, loc.municipality_ags), len(first_of)) for loc in locations]
+    if len(first_of) < len(locations):
+        distinct = _location_features(geo, [locations[i] for i in _firsts(site)], transit)
+        return [distinct[s] for s in site]
+    return _location_features(geo, locations, transit)
+
+
+def _firsts(site: list[int]) -> list[int]:
+    """The position of each site's first location, in site order."""
+    firsts: dict[int, int] = {}
+    for position, s in enumerate(site):
+        firsts.setdefault(s, position)
+    return list(firsts.values())
+
+
+def _location_features(
+    geo: GeoReference, locations: Sequence[Location], transit: TransitSettings | None
+) -> list[LocationFeatures]:
     lat = np.array([loc.lat for loc in locations], dtype=np.float64)
     lon = np.array([loc.lon for loc in locations], dtype=np.float64)
     chord, station = geo.station_tree.query(to_unit_vectors(lat, lon), k=1)

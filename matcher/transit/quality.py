@@ -85,6 +85,15 @@ def class_rank(distance_km: FloatArray, bands: TransitBands) -> npt.NDArray[np.i
     return rank
 
 
+def _rank(distance_km: float, bands: TransitBands) -> int:
+    """:func:`class_rank` of one distance, without an array (called for every stop of every imported site)."""
+    rank = 4
+    for i, limit in ((3, bands.d_km), (2, bands.c_km), (1, bands.b_km), (0, bands.a_km)):
+        if limit > 0 and distance_km <= limit:
+            rank = i
+    return rank
+
+
 def stop_label(mode: TransitMode, letters: str) -> str:
     """German kind of stop from its mode letters (F long-distance, R RE/RB, S, U Stadtbahn, T tram, B bus)."""
     if mode is TransitMode.RAIL:
@@ -237,7 +246,7 @@ def _timetabled(
         name=name,
         label=stop_label(mode, letters),
         distance_km=km,
-        transit_class=TRANSIT_CLASS_ORDER[int(class_rank(np.array([km]), bands)[0])],
+        transit_class=TRANSIT_CLASS_ORDER[_rank(km, bands)],
         departures_per_hour=round(group.peak_per_hour, 2),
         shift_departures=departures.shift_total(),
     )
@@ -275,7 +284,7 @@ def _mode_stop(
         return _timetabled(mode, name, letters, km, bands, group, departures)
     own = StopCategory.HUB if mode is TransitMode.RAIL and "F" in letters else category
     bands = settings.rural_bus if rural and own is StopCategory.BUS else category_bands(settings)[own]
-    rank = int(class_rank(np.array([km]), bands)[0])
+    rank = _rank(km, bands)
     return NearestStop(
         mode=mode, name=name, label=stop_label(mode, letters), distance_km=km, transit_class=TRANSIT_CLASS_ORDER[rank]
     )

@@ -1,10 +1,16 @@
-"""All-or-nothing import: stream the rows, validate and build them in chunks, write once if all are valid."""
+"""All-or-nothing import: stream the rows, validate and build them in chunks, write once if all are valid.
+
+Without a geocoder only one chunk of objects is alive at a time: valid chunks are spooled as flat rows
+(:class:`_Spool`) and stored by the repository's bulk path (COPY / executemany) in one transaction.
+"""
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from matcher.models import Organisation, OrganisationProfile
@@ -16,9 +22,11 @@ from service.geocoding.locating import AddressLocator, GeocodingReport
 from service.io.parsing import parse_profile
 from service.io.reading import ImportFileError, RawRow, ReadInfo, RowError, Source, read_rows
 from service.storage.repository import DuplicateIdError, OrganisationRepository, WriteMode
+from service.storage.rows import StoredRow, stored_row
 
 CHUNK_SIZE = 50_000
 MAX_ERRORS = 1_000
+SPOOL_MEMORY_BYTES = 64 * 1024 * 1024  # valid rows waiting for the store: in memory up to this, then on disk
 
 Progress = Callable[[int], None]
 """Called with the number of data rows checked so far (after each chunk)."""
@@ -79,10 +87,37 @@ class _Errors:
 
 @dataclass(frozen=True)
 class _Prepared:
-    organisations: list[Organisation]
-    rows: dict[str, int]  # id -> row, to name the rows of ids the repository rejects
+    rows: dict[str, int]  # id -> row of every valid row, to name the rows of ids the repository rejects
     seconds: float
     info: ReadInfo
+
+
+Sink = Callable[[list[Organisation]], None]
+"""Receives each chunk of built organisations while every row so far is valid."""
+
+
+class _Spool:
+    """The valid rows, flat (:func:`stored_row`) and pickled chunk by chunk into a spooled temporary file
+    (in memory up to :data:`SPOOL_MEMORY_BYTES`, then on disk): an import holds one chunk of objects at a time,
+    and the database is written only once every row is valid, in one short transaction."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115 (close())
+
+    def add(self, organisations: list[Organisation]) -> None:
+        pickle.dump([stored_row(o) for o in organisations], self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def batches(self) -> Iterator[list[StoredRow]]:
+        self._file.seek(0)
+        while True:
+            try:
+                batch: list[StoredRow] = pickle.load(self._file)  # our own spool, written above
+            except EOFError:
+                return
+            yield batch
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def prepare_import(
@@ -96,8 +131,9 @@ def prepare_import(
     progress: Progress | None = None,
 ) -> list[Organisation] | ImportFailed:
     """Every row validated and built (location resolved), or all errors found. Touches no database."""
-    result = _prepare(source, builder, filename, _info(kind), chunk_size, max_errors, progress)
-    return result if isinstance(result, ImportFailed) else result.organisations
+    organisations: list[Organisation] = []
+    result = _prepare(source, builder, filename, _info(kind), chunk_size, max_errors, progress, organisations.extend)
+    return result if isinstance(result, ImportFailed) else organisations
 
 
 def import_organisations(
@@ -126,29 +162,58 @@ def import_organisations(
     geocoded once every row is valid (a dry run only counts them and asks nothing); see
     :mod:`service.geocoding.locating`.
     """
-    prepared = _prepare(source, builder, filename, _info(kind), chunk_size, max_errors, progress)
-    if isinstance(prepared, ImportFailed):
-        return prepared
-    geocoding = None
-    if locator is not None:
+    info = _info(kind)
+    if locator is not None:  # the geocoder looks at all rows at once (one budget, one cache query)
+        organisations: list[Organisation] = []
+        prepared = _prepare(source, builder, filename, info, chunk_size, max_errors, progress, organisations.extend)
+        if isinstance(prepared, ImportFailed):
+            return prepared
         started = time.perf_counter()
-        organisations, geocoding = locator.locate(prepared.organisations, builder, prepared.rows, dry_run=dry_run)
+        organisations, geocoding = locator.locate(organisations, builder, prepared.rows, dry_run=dry_run)
         prepared.info.warnings.extend(geocoding.warnings)
-        prepared = _Prepared(
-            organisations, prepared.rows, prepared.seconds + time.perf_counter() - started, prepared.info
+        prepared = _Prepared(prepared.rows, prepared.seconds + time.perf_counter() - started, prepared.info)
+        batches: Iterable[list[StoredRow]] = (
+            [stored_row(o) for o in organisations[start : start + chunk_size]]
+            for start in range(0, len(organisations), chunk_size)
         )
+        return _finish(prepared, batches, repository, mode, dry_run, max_errors, geocoding)
+    if dry_run:
+        prepared = _prepare(source, builder, filename, info, chunk_size, max_errors, progress, lambda _: None)
+        if isinstance(prepared, ImportFailed):
+            return prepared
+        return _dry_run(prepared, repository, mode, max_errors, None)
+    spool = _Spool()
+    try:
+        prepared = _prepare(source, builder, filename, info, chunk_size, max_errors, progress, spool.add)
+        if isinstance(prepared, ImportFailed):
+            return prepared
+        return _finish(prepared, spool.batches(), repository, mode, dry_run, max_errors, None)
+    finally:
+        spool.close()
+
+
+def _finish(
+    prepared: _Prepared,
+    batches: Iterable[list[StoredRow]],
+    repository: OrganisationRepository,
+    mode: WriteMode,
+    dry_run: bool,
+    max_errors: int,
+    geocoding: GeocodingReport | None,
+) -> ImportReport | ImportFailed:
+    """Store the valid rows in one bulk transaction (or, for a dry run, count what would be stored)."""
     if dry_run:
         return _dry_run(prepared, repository, mode, max_errors, geocoding)
     started = time.perf_counter()
     try:
-        written = repository.add_many(prepared.organisations, mode=mode)
+        written = repository.add_bulk(list(prepared.rows), batches, mode=mode)
     except DuplicateIdError as error:
         errors = _Errors(max_errors)
         for organisation_id in error.ids:
             errors.add(RowError(prepared.rows.get(organisation_id), "id", _stored_message(organisation_id)))
-        return ImportFailed(errors.shown, errors.count, len(prepared.organisations), prepared.info)
+        return ImportFailed(errors.shown, errors.count, len(prepared.rows), prepared.info)
     return ImportReport(
-        rows=len(prepared.organisations),
+        rows=len(prepared.rows),
         created=written.created,
         updated=written.updated,
         check_seconds=prepared.seconds,
@@ -169,10 +234,8 @@ def _dry_run(
     max_errors: int,
     geocoding: GeocodingReport | None,
 ) -> ImportReport | ImportFailed:
-    ids = [o.id for o in prepared.organisations]
-    stored: set[str] = set()
-    for start in range(0, len(ids), 1_000):
-        stored.update(o.id for o in repository.get_many(ids[start : start + 1_000]))
+    ids = list(prepared.rows)
+    stored = repository.stored_ids(ids)
     if mode is WriteMode.INSERT and stored:
         errors = _Errors(max_errors)
         for organisation_id in sorted(stored, key=lambda i: prepared.rows.get(i, 0)):
@@ -205,23 +268,30 @@ def _prepare(
     chunk_size: int,
     max_errors: int,
     progress: Progress | None,
+    sink: Sink,
 ) -> _Prepared | ImportFailed:
+    """Read, parse and build the rows chunk by chunk; each chunk of built organisations goes to ``sink`` while
+    no row has failed (after the first error only the errors are collected)."""
     started = time.perf_counter()
     errors = _Errors(max_errors)
-    organisations: list[Organisation] = []
+    coverage = _Coverage()
     first_row: dict[str, int] = {}
     pending: list[tuple[OrganisationProfile, str, int]] = []
     rows = 0
 
     def flush() -> None:
         built = builder.build_many([(profile, organisation_id) for profile, organisation_id, _ in pending])
+        good: list[Organisation] = []
         for (_, _, row), result in zip(pending, built, strict=True):
             if isinstance(result, list):
                 for problem in result:
                     errors.add(RowError(row, problem.field, problem.message))
-            elif not errors.count:  # after the first error only the errors matter
-                organisations.append(result)
+            else:
+                good.append(result)
         pending.clear()
+        if not errors.count:  # after the first error only the errors matter
+            coverage.add(good)
+            sink(good)
         if progress is not None:
             progress(rows)
 
@@ -257,21 +327,34 @@ def _prepare(
         )
     if errors.count:
         return ImportFailed(errors.shown, errors.count, rows, info)
-    _note_outside_coverage(organisations, first_row, info)
-    return _Prepared(organisations, first_row, time.perf_counter() - started, info)
+    coverage.note(first_row, info)
+    return _Prepared(first_row, time.perf_counter() - started, info)
 
 
-def _note_outside_coverage(organisations: list[Organisation], rows: dict[str, int], info: ReadInfo) -> None:
-    """One warning for the rows located outside NRW and Baden-Württemberg: stored, but not fully advised."""
-    outside = [o for o in organisations if o.location.state not in COVERED_STATES]
-    if not outside:
-        return
-    first = outside[0]
-    info.warnings.append(
-        f"{count_noun(len(outside), 'Zeile liegt', 'Zeilen liegen')} außerhalb von Nordrhein-Westfalen und "
-        f"Baden-Württemberg (zuerst Zeile {rows.get(first.id, '?')}: {STATE_NAMES_DE.get(first.location.state, '?')}); "
-        "sie werden gespeichert, aber Beratungsstellen, Förderprogramme und Planungsregionen decken sie nicht ab."
-    )
+@dataclass
+class _Coverage:
+    """Counts the rows located outside NRW and Baden-Württemberg, chunk by chunk."""
+
+    outside: int = 0
+    first: Organisation | None = None
+
+    def add(self, organisations: list[Organisation]) -> None:
+        for organisation in organisations:
+            if organisation.location.state not in COVERED_STATES:
+                self.outside += 1
+                self.first = self.first or organisation
+
+    def note(self, rows: dict[str, int], info: ReadInfo) -> None:
+        """One warning for the rows outside: stored, but not fully advised."""
+        first = self.first
+        if first is None:
+            return
+        info.warnings.append(
+            f"{count_noun(self.outside, 'Zeile liegt', 'Zeilen liegen')} außerhalb von Nordrhein-Westfalen und "
+            f"Baden-Württemberg (zuerst Zeile {rows.get(first.id, '?')}: "
+            f"{STATE_NAMES_DE.get(first.location.state, '?')}); "
+            "sie werden gespeichert, aber Beratungsstellen, Förderprogramme und Planungsregionen decken sie nicht ab."
+        )
 
 
 def _unique_id(item: RawRow, profile: OrganisationProfile, first_row: dict[str, int], errors: _Errors) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -10,6 +10,7 @@ from typing import Protocol
 
 from matcher.models import Organisation
 from matcher.residences.aggregation import ResidenceCounts
+from service.storage.rows import StoredRow
 
 
 class WriteMode(StrEnum):
@@ -77,6 +78,16 @@ class OrganisationRepository(Protocol):
         ...
 
     def add_many(self, organisations: Sequence[Organisation], *, mode: WriteMode = WriteMode.INSERT) -> WriteResult: ...
+
+    def add_bulk(
+        self, ids: Sequence[str], batches: Iterable[Sequence[StoredRow]], *, mode: WriteMode = WriteMode.INSERT
+    ) -> WriteResult:
+        """:meth:`add_many` for flat rows streamed in batches (an import); ``ids`` are all their ids."""
+        ...
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored."""
+        ...
 
     def delete(self, organisation_id: str) -> bool: ...
 

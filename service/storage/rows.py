@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel
@@ -102,6 +103,41 @@ def organisation_row(organisation: Organisation) -> dict[str, Cell]:
         **_cells(organisation.location, LOCATION_COLUMNS),
         **_cells(organisation.features, FEATURE_COLUMNS),
     }
+
+
+# The columns of :func:`organisation_row` in its order; :func:`organisation_values` returns the same cells as a
+# tuple in this order, for the bulk load (COPY, executemany) that needs no dict per row.
+ROW_COLUMNS: tuple[str, ...] = (*PROFILE_COLUMNS, *CONTACT_COLUMNS, *LOCATION_COLUMNS, *FEATURE_COLUMNS)
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # exact types: a StrEnum is a str but needs its code
+_PROFILE_VALUES = attrgetter(*PROFILE_COLUMNS.values())
+_CONTACT_VALUES = attrgetter(*CONTACT_COLUMNS.values())
+_LOCATION_VALUES = attrgetter(*LOCATION_COLUMNS.values())
+_FEATURE_VALUES = attrgetter(*FEATURE_COLUMNS.values())
+_NO_CONTACT: tuple[None, ...] = (None,) * len(CONTACT_COLUMNS)
+
+
+def organisation_values(organisation: Organisation) -> tuple[Cell, ...]:
+    """``tuple(organisation_row(organisation).values())`` at a fraction of the cost (a million rows per import)."""
+    contact = organisation.contact
+    values = (
+        *_PROFILE_VALUES(organisation),
+        *(_NO_CONTACT if contact is None else _CONTACT_VALUES(contact)),
+        *_LOCATION_VALUES(organisation.location),
+        *_FEATURE_VALUES(organisation.features),
+    )
+    return tuple(value if type(value) in _SCALARS else _plain(value) for value in values)
+
+
+StoredRow = tuple[tuple[Cell, ...], tuple[str, ...], tuple[str, ...]]
+"""One organisation for the bulk load: its :func:`organisation_values`, issue codes and measure ids."""
+
+
+def stored_row(organisation: Organisation) -> StoredRow:
+    return (
+        organisation_values(organisation),
+        tuple(issue.value for issue in organisation.issues),
+        tuple(organisation.measures_in_place),
+    )
 
 
 def organisation_from_row(row: Mapping[Any, Any], issues: list[str], measures: list[str]) -> Organisation:

@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from matcher.models import Organisation
 from service.auth import revoke_organisation_keys
+from service.storage.bulk import bulk_loader
 from service.storage.changes import log_changes
 from service.storage.repository import Changes, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
 from service.storage.residences import erase_residences
-from service.storage.rows import organisation_from_row, organisation_row
+from service.storage.rows import ROW_COLUMNS, StoredRow, organisation_from_row, organisation_row
 from service.storage.tables import organisation_changes, organisation_issues, organisation_measures, organisations
 
 _CHUNK = 5_000  # rows per executemany; also keeps IN lists below SQLite's variable limit
@@ -95,6 +96,54 @@ class SqlOrganisationRepository:
             with self.engine.connect() as connection:
                 raise DuplicateIdError(sorted(self._created_at(connection, ids))) from None
         return WriteResult(created=len(ids) - len(existing), updated=len(existing))
+
+    def add_bulk(
+        self, ids: Sequence[str], batches: Iterable[Sequence[StoredRow]], *, mode: WriteMode = WriteMode.INSERT
+    ) -> WriteResult:
+        """:meth:`add_many` for an import: one transaction, COPY on PostgreSQL and one executemany per batch and
+        table on SQLite, rows already flat (:func:`service.storage.rows.stored_row`).
+
+        ``ids`` are the ids of all rows in ``batches`` (checked against the store before anything is written);
+        ``batches`` is read once, so it may stream from a spool. All or nothing, like :meth:`add_many`.
+        """
+        repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
+        if repeated:
+            raise DuplicateIdError(repeated)
+        try:
+            with self.engine.begin() as connection:
+                existing = self._created_at(connection, ids)
+                if existing and mode is WriteMode.INSERT:
+                    raise DuplicateIdError(sorted(existing))
+                self._delete_ids(connection, list(existing))
+                load = bulk_loader(connection)
+                now = datetime.now(UTC)
+                written = 0
+                for batch in batches:
+                    load(
+                        organisations,
+                        (*ROW_COLUMNS, "created_at", "updated_at"),
+                        [(*values, existing.get(str(values[0]), now), now) for values, _, _ in batch],
+                    )
+                    load(organisation_issues, ("organisation_id", "issue"), [
+                        (values[0], issue) for values, issues, _ in batch for issue in issues
+                    ])  # fmt: skip
+                    load(organisation_measures, ("organisation_id", "measure_id"), [
+                        (values[0], measure) for values, _, measures in batch for measure in measures
+                    ])  # fmt: skip
+                    written += len(batch)
+                if written != len(ids):
+                    raise ValueError(f"add_bulk: {written} rows in the batches, {len(ids)} ids")
+                log_changes(connection, ids)
+        except IntegrityError:
+            # A concurrent write stored one of these ids after our check; the transaction was rolled back.
+            with self.engine.connect() as connection:
+                raise DuplicateIdError(sorted(self._created_at(connection, ids))) from None
+        return WriteResult(created=len(ids) - len(existing), updated=len(existing))
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored."""
+        with self.engine.connect() as connection:
+            return set(self._created_at(connection, ids))
 
     def delete(self, organisation_id: str) -> bool:
         """Delete the profile and everything stored with it (its residence upload too, in the same transaction)."""

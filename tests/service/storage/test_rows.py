@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from service.io.columns import COLUMNS
 from service.io.exporting import organisation_cells
-from service.storage.rows import organisation_from_row, organisation_row
+from service.storage.rows import (
+    ROW_COLUMNS,
+    organisation_from_row,
+    organisation_row,
+    organisation_values,
+    stored_row,
+)
 from service.storage.tables import organisations
 from tests.service.conftest import OrganisationFactory
 
@@ -33,3 +39,22 @@ def test_export_cells_are_the_import_columns_in_order(make_organisation: Organis
     assert cells["contact_name"] is None  # contacts only when asked for
     assert organisation_cells(organisation, include_contacts=True)["contact_name"] == "Erika Mustermann"
     assert cells["kind"] == organisation.kind.value
+
+
+def test_values_for_the_bulk_load_are_the_row_in_column_order(make_organisation: OrganisationFactory) -> None:
+    for organisation in (
+        make_organisation(id="v-1", contact={"name": "Erika Mustermann", "email": "e@example.org"}),
+        make_organisation(id="v-2", lat=None, lon=None, postcode="70173", issues=[], measures_in_place=[]),
+        make_organisation(id="v-3", sector=None, visible_to_peers=True),
+    ):
+        assert tuple(organisation_row(organisation)) == ROW_COLUMNS
+        assert organisation_values(organisation) == tuple(organisation_row(organisation).values())
+        assert [type(v) for v in organisation_values(organisation)] == [
+            type(v) for v in organisation_row(organisation).values()
+        ]
+        values, issues, measures = stored_row(organisation)
+        assert (values, list(issues), list(measures)) == (
+            organisation_values(organisation),
+            [i.value for i in organisation.issues],
+            list(organisation.measures_in_place),
+        )
