@@ -45,11 +45,14 @@ def test_an_import_in_many_chunks_stores_every_row_once(
     stored = repository.get_many([f"m{i:03d}" for i in range(23)])
     assert [o.employees for o in stored] == [10 + i for i in range(23)]
     assert all([i.value for i in o.issues] == ["congestion"] for o in stored)
-    assert stored[0].postcode == "44135" and stored[1].lat == 51.4434
+    assert stored[0].postcode == "44135"
+    assert stored[1].lat == 51.4434
     again = import_organisations(_member_list(23, 100), repository, builder, filename="list.csv", chunk_size=5)
     assert isinstance(again, ImportReport)
     assert (again.created, again.updated) == (0, 23)
-    assert repository.get("m022") is not None and repository.get("m022").employees == 122  # type: ignore[union-attr]
+    replaced = repository.get("m022")
+    assert replaced is not None
+    assert replaced.employees == 122
 
 
 def test_a_store_failure_after_the_bulk_load_changes_nothing(

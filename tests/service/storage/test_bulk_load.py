@@ -70,7 +70,9 @@ def test_bulk_upsert_replaces_children_keeps_creation_time_and_logs_every_id(
     result = repository.add_bulk(["u1", "u2"], _batches(batch, 1), mode=WriteMode.UPSERT)
     assert (result.created, result.updated) == (1, 1)
     stored = repository.get("u1")
-    assert stored is not None and stored.employees == 99 and [i.value for i in stored.issues] == ["congestion"]
+    assert stored is not None
+    assert stored.employees == 99
+    assert [i.value for i in stored.issues] == ["congestion"]
     with engine.connect() as connection:
         assert connection.execute(select(organisations.c.created_at).where(organisations.c.id == "u1")).scalar() == (
             created
@@ -87,7 +89,8 @@ def test_bulk_insert_of_a_stored_id_fails_and_stores_nothing(
     with pytest.raises(DuplicateIdError) as raised:
         repository.add_bulk(["b", "a"], _batches(batch, 1))
     assert raised.value.ids == ["a"]
-    assert _table_rows(engine) == before and repository.revision() == revision
+    assert _table_rows(engine) == before
+    assert repository.revision() == revision
 
 
 def test_a_failure_after_the_first_batch_rolls_everything_back(
