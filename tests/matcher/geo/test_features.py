@@ -100,3 +100,21 @@ def test_features_keep_the_order_of_the_locations(geo: GeoReference, sample_loca
 
 def test_no_locations_no_features(geo: GeoReference) -> None:
     assert location_features(geo, []) == []
+
+
+def test_repeated_sites_get_the_features_they_get_alone(geo: GeoReference, sample_locations: list[Location]) -> None:
+    """Features are computed once per distinct site (an import by postcode repeats sites); each row still gets
+    exactly what it would get on its own, in its own place."""
+    alone = location_features(geo, sample_locations[:60])
+    repeated = [sample_locations[i % 60] for i in (7, 0, 7, 59, 3, 0, 59, 59, 12)]
+    features = location_features(geo, repeated)
+    assert features == [alone[i % 60] for i in (7, 0, 7, 59, 3, 0, 59, 59, 12)]
+    assert features == [location_features(geo, [location])[0] for location in repeated]
+
+
+def test_postcode_rows_resolve_as_the_first_did(resolver: LocationResolver) -> None:
+    """The municipality of a postcode centroid is cached per postcode: later rows get the same answer."""
+    queries = [LocationQuery(lat=None, lon=None, postcode=code) for code in ("44135", "70173", "44135", "52062")]
+    first = resolver.resolve_many(queries)
+    assert resolver.resolve_many(queries) == first
+    assert first[0] == first[2]
