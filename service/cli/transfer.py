@@ -178,6 +178,8 @@ def export_file(
     import sys
 
     from service.io import export_csv, export_geojson, export_organisations
+    from service.io.exporting import EXPORT_PAGE_SIZE
+    from service.storage.repository import OrganisationQuery
     from service.storage.sql_repository import SqlOrganisationRepository
 
     if excel:
@@ -189,7 +191,10 @@ def export_file(
     database_file = sqlite_file(db)
     if database_file is not None and not database_file.exists():
         fail(f"Die Datenbankdatei {database_file} gibt es nicht.")
-    organisations = SqlOrganisationRepository(migrated_engine(db)).iter_all()
+    # Keyset pages, written as they are read: memory holds one page, whatever the size of the database.
+    organisations = SqlOrganisationRepository(migrated_engine(db)).iter_matching(
+        OrganisationQuery(), batch_size=EXPORT_PAGE_SIZE
+    )
     if out is not None:
         count = export_organisations(organisations, file_format, out, include_contacts=include_contacts)
         typer.echo(

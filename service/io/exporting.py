@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -31,6 +32,8 @@ class ExportFormat(StrEnum):
 
 
 EXPORT_COLUMNS: tuple[str, ...] = (*COLUMNS, *DERIVED_COLUMNS)
+EXPORT_PAGE_SIZE = 5_000  # organisations read per keyset page while an export streams (memory stays flat)
+_ROWS_PER_CHUNK = 500  # rows per piece of text handed to the writer or the HTTP response
 
 
 def organisation_cells(organisation: Organisation, *, include_contacts: bool = False) -> dict[str, Cell]:
@@ -64,6 +67,48 @@ def _csv_text(value: Cell, decimal_comma: bool = False) -> str:
     return text.replace(".", ",") if decimal_comma and isinstance(value, float) else text
 
 
+class _Counted:
+    """Iterates ``items`` and counts them (the writers return how many they wrote)."""
+
+    def __init__(self, items: Iterable[Organisation]) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Organisation]:
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def csv_chunks(
+    organisations: Iterable[Organisation],
+    *,
+    include_contacts: bool = False,
+    delimiter: str = ",",
+    decimal_comma: bool = False,
+    cells_of: CellsOf | None = None,
+) -> Iterator[str]:
+    """The CSV text (header, then one line per organisation) in pieces of a few hundred rows, as it is written:
+    an export streams without holding its rows. See :func:`export_csv` for the options."""
+    row_cells = _cells_of(cells_of, include_contacts)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(EXPORT_COLUMNS)
+    for count, organisation in enumerate(organisations, start=1):
+        cells = row_cells(organisation)
+        writer.writerow([_csv_text(cells[c], decimal_comma) for c in EXPORT_COLUMNS])
+        if count % _ROWS_PER_CHUNK == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
 def export_csv(
     organisations: Iterable[Organisation],
     out: TextIO,
@@ -78,15 +123,12 @@ def export_csv(
     ``cells_of`` replaces :func:`organisation_cells` (and ``include_contacts``), e.g. to redact per row.
     ``delimiter=';'`` with ``decimal_comma`` is what German Excel reads without an import dialogue.
     """
-    row_cells = _cells_of(cells_of, include_contacts)
-    writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow(EXPORT_COLUMNS)
-    count = 0
-    for organisation in organisations:
-        cells = row_cells(organisation)
-        writer.writerow([_csv_text(cells[c], decimal_comma) for c in EXPORT_COLUMNS])
-        count += 1
-    return count
+    counted = _Counted(organisations)
+    for chunk in csv_chunks(
+        counted, include_contacts=include_contacts, delimiter=delimiter, decimal_comma=decimal_comma, cells_of=cells_of
+    ):
+        out.write(chunk)
+    return counted.count
 
 
 def export_xlsx(
@@ -126,22 +168,13 @@ def _xlsx_cell(sheet: Any, value: Cell) -> Any:
     return cell
 
 
-def export_geojson(
-    organisations: Iterable[Organisation],
-    out: TextIO,
-    *,
-    include_contacts: bool = False,
-    cells_of: CellsOf | None = None,
-) -> int:
-    """A FeatureCollection of points in WGS84 (the resolved location) for QGIS; returns the count.
-
-    Properties are the import columns plus the derived municipality, municipality_ags, kreis, kreis_code,
-    state (and `synthetic`, an import column). Written feature by feature, so memory stays flat.
-    """
+def geojson_chunks(
+    organisations: Iterable[Organisation], *, include_contacts: bool = False, cells_of: CellsOf | None = None
+) -> Iterator[str]:
+    """The GeoJSON text of :func:`export_geojson` in pieces of a few hundred features, as it is written."""
     row_cells = _cells_of(cells_of, include_contacts)
-    out.write('{"type": "FeatureCollection", "features": [\n')
-    count = 0
-    for organisation in organisations:
+    parts = ['{"type": "FeatureCollection", "features": [\n']
+    for count, organisation in enumerate(organisations):
         location = organisation.location
         properties: dict[str, Cell] = row_cells(organisation)
         properties.update(
@@ -157,10 +190,51 @@ def export_geojson(
             "geometry": {"type": "Point", "coordinates": [location.lon, location.lat]},
             "properties": properties,
         }
-        out.write((",\n" if count else "") + json.dumps(feature, ensure_ascii=False))
-        count += 1
-    out.write("\n]}\n")
-    return count
+        parts.append((",\n" if count else "") + json.dumps(feature, ensure_ascii=False))
+        if (count + 1) % _ROWS_PER_CHUNK == 0:
+            yield "".join(parts)
+            parts.clear()
+    parts.append("\n]}\n")
+    yield "".join(parts)
+
+
+def export_geojson(
+    organisations: Iterable[Organisation],
+    out: TextIO,
+    *,
+    include_contacts: bool = False,
+    cells_of: CellsOf | None = None,
+) -> int:
+    """A FeatureCollection of points in WGS84 (the resolved location) for QGIS; returns the count.
+
+    Properties are the import columns plus the derived municipality, municipality_ags, kreis, kreis_code,
+    state (and `synthetic`, an import column). Written feature by feature, so memory stays flat.
+    """
+    counted = _Counted(organisations)
+    for chunk in geojson_chunks(counted, include_contacts=include_contacts, cells_of=cells_of):
+        out.write(chunk)
+    return counted.count
+
+
+def export_chunks(
+    organisations: Iterable[Organisation], file_format: ExportFormat, *, cells_of: CellsOf | None = None
+) -> Iterator[bytes]:
+    """A CSV or GeoJSON export as UTF-8 bytes, piece by piece, for a streamed HTTP response: the bytes
+    :func:`export_organisations` writes to a file with ``encoding="utf-8-sig"`` for CSV (a BOM, so that Excel
+    shows umlauts; the import accepts it) and UTF-8 for GeoJSON. XLSX does not stream (a zip archive that
+    openpyxl assembles from temporary files)."""
+    if file_format is ExportFormat.XLSX:
+        raise ValueError("XLSX is written to a file (export_organisations), not streamed")
+    if file_format is ExportFormat.GEOJSON:
+        chunks = geojson_chunks(organisations, cells_of=cells_of)
+    elif file_format is ExportFormat.CSV_EXCEL:
+        chunks = csv_chunks(organisations, delimiter=";", decimal_comma=True, cells_of=cells_of)
+    else:
+        chunks = csv_chunks(organisations, cells_of=cells_of)
+    if file_format is not ExportFormat.GEOJSON:
+        yield "\ufeff".encode()
+    for chunk in chunks:
+        yield chunk.encode("utf-8")
 
 
 def export_organisations(

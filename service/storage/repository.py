@@ -105,6 +105,10 @@ class OrganisationRepository(Protocol):
         """The ids created, changed or deleted after ``revision``, and the revision they bring the reader to."""
         ...
 
+    def iter_matching(self, query: OrganisationQuery, *, batch_size: int = 5_000) -> Iterator[Organisation]:
+        """Every organisation matching ``query`` in id order, read in keyset pages of ``batch_size``."""
+        ...
+
     def list(self, query: OrganisationQuery, offset: int, limit: int) -> tuple[list[Organisation], int]:
         """The page ``[offset, offset + limit)`` of the matching organisations sorted by id, and their total."""
         ...

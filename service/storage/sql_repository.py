@@ -217,6 +217,30 @@ class SqlOrganisationRepository:
                 yield from self._load(connection, ids)
             last_id = ids[-1]
 
+    def iter_matching(self, query: OrganisationQuery, *, batch_size: int = 5_000) -> Iterator[Organisation]:
+        """Every organisation matching ``query`` in id order, by keyset pages of ``batch_size`` (``id > last``,
+        no OFFSET); each page is read in its own short connection, so a slow consumer (a download) holds no
+        transaction open and memory holds one page."""
+        conditions = _conditions(query)
+        last_id: str | None = None
+        while True:
+            after = [] if last_id is None else [organisations.c.id > last_id]
+            with self.engine.connect() as connection:
+                ids = [
+                    str(i)
+                    for i in connection.execute(
+                        select(organisations.c.id)
+                        .where(*conditions, *after)
+                        .order_by(organisations.c.id)
+                        .limit(batch_size)
+                    ).scalars()
+                ]
+                page = list(self._load(connection, ids)) if ids else []
+            yield from page
+            if len(ids) < batch_size:
+                return
+            last_id = ids[-1]
+
     def list(self, query: OrganisationQuery, offset: int, limit: int) -> tuple[list[Organisation], int]:
         conditions = _conditions(query)
         with self.engine.connect() as connection:

@@ -3,8 +3,8 @@
 Import: admin only, all rows or none. The upload is streamed to a temporary file (CSV and XLSX are then read
 row by row; GeoJSON is parsed as one document) and checked in a worker thread; one import at a time across
 all processes and machines (the lock is a row in the database, service/storage/locks.py). Export: the list's
-filters and scope, written to a temporary file in a worker thread and sent as an attachment; each role sees
-what the list shows it (docs/privacy.md).
+filters and scope, read in keyset pages and streamed as an attachment while it is written (CSV, GeoJSON; XLSX
+goes through a temporary file); each role sees what the list shows it (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -40,9 +40,16 @@ from service.config import ServiceSettings
 from service.geocoding.locating import AddressLocator
 from service.io import COLUMNS, ExportFormat, ImportFailed, ImportReport, RowError, import_organisations
 from service.io.columns import CONTACT_COLUMNS
-from service.io.exporting import EXPORT_COLUMNS, CellsOf, export_organisations, organisation_cells
+from service.io.exporting import (
+    EXPORT_COLUMNS,
+    EXPORT_PAGE_SIZE,
+    CellsOf,
+    export_chunks,
+    export_organisations,
+    organisation_cells,
+)
 from service.storage.locks import LockBusyError, acquire_import_lock
-from service.storage.repository import OrganisationQuery, OrganisationRepository, WriteMode
+from service.storage.repository import OrganisationRepository, WriteMode
 from service.storage.rows import Cell
 from service.storage.sql_repository import SqlOrganisationRepository
 
@@ -51,7 +58,6 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
 
 IMPORT_PATH = f"{router.prefix}/organisations/import"
-EXPORT_PAGE_SIZE = 5_000
 # The route description names the default; an app's own limit comes from its ServiceSettings.
 _IMPORT_DEFAULT: int = ServiceSettings.model_fields["import_max_bytes"].default
 
@@ -340,17 +346,6 @@ async def import_organisations_file(
 # -- export ------------------------------------------------------------------------------------------
 
 
-def _scoped(repository: OrganisationRepository, query: OrganisationQuery) -> Iterator[Organisation]:
-    """Every organisation matching ``query``, page by page in id order (memory stays flat)."""
-    offset = 0
-    while True:
-        page, _ = repository.list(query, offset, EXPORT_PAGE_SIZE)
-        yield from page
-        if len(page) < EXPORT_PAGE_SIZE:
-            return
-        offset += EXPORT_PAGE_SIZE
-
-
 def _cells_for(policy: AccessPolicy, principal: Principal) -> CellsOf:
     """The cells the principal may see: the list's view per organisation (docs/privacy.md)."""
 
@@ -368,20 +363,29 @@ def _cells_for(policy: AccessPolicy, principal: Principal) -> CellsOf:
     return cells
 
 
-def _write_export(
-    organisations: Iterator[Organisation], file_format: ExportFormat, cells_of: CellsOf
-) -> tuple[Path, int]:
-    handle, name = tempfile.mkstemp(prefix="bmm-export-", suffix=file_format.suffix)
+def _write_xlsx(organisations: Iterator[Organisation], cells_of: CellsOf) -> tuple[Path, int]:
+    """XLSX does not stream (a zip archive that openpyxl assembles from temporary files): written to a temporary
+    file, removed after sending; memory stays flat all the same."""
+    handle, name = tempfile.mkstemp(prefix="bmm-export-", suffix=ExportFormat.XLSX.suffix)
     os.close(handle)
     path = Path(name)
     try:
-        # CSV with a BOM so that Excel shows umlauts; the import accepts it.
-        encoding = "utf-8-sig" if file_format is ExportFormat.CSV else "utf-8"
-        count = export_organisations(organisations, file_format, path, cells_of=cells_of, encoding=encoding)
+        count = export_organisations(organisations, ExportFormat.XLSX, path, cells_of=cells_of)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return path, count
+
+
+def _logged(
+    organisations: Iterator[Organisation], principal: Principal, file_format: ExportFormat
+) -> Iterator[Organisation]:
+    """The organisations, logging their number once the stream has sent them all."""
+    count = 0
+    for organisation in organisations:
+        count += 1
+        yield organisation
+    logger.info("export by key %s: %d organisations as %s", principal.key_id, count, file_format.value)
 
 
 FormatQuery = Annotated[
@@ -413,7 +417,7 @@ FormatQuery = Annotated[
         "territory; planners only those of their region visible to peers and only id, kind, name, estate and "
         "location; organisations only themselves. An admin's export can be imported again unchanged."
     ),
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={
         200: {
             "description": "die Datei / the file",
@@ -432,18 +436,29 @@ def export_organisations_file(
     repository: RepositoryDep,
     filters: FiltersDep,
     file_format: FormatQuery = ExportFormat.CSV,
-) -> FileResponse:
+) -> Response:
     scope = policy.listing_scope(principal)
     organisations: Iterator[Organisation] = iter(())
     if not scope.nothing:
-        found = _scoped(repository, filters.query(scope))
+        found = repository.iter_matching(filters.query(scope), batch_size=EXPORT_PAGE_SIZE)
         # defence in depth: the SQL scope already left out what the principal may not see
         organisations = (o for o in found if policy.profile_view(principal, o) is not ProfileView.NONE)
-    path, count = _write_export(organisations, file_format, _cells_for(policy, principal))
-    logger.info("export by key %s: %d organisations as %s", principal.key_id, count, file_format.value)
-    return FileResponse(
-        path,
+    filename = f"bmm-organisationen-{date.today().isoformat()}{file_format.suffix}"
+    cells_of = _cells_for(policy, principal)
+    if file_format is ExportFormat.XLSX:
+        path, count = _write_xlsx(organisations, cells_of)
+        logger.info("export by key %s: %d organisations as %s", principal.key_id, count, file_format.value)
+        return FileResponse(
+            path,
+            media_type=EXPORT_MEDIA_TYPES[file_format],
+            filename=filename,
+            background=BackgroundTask(path.unlink, missing_ok=True),
+        )
+    # Streamed page by page (keyset) as it is written: constant memory, no temporary file. Starlette iterates
+    # this synchronous iterator in its thread pool, so the database reads never block the event loop.
+    chunks = export_chunks(_logged(organisations, principal, file_format), file_format, cells_of=cells_of)
+    return StreamingResponse(
+        chunks,
         media_type=EXPORT_MEDIA_TYPES[file_format],
-        filename=f"bmm-organisationen-{date.today().isoformat()}{file_format.suffix}",
-        background=BackgroundTask(path.unlink, missing_ok=True),
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
