@@ -22,7 +22,7 @@ from service.geocoding.locating import AddressLocator, GeocodingReport
 from service.io.parsing import parse_profile
 from service.io.reading import ImportFileError, RawRow, ReadInfo, RowError, Source, read_rows
 from service.storage.repository import DuplicateIdError, OrganisationRepository, WriteMode
-from service.storage.rows import StoredRow, stored_row
+from service.storage.rows import StoredRow, stored_rows
 
 CHUNK_SIZE = 50_000
 MAX_ERRORS = 1_000
@@ -105,7 +105,7 @@ class _Spool:
         self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115 (close())
 
     def add(self, organisations: list[Organisation]) -> None:
-        pickle.dump([stored_row(o) for o in organisations], self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(stored_rows(organisations), self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def batches(self) -> Iterator[list[StoredRow]]:
         self._file.seek(0)
@@ -173,8 +173,7 @@ def import_organisations(
         prepared.info.warnings.extend(geocoding.warnings)
         prepared = _Prepared(prepared.rows, prepared.seconds + time.perf_counter() - started, prepared.info)
         batches: Iterable[list[StoredRow]] = (
-            [stored_row(o) for o in organisations[start : start + chunk_size]]
-            for start in range(0, len(organisations), chunk_size)
+            stored_rows(organisations[start : start + chunk_size]) for start in range(0, len(organisations), chunk_size)
         )
         return _finish(prepared, batches, repository, mode, dry_run, max_errors, geocoding)
     if dry_run:

@@ -7,6 +7,7 @@ at section and division level): sections A–U with their division ranges.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from matcher.vocabulary import (
@@ -57,6 +58,7 @@ def wz_section(division: int) -> str | None:
     return next(section for start, section in reversed(_SECTION_STARTS) if division >= start)
 
 
+@functools.lru_cache(maxsize=4096)  # a member list repeats a few hundred codes over a million rows
 def parse_wz(text: str) -> tuple[str, str | None]:
     """A section letter or a WZ 2008 code at any depth -> (section, code in dotted form or ``None``).
 

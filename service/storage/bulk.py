@@ -43,13 +43,20 @@ def _converters(connection: Connection, table: Table, columns: Sequence[str]) ->
 
 
 def _converted(rows: Sequence[tuple[Any, ...]], converters: list[tuple[int, Any]]) -> Sequence[tuple[Any, ...]]:
+    """The rows with the converted cells. A cell object shared by many rows (the transit stops of one site) is
+    converted once: remembered by identity, which is unique while ``rows`` holds every cell."""
     if not converters:
         return rows
+    done: list[dict[int, Any]] = [{} for _ in converters]
     result = []
     for row in rows:
         cells = list(row)
-        for position, convert in converters:
-            cells[position] = convert(cells[position])
+        for (position, convert), memo in zip(converters, done, strict=True):
+            value = cells[position]
+            key = id(value)
+            if key not in memo:
+                memo[key] = convert(value)
+            cells[position] = memo[key]
         result.append(tuple(cells))
     return result
 

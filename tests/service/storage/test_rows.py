@@ -10,6 +10,7 @@ from service.storage.rows import (
     organisation_row,
     organisation_values,
     stored_row,
+    stored_rows,
 )
 from service.storage.tables import organisations
 from tests.service.conftest import OrganisationFactory
@@ -58,3 +59,12 @@ def test_values_for_the_bulk_load_are_the_row_in_column_order(make_organisation:
             [i.value for i in organisation.issues],
             list(organisation.measures_in_place),
         )
+
+
+def test_rows_of_one_site_share_their_converted_features(make_organisation: OrganisationFactory) -> None:
+    """Built together, organisations at one postcode share their features; their rows are what each gets alone."""
+    first, second = (make_organisation(id=f"p-{n}", lat=None, lon=None, postcode="44135") for n in range(2))
+    other = make_organisation(id="p-x")
+    rows = stored_rows([first, second, other, first])
+    assert rows == [stored_row(first), stored_row(second), stored_row(other), stored_row(first)]
+    assert [row[0] for row in rows] == [organisation_values(o) for o in (first, second, other, first)]

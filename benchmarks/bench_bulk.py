@@ -1,0 +1,118 @@
+"""``bmm import`` and ``bmm export`` at scale, each run as its own process: wall time, CPU time, peak RSS.
+
+A synthetic member list (see :func:`benchmarks.bench_import.member_list`: German headers, street address, a
+real random postcode, no coordinates — or, with ``--coordinates``, a distinct point near the postcode per row,
+so no two rows share a site) is written to a file and imported with ``BMM_GEOCODER=none`` into a fresh SQLite
+file (default) or, with ``--postgres``, into a fresh database on a throwaway PostgreSQL server (the tests'
+helper, tests/service/postgres.py; needs the PostgreSQL binaries). Then it is exported as CSV and GeoJSON
+with ``bmm export --out``. The rows are synthetic.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_bulk.py --rows 100000 [--coordinates] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from benchmarks.bench_import import HEADER, member_list
+from benchmarks.common import print_machine
+from matcher.resources import data_dir
+
+
+def located_list(rows: int, seed: int = 42) -> bytes:
+    """Like :func:`member_list`, with coordinates: a point within about 2 km of the postcode's centroid."""
+    rng = random.Random(seed)
+    with (data_dir() / "geo" / "postcodes.csv").open(encoding="utf-8") as handle:
+        centroids = [(row["plz"], float(row["lat"]), float(row["lon"])) for row in csv.DictReader(handle)]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([*HEADER, "Breitengrad", "Längengrad"])
+    for i in range(rows):
+        plz, lat, lon = rng.choice(centroids)
+        writer.writerow(
+            [f"M{i:07d}", f"Testfirma {i}", f"Industriestraße {i % 97}", str(1 + i % 150), plz, "25.62.0",
+             str(rng.randint(1, 500)), f"{lat + rng.uniform(-0.015, 0.015):.6f}",
+             f"{lon + rng.uniform(-0.02, 0.02):.6f}"]
+        )  # fmt: skip
+    return out.getvalue().encode("utf-8")
+
+
+def run(arguments: list[str]) -> tuple[float, float, float]:
+    """Run ``bmm …`` in a child process: (wall seconds, CPU seconds, peak RSS in MB)."""
+    environment = {**os.environ, "BMM_GEOCODER": "none", "PYTHONPATH": str(Path.cwd())}
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", *arguments],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stderr is not None
+    errors = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"bmm {arguments[0]} failed ({child.returncode}): {errors.decode()[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+@contextlib.contextmanager
+def database(postgres: bool, folder: Path) -> Iterator[str]:
+    if not postgres:
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    from tests.service.postgres import postgres_server
+
+    with postgres_server() as server:
+        url = server.create_database()
+        try:
+            yield url
+        finally:
+            server.drop_database(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--coordinates", action="store_true", help="a distinct point per row (no shared sites)")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL server instead of SQLite")
+    args = parser.parse_args()
+    print_machine()
+    print(f"load average before: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    data = located_list(args.rows) if args.coordinates else member_list(args.rows)
+    kind = "with coordinates (distinct sites)" if args.coordinates else "postcode + street, no coordinates"
+    print(f"synthetic member list: {args.rows:,} rows, {kind}, {len(data) / 1e6:.1f} MB CSV")
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        source = folder / "list.csv"
+        source.write_bytes(data)
+        with database(args.postgres, folder) as url:
+            backend = "PostgreSQL (COPY)" if args.postgres else "SQLite (executemany)"
+            wall, cpu, peak = run(["import", str(source), "--db", url, "--kind", "company"])
+            print(f"bmm import into {backend}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak:.0f} MB")
+            for file_format in ("csv", "geojson"):
+                target = folder / f"export.{file_format}"
+                wall, cpu, peak = run(["export", "--db", url, "--format", file_format, "--out", str(target)])
+                size = target.stat().st_size / 1e6
+                print(
+                    f"bmm export --format {file_format}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak:.0f} MB "
+                    f"({size:.0f} MB file)"
+                )
+                target.unlink()
+    print(f"load average after: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
