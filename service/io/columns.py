@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
@@ -100,6 +101,7 @@ HEADER_SYNONYMS: dict[str, str] = {
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
+@functools.lru_cache(maxsize=8192)  # kinds, issue labels and headers repeat on every row of a large list
 def header_key(text: str) -> str:
     """A header without regard to case, spaces and punctuation: 'Mitglieds-Nr.' -> 'mitgliedsnr'."""
     folded = text.casefold().translate(_UMLAUTS)
