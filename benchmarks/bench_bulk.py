@@ -31,19 +31,32 @@ from matcher.resources import data_dir
 
 
 def located_list(rows: int, seed: int = 42) -> bytes:
-    """Like :func:`member_list`, with coordinates: a point within about 2 km of the postcode's centroid."""
+    """Like :func:`member_list`, with coordinates: a point within about 1.5 km of the postcode's centroid (none,
+    so the postcode decides, where the moved point would leave Germany, e.g. into Lake Constance)."""
+    from matcher.geo.resolver import LocationQuery
+    from matcher.models import Location
+    from matcher.profiles import ProfileBuilder
+    from matcher.reference import load_reference_data
+    from matcher.settings import MatcherSettings
+
     rng = random.Random(seed)
     with (data_dir() / "geo" / "postcodes.csv").open(encoding="utf-8") as handle:
         centroids = [(row["plz"], float(row["lat"]), float(row["lon"])) for row in csv.DictReader(handle)]
+    chosen = [rng.choice(centroids) for _ in range(rows)]
+    points = [(lat + rng.uniform(-0.012, 0.012), lon + rng.uniform(-0.018, 0.018)) for _, lat, lon in chosen]
+    resolver = ProfileBuilder(load_reference_data(), MatcherSettings()).resolver
+    queries = [
+        LocationQuery(lat=lat, lon=lon, postcode=plz) for (plz, _, _), (lat, lon) in zip(chosen, points, strict=True)
+    ]
+    located = resolver.resolve_many(queries)  # as the import will resolve them
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow([*HEADER, "Breitengrad", "Längengrad"])
-    for i in range(rows):
-        plz, lat, lon = rng.choice(centroids)
+    for i, ((plz, _, _), point, found) in enumerate(zip(chosen, points, located, strict=True)):
+        where = [f"{point[0]:.6f}", f"{point[1]:.6f}"] if isinstance(found, Location) else ["", ""]
         writer.writerow(
             [f"M{i:07d}", f"Testfirma {i}", f"Industriestraße {i % 97}", str(1 + i % 150), plz, "25.62.0",
-             str(rng.randint(1, 500)), f"{lat + rng.uniform(-0.015, 0.015):.6f}",
-             f"{lon + rng.uniform(-0.02, 0.02):.6f}"]
+             str(rng.randint(1, 500)), *where]
         )  # fmt: skip
     return out.getvalue().encode("utf-8")
 
