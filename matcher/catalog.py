@@ -114,6 +114,20 @@ class FundingProgramme(BaseModel):
         return self.instrument not in NON_GRANT_INSTRUMENTS
 
 
+class AdvisorType(StrEnum):
+    """The kinds of advisory body in the catalogue (``advisors.csv`` column ``organisation_type``)."""
+
+    IHK = "ihk"
+    HWK = "hwk"
+    ZUKUNFTSNETZ = "zukunftsnetz"
+    VERKEHRSVERBUND = "verkehrsverbund"
+    VERKEHRSUNTERNEHMEN = "verkehrsunternehmen"
+    WIRTSCHAFTSFOERDERUNG = "wirtschaftsfoerderung"
+    ECONOMIC_DEVELOPMENT = "economic_development"
+    MINISTRY = "ministry"
+    OTHER = "other"
+
+
 class Advisor(BaseModel):
     """An advisory body and its territory (Land, Kreise and municipalities as AGS codes)."""
 
@@ -121,7 +135,7 @@ class Advisor(BaseModel):
 
     id: str
     name: str
-    organisation_type: str
+    organisation_type: AdvisorType
     serves_kinds: Annotated[list[OrganisationKind], SplitList]
     state: Annotated[str | None, BlankIsNone] = None
     seat_city: str

@@ -18,7 +18,8 @@ from service.api.deps import HealthDep
 from service.api.headers import SecurityHeadersMiddleware, install_docs
 from service.api.limits import BodySizeLimitMiddleware, ControlCharacterMiddleware
 from service.api.observing import install_observing
-from service.api.problems import install_problem_handlers, use_problem_media_type
+from service.api.openapi import complete_openapi
+from service.api.problems import install_problem_handlers
 from service.api.routes.catalog import advisors_router, funding_router, measures_router
 from service.api.routes.clusters import router as clusters_router
 from service.api.routes.feedback import router as feedback_router
@@ -201,7 +202,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return use_problem_media_type(default_openapi())
+        return complete_openapi(default_openapi())
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.state.settings = settings

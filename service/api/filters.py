@@ -15,27 +15,30 @@ from fastapi.exceptions import RequestValidationError
 
 from matcher.vocabulary import OrganisationKind, ProblemCode
 from service.access import ListingScope
-from service.api.schemas import State
+from service.api.schemas import AGS_PATTERN, BBOX_PATTERN, KREIS_PATTERN, State
 from service.storage.repository import OrganisationQuery
 
 BBox = tuple[float, float, float, float]
 
 
+BBOX_HINT = "minlon,minlat,maxlon,maxlat (WGS84, min ≤ max), z. B. 6.9,51.3,7.6,51.6"
+BBoxQuery = Annotated[
+    str | None,
+    Query(
+        pattern=BBOX_PATTERN,
+        description="minlon,minlat,maxlon,maxlat (WGS84, Längen −180…180, Breiten −90…90, min ≤ max), z. B. "
+        "6.9,51.3,7.6,51.6 / bounding box (min ≤ max: a rule between the numbers that the pattern cannot state)",
+    ),
+]
+
+
 def parse_bbox(text: str) -> BBox:
-    """``minlon,minlat,maxlon,maxlat`` as floats, or a 422 naming ``bbox``."""
-    message = (
-        f"{text!r} ist keine gültige Box; erwartet minlon,minlat,maxlon,maxlat (WGS84, min ≤ max), "
-        "z. B. 6.9,51.3,7.6,51.6."
-    )
-    invalid = RequestValidationError([{"loc": ("query", "bbox"), "msg": message, "type": "value_error"}])
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(part) for part in text.split(","))
-    except ValueError:
-        raise invalid from None
-    ordered = min_lon <= max_lon and min_lat <= max_lat
-    in_range = all(-180 <= v <= 180 for v in (min_lon, max_lon)) and all(-90 <= v <= 90 for v in (min_lat, max_lat))
-    if not (ordered and in_range):
-        raise invalid
+    """The four numbers of a ``bbox`` that matched :data:`BBOX_PATTERN` (so they parse and lie in range); a 422
+    naming ``bbox`` when a minimum exceeds its maximum, the one rule a pattern cannot state."""
+    min_lon, min_lat, max_lon, max_lat = (float(part) for part in text.split(","))
+    if min_lon > max_lon or min_lat > max_lat:
+        message = f"{text!r} ist keine gültige Box; erwartet {BBOX_HINT}."
+        raise RequestValidationError([{"loc": ("query", "bbox"), "msg": message, "type": "value_error"}])
     return min_lon, min_lat, max_lon, max_lat
 
 
@@ -73,11 +76,11 @@ class OrganisationFilters:
 def organisation_filters(
     kind: Annotated[OrganisationKind | None, Query(description="Organisationsart / organisation kind")] = None,
     kreis: Annotated[
-        str | None, Query(pattern=r"^[0-9]{5}$", description="Kreisschlüssel, z. B. 05913 / Kreis code")
+        str | None, Query(pattern=KREIS_PATTERN, description="Kreisschlüssel, z. B. 05913 / Kreis code")
     ] = None,
     ags: Annotated[
         str | None,
-        Query(pattern=r"^[0-9]{8}$", description="Gemeindeschlüssel (AGS), z. B. 05913000 / municipality code"),
+        Query(pattern=AGS_PATTERN, description="Gemeindeschlüssel (AGS), z. B. 05913000 / municipality code"),
     ] = None,
     state: Annotated[State | None, Query(description="Land (ISO 3166-2), z. B. DE-NW / Land")] = None,
     issue: Annotated[ProblemCode | None, Query(description="hat dieses Problem / has this problem")] = None,
@@ -85,10 +88,7 @@ def organisation_filters(
         str | None,
         Query(min_length=1, max_length=200, description="Gewerbegebiet (genauer Name) / industrial estate (exact)"),
     ] = None,
-    bbox: Annotated[
-        str | None,
-        Query(description="minlon,minlat,maxlon,maxlat (WGS84), z. B. 6.9,51.3,7.6,51.6 / bounding box"),
-    ] = None,
+    bbox: BBoxQuery = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=200, description="Teil des Namens / part of the name")
     ] = None,

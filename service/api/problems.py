@@ -18,9 +18,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from matcher.errors import InputError
+from matcher.models import ORGANISATION_ID_PATTERN, POSTCODE_PATTERN
 from service.access import AccessDenied
+from service.api.schemas import AGS_PATTERN, BBOX_PATTERN, CATALOGUE_ID_PATTERN, KREIS_PATTERN
 from service.io.limits import EXCERPT_CHARS, excerpt
 from service.storage.database import is_disk_full
 
@@ -38,6 +41,7 @@ TITLES: dict[int, str] = {
     405: "Methode nicht erlaubt (Method Not Allowed)",
     409: "Konflikt (Conflict)",
     413: "Anfrage zu groß (Content Too Large)",
+    415: "Medientyp nicht unterstützt (Unsupported Media Type)",
     422: "Ungültige Eingabe (Unprocessable Content)",
     429: "Zu viele Anfragen (Too Many Requests)",
     500: "Interner Fehler (Internal Server Error)",
@@ -54,6 +58,7 @@ TYPES: dict[int, str] = {
     405: "method-not-allowed",
     409: "conflict",
     413: "content-too-large",
+    415: "unsupported-media-type",
     422: "validation-error",
     429: "too-many-requests",
     500: "internal-error",
@@ -136,6 +141,21 @@ _DEFAULT_DETAILS: dict[int, str] = {
     404: "Diese Adresse gibt es nicht. / No such path.",
     405: "Diese Methode ist für die Adresse nicht erlaubt. / Method not allowed for this path.",
 }
+# FastAPI's own English details, in the bilingual form of the raise sites.
+_FRAMEWORK_DETAILS: dict[str, str] = {
+    "There was an error parsing the body": "Der Anfrageinhalt ist nicht lesbar (z. B. kein gültiges JSON oder "
+    "keine UTF-8-Kodierung). / There was an error parsing the body.",
+}
+
+# Readable German names of the formats the API declares as ``pattern``s (else the pattern itself is shown).
+FORMAT_HINTS: dict[str, str] = {
+    ORGANISATION_ID_PATTERN: "1 bis 64 Zeichen aus A–Z, a–z, 0–9, _ . -",
+    CATALOGUE_ID_PATTERN: "1 bis 64 Zeichen aus a–z, 0–9, _",
+    KREIS_PATTERN: "5 Ziffern, z. B. 05913",
+    AGS_PATTERN: "8 Ziffern, z. B. 05913000",
+    POSTCODE_PATTERN: "5 Ziffern, z. B. 44139",
+    BBOX_PATTERN: "minlon,minlat,maxlon,maxlat (WGS84, Längen −180…180, Breiten −90…90), z. B. 6.9,51.3,7.6,51.6",
+}
 
 
 def _listing(values: Any) -> str:
@@ -162,7 +182,8 @@ def field_message(error: dict[str, Any]) -> str:
         "float_parsing": f"{given!r} ist keine Zahl; erwartet z. B. 0.5 (number expected).",
         "string_too_long": f"Zu lang: höchstens {ctx.get('max_length')} Zeichen (too long).",
         "string_too_short": f"Zu kurz: mindestens {ctx.get('min_length')} Zeichen (too short).",
-        "string_pattern_mismatch": f"{given!r} hat nicht das erwartete Format {ctx.get('pattern')} (format).",
+        "string_pattern_mismatch": f"{given!r} hat nicht das erwartete Format: "
+        f"{FORMAT_HINTS.get(str(ctx.get('pattern')), ctx.get('pattern'))} (format).",
         "extra_forbidden": "Unbekanntes Feld; bitte weglassen (unknown field).",
         "bool_parsing": f"{given!r} ist kein Wahrheitswert; erlaubt sind: true, false.",
         "date_from_datetime_parsing": f"{given!r} ist kein Datum; erwartet JJJJ-MM-TT (YYYY-MM-DD).",
@@ -184,12 +205,26 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     return _problem_response(validation_problem(exc.errors()))
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the app answers at the request's path: Starlette's 405 names only those of the first
+    route that matched the path, and each method of an API path is a route of its own."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
     if detail is None or detail == _phrase(exc.status_code):
         detail = _DEFAULT_DETAILS.get(exc.status_code, TITLES.get(exc.status_code, _phrase(exc.status_code)))
-    return problem_response(exc.status_code, detail, headers=dict(exc.headers) if exc.headers else None)
+    detail = _FRAMEWORK_DETAILS.get(detail, detail)
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return problem_response(exc.status_code, detail, headers=headers or None)
 
 
 async def input_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -256,18 +291,25 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting the problem details a route can return."""
-    descriptions = {
-        401: "API-Schlüssel fehlt oder ist ungültig / API key missing or invalid",
-        403: "Die Rolle darf das nicht / the key's role may not do this",
-        404: "Unbekannte id / unknown id",
-        409: "id bereits vergeben / id already taken",
-        413: "Anfrage zu groß / request body too large",
-        422: "Ungültige Eingabe, mit Feld und erlaubten Werten / invalid input, naming the field and allowed values",
-    }
     return {
-        status: {"model": Problem, "description": descriptions.get(status, TITLES.get(status, _phrase(status)))}
+        status: {"model": Problem, "description": PROBLEM_DESCRIPTIONS.get(status, TITLES.get(status, _phrase(status)))}
         for status in statuses
     }
+
+
+PROBLEM_DESCRIPTIONS: dict[int, str] = {
+    400: "Anfrageinhalt nicht lesbar / request body cannot be parsed",
+    401: "API-Schlüssel fehlt oder ist ungültig / API key missing or invalid",
+    403: "Die Rolle darf das nicht / the key's role may not do this",
+    404: "Unbekannte id / unknown id",
+    409: "id bereits vergeben / id already taken",
+    413: "Anfrage zu groß / request body too large",
+    415: "Content-Type nicht unterstützt / unsupported content type",
+    422: "Ungültige Eingabe, mit Feld und erlaubten Werten / invalid input, naming the field and allowed values",
+    429: "Zu viele ungültige API-Schlüssel von dieser Adresse, mit Retry-After / too many invalid API keys",
+    503: "Datenbank vorübergehend nicht erreichbar, mit Retry-After / database temporarily unavailable",
+    507: "Speicherplatz der Datenbank erschöpft, nichts gespeichert / database full, nothing stored",
+}
 
 
 def use_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:

@@ -6,19 +6,44 @@ need to show them: German labels, availability on a date, the advisor's role.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from fastapi import Path
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
+from pydantic_core import PydanticCustomError
 
 from matcher import catalog
 from matcher.matching.advisors import AdvisorRole
-from matcher.models import Contact, Location, Organisation, OrganisationId
+from matcher.models import ORGANISATION_ID_PATTERN, Contact, Location, Organisation, OrganisationId
 from matcher.vocabulary import OrganisationKind
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
+
+# Formats of request parameters, declared in the schema (``pattern``) and enforced by the same declaration.
+CATALOGUE_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
+KREIS_PATTERN = r"^[0-9]{5}$"
+AGS_PATTERN = r"^[0-9]{8}$"
+_LON = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[0-9]{1,2})(?:\.[0-9]+)?)"
+_LAT = r"-?(?:90(?:\.0+)?|[0-8]?[0-9](?:\.[0-9]+)?)"
+BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date_text(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` (the schema's ``format: date``): pydantic alone would also read ``0`` as 1970-01-01."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise PydanticCustomError("date_parsing", "Input should be a valid date in the format YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+OrganisationIdPath = Annotated[
+    str, Path(pattern=ORGANISATION_ID_PATTERN, description="id der Organisation / organisation id")
+]
 
 
 class State(StrEnum):

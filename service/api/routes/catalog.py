@@ -10,10 +10,9 @@ from datetime import date
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
 
 from matcher.catalog import Advisor as CatalogAdvisor
-from matcher.catalog import Catalog, Instrument
+from matcher.catalog import AdvisorType, Catalog, Instrument
 from matcher.catalog import FundingProgramme as CatalogProgramme
 from matcher.catalog import Measure as CatalogMeasure
 from matcher.matching.advisors import ROLE_LABELS_DE, advisor_role
@@ -21,6 +20,7 @@ from matcher.matching.funding import INSTRUMENT_LABELS_DE, availability_problems
 from matcher.vocabulary import CATEGORY_LABELS_DE, MeasureCategory, OrganisationKind, ProblemCode
 from service.api.problems import problem_responses
 from service.api.schemas import (
+    CATALOGUE_ID_PATTERN,
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
     Advisor,
@@ -28,6 +28,7 @@ from service.api.schemas import (
     AvailabilityProblem,
     FundingProgramme,
     FundingProgrammePage,
+    IsoDate,
     Measure,
     MeasurePage,
     State,
@@ -54,7 +55,7 @@ PerPage = Annotated[
     int,
     Query(ge=1, le=MAX_PER_PAGE, description=f"Einträge je Seite (1–{MAX_PER_PAGE}) / items per page"),
 ]
-ItemId = Annotated[str, Path(description="id aus dem Katalog / catalogue id")]
+ItemId = Annotated[str, Path(pattern=CATALOGUE_ID_PATTERN, description="id aus dem Katalog / catalogue id")]
 
 
 def _page(items: Sequence[ItemT], page: int, per_page: int) -> list[ItemT]:
@@ -119,7 +120,7 @@ def get_measure(measure_id: ItemId, catalog: CatalogDep) -> Measure:
 # Funding programmes -----------------------------------------------------------------------------------
 
 AsOf = Annotated[
-    date | None,
+    IsoDate | None,
     Query(
         description=(
             "Stichtag JJJJ-MM-TT für die Verfügbarkeit (Standard: heute) / "
@@ -241,16 +242,12 @@ def list_advisors(
         Query(description="berät diese Organisationsart / advises this organisation kind"),
     ] = None,
     type: Annotated[
-        str | None,
+        AdvisorType | None,
         Query(description="Art der Stelle, z. B. ihk, hwk, zukunftsnetz / type of body, e.g. ihk, hwk"),
     ] = None,
     page: PageNumber = 1,
     per_page: PerPage = DEFAULT_PER_PAGE,
 ) -> AdvisorPage:
-    types = sorted({a.organisation_type for a in catalog.advisors.values()})
-    if type is not None and type not in types:
-        message = f"Unbekannter Wert {type!r}; erlaubt sind: {', '.join(types)}."
-        raise RequestValidationError([{"loc": ("query", "type"), "msg": message, "type": "value_error"}])
     found = [
         a
         for _, a in sorted(catalog.advisors.items())

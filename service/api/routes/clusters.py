@@ -11,7 +11,6 @@ a write creates a new revision, and the next request computes afresh.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -35,15 +34,16 @@ from service.api.cluster_schemas import (
     ClusterState,
 )
 from service.api.deps import ClusterCacheDep, EngineDep, LiveDep, PolicyDep
-from service.api.filters import parse_bbox
+from service.api.filters import BBoxQuery, parse_bbox
 from service.api.problems import problem_responses
+from service.api.schemas import IsoDate
 from service.api.security import OptionalPrincipalDep
 from service.auth import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["clusters"])
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
-_KREIS = re.compile(r"^[0-9]{5}$")
+CLUSTER_KREIS_PATTERN = r"^0[58][0-9]{3}$"  # a Kreis in NRW (05…) or Baden-Württemberg (08…)
 
 
 def _cluster_caller(principal: OptionalPrincipalDep, policy: PolicyDep) -> Principal:
@@ -74,9 +74,7 @@ def _invalid(field: str, message: str) -> RequestValidationError:
 
 
 def _check_kreis(kreis: str, reference: ReferenceData) -> str:
-    kreis = kreis.strip()
-    known = _KREIS.match(kreis) is not None and kreis in reference.geo.kreise.index
-    if not known or region_state(kreis) not in CLUSTER_STATES:
+    if kreis not in reference.geo.kreise.index or region_state(kreis) not in CLUSTER_STATES:
         raise _invalid(
             "kreis",
             f"{kreis!r} ist kein bekannter Kreisschlüssel in Nordrhein-Westfalen oder Baden-Württemberg; erwartet "
@@ -173,13 +171,14 @@ def list_clusters(
     ] = None,
     kreis: Annotated[
         str | None,
-        Query(description="Kreisschlüssel in NRW (05…) oder BW (08…), z. B. 05913 / Kreis code in NRW or BW"),
+        Query(
+            pattern=CLUSTER_KREIS_PATTERN,
+            description="Kreisschlüssel in NRW (05…) oder BW (08…), z. B. 05913; muss zu `state` passen / Kreis "
+            "code in NRW or BW (a Kreis the reference data knows, within `state` if given)",
+        ),
     ] = None,
     state: Annotated[ClusterState | None, Query(description="Land: DE-NW oder DE-BW / Land")] = None,
-    bbox: Annotated[
-        str | None,
-        Query(description="minlon,minlat,maxlon,maxlat (WGS84), z. B. 7.3,51.45,7.6,51.6 / bounding box"),
-    ] = None,
+    bbox: BBoxQuery = None,
     min_size: Annotated[
         int | None,
         Query(
@@ -218,7 +217,7 @@ def list_clusters(
         ),
     ] = DEFAULT_CLUSTER_ORDER,
     as_of: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description="Stichtag JJJJ-MM-TT für Förderprogramme (Standard: heute) / date YYYY-MM-DD"),
     ] = None,
     response_format: Annotated[

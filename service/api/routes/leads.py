@@ -13,6 +13,7 @@ from service.api.deps import AskingDep
 from service.api.placing import placed
 from service.api.problems import problem_responses
 from service.api.results import LeadItem, LeadsResponse
+from service.api.schemas import CATALOGUE_ID_PATTERN, KREIS_PATTERN, IsoDate
 
 router = APIRouter(prefix="/api/v1", tags=["advisors"])
 
@@ -32,17 +33,17 @@ router = APIRouter(prefix="/api/v1", tags=["advisors"])
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_leads(
-    advisor_id: Annotated[str, Path(description="id der Beratungsstelle / advisor id")],
+    advisor_id: Annotated[str, Path(pattern=CATALOGUE_ID_PATTERN, description="id der Beratungsstelle / advisor id")],
     asking: AskingDep,
     limit: Annotated[int | None, Query(ge=1, le=500, description="höchstens / at most (1–500, Standard 20)")] = None,
-    kreis: Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="nur dieser Kreis / Kreis code")] = None,
+    kreis: Annotated[str | None, Query(pattern=KREIS_PATTERN, description="nur dieser Kreis / Kreis code")] = None,
     kind: Annotated[OrganisationKind | None, Query(description="nur diese Art / organisation kind")] = None,
     problem: Annotated[ProblemCode | None, Query(description="nur mit diesem Problem / with this problem")] = None,
     min_employees: Annotated[
         int | None, Query(ge=1, description="mindestens so viele Beschäftigte / minimum employees")
     ] = None,
     as_of: Annotated[
-        date | None, Query(description="Stichtag YYYY-MM-DD (Standard: heute) / reference date (default: today)")
+        IsoDate | None, Query(description="Stichtag YYYY-MM-DD (Standard: heute) / reference date (default: today)")
     ] = None,
 ) -> LeadsResponse:
     engine, policy, principal, snapshot = asking.engine, asking.policy, asking.principal, asking.snapshot

@@ -13,10 +13,11 @@ from matcher.matching.peers import recommend_peers
 from matcher.models import OrganisationProfile
 from service.access import Capability, ProfileView, redact_profile
 from service.api.deps import AskingDep, BuilderDep
+from service.api.openapi import OPTIONAL_KEY
 from service.api.placing import peer_items
 from service.api.problems import problem_responses
 from service.api.results import MatchPeers, MatchResponse
-from service.api.schemas import OrganisationFull
+from service.api.schemas import IsoDate, OrganisationFull
 from service.auth import Role
 from service.coverage import coverage_note
 from service.storage.feedback import MIXED
@@ -41,13 +42,14 @@ UNSAVED_ID = "unsaved-profile"
         "only with a key allowed to see peers, else null. Usable without a key."
     ),
     responses=problem_responses(401, 413, 422),
+    openapi_extra=OPTIONAL_KEY,  # usable without a key (peers then null)
 )
 def recommend_for_profile(
     profile: OrganisationProfile,
     asking: AskingDep,
     builder: BuilderDep,
     as_of: Annotated[
-        date | None, Query(description="Stichtag YYYY-MM-DD (Standard: heute) / reference date (default: today)")
+        IsoDate | None, Query(description="Stichtag YYYY-MM-DD (Standard: heute) / reference date (default: today)")
     ] = None,
 ) -> MatchResponse:
     engine, policy, principal, snapshot = asking.engine, asking.policy, asking.principal, asking.snapshot

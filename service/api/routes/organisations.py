@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -31,6 +31,7 @@ from service.api.schemas import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
     OrganisationFull,
+    OrganisationIdPath,
     OrganisationPage,
     OrganisationPublic,
     OrganisationView,
@@ -61,7 +62,6 @@ def _writer(principal: OptionalPrincipalDep, policy: PolicyDep) -> Principal:
 
 ReaderDep = Annotated[Principal, Depends(_reader)]
 WriterDep = Annotated[Principal, Depends(_writer)]
-OrganisationIdPath = Annotated[str, Path(description="id der Organisation / organisation id")]
 PageNumber = Annotated[int, Query(ge=1, description="Seitennummer ab 1 / page number, from 1")]
 PerPage = Annotated[
     int,

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from matcher.matching.advisors import recommend_advisors
@@ -25,6 +25,7 @@ from service.api.deps import AskingDep
 from service.api.placing import peer_items
 from service.api.problems import problem_responses
 from service.api.results import AdvisorsResponse, BriefResponse, FundingResponse, MeasuresResponse, PeersResponse
+from service.api.schemas import IsoDate, OrganisationIdPath
 from service.brief_html import HEADERS as BRIEF_HEADERS
 from service.brief_html import render_brief_html
 from service.storage.feedback import MIXED
@@ -32,9 +33,8 @@ from service.storage.feedback import MIXED
 router = APIRouter(prefix="/api/v1/organisations/{organisation_id}", tags=["recommendations"])
 
 ERRORS = problem_responses(401, 403, 404, 422)
-OrganisationIdPath = Annotated[str, Path(description="id der Organisation / organisation id")]
 AsOf = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="Stichtag YYYY-MM-DD für die Förderung (Standard: heute) / reference date (default: today)"),
 ]
 MAX_RADIUS_KM = PeerSettings.model_fields["max_radius_km"].default

@@ -20,13 +20,13 @@ from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from matcher.models import Organisation
+from matcher.models import ORGANISATION_ID_PATTERN, Organisation
 from matcher.residences.aggregation import ResidenceCounts
 from matcher.vocabulary import KIND_LABELS_DE, STATE_NAMES_DE
 from service.access import AccessPolicy, ProfileView, not_found_detail
@@ -40,7 +40,7 @@ from service.api.deps import (
     ResidencesDep,
     SettingsDep,
 )
-from service.api.problems import problem, problem_responses
+from service.api.problems import Problem, problem, problem_responses
 from service.api.residence_schemas import (
     GEOJSON_MEDIA_TYPE,
     PooledResidenceAnalysis,
@@ -54,6 +54,7 @@ from service.api.residence_schemas import (
     ResidenceUploadResult,
     UploadRowProblem,
 )
+from service.api.schemas import OrganisationIdPath
 from service.api.security import OptionalPrincipalDep
 from service.api.uploads import XLSX_MEDIA_TYPE, limited_body, media_type, read_upload
 from service.auth import Principal
@@ -80,11 +81,12 @@ router = APIRouter(prefix="/api/v1", tags=["residences"])
 CSV_TYPES = {"text/csv": ".csv", "application/csv": ".csv", XLSX_MEDIA_TYPE: ".xlsx"}
 JSON_TYPE = "application/json"
 MAX_SELECTED = 1_000  # ids in ?organisations=
-_CLUSTER_ID = re.compile(r"^cl-[0-9a-f]{12}$")
+CLUSTER_ID_PATTERN = r"^cl-[0-9a-f]{12}$"
+_ID = ORGANISATION_ID_PATTERN.strip("^$")
+SELECTED_IDS_PATTERN = rf"^{_ID}(?:,{_ID}){{0,{MAX_SELECTED - 1}}}$"
 LIST_DESTINATION = "ausgewählte Betriebe"
 POOL_KINDS = {"estate": "Gewerbegebiet", "cluster": "Cluster", "selected": "Auswahl von Organisationen"}
 
-OrganisationIdPath = Annotated[str, Path(description="id der Organisation / organisation id")]
 FormatQuery = Annotated[
     ResidenceFormat,
     Query(
@@ -186,9 +188,10 @@ _UPLOAD_BODY: dict[str, Any] = {
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **problem_responses(400, 401, 403, 404, 413, 415),
     422: {
-        "model": ResidenceUploadProblem,
-        "description": "Ungültige Datei oder Zeilen (z. B. unbekannte PLZ), nichts gespeichert / invalid rows, "
-        "nothing stored",
+        "model": ResidenceUploadProblem | Problem,
+        "description": "Ungültige Datei oder Zeilen (z. B. unbekannte PLZ), nichts gespeichert (ResidenceUploadProblem); "
+        "ein ungültiger Parameter oder JSON-Inhalt wie bei jeder Anfrage (Problem) / invalid rows, nothing stored; an "
+        "invalid parameter or JSON body as for any request",
     },
 }
 
@@ -430,11 +433,7 @@ def _estate_pool(
 def _selected_pool(
     raw: str, snapshot: Snapshot, in_scope: Callable[[Organisation], bool], visible: Callable[[Organisation], bool]
 ) -> Pool:
-    ids = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    if not ids:
-        raise _invalid("organisations", "Mindestens eine id angeben, durch Kommas getrennt (a,b,c).")
-    if len(ids) > MAX_SELECTED:
-        raise _invalid("organisations", f"Höchstens {MAX_SELECTED} ids (at most {MAX_SELECTED}).")
+    ids = list(dict.fromkeys(raw.split(",")))  # the parameter's pattern: 1 to MAX_SELECTED ids, no blanks
     members = []
     for organisation_id in ids:
         organisation = snapshot.organisations.get(organisation_id)
@@ -454,9 +453,6 @@ def _cluster_pool(
     matching: EngineDep,
     in_scope: Callable[[Organisation], bool],
 ) -> Pool:
-    cluster_id = cluster_id.strip()
-    if not _CLUSTER_ID.match(cluster_id):
-        raise _invalid("cluster", f"{cluster_id!r} ist keine Cluster-id; erwartet wird cl- und 12 Hex-Ziffern.")
     cluster = cache.find(snapshot.revision, cluster_id)
     if cluster is None:  # not listed since the last change: look among the default clusters of the caller's region
         clusters = matching.settings.clusters
@@ -504,11 +500,20 @@ def pooled_analysis(
     residences: ResidencesDep,
     analyst: ResidenceAnalystDep,
     estate: Annotated[
-        str | None, Query(max_length=200, description="Name des Gewerbegebiets (wie im Profil) / estate name")
+        str | None,
+        Query(min_length=1, max_length=200, description="Name des Gewerbegebiets (wie im Profil) / estate name"),
     ] = None,
-    cluster: Annotated[str | None, Query(description="Cluster-id aus GET /api/v1/clusters / cluster id")] = None,
+    cluster: Annotated[
+        str | None,
+        Query(pattern=CLUSTER_ID_PATTERN, description="Cluster-id aus GET /api/v1/clusters / cluster id"),
+    ] = None,
     organisations: Annotated[
-        str | None, Query(description=f"ids durch Kommas getrennt (höchstens {MAX_SELECTED}) / comma-separated ids")
+        str | None,
+        Query(
+            pattern=SELECTED_IDS_PATTERN,
+            description=f"ids durch Kommas getrennt (höchstens {MAX_SELECTED}) / comma-separated ids (at most "
+            f"{MAX_SELECTED})",
+        ),
     ] = None,
     response_format: FormatQuery = ResidenceFormat.JSON,
 ) -> Response:

@@ -31,7 +31,7 @@ from matcher.vocabulary import OrganisationKind
 from service.access import AccessPolicy, ProfileView
 from service.api.deps import BuilderDep, LocatorDep, PolicyDep, RepositoryDep
 from service.api.filters import FiltersDep
-from service.api.problems import FieldProblem, problem, problem_responses
+from service.api.problems import FieldProblem, Problem, problem, problem_responses
 from service.api.routes.organisations import ReaderDep
 from service.api.security import require_roles
 from service.api.uploads import XLSX_MEDIA_TYPE, read_upload
@@ -244,9 +244,10 @@ _IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
     409: problem_responses(409)[409] | {"description": "Es läuft bereits ein Import / another import is running"},
     415: problem_responses(415)[415] | {"description": "Content-Type nicht unterstützt / unsupported content type"},
     422: {
-        "model": ImportProblem,
+        "model": ImportProblem | Problem,
         "description": "Ungültige Datei oder Zeilen, nichts gespeichert; jeder Fehler mit Zeile, Spalte und Meldung "
-        "/ invalid file or rows, nothing stored; every error with row, column and message",
+        "(ImportProblem); ein ungültiger Parameter wie bei jeder Anfrage (Problem) / invalid file or rows, nothing "
+        "stored, every error with row, column and message; an invalid parameter as for any request",
     },
     507: problem_responses(507)[507]
     | {"description": "Speicherplatz der Datenbank erschöpft, nichts gespeichert / database full, nothing stored"},
