@@ -32,9 +32,18 @@ POSTCODE_PATTERN = r"^[0-9]{5}$"
 OrganisationId = Annotated[str, StringConstraints(pattern=ORGANISATION_ID_PATTERN)]
 MeasureId = Annotated[str, StringConstraints(pattern=MEASURE_ID_PATTERN)]
 Postcode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=POSTCODE_PATTERN)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Text fields refuse control characters (validator below); the same class, as a pattern, tells the schema.
+_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
+PRINTABLE_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*$"
+# ... and a required text is not blank either (it is stripped, then must keep a character).
+NON_BLANK_PATTERN = rf"^[^{_CONTROL_CHARACTERS}]*[^\s{_CONTROL_CHARACTERS}][^{_CONTROL_CHARACTERS}]*$"
+PRINTABLE = Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
+NON_BLANK = Field(json_schema_extra={"pattern": NON_BLANK_PATTERN})
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+?[0-9 ()/.-]{4,32}$"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NON_BLANK]
 
 
 def no_control_characters(value: str | None) -> str | None:
@@ -44,8 +53,8 @@ def no_control_characters(value: str | None) -> str | None:
     return value
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9 ()/.-]{4,32}$")
+_EMAIL = re.compile(EMAIL_PATTERN)
+_PHONE = re.compile(PHONE_PATTERN)
 
 
 class Contact(BaseModel):
@@ -55,8 +64,10 @@ class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
     name: ShortText | None = None
-    email: Annotated[str, StringConstraints(max_length=254)] | None = None
-    phone: str | None = None
+    email: Annotated[str, StringConstraints(max_length=254), Field(json_schema_extra={"pattern": EMAIL_PATTERN})] | None = (
+        None
+    )
+    phone: Annotated[str, Field(json_schema_extra={"pattern": PHONE_PATTERN})] | None = None
 
     _printable = field_validator("name", "email", "phone")(no_control_characters)
 
@@ -85,7 +96,7 @@ class OrganisationProfile(BaseModel):
 
     id: OrganisationId | None = Field(default=None, description="client-supplied id or generated")
     kind: OrganisationKind
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: ShortText
     sector: Sector | None = Field(
         default=None,
         description="WZ 2008 section A-U; optional. Null for a company or craft business means unknown: the "
@@ -104,8 +115,8 @@ class OrganisationProfile(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
     postcode: Postcode | None = Field(default=None, validate_default=True)
-    address: Annotated[str, StringConstraints(max_length=300)] | None = None
-    estate: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+    address: Annotated[str, StringConstraints(max_length=300), PRINTABLE] | None = None
+    estate: Annotated[str, StringConstraints(max_length=200), PRINTABLE] | None = Field(
         default=None, description="name of the Gewerbegebiet / industrial estate"
     )
     issues: list[ProblemCode] = Field(default_factory=list)

@@ -325,7 +325,8 @@ class ClusterSettings(_Frozen):
     """Density-based clusters of employers sharing a problem (docs/planning.md)."""
 
     weights: ClusterWeights = Field(default_factory=ClusterWeights)
-    eps_km: float = Field(default=0.5, gt=0, le=20, description="neighbourhood size (DBSCAN eps) in km")
+    # At least 10 m: a smaller neighbourhood overflows the grid of the DBSCAN (and means no cluster anyway).
+    eps_km: float = Field(default=0.5, ge=0.01, le=20, description="neighbourhood size (DBSCAN eps) in km")
     min_members: int = Field(default=5, ge=2, le=1000, description="minimum organisations per cluster")
     estate_reach_km: float = Field(
         default=1.5,

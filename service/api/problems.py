@@ -18,12 +18,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match
 
 from matcher.errors import InputError
 from matcher.models import ORGANISATION_ID_PATTERN, POSTCODE_PATTERN
 from service.access import AccessDenied
-from service.api.schemas import AGS_PATTERN, BBOX_PATTERN, CATALOGUE_ID_PATTERN, KREIS_PATTERN
+from service.api.schemas import AGS_PATTERN, BBOX_PATTERN, CATALOGUE_ID_PATTERN, CLUSTER_KREIS_PATTERN, KREIS_PATTERN
 from service.io.limits import EXCERPT_CHARS, excerpt
 from service.storage.database import is_disk_full
 
@@ -153,6 +153,8 @@ FORMAT_HINTS: dict[str, str] = {
     CATALOGUE_ID_PATTERN: "1 bis 64 Zeichen aus a–z, 0–9, _",
     KREIS_PATTERN: "5 Ziffern, z. B. 05913",
     AGS_PATTERN: "8 Ziffern, z. B. 05913000",
+    CLUSTER_KREIS_PATTERN: "5 Ziffern eines Kreises in Nordrhein-Westfalen (05…) oder Baden-Württemberg (08…), "
+    "z. B. 05913",
     POSTCODE_PATTERN: "5 Ziffern, z. B. 44139",
     BBOX_PATTERN: "minlon,minlat,maxlon,maxlat (WGS84, Längen −180…180, Breiten −90…90), z. B. 6.9,51.3,7.6,51.6",
 }
@@ -205,14 +207,19 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     return _problem_response(validation_problem(exc.errors()))
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def allowed_methods(request: Request) -> str:
-    """Every method the app answers at the request's path: Starlette's 405 names only those of the first
-    route that matched the path, and each method of an API path is a route of its own."""
-    methods: set[str] = set()
+    """The methods of the request's path: Starlette's 405 names only those of the first route that matched the
+    path, and each method of an API path is a route of its own. The first route (or included router) that
+    knows the path decides, as in routing and as OpenAPI matches concrete paths (``/organisations/export``)
+    before templated ones (``/organisations/{organisation_id}``)."""
     for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= route.methods
-    return ", ".join(sorted(methods))
+        if route.matches(request.scope)[0] is not Match.NONE:
+            allowed = [m for m in HTTP_METHODS if route.matches({**request.scope, "method": m})[0] is Match.FULL]
+            return ", ".join(allowed)
+    return ""
 
 
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -27,6 +27,7 @@ MAX_PER_PAGE = 200
 CATALOGUE_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
 KREIS_PATTERN = r"^[0-9]{5}$"
 AGS_PATTERN = r"^[0-9]{8}$"
+CLUSTER_KREIS_PATTERN = r"^0[58][0-9]{3}$"  # a Kreis in NRW (05…) or Baden-Württemberg (08…)
 _LON = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[0-9]{1,2})(?:\.[0-9]+)?)"
 _LAT = r"-?(?:90(?:\.0+)?|[0-8]?[0-9](?:\.[0-9]+)?)"
 BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"

@@ -36,14 +36,13 @@ from service.api.cluster_schemas import (
 from service.api.deps import ClusterCacheDep, EngineDep, LiveDep, PolicyDep
 from service.api.filters import BBoxQuery, parse_bbox
 from service.api.problems import problem_responses
-from service.api.schemas import IsoDate
+from service.api.schemas import CLUSTER_KREIS_PATTERN, IsoDate
 from service.api.security import OptionalPrincipalDep
 from service.auth import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["clusters"])
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
-CLUSTER_KREIS_PATTERN = r"^0[58][0-9]{3}$"  # a Kreis in NRW (05…) or Baden-Württemberg (08…)
 
 
 def _cluster_caller(principal: OptionalPrincipalDep, policy: PolicyDep) -> Principal:
@@ -64,7 +63,7 @@ def _bound(name: str, attribute: str) -> Any:
     raise LookupError(f"ClusterSettings.{name} has no {attribute} bound")
 
 
-_EPS_GT, _EPS_LE = _bound("eps_km", "gt"), _bound("eps_km", "le")
+_EPS_GE, _EPS_LE = _bound("eps_km", "ge"), _bound("eps_km", "le")
 _MIN_GE, _MIN_LE = _bound("min_members", "ge"), _bound("min_members", "le")
 _DEFAULTS = ClusterSettings()
 
@@ -191,9 +190,9 @@ def list_clusters(
     eps_km: Annotated[
         float | None,
         Query(
-            gt=_EPS_GT,
+            ge=_EPS_GE,
             le=_EPS_LE,
-            description=f"Nachbarschaft in km (> {_EPS_GT} bis {_EPS_LE}, Standard {_DEFAULTS.eps_km}) / "
+            description=f"Nachbarschaft in km ({_EPS_GE} bis {_EPS_LE}, Standard {_DEFAULTS.eps_km}) / "
             "neighbourhood size in km (DBSCAN eps)",
         ),
     ] = None,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from matcher.models import OrganisationId, no_control_characters
+from matcher.models import PRINTABLE_PATTERN, OrganisationId, no_control_characters
 from service.access import Capability
 from service.api.deps import AskingDep
 from service.api.problems import problem_responses
@@ -41,7 +41,12 @@ class FeedbackIn(BaseModel):
         description="accepted (interessant), rejected (nicht relevant), contacted (kontaktiert), implemented "
         "(umgesetzt)"
     )
-    comment: str | None = Field(default=None, max_length=2000, description="freier Kommentar / free comment")
+    comment: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="freier Kommentar / free comment",
+        json_schema_extra={"pattern": PRINTABLE_PATTERN},
+    )
 
     _printable = field_validator("comment")(no_control_characters)
 

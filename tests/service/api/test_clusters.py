@@ -354,7 +354,7 @@ def test_geojson_for_planner_is_redacted(client: TestClient, auth: dict[str, dic
         ({"bbox": "7.5,51,7.4,52"}, "bbox", "min ≤ max"),
         ({"bbox": "7.4,51,7.4,52"}, "bbox", "min_lon < max_lon"),
         ({"kreis": "05913", "state": "DE-BW"}, "kreis", "DE-BW"),
-        ({"eps_km": "0"}, "eps_km", "größer als 0"),
+        ({"eps_km": "0"}, "eps_km", "mindestens 0.01"),
         ({"eps_km": "25"}, "eps_km", "höchstens 20"),
         ({"eps_km": "abc"}, "eps_km", "number"),  # problems.py has no German text for float_parsing yet
         ({"min_size": "1"}, "min_size", "mindestens 2"),
