@@ -40,7 +40,8 @@ PRINTABLE_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*$"
 NON_BLANK_PATTERN = rf"^[^{_CONTROL_CHARACTERS}]*[^\s{_CONTROL_CHARACTERS}][^{_CONTROL_CHARACTERS}]*$"
 PRINTABLE = Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
 NON_BLANK = Field(json_schema_extra={"pattern": NON_BLANK_PATTERN})
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_MAILBOX = rf"[^@\s{_CONTROL_CHARACTERS}]+"
+EMAIL_PATTERN = rf"^{_MAILBOX}@{_MAILBOX}\.{_MAILBOX}$"
 PHONE_PATTERN = r"^\+?[0-9 ()/.-]{4,32}$"
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NON_BLANK]
@@ -92,7 +93,18 @@ class Contact(BaseModel):
 class OrganisationProfile(BaseModel):
     """What an organisation (or an advisor on its behalf) tells us. Location is a postcode, coordinates or both."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # The location rules of the validators below, for the JSON schema: a postcode or lat and lon (together).
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["postcode"], "properties": {"postcode": {"type": "string"}}},
+                {"required": ["lat", "lon"], "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
+            ],
+            "dependentRequired": {"lat": ["lon"], "lon": ["lat"]},
+        },
+    )
 
     id: OrganisationId | None = Field(default=None, description="client-supplied id or generated")
     kind: OrganisationKind

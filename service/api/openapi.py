@@ -70,24 +70,27 @@ def _link(operation_id: str, organisation_id: str) -> dict[str, Any]:
 
 
 def _add_links(schema: dict[str, Any]) -> None:
-    """POST /organisations (201) → every operation on /organisations/{organisation_id}…, with the created id;
-    PUT …/residences (200) → the operations on the same organisation's residences."""
+    """POST /organisations (201) → every operation on /organisations/{organisation_id}… that needs nothing but
+    the organisation, with the created id; PUT …/residences (200) → the operations on the uploaded residences."""
     paths = schema["paths"]
+    residences = f"{ORGANISATION_PATH}/residences"
     on_organisation = {
-        operation["operationId"]: path
+        operation["operationId"]: (path, method)
         for path, item in paths.items()
         if path.startswith(ORGANISATION_PATH)
-        for operation in item.values()
+        for method, operation in item.items()
     }
     created = paths["/api/v1/organisations"]["post"]["responses"]["201"]
     created["links"] = {
-        operation_id: _link(operation_id, "$response.body#/id") for operation_id in sorted(on_organisation)
+        operation_id: _link(operation_id, "$response.body#/id")
+        for operation_id, (path, method) in sorted(on_organisation.items())
+        if not path.startswith(residences) or method == "put"  # residences exist only after an upload
     }
-    uploaded = paths[f"{ORGANISATION_PATH}/residences"]["put"]["responses"]["200"]
+    uploaded = paths[residences]["put"]["responses"]["200"]
     uploaded["links"] = {
         operation_id: _link(operation_id, "$request.path.organisation_id")
-        for operation_id, path in sorted(on_organisation.items())
-        if path.startswith(f"{ORGANISATION_PATH}/residences")
+        for operation_id, (path, method) in sorted(on_organisation.items())
+        if path.startswith(residences) and method != "put"
     }
 
 

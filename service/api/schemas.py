@@ -7,17 +7,26 @@ need to show them: German labels, availability on a date, the advisor's role.
 from __future__ import annotations
 
 import re
+from copy import copy
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field, create_model
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from matcher import catalog
 from matcher.matching.advisors import AdvisorRole
-from matcher.models import ORGANISATION_ID_PATTERN, Contact, Location, Organisation, OrganisationId
+from matcher.models import (
+    ORGANISATION_ID_PATTERN,
+    Contact,
+    Location,
+    Organisation,
+    OrganisationId,
+    OrganisationProfile,
+)
 from matcher.vocabulary import OrganisationKind
 
 DEFAULT_PER_PAGE = 50
@@ -195,3 +204,36 @@ class OrganisationPage(BaseModel):
             "planners only: number of organisations in the region not visible to peers (filters not applied)"
         ),
     )
+
+
+def _optional(info: FieldInfo) -> FieldInfo:
+    """The field without a default: left out, it is not set (the schema shows no default either)."""
+    field = copy(info)
+    field.default, field.default_factory, field.validate_default = None, None, False
+    extra = info.json_schema_extra
+    if extra is None or isinstance(extra, dict):
+
+        def schema_without_default(schema: dict[str, Any]) -> None:
+            schema.update(extra or {})
+            schema.pop("default", None)
+
+        field.json_schema_extra = schema_without_default  # type: ignore[assignment]
+    return field
+
+
+def _patch_of(model: type[BaseModel]) -> type[BaseModel]:
+    """``model`` with every field optional (same types and constraints, no default applied): the body of a
+    PATCH, so that the schema names the fields a PATCH may change; the merged result is validated as ``model``."""
+    fields: dict[str, Any] = {name: (info.annotation, _optional(info)) for name, info in model.model_fields.items()}
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"{model.__name__}Patch",
+        __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
+        __doc__="Die zu ändernden Felder eines Profils (wie bei PUT); nicht genannte bleiben. / The fields to change.",
+        **fields,
+    )
+
+
+if TYPE_CHECKING:
+    OrganisationPatch = BaseModel
+else:
+    OrganisationPatch = _patch_of(OrganisationProfile)

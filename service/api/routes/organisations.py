@@ -33,6 +33,7 @@ from service.api.schemas import (
     OrganisationFull,
     OrganisationIdPath,
     OrganisationPage,
+    OrganisationPatch,
     OrganisationPublic,
     OrganisationView,
 )
@@ -269,7 +270,7 @@ def replace_organisation(
 
 
 PatchBody = Annotated[
-    dict[str, Any],
+    OrganisationPatch,
     Body(
         description=(
             "Die zu ändernden Felder des Profils (wie bei PUT); nicht genannte bleiben. Das Ergebnis wird neu "
@@ -303,7 +304,7 @@ def update_organisation(
     existing = _writable(organisation_id, principal, policy, repository)
     current = existing.model_dump(mode="json", exclude={"location", "features"})
     try:
-        profile = OrganisationProfile.model_validate({**current, **changes})
+        profile = OrganisationProfile.model_validate({**current, **changes.model_dump(exclude_unset=True)})
     except ValidationError as error:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
