@@ -65,9 +65,9 @@ class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
     name: ShortText | None = None
-    email: Annotated[str, StringConstraints(max_length=254), Field(json_schema_extra={"pattern": EMAIL_PATTERN})] | None = (
-        None
-    )
+    email: (
+        Annotated[str, StringConstraints(max_length=254), Field(json_schema_extra={"pattern": EMAIL_PATTERN})] | None
+    ) = None
     phone: Annotated[str, Field(json_schema_extra={"pattern": PHONE_PATTERN})] | None = None
 
     _printable = field_validator("name", "email", "phone")(no_control_characters)

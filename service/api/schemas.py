@@ -217,7 +217,7 @@ def _optional(info: FieldInfo) -> FieldInfo:
             schema.update(extra or {})
             schema.pop("default", None)
 
-        field.json_schema_extra = schema_without_default  # type: ignore[assignment]
+        field.json_schema_extra = schema_without_default
     return field
 
 
@@ -225,7 +225,7 @@ def _patch_of(model: type[BaseModel]) -> type[BaseModel]:
     """``model`` with every field optional (same types and constraints, no default applied): the body of a
     PATCH, so that the schema names the fields a PATCH may change; the merged result is validated as ``model``."""
     fields: dict[str, Any] = {name: (info.annotation, _optional(info)) for name, info in model.model_fields.items()}
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         f"{model.__name__}Patch",
         __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
         __doc__="Die zu ändernden Felder eines Profils (wie bei PUT); nicht genannte bleiben. / The fields to change.",

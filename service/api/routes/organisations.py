@@ -8,7 +8,7 @@ same message as an unknown id. Lists are filtered in SQL, sorted by id and pagin
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError

@@ -13,7 +13,6 @@ Each analysis route builds the analysis dict first and renders it per ``format``
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import replace
@@ -189,9 +188,9 @@ _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **problem_responses(400, 401, 403, 404, 413, 415),
     422: {
         "model": ResidenceUploadProblem | Problem,
-        "description": "Ungültige Datei oder Zeilen (z. B. unbekannte PLZ), nichts gespeichert (ResidenceUploadProblem); "
-        "ein ungültiger Parameter oder JSON-Inhalt wie bei jeder Anfrage (Problem) / invalid rows, nothing stored; an "
-        "invalid parameter or JSON body as for any request",
+        "description": "Ungültige Datei oder Zeilen (z. B. unbekannte PLZ), nichts gespeichert "
+        "(ResidenceUploadProblem); ein ungültiger Parameter oder JSON-Inhalt wie bei jeder Anfrage (Problem) / "
+        "invalid rows, nothing stored; an invalid parameter or JSON body as for any request",
     },
 }
 

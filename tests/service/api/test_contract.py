@@ -1,11 +1,12 @@
 """The OpenAPI contract, checked by an independent client (issue 18): schemathesis against the app.
 
-Every operation, every role (admin, advisor, planner, organisation, no key), all of schemathesis's phases
-(examples, coverage, fuzzing, and the stateful phase following the schema's OpenAPI links from a created
-organisation to the operations on it) and ALL its checks: no server error, status codes, content types,
+Every operation, every role (admin, advisor, planner, organisation, no key), schemathesis's phases (examples,
+fuzzing, the stateful phase following the schema's OpenAPI links from a created organisation to the operations
+on it; the coverage phase for admin and no key, see :data:`COVERAGE_CALLERS`) and ALL its checks: no server error, status codes, content types,
 response schemas and headers for every status, requests the schema forbids rejected and those it allows
 accepted, the ``Allow`` header of 405 answers, keys not ignored, no access to deleted resources.
-Deterministic (fixed seed, derandomised generation) and small (a few examples per operation); slow.
+Deterministic (fixed seed, derandomised generation) and small (a few examples per operation); slow (about
+2 minutes for the five callers).
 
 What no OpenAPI schema can state is listed in :data:`UNSTATABLE_RULES`: a schema-valid request the service
 rejects with a 422 passes only if every error of that 422 names one of these rules (field and message), so
@@ -36,8 +37,6 @@ from service.auth import Role
 from service.config import ServiceSettings
 from service.storage.database import make_engine, upgrade
 from tests.factories import api_key_headers, create_through_api
-
-pytestmark = pytest.mark.slow
 
 SEED = 18
 EXAMPLES_PER_OPERATION = 3
@@ -173,6 +172,7 @@ def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fas
         yield app, headers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("caller", list(CALLERS))
 def test_the_service_keeps_its_openapi_contract(
     contract_app: tuple[FastAPI, dict[str, dict[str, str]]], caller: str
@@ -191,7 +191,11 @@ def test_the_service_keeps_its_openapi_contract(
         ("GET /api/v1/advisors", [{"loc": ["query", "type"], "message": "Unbekannter Wert ''"}], False),
         ("POST /api/v1/organisations", [{"loc": ["body", 3, "name"], "message": "zu lang"}], False),
         ("POST /api/v1/organisations/import", [{"loc": ["body", 3, "name"], "message": "zu lang"}], True),
-        ("GET /api/v1/clusters", [{"loc": ["query", "bbox"], "message": "'1,2' hat nicht das erwartete Format"}], False),
+        (
+            "GET /api/v1/clusters",
+            [{"loc": ["query", "bbox"], "message": "'1,2' hat nicht das erwartete Format"}],
+            False,
+        ),
         ("GET /api/v1/clusters", [{"loc": ["query", "bbox"], "message": "erwartet … (min ≤ max)"}], True),
     ],
 )
