@@ -93,18 +93,7 @@ class Contact(BaseModel):
 class OrganisationProfile(BaseModel):
     """What an organisation (or an advisor on its behalf) tells us. Location is a postcode, coordinates or both."""
 
-    # The location rules of the validators below, for the JSON schema: a postcode or lat and lon (together).
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
-        json_schema_extra={
-            "anyOf": [
-                {"required": ["postcode"], "properties": {"postcode": {"type": "string"}}},
-                {"required": ["lat", "lon"], "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
-            ],
-            "dependentRequired": {"lat": ["lon"], "lon": ["lat"]},
-        },
-    )
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: OrganisationId | None = Field(default=None, description="client-supplied id or generated")
     kind: OrganisationKind

@@ -29,7 +29,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure
 from schemathesis.engine import Status, events
 from schemathesis.engine import from_schema as engine_for
-from schemathesis.hooks import HookContext
+from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER, HookContext
 from schemathesis.openapi.checks import RejectedPositiveData
 
 from service.api.app import create_app
@@ -103,6 +103,20 @@ def unstatable(failure: Failure, operation: str, status: int, body: bytes) -> bo
     return bool(errors) and all(any(_matches(rule, e, operation) for rule in UNSTATABLE_RULES) for e in errors)
 
 
+PROFILE_BODIES = {"POST /api/v1/organisations", "PUT /api/v1/organisations/{organisation_id}", "POST /api/v1/match"}
+
+
+def _locate(context: HookContext, case: Any, kwargs: dict[str, Any]) -> None:
+    """A generated profile without any location gets a real postcode before it is sent (in every phase): 'a
+    postcode, or lat and lon' is a rule between fields (``anyOf``) that the schema leaves out, because generated
+    clients turn it into unions of profile types. So that generated profiles can be stored and the stateful
+    phase has ids to follow; nothing else of the case changes."""
+    body = case.body
+    if case.operation.label in PROFILE_BODIES and isinstance(body, dict):
+        if all(body.get(field) is None for field in ("postcode", "lat", "lon")):
+            body["postcode"] = POSTCODES[len(str(body)) % len(POSTCODES)]
+
+
 def _filter_failure(context: HookContext, failure: Failure, case: Any, response: Any) -> bool:
     return not unstatable(failure, case.operation.label, response.status_code, response.content)
 
@@ -126,7 +140,14 @@ def _config(caller: str, key: str | None, measures: list[str]) -> SchemathesisCo
             "checks": {"enabled": True},
             "phases": {
                 "coverage": {"enabled": caller in COVERAGE_CALLERS},
-                "stateful": {"generation": {"max-examples": STATEFUL_EXAMPLES}, "max-steps": 8},
+                # The schema's links only: inferred ones guess, e.g. that GET …/residences of a just created
+                # organisation exists (it is a 404 until residences are uploaded, which schemathesis then
+                # reports as "created resource not found").
+                "stateful": {
+                    "generation": {"max-examples": STATEFUL_EXAMPLES},
+                    "max-steps": 8,
+                    "inference": {"algorithms": []},
+                },
             },
             **({"auth": {"openapi": {"APIKeyHeader": {"api_key": key}}}} if key else {}),
             "dictionaries": {"postcodes": {"values": POSTCODES}, "measures": {"values": measures}},
@@ -169,7 +190,11 @@ def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fas
     with TestClient(app) as client:
         headers = {label: api_key_headers(client, *caller) if caller else {} for label, caller in CALLERS.items()}
         create_through_api(client, headers["admin"], PROFILES)
-        yield app, headers
+        GLOBAL_HOOK_DISPATCHER.register_hook_with_name(_locate, "before_call")  # schemathesis has no per-schema one
+        try:
+            yield app, headers
+        finally:
+            GLOBAL_HOOK_DISPATCHER.unregister(_locate)
 
 
 @pytest.mark.slow
