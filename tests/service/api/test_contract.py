@@ -1,12 +1,12 @@
 """The OpenAPI contract, checked by an independent client (issue 18): schemathesis against the app.
 
 Every operation, every role (admin, advisor, planner, organisation, no key), schemathesis's phases (examples,
-fuzzing, the stateful phase following the schema's OpenAPI links from a created organisation to the operations
-on it; the coverage phase for admin and no key, see :data:`COVERAGE_CALLERS`) and ALL its checks: no server error, status codes, content types,
-response schemas and headers for every status, requests the schema forbids rejected and those it allows
-accepted, the ``Allow`` header of 405 answers, keys not ignored, no access to deleted resources.
-Deterministic (fixed seed, derandomised generation) and small (a few examples per operation); slow (about
-2 minutes for the five callers).
+fuzzing, the stateful phase following the schema's OpenAPI links from a created organisation to the
+operations on it; the coverage phase for admin and no key, see :data:`COVERAGE_CALLERS`) and ALL its checks:
+no server error, status codes, content types, response schemas and headers for every status, requests the
+schema forbids rejected and those it allows accepted, the ``Allow`` header of 405 answers, keys not ignored,
+created resources found and deleted ones gone. Deterministic (fixed seed, derandomised generation) and small
+(a few examples per operation); slow (about 2 minutes for the five callers).
 
 What no OpenAPI schema can state is listed in :data:`UNSTATABLE_RULES`: a schema-valid request the service
 rejects with a 422 passes only if every error of that 422 names one of these rules (field and message), so
@@ -112,9 +112,9 @@ def _locate(context: HookContext, case: Any, kwargs: dict[str, Any]) -> None:
     clients turn it into unions of profile types. So that generated profiles can be stored and the stateful
     phase has ids to follow; nothing else of the case changes."""
     body = case.body
-    if case.operation.label in PROFILE_BODIES and isinstance(body, dict):
-        if all(body.get(field) is None for field in ("postcode", "lat", "lon")):
-            body["postcode"] = POSTCODES[len(str(body)) % len(POSTCODES)]
+    located = isinstance(body, dict) and any(body.get(field) is not None for field in ("postcode", "lat", "lon"))
+    if case.operation.label in PROFILE_BODIES and isinstance(body, dict) and not located:
+        body["postcode"] = POSTCODES[len(str(body)) % len(POSTCODES)]
 
 
 def _filter_failure(context: HookContext, failure: Failure, case: Any, response: Any) -> bool:
