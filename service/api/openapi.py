@@ -41,12 +41,15 @@ def _optional_keys(schema: dict[str, Any]) -> None:
 
 
 def _common_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    keyed = bool(operation.get("security"))  # the key store is in the database
     statuses = [422]  # ControlCharacterMiddleware: any path or query
-    if operation.get("security") or path == "/health":
-        statuses += [401, 429, 503] if operation.get("security") else [503]
+    if keyed:
+        statuses += [401, 429, 503]
+    elif path == "/health":
+        statuses.append(503)
     if "requestBody" in operation:
         statuses += [400, 413]  # unparsable body (FastAPI), BodySizeLimitMiddleware
-    if operation.get("security") and method in WRITE_METHODS:
+    if keyed and method in WRITE_METHODS:
         statuses.append(507)
     return statuses
 

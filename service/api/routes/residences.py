@@ -409,10 +409,6 @@ def _pool_caller(principal: OptionalPrincipalDep, policy: PolicyDep) -> Principa
 PoolCallerDep = Annotated[Principal, Depends(_pool_caller)]
 
 
-def _invalid(field: str, message: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
-
-
 def _not_found(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=detail)
 
