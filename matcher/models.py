@@ -36,11 +36,13 @@ Postcode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=POSTC
 _CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
 _CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
 PRINTABLE_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*$"
-# ... and a required text is not blank either (it is stripped, then must keep a character).
-NON_BLANK_PATTERN = rf"^[^{_CONTROL_CHARACTERS}]*[^\s{_CONTROL_CHARACTERS}][^{_CONTROL_CHARACTERS}]*$"
+# ... and a required text is not blank either (it is stripped, then must keep a character). The characters
+# str.strip() removes, spelled out: ``\s`` differs between Python and the schema's ECMA regular expressions.
+_SPACES = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NON_BLANK_PATTERN = rf"^[^{_CONTROL_CHARACTERS}]*[^{_SPACES}{_CONTROL_CHARACTERS}][^{_CONTROL_CHARACTERS}]*$"
 PRINTABLE = Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
 NON_BLANK = Field(json_schema_extra={"pattern": NON_BLANK_PATTERN})
-_MAILBOX = rf"[^@\s{_CONTROL_CHARACTERS}]+"
+_MAILBOX = rf"[^@{_SPACES}{_CONTROL_CHARACTERS}]+"
 EMAIL_PATTERN = rf"^{_MAILBOX}@{_MAILBOX}\.{_MAILBOX}$"
 PHONE_PATTERN = r"^\+?[0-9 ()/.-]{4,32}$"
 
