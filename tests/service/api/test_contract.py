@@ -103,6 +103,9 @@ def unstatable(failure: Failure, operation: str, status: int, body: bytes) -> bo
     return bool(errors) and all(any(_matches(rule, e, operation) for rule in UNSTATABLE_RULES) for e in errors)
 
 
+# Real values for fields whose valid values are reference data, so that generated profiles can be stored and the
+# stateful phase gets ids to follow (schemathesis mixes them with generated ones).
+POSTCODES = ["44135", "44147", "45127", "50667", "70173"]
 PROFILE_BODIES = {"POST /api/v1/organisations", "PUT /api/v1/organisations/{organisation_id}", "POST /api/v1/match"}
 
 
@@ -121,9 +124,6 @@ def _filter_failure(context: HookContext, failure: Failure, case: Any, response:
     return not unstatable(failure, case.operation.label, response.status_code, response.content)
 
 
-# Real values for fields whose valid values are reference data, so that generated profiles can be stored and the
-# stateful phase gets ids to follow (schemathesis mixes them with generated ones).
-POSTCODES = ["44135", "44147", "45127", "50667", "70173"]
 # The coverage phase (every boundary and negative value of every parameter, about 2,500 requests) runs for the
 # two callers that reach every check: admin (past every role check into validation) and no key (the 401s). The
 # other roles get examples, fuzzing and the stateful phase: what differs for them is what they may see.
