@@ -1,0 +1,328 @@
+"""The HTTP side of the scale benchmark: starting a server process, latency, write-to-visible and load.
+
+Every request goes over loopback to a real ``uvicorn`` process (``bmm serve`` or the empty app); nothing
+is called in process. Latencies are measured by the client, so they include HTTP parsing on both ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2
+import numpy as np
+
+REQUEST_TIMEOUT = httpx2.Timeout(120.0)  # an answer slower than this counts as an error
+START_TIMEOUT_SECONDS = 1800.0
+_STARTED = re.compile(r"Started server process \[(\d+)\]")
+_READY = "Application startup complete."
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentiles(times_ms: Sequence[float]) -> tuple[float, float]:
+    """(p50, p99) in ms; NaN for no samples."""
+    if not times_ms:
+        return float("nan"), float("nan")
+    p50, p99 = np.percentile(np.asarray(times_ms), [50, 99])
+    return float(p50), float(p99)
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) of a process in MB from /proc (Linux); PSS shares pages between the processes mapping them."""
+    rss = pss = float("nan")
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) / 1024
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return rss, pss
+
+
+@dataclass
+class ServerProcess:
+    """A uvicorn server started as a child process (in its own process group), logging to a file."""
+
+    command: list[str]
+    port: int
+    log: Path
+    workers: int
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log.open("wb") as log:
+            self.started_at = time.perf_counter()
+            self.process = subprocess.Popen(
+                self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=_child_env()
+            )
+
+    def wait_until_answers(self, path: str) -> float:
+        """Seconds from the start until ``path`` answers 200 (polling every 20 ms)."""
+        assert self.process is not None
+        with httpx2.Client(base_url=self.base_url, timeout=5.0) as client:
+            while True:
+                self._check_alive()
+                try:
+                    if client.get(path).status_code == 200:
+                        return time.perf_counter() - self.started_at
+                except httpx2.TransportError:
+                    pass
+                if time.perf_counter() - self.started_at > START_TIMEOUT_SECONDS:
+                    raise RuntimeError(f"{self.command[2:4]} did not answer {path} within {START_TIMEOUT_SECONDS} s")
+                time.sleep(0.02)
+
+    def wait_until_workers_ready(self) -> float:
+        """Seconds from the start until every worker logged that its start-up (index build) is complete."""
+        while self.log.read_text(errors="replace").count(_READY) < self.workers:
+            self._check_alive()
+            if time.perf_counter() - self.started_at > START_TIMEOUT_SECONDS:
+                raise RuntimeError(f"not all {self.workers} workers started within {START_TIMEOUT_SECONDS} s")
+            time.sleep(0.05)
+        return time.perf_counter() - self.started_at
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (uvicorn logs each one's pid; with one worker it is the server process)."""
+        return [int(pid) for pid in _STARTED.findall(self.log.read_text(errors="replace"))][-self.workers :]
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGINT)  # as Ctrl+C: uvicorn shuts its workers down gracefully
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def _check_alive(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
+            raise RuntimeError(f"server exited with {self.process.returncode}:\n{tail}")
+
+
+def _child_env() -> dict[str, str]:
+    """This environment with the repository first on PYTHONPATH (the code under test, not an installed copy)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
+def bmm_command(*args: str) -> list[str]:
+    """``bmm ARGS`` run from this checkout by this interpreter."""
+    return [sys.executable, "-m", "service.cli", *args]
+
+
+def empty_app_server(port: int, workers: int, log: Path) -> ServerProcess:
+    """The empty FastAPI app under uvicorn with bmm serve's options (factory, host, port, workers)."""
+    command = [sys.executable, "-m", "uvicorn", "benchmarks.empty_app:create_empty_app", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]  # fmt: skip
+    return ServerProcess(command, port, log, workers)
+
+
+# -- sequential latency ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One kind of request: ``GET base_url + path`` with ``headers``."""
+
+    name: str
+    base_url: str
+    paths: Sequence[tuple[str, dict[str, str]]]  # (path, headers) cycled through
+
+
+def sequential_latency(probes: Sequence[Probe], requests: int, warmup: int = 20) -> dict[str, tuple[float, float]]:
+    """(p50, p99) in ms per probe: one client, one keep-alive connection per server, one request at a time.
+
+    The probes take turns (one request each per round), so a burst of load from elsewhere on a shared
+    machine hits all of them alike. Any answer but 200 stops the benchmark.
+    """
+    clients = {probe.base_url: httpx2.Client(base_url=probe.base_url, timeout=REQUEST_TIMEOUT) for probe in probes}
+    times: dict[str, list[float]] = {probe.name: [] for probe in probes}
+    try:
+        for round_ in range(warmup + requests):
+            for probe in probes:
+                path, headers = probe.paths[round_ % len(probe.paths)]
+                started = time.perf_counter()
+                response = clients[probe.base_url].get(path, headers=headers)
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 200:
+                    raise RuntimeError(f"{probe.name}: {path} answered {response.status_code}: {response.text[:300]}")
+                if round_ >= warmup:
+                    times[probe.name].append(elapsed)
+    finally:
+        for client in clients.values():
+            client.close()
+    return {name: percentiles(values) for name, values in times.items()}
+
+
+def timed_get(base_url: str, path: str, headers: dict[str, str]) -> float:
+    """Seconds for one GET on a new connection (must answer 200)."""
+    with httpx2.Client(base_url=base_url, timeout=httpx2.Timeout(1800.0)) as client:
+        started = time.perf_counter()
+        response = client.get(path, headers=headers)
+        elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:300]}")
+    return elapsed
+
+
+# -- a write until it is visible ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """An organisation and its own API key (role organisation: it sees only peers visible to peers)."""
+
+    organisation_id: str
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-API-Key": self.key}
+
+
+@dataclass
+class WriteToVisible:
+    seconds: list[float] = field(default_factory=list)  # from the PATCH's 2xx to the first peers answer without it
+    polls: list[int] = field(default_factory=list)  # peers answers read until then (the last one included)
+    timeouts: int = 0
+
+
+def write_to_visible(
+    base_url: str, viewers: Sequence[Viewer], admin_key: str, trials: int, timeout: float = 120.0
+) -> WriteToVisible:
+    """Hide a viewer's top peer (``PATCH visible_to_peers=false`` as admin) and poll the viewer's peers until
+    the peer is gone; then make it visible again. With several workers neither request can pick its worker:
+    writer and poller use separate connections, so they land on whichever worker accepts them.
+    """
+    result = WriteToVisible()
+    admin = {"X-API-Key": admin_key}
+    with (
+        httpx2.Client(base_url=base_url, timeout=REQUEST_TIMEOUT) as writer,
+        httpx2.Client(base_url=base_url, timeout=REQUEST_TIMEOUT) as reader,
+    ):
+        for trial in range(trials):
+            viewer = viewers[trial % len(viewers)]
+            peers_path = f"/api/v1/organisations/{viewer.organisation_id}/peers"
+            before = _ok(reader.get(peers_path, headers=viewer.headers)).json()["items"]
+            if not before:
+                continue
+            target = before[0]["id"]
+            _ok(writer.patch(f"/api/v1/organisations/{target}", json={"visible_to_peers": False}, headers=admin))
+            written = time.perf_counter()
+            polls = 0
+            while True:
+                polls += 1
+                ids = {item["id"] for item in _ok(reader.get(peers_path, headers=viewer.headers)).json()["items"]}
+                now = time.perf_counter()
+                if target not in ids:
+                    result.seconds.append(now - written)
+                    result.polls.append(polls)
+                    break
+                if now - written > timeout:
+                    result.timeouts += 1
+                    break
+            _ok(writer.patch(f"/api/v1/organisations/{target}", json={"visible_to_peers": True}, headers=admin))
+    return result
+
+
+def _ok(response: httpx2.Response) -> httpx2.Response:
+    if not 200 <= response.status_code < 300:
+        raise RuntimeError(f"{response.request.method} {response.request.url.path}: {response.status_code} "
+                           f"{response.text[:300]}")  # fmt: skip
+    return response
+
+
+# -- sustained load ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    seconds: float
+    reads_ms: list[float] = field(default_factory=list)
+    writes_ms: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)  # what went wrong -> how often
+
+    @property
+    def requests(self) -> int:
+        return len(self.reads_ms) + len(self.writes_ms) + sum(self.errors.values())
+
+
+READ_ROUTES = ("peers", "measures", "funding")
+
+
+def sustained_load(
+    base_url: str, viewers: Sequence[Viewer], seconds: float, write_share: float = 0.05, seed: int = 1
+) -> LoadResult:
+    """``len(viewers)`` concurrent clients for ``seconds``: each asks about its own organisation (peers,
+    measures or funding, at random) or, with probability ``write_share``, PATCHes its own head count.
+    Each client sends its next request when the previous one is answered; requests still open at the end
+    are awaited and counted."""
+    return asyncio.run(_load(base_url, viewers, seconds, write_share, seed))
+
+
+async def _load(base_url: str, viewers: Sequence[Viewer], seconds: float, write_share: float, seed: int) -> LoadResult:
+    limits = httpx2.Limits(max_connections=len(viewers), max_keepalive_connections=len(viewers))
+    result = LoadResult(seconds)
+    async with httpx2.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT, limits=limits) as client:
+        started = time.perf_counter()
+        deadline = started + seconds
+        await asyncio.gather(
+            *(_client(client, viewer, deadline, write_share, random.Random(seed + i), result)
+              for i, viewer in enumerate(viewers))
+        )  # fmt: skip
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _client(
+    client: httpx2.AsyncClient, viewer: Viewer, deadline: float, write_share: float, rng: random.Random,
+    result: LoadResult,
+) -> None:  # fmt: skip
+    base = f"/api/v1/organisations/{viewer.organisation_id}"
+    while time.perf_counter() < deadline:
+        write = rng.random() < write_share
+        started = time.perf_counter()
+        try:
+            if write:
+                response = await client.patch(base, json={"employees": rng.randint(10, 500)}, headers=viewer.headers)
+            else:
+                response = await client.get(f"{base}/{rng.choice(READ_ROUTES)}", headers=viewer.headers)
+        except httpx2.HTTPError as error:
+            result.errors[type(error).__name__] += 1
+            continue
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code >= 300:
+            result.errors[f"HTTP {response.status_code}"] += 1
+        elif write:
+            result.writes_ms.append(elapsed)
+        else:
+            result.reads_ms.append(elapsed)
