@@ -79,7 +79,7 @@ class ServerProcess:
         with self.log.open("wb") as log:
             self.started_at = time.perf_counter()
             self.process = subprocess.Popen(
-                self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=_child_env()
+                self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=child_env()
             )
 
     def wait_until_answers(self, path: str) -> float:
@@ -106,6 +106,10 @@ class ServerProcess:
             time.sleep(0.05)
         return time.perf_counter() - self.started_at
 
+    def restarts(self) -> int:
+        """Workers uvicorn's supervisor killed and replaced, e.g. for not answering its health check in time."""
+        return self.log.read_text(errors="replace").count("] died")
+
     def worker_pids(self) -> list[int]:
         """The worker processes (uvicorn logs each one's pid; with one worker it is the server process)."""
         return [int(pid) for pid in _STARTED.findall(self.log.read_text(errors="replace"))][-self.workers :]
@@ -127,7 +131,7 @@ class ServerProcess:
             raise RuntimeError(f"server exited with {self.process.returncode}:\n{tail}")
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """This environment with the repository first on PYTHONPATH (the code under test, not an installed copy)."""
     root = str(Path(__file__).resolve().parent.parent)
     path = os.environ.get("PYTHONPATH")
@@ -139,10 +143,10 @@ def bmm_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "service.cli", *args]
 
 
-def empty_app_server(port: int, workers: int, log: Path) -> ServerProcess:
-    """The empty FastAPI app under uvicorn with bmm serve's options (factory, host, port, workers)."""
-    command = [sys.executable, "-m", "uvicorn", "benchmarks.empty_app:create_empty_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]  # fmt: skip
+def empty_app_server(database_url: str, port: int, workers: int, log: Path) -> ServerProcess:
+    """The empty FastAPI app served by ``bmm serve``'s own code and options (benchmarks/empty_app.py)."""
+    command = [sys.executable, "-m", "benchmarks.empty_app", "--db", database_url, "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
     return ServerProcess(command, port, log, workers)
 
 
