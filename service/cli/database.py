@@ -14,6 +14,8 @@ from service.storage.database import DatabaseNotReadyError, current_revision, en
 
 app = typer.Typer()
 
+WORKER_HEALTHCHECK_SECONDS = 60  # a worker silent for this long is hung: uvicorn replaces it
+
 
 @app.command()
 def init(db: DbOption = DEFAULT_DATABASE_URL) -> None:
@@ -111,9 +113,13 @@ def serve(
     # uvicorn.run() insists on an import string for workers, so this is its tail with Config and Server.
     # uvicorn's own access log stays off: it writes client addresses and raw paths with ids and query strings.
     # The service's access log (BMM_ACCESS_LOG=json, service/api/observing.py) writes none of them.
+    # uvicorn's supervisor kills a worker that does not answer its ping within timeout_worker_healthcheck
+    # (default 5 s); a worker answers only once its imports are done, which on a busy 2-core machine took
+    # longer, so workers were killed and respawned in a loop and never started (benchmarks/bench_scale.py).
     config = uvicorn.Config(
-        partial(create_app, settings_for(db)), factory=True, host=host, port=port, workers=workers, access_log=False
-    )
+        partial(create_app, settings_for(db)), factory=True, host=host, port=port, workers=workers,
+        access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+    )  # fmt: skip
     server = uvicorn.Server(config)
     try:
         if workers > 1:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
@@ -101,3 +103,37 @@ def test_demo_prints_one_working_key_per_role_and_rotates_them(tmp_path: Path) -
     assert again.exit_code == 0, again.output
     assert keys.authenticate(secrets["admin"]) is None  # the earlier demo key was revoked
     assert keys.authenticate(printed_secrets(again.output)["admin"]) is not None
+
+
+def test_serve_gives_slow_starting_workers_time_before_uvicorn_replaces_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With uvicorn's 5 s default, workers still importing on a busy machine were killed in a loop.
+    import uvicorn.supervisors
+
+    from service.cli.database import WORKER_HEALTHCHECK_SECONDS
+
+    url = f"sqlite:///{tmp_path / 'bmm.db'}"
+    assert runner.invoke(app, ["init", "--db", url]).exit_code == 0
+    supervised: list[uvicorn.Config] = []
+
+    class Supervisor:
+        def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+            supervised.append(config)
+            for bound in sockets:
+                bound.close()
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(uvicorn.supervisors, "Multiprocess", Supervisor)
+    result = runner.invoke(app, ["serve", "--db", url, "--port", str(_free_port()), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert [config.workers for config in supervised] == [2]
+    assert supervised[0].timeout_worker_healthcheck == WORKER_HEALTHCHECK_SECONDS >= 30
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
