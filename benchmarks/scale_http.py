@@ -187,15 +187,17 @@ def sequential_latency(probes: Sequence[Probe], requests: int, warmup: int = 20)
     return {name: percentiles(values) for name, values in times.items()}
 
 
-def timed_get(base_url: str, path: str, headers: dict[str, str]) -> float:
-    """Seconds for one GET on a new connection (must answer 200)."""
+def timed_gets(base_url: str, path: str, headers: dict[str, str], times: int) -> list[float]:
+    """Seconds for each of ``times`` GETs on one keep-alive connection, so on one worker (each must answer 200)."""
+    seconds = []
     with httpx2.Client(base_url=base_url, timeout=httpx2.Timeout(1800.0)) as client:
-        started = time.perf_counter()
-        response = client.get(path, headers=headers)
-        elapsed = time.perf_counter() - started
-    if response.status_code != 200:
-        raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:300]}")
-    return elapsed
+        for _ in range(times):
+            started = time.perf_counter()
+            response = client.get(path, headers=headers)
+            seconds.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:300]}")
+    return seconds
 
 
 # -- a write until it is visible ---------------------------------------------------------------------------
