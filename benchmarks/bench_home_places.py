@@ -57,6 +57,7 @@ def latency(label: str, calls: list[float]) -> None:
 def bench_service(url: str) -> None:
     from service.config import ServiceSettings
     from service.engine import load_engine
+    from service.live import LiveIndex
     from service.residence_places import ResidencePlaces
     from service.residences import ResidenceAnalyst
     from service.storage.database import make_engine
@@ -69,7 +70,7 @@ def bench_service(url: str) -> None:
     analyst = ResidenceAnalyst(engine.reference, engine.settings.transit, settings.residence_k)
     _ = analyst.table  # built once at start-up anyway
     places = ResidencePlaces(SqlResidenceRepository(database), analyst)
-    organisations = {o.id: o for o in SqlOrganisationRepository(database).iter_all()}
+    organisations = LiveIndex(SqlOrganisationRepository(database), engine).current().organisations
     started = time.perf_counter()
     found = places.refresh(organisations, None, NO_HOME_PLACES)
     print(f"{len(organisations):,} organisations; full reload of home places: {time.perf_counter() - started:.2f} s "

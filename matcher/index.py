@@ -1,5 +1,6 @@
-"""An in-memory index of organisations: aligned arrays plus one k-d tree per peer group.
+"""An in-memory index of organisations: aligned columns plus k-d trees per peer group, with appended rows.
 
+Columns are numpy arrays and dictionary-encoded codes (``matcher.columns``), no object per organisation.
 Positions in the arrays are internal; everything that leaves the library uses organisation ids.
 Geometry is float64 unit vectors (exact great-circle radius and nearest-neighbour queries);
 feature vectors are float32.
@@ -7,19 +8,23 @@ feature vectors are float32.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from matcher.catalog import Catalog
+from matcher.columns import CodedColumn, ColumnStore, Vocabulary, coded, text
 from matcher.geo.distance import chord_to_km, km_to_chord, to_unit_vectors
 from matcher.models import Organisation
+from matcher.transit.model import TransitClass
 from matcher.transit.situation import site_stop
 from matcher.vectorise import PROBLEMS, FloatMatrix, Vectoriser
-from matcher.vocabulary import OrganisationKind
+from matcher.vocabulary import LocationPrecision, OrganisationKind, Sector
 
 IntArray = npt.NDArray[np.int64]
 BoolMatrix = npt.NDArray[np.bool_]
@@ -79,112 +84,364 @@ class Neighbours:
     radius_km: float
 
 
-@dataclass(frozen=True)
+class PositionLookup:
+    """id -> position of the live row with that id: a binary search in the base (sorted by id at
+    compaction) and a small dict for rows appended since."""
+
+    __slots__ = ("_alive", "_delta", "_keys")
+
+    def __init__(self, keys: npt.NDArray[np.bytes_], alive: npt.NDArray[np.bool_], delta: dict[str, int]) -> None:
+        self._keys, self._alive, self._delta = keys, alive, delta
+
+    def get(self, organisation_id: str, default: int | None = None) -> int | None:
+        found = self._delta.get(organisation_id)
+        if found is not None:
+            return found
+        key = organisation_id.encode("utf-8")
+        if len(key) > self._keys.dtype.itemsize or key.endswith(b"\0"):
+            return default
+        at = int(np.searchsorted(self._keys, key))
+        if at < len(self._keys) and self._keys[at] == key and self._alive[at]:
+            return at
+        return default
+
+    def __getitem__(self, organisation_id: str) -> int:
+        found = self.get(organisation_id)
+        if found is None:
+            raise KeyError(organisation_id)
+        return found
+
+    def __contains__(self, organisation_id: object) -> bool:
+        return isinstance(organisation_id, str) and self.get(organisation_id) is not None
+
+
+# Columns every index row has, as :func:`index_rows` produces them from organisations and the service from
+# stored rows. Coded ones are dictionary-encoded (their vocabularies start with the enum members, so they
+# give the same enum values an Organisation has).
+CODED_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "kinds": tuple(OrganisationKind),
+    "groups": tuple(sorted(set(PEER_GROUPS.values()))),
+    "estates": (),
+    "estate_names": (),
+    "municipality_ags": (),
+    "postcodes": (),
+    "precisions": tuple(LocationPrecision),
+    "kreis_codes": (),
+    "states": (),
+    "sectors": tuple(Sector),
+    "transit_classes": tuple(TransitClass),
+    "transit_stops": (),
+    "measure_sets": (),
+}
+
+
+def new_vocabularies() -> dict[str, Vocabulary]:
+    return {name: Vocabulary(seed) for name, seed in CODED_COLUMNS.items()}
+
+
+def index_rows(organisations: Sequence[Organisation]) -> dict[str, Any]:
+    """The index's input columns (values, not codes) of ``organisations``."""
+    issues = np.zeros((len(organisations), len(PROBLEMS)), dtype=np.bool_)
+    for row, organisation in enumerate(organisations):
+        issues[row, [_PROBLEM_COLUMN[code] for code in organisation.issues]] = True
+    return {
+        "ids": [o.id for o in organisations],
+        "names": [o.name for o in organisations],
+        "kinds": [o.kind for o in organisations],
+        "lat": np.array([o.location.lat for o in organisations], dtype=np.float64),
+        "lon": np.array([o.location.lon for o in organisations], dtype=np.float64),
+        "estate_names": [o.estate for o in organisations],
+        "municipality_ags": [o.location.municipality_ags for o in organisations],
+        "postcodes": [o.postcode for o in organisations],
+        "precisions": [o.location.precision for o in organisations],
+        "kreis_codes": [o.location.kreis_code for o in organisations],
+        "states": [o.location.state for o in organisations],
+        "employees": np.array([o.employees for o in organisations], dtype=np.int64),
+        "sectors": [o.sector for o in organisations],
+        "issues": issues,
+        "measure_sets": [tuple(o.measures_in_place) for o in organisations],
+        "visible": np.array([o.visible_to_peers for o in organisations], dtype=np.bool_),
+        "transit_classes": [o.features.transit_class for o in organisations],
+        "transit_stops": [site_stop(o.features) for o in organisations],
+    }
+
+
+def derived_rows(rows: Mapping[str, Any], measure_ids: list[str], addresses: BoolMatrix) -> dict[str, Any]:
+    """What the index derives from its input columns: peer group, estate key, unit vector, measure and
+    solved matrices."""
+    kinds = rows["kinds"]
+    kind_values = kinds.tolist() if isinstance(kinds, CodedColumn) else list(kinds)
+    measure_column = {m: i for i, m in enumerate(measure_ids)}
+    sets = rows["measure_sets"]
+    if isinstance(sets, CodedColumn):  # one row per distinct set in use, then gathered
+        used, inverse = np.unique(sets.codes, return_inverse=True)
+        labels = sets.vocabulary.labels[used].tolist()
+        table = np.zeros((len(used), len(measure_ids)), dtype=np.bool_)
+        for row, measure_set in enumerate(labels):
+            table[row, [measure_column[m] for m in measure_set or () if m in measure_column]] = True
+        measures = table[inverse.reshape(-1)]
+    else:
+        measures = np.zeros((len(sets), len(measure_ids)), dtype=np.bool_)
+        for row, measure_set in enumerate(sets):
+            measures[row, [measure_column[m] for m in measure_set if m in measure_column]] = True
+    estate_names = rows["estate_names"]
+    if isinstance(estate_names, CodedColumn):
+        used, inverse = np.unique(estate_names.codes, return_inverse=True)
+        keys = np.array([estate_key(e) for e in estate_names.vocabulary.labels[used].tolist()], dtype=object)
+        estates: Any = keys[inverse.reshape(-1)]
+    else:
+        estates = [estate_key(e) for e in estate_names]
+    lat, lon = rows["lat"], rows["lon"]
+    return {
+        "groups": [PEER_GROUPS[k] for k in kind_values],
+        "estates": estates,
+        "xyz": to_unit_vectors(lat, lon) if len(lat) else np.zeros((0, 3)),
+        "measures": measures,
+        "solved": (measures.astype(np.float32) @ addresses.astype(np.float32)) > 0,
+    }
+
+
+BlockKey = tuple[str, int | None, bool]
+
+
 class OrganisationIndex:
-    ids: npt.NDArray[np.object_]
-    names: npt.NDArray[np.object_]
-    kinds: npt.NDArray[np.object_]
-    groups: npt.NDArray[np.object_]
-    xyz: npt.NDArray[np.float64]
-    lat: npt.NDArray[np.float64]
-    lon: npt.NDArray[np.float64]
-    estates: npt.NDArray[np.object_]
-    estate_names: npt.NDArray[np.object_]  # as the organisations wrote them (None where none)
-    municipality_ags: npt.NDArray[np.object_]
-    postcodes: npt.NDArray[np.object_]  # as given (None where only coordinates were)
-    precisions: npt.NDArray[np.object_]  # LocationPrecision of each location
-    kreis_codes: npt.NDArray[np.object_]
-    states: npt.NDArray[np.object_]
-    employees: npt.NDArray[np.int64]
-    sectors: npt.NDArray[np.object_]
-    issues: BoolMatrix  # (n, len(PROBLEMS))
-    measures: BoolMatrix  # (n, len(measure_ids))
-    solved: BoolMatrix  # (n, len(PROBLEMS)): problems addressed by the organisation's measures in place
-    visible: npt.NDArray[np.bool_]
-    transit_classes: npt.NDArray[np.object_]  # TransitClass of each site (docs/transit.md)
-    transit_stops: npt.NDArray[np.object_]  # SiteStop to name for each site (transit.situation.site_stop) or None
-    vectors: FloatMatrix
-    id_rank: IntArray  # rank of each id in sorted order: the deterministic tie-breaker
-    position: dict[str, int]
-    measure_ids: list[str]
-    measure_addresses: BoolMatrix  # (len(measure_ids), len(PROBLEMS))
-    issue_weights: npt.NDArray[np.float64]
-    fingerprints: npt.NDArray[np.int64]  # hash of the fields that feed the vector (stale-row check)
-    group_members: dict[str, IntArray]
-    # Blocking: one k-d tree per (peer group, problem column or None, visible only); see _build_blocks.
-    blocks: dict[tuple[str, int | None, bool], _Block]
+    """Aligned columns (one row per stored organisation version) plus k-d trees over the base rows.
+
+    Rows are never changed in place: a write marks the old row dead (``alive``) and appends the new one
+    (:meth:`with_changes`); searches use the base trees, skipping dead rows, and scan the appended rows
+    (few) with numpy. :meth:`compacted` rebuilds base and trees from the live rows. Positions are internal;
+    everything that leaves the library uses organisation ids, and ties are broken by comparing ids."""
+
+    def __init__(
+        self,
+        store: ColumnStore,
+        size: int,
+        alive: npt.NDArray[np.bool_],
+        base: int,
+        blocks: dict[BlockKey, _Block],
+        dead: dict[BlockKey, int],
+        delta_ids: dict[str, int],
+        measure_ids: list[str],
+        measure_addresses: BoolMatrix,
+        issue_weights: npt.NDArray[np.float64],
+    ) -> None:
+        self.store = store
+        self.size = size
+        self.alive = alive
+        self.base = base  # rows [0, base) are in the trees, sorted by id
+        self.blocks = blocks
+        self.dead = dead  # dead base rows per tree
+        self.delta_ids = delta_ids
+        self.measure_ids = measure_ids
+        self.measure_addresses = measure_addresses
+        self.issue_weights = issue_weights
+        self.position = PositionLookup(_sorted_keys(store, base), alive, delta_ids)
+        self.count = int(alive.sum())
+        # Works out the transit_stops of rows when the store has no such column (kept through writes).
+        self.stop_reader: Callable[[OrganisationIndex, IntArray], npt.NDArray[np.object_]] | None = None
+
+    # -- columns (views of the first ``size`` rows of the shared store) -------------------------------
+    def column(self, name: str) -> Any:
+        return self.store.view(name, self.size)
+
+    ids = property(lambda self: self.column("ids"))
+    names = property(lambda self: self.column("names"))
+    kinds = property(lambda self: self.column("kinds"))
+    groups = property(lambda self: self.column("groups"))
+    xyz = property(lambda self: self.column("xyz"))
+    lat = property(lambda self: self.column("lat"))
+    lon = property(lambda self: self.column("lon"))
+    estates = property(lambda self: self.column("estates"))
+    estate_names = property(lambda self: self.column("estate_names"))  # as written (None where none)
+    municipality_ags = property(lambda self: self.column("municipality_ags"))
+    postcodes = property(lambda self: self.column("postcodes"))  # as given (None where only coordinates were)
+    precisions = property(lambda self: self.column("precisions"))
+    kreis_codes = property(lambda self: self.column("kreis_codes"))
+    states = property(lambda self: self.column("states"))
+    employees = property(lambda self: self.column("employees"))
+    sectors = property(lambda self: self.column("sectors"))
+    issues = property(lambda self: self.column("issues"))  # (n, len(PROBLEMS))
+    measures = property(lambda self: self.column("measures"))  # (n, len(measure_ids))
+    solved = property(lambda self: self.column("solved"))  # problems addressed by the measures in place
+    visible = property(lambda self: self.column("visible"))
+    transit_classes = property(lambda self: self.column("transit_classes"))
+
+    @property
+    def transit_stops(self) -> Any:
+        """The stop named for each site (SiteStop or None): a column when the index was built from
+        organisations, else worked out for the rows asked for by ``stop_reader`` (the service's)."""
+        if "transit_stops" in self.store.names:
+            return self.column("transit_stops")
+        assert self.stop_reader is not None, "an index without stop column needs a stop_reader"
+        reader = self.stop_reader
+        return _ReadOnDemand(lambda positions: reader(self, positions))
+
+    vectors = property(lambda self: self.column("vectors"))
+    fingerprints = property(lambda self: self.column("fingerprints"))
 
     @classmethod
     def build(
-        cls,
-        organisations: Sequence[Organisation],
-        vectoriser: Vectoriser,
-        catalog: Catalog,
-        previous: OrganisationIndex | None = None,
+        cls, organisations: Sequence[Organisation], vectoriser: Vectoriser, catalog: Catalog
     ) -> OrganisationIndex:
-        """Index ``organisations``; rows unchanged since ``previous`` (built with the same vectoriser) keep
-        their vectors, so a rebuild after a few writes only vectorises what changed."""
-        ids = np.array([o.id for o in organisations], dtype=object)
-        measure_ids, addresses = measure_problem_matrix(catalog)
-        measure_column = {m: i for i, m in enumerate(measure_ids)}
-        problem_column = {code: i for i, code in enumerate(PROBLEMS)}
-        issues = np.zeros((len(organisations), len(PROBLEMS)), dtype=np.bool_)
-        measures = np.zeros((len(organisations), len(measure_ids)), dtype=np.bool_)
-        for row, organisation in enumerate(organisations):
-            issues[row, [problem_column[i] for i in organisation.issues]] = True
-            measures[row, [measure_column[m] for m in organisation.measures_in_place if m in measure_column]] = True
-        lat = np.array([o.location.lat for o in organisations], dtype=np.float64)
-        lon = np.array([o.location.lon for o in organisations], dtype=np.float64)
-        xyz = to_unit_vectors(lat, lon) if len(organisations) else np.zeros((0, 3))
-        kinds = np.array([o.kind for o in organisations], dtype=object)
-        groups = np.array([PEER_GROUPS[k] for k in kinds], dtype=object)
-        id_rank = np.empty(len(ids), dtype=np.int64)
-        id_rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(len(ids))
-        group_members = {g: np.flatnonzero(groups == g) for g in sorted(set(PEER_GROUPS.values()))}
-        visible = np.array([o.visible_to_peers for o in organisations], dtype=np.bool_)
-        estates = np.array([estate_key(o.estate) for o in organisations], dtype=object)
-        fingerprints = np.array([vector_fingerprint(o) for o in organisations], dtype=np.int64)
-        return cls(
-            ids=ids,
-            names=np.array([o.name for o in organisations], dtype=object),
-            kinds=kinds,
-            groups=groups,
-            xyz=xyz,
-            lat=lat,
-            lon=lon,
-            estates=estates,
-            estate_names=np.array([o.estate for o in organisations], dtype=object),
-            municipality_ags=np.array([o.location.municipality_ags for o in organisations], dtype=object),
-            postcodes=np.array([o.postcode for o in organisations], dtype=object),
-            precisions=np.array([o.location.precision for o in organisations], dtype=object),
-            kreis_codes=np.array([o.location.kreis_code for o in organisations], dtype=object),
-            states=np.array([o.location.state for o in organisations], dtype=object),
-            employees=np.array([o.employees for o in organisations], dtype=np.int64),
-            sectors=np.array([o.sector for o in organisations], dtype=object),
-            issues=issues,
-            measures=measures,
-            solved=(measures.astype(np.float32) @ addresses.astype(np.float32)) > 0,
-            visible=visible,
-            transit_classes=np.array([o.features.transit_class for o in organisations], dtype=object),
-            transit_stops=np.array([site_stop(o.features) for o in organisations], dtype=object),
-            vectors=_vectors(organisations, fingerprints, vectoriser, previous),
-            id_rank=id_rank,
-            position={str(i): p for p, i in enumerate(ids)},
-            measure_ids=measure_ids,
-            measure_addresses=addresses,
-            issue_weights=vectoriser.issue_weights,
-            fingerprints=fingerprints,
-            group_members=group_members,
-            blocks=_build_blocks(group_members, issues, visible, xyz),
+        """Index ``organisations`` (any order)."""
+        ordered = sorted(organisations, key=lambda o: o.id)
+        return cls.from_rows(
+            index_rows(ordered),
+            vectoriser.transform(ordered),
+            np.array([vector_fingerprint(o) for o in ordered], dtype=np.int64),
+            vectoriser,
+            catalog,
         )
 
-    def __len__(self) -> int:
-        return len(self.ids)
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Mapping[str, Any],
+        vectors: FloatMatrix,
+        fingerprints: npt.NDArray[np.int64],
+        vectoriser: Vectoriser,
+        catalog: Catalog,
+        vocabularies: Mapping[str, Vocabulary] | None = None,
+        spare: float = 0.05,
+    ) -> OrganisationIndex:
+        """An index of ``rows`` (sorted by id; coded columns as values or as :class:`CodedColumn` of
+        ``vocabularies``). Columns beyond the index's own (the service's, for rebuilding a profile) are kept
+        aligned: appended, compacted and viewed (:meth:`column`) with the others."""
+        vocabularies = dict(vocabularies or new_vocabularies())
+        measure_ids, addresses = measure_problem_matrix(catalog)
+        columns = {
+            **rows,
+            **derived_rows(rows, measure_ids, addresses),
+            "vectors": vectors,
+            "fingerprints": fingerprints,
+        }
+        plain: dict[str, npt.NDArray[Any]] = {}
+        coded_columns: dict[str, CodedColumn] = {}
+        for name, values in columns.items():
+            if isinstance(values, CodedColumn):
+                coded_columns[name] = values
+            elif name in vocabularies:
+                coded_columns[name] = coded(values, vocabularies[name])
+            elif name in ("ids", "names"):
+                plain[name] = text(values)
+            else:
+                plain[name] = np.asarray(values)
+        store = ColumnStore.from_columns(plain, coded_columns, spare)
+        size = len(vectors)
+        alive = np.ones(size, dtype=np.bool_)
+        index = cls(store, size, alive, size, {}, {}, {}, measure_ids, addresses, vectoriser.issue_weights)
+        index.blocks = _build_blocks(index, np.arange(size, dtype=np.int64))
+        return index
 
+    def __len__(self) -> int:
+        """Rows, live and dead (positions run below this); :attr:`count` is the live ones."""
+        return self.size
+
+    def live_positions(self) -> IntArray:
+        return np.flatnonzero(self.alive)
+
+    @property
+    def delta_size(self) -> int:
+        """Rows appended since the base was built (live or dead)."""
+        return self.size - self.base
+
+    def id_order(self, positions: IntArray) -> IntArray:
+        """A sort key that orders ``positions`` by organisation id (the deterministic tie-breaker)."""
+        if not len(positions) or int(positions.max()) < self.base:
+            return positions  # base rows are sorted by id
+        ranks = np.empty(len(positions), dtype=np.int64)
+        ranks[np.argsort(self.ids[positions], kind="stable")] = np.arange(len(positions))
+        return ranks
+
+    # -- writes ------------------------------------------------------------------------------------------
+    def with_changes(
+        self,
+        removed: Sequence[str],
+        rows: Mapping[str, Any],
+        vectors: FloatMatrix,
+        fingerprints: npt.NDArray[np.int64],
+    ) -> OrganisationIndex:
+        """A new index where the live rows of ``removed`` ids are dead and ``rows`` (values, like
+        :func:`index_rows` gives them, plus any extra columns) are appended. O(changed rows) plus one copy
+        of the ``alive`` mask; this index stays as it was."""
+        count = len(vectors)
+        alive = np.ones(self.size + count, dtype=np.bool_)
+        alive[: self.size] = self.alive
+        dead = dict(self.dead)
+        delta_ids = dict(self.delta_ids)
+        for organisation_id in removed:
+            position = self.position.get(organisation_id)
+            if position is None:
+                continue
+            alive[position] = False
+            delta_ids.pop(organisation_id, None)
+            if position < self.base:
+                for key in self._block_keys(position):
+                    dead[key] = dead.get(key, 0) + 1
+        store = self.store
+        if count:
+            columns = {
+                **rows,
+                **derived_rows(rows, self.measure_ids, self.measure_addresses),
+                "vectors": vectors,
+                "fingerprints": fingerprints,
+            }
+            for name in ("ids", "names"):
+                columns[name] = text(columns[name])
+            store = self.store.appended(self.size, columns)
+            delta_ids.update((str(i), self.size + n) for n, i in enumerate(rows["ids"]))
+        changed = OrganisationIndex(
+            store, self.size + count, alive, self.base, self.blocks, dead, delta_ids,
+            self.measure_ids, self.measure_addresses, self.issue_weights,
+        )  # fmt: skip
+        changed.stop_reader = self.stop_reader
+        return changed
+
+    def updated(
+        self,
+        removed: Sequence[str],
+        organisations: Sequence[Organisation],
+        vectoriser: Vectoriser,
+        extra: Mapping[str, Any] | None = None,
+    ) -> OrganisationIndex:
+        """:meth:`with_changes` for organisations: the rows of ``removed`` ids (and of every id in
+        ``organisations``) dead, ``organisations`` appended with ``extra`` columns (the caller's)."""
+        ordered = sorted(organisations, key=lambda o: o.id)
+        return self.with_changes(
+            [*removed, *(o.id for o in ordered)],
+            {**index_rows(ordered), **(extra or {})},
+            vectoriser.transform(ordered),
+            np.array([vector_fingerprint(o) for o in ordered], dtype=np.int64),
+        )
+
+    def compacted(self, spare: float = 0.05) -> OrganisationIndex:
+        """The live rows sorted by id as a new base with fresh trees (what a full rebuild gives)."""
+        live = self.live_positions()
+        positions = live[np.argsort(self.ids[live], kind="stable")] if self.delta_size else live
+        store = self.store.taken(positions, spare)
+        size = len(positions)
+        index = OrganisationIndex(
+            store, size, np.ones(size, dtype=np.bool_), size, {}, {}, {},
+            self.measure_ids, self.measure_addresses, self.issue_weights,
+        )  # fmt: skip
+        index.blocks = _build_blocks(index, np.arange(size, dtype=np.int64))
+        index.stop_reader = self.stop_reader
+        return index
+
+    def _block_keys(self, position: int) -> list[BlockKey]:
+        group = str(self.groups[position])
+        problems: list[int | None] = [None, *np.flatnonzero(self.issues[position]).tolist()]
+        keys = [(group, p, False) for p in problems]
+        if self.visible[position]:
+            keys += [(group, p, True) for p in problems]
+        return keys
+
+    # -- queries -----------------------------------------------------------------------------------------
     def query_point(self, organisation: Organisation, vectoriser: Vectoriser) -> QueryPoint:
         """A stored, unchanged organisation reuses its row's vector; others (an unsaved or edited
         profile) are vectorised now."""
         position = self.position.get(organisation.id, -1)
+        assert position is not None
         if position >= 0 and self.fingerprints[position] == vector_fingerprint(organisation):
             vector = self.vectors[position]
         else:
@@ -202,8 +459,8 @@ class OrganisationIndex:
     def nearby(
         self, group: str, xyz: npt.NDArray[np.float64], radius_km: float, limit: int, *, visible_only: bool = False
     ) -> Neighbours:
-        """Up to ``limit`` members of ``group`` nearest to ``xyz`` within ``radius_km`` (exact great circle)."""
-        positions, distance = self._nearest(self.blocks.get((group, None, visible_only)), xyz, radius_km, limit)
+        """Up to ``limit`` live members of ``group`` nearest to ``xyz`` within ``radius_km`` (exact great circle)."""
+        positions, distance = self._nearest((group, None, visible_only), xyz, radius_km, limit)
         return Neighbours(positions, distance, radius_km)
 
     def peer_candidates(
@@ -218,26 +475,84 @@ class OrganisationIndex:
         searches = [(None, nearest)] + [(problem, per_problem) for problem in rarest.tolist()]
         parts = [np.zeros(0, dtype=np.int64)]
         for problem, limit in searches:
-            block = self.blocks.get((query.group, problem, visible_only))
-            parts.append(self._nearest(block, query.xyz, radius_km, limit)[0])
+            parts.append(self._nearest((query.group, problem, visible_only), query.xyz, radius_km, limit)[0])
         positions = np.unique(np.concatenate(parts))
         distance = chord_to_km(np.linalg.norm(self.xyz[positions] - query.xyz, axis=1))
         inside = distance <= radius_km
         positions, distance = positions[inside], distance[inside]
-        order = np.argsort(distance, kind="stable")
+        order = np.lexsort((self.id_order(positions), distance))
         return Neighbours(positions[order], distance[order], radius_km)
 
-    @staticmethod
     def _nearest(
-        block: _Block | None, xyz: npt.NDArray[np.float64], radius_km: float, limit: int
+        self, key: BlockKey, xyz: npt.NDArray[np.float64], radius_km: float, limit: int
     ) -> tuple[IntArray, npt.NDArray[np.float64]]:
-        if block is None:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        chord, local = block.tree.query(xyz, k=min(limit, block.tree.n), distance_upper_bound=km_to_chord(radius_km))
-        chord = np.atleast_1d(chord)
-        local = np.atleast_1d(local)
-        found = np.isfinite(chord)
-        return block.members[local[found]], chord_to_km(chord[found])
+        """The ``limit`` live rows of the block ``key`` nearest to ``xyz`` within the radius, ties by id: the
+        base tree asked for as many more as it has dead rows (and, when a tie reaches past its answer, for
+        all rows as near), and the appended rows scanned."""
+        bound = km_to_chord(radius_km)
+        found = np.zeros(0, dtype=np.int64)
+        block = self.blocks.get(key)
+        last = math.inf  # the tree's farthest answer, when more rows may lie as far
+        if block is not None:
+            k = min(limit + self.dead.get(key, 0), block.tree.n)
+            chord, local = block.tree.query(xyz, k=k, distance_upper_bound=bound)
+            chord, local = np.atleast_1d(chord), np.atleast_1d(local)
+            hit = np.isfinite(chord)
+            found = block.members[local[hit]]
+            if hit.all() and k < block.tree.n:
+                last = float(chord[-1])
+        found = np.concatenate((found, self._delta_members(key)))
+        found, chord = self._by_distance(found, xyz, bound)
+        if len(found) >= limit and chord[limit - 1] >= last * (1 - 1e-9):
+            assert block is not None  # a tie at the limit that may go on beyond the tree's answer
+            tied = block.members[block.tree.query_ball_point(xyz, last * (1 + 1e-9))]
+            found, chord = self._by_distance(np.union1d(found, tied), xyz, bound)
+        return found[:limit], chord_to_km(chord[:limit])
+
+    def _delta_members(self, key: BlockKey) -> IntArray:
+        """Appended live rows that belong to the block ``key``."""
+        if self.size == self.base:
+            return np.zeros(0, dtype=np.int64)
+        group, problem, visible_only = key
+        mask = self.alive[self.base :] & (self.groups.codes[self.base :] == self.groups.vocabulary.code(group))
+        if visible_only:
+            mask &= self.visible[self.base :]
+        if problem is not None:
+            mask &= self.issues[self.base :, problem]
+        return self.base + np.flatnonzero(mask)
+
+    def _by_distance(
+        self, positions: IntArray, xyz: npt.NDArray[np.float64], bound: float
+    ) -> tuple[IntArray, npt.NDArray[np.float64]]:
+        """The live ``positions`` within the chord ``bound`` of ``xyz``, nearest first, ties by id."""
+        positions = positions[self.alive[positions]]
+        chord = np.linalg.norm(self.xyz[positions] - xyz, axis=1)
+        inside = chord < bound  # as the trees' distance_upper_bound
+        positions, chord = positions[inside], chord[inside]
+        order = np.lexsort((self.id_order(positions), chord))
+        return positions[order], chord[order]
+
+
+def _sorted_keys(store: ColumnStore, base: int) -> npt.NDArray[np.bytes_]:
+    """The base's ids as fixed-width bytes, for a fast binary search (made once per base, shared after)."""
+    cached: npt.NDArray[np.bytes_] | None = store.cache.get(("keys", base))
+    if cached is None:
+        ids = np.asarray(store.view("ids", base))  # ASCII (ORGANISATION_ID_PATTERN): characters are bytes
+        width = int(np.strings.str_len(ids).max()) if len(ids) else 1
+        cached = store.cache[("keys", base)] = ids.astype(f"S{width}")
+    return cached
+
+
+class _ReadOnDemand:
+    """A column whose values are worked out for the positions asked for."""
+
+    def __init__(self, read: Callable[[IntArray], npt.NDArray[np.object_]]) -> None:
+        self._read = read
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, (int, np.integer)):
+            return self._read(np.array([key], dtype=np.int64))[0]
+        return self._read(np.asarray(key, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -246,11 +561,12 @@ class _Block:
     tree: cKDTree
 
 
-def _build_blocks(
-    group_members: dict[str, IntArray], issues: BoolMatrix, visible: npt.NDArray[np.bool_], xyz: npt.NDArray[np.float64]
-) -> dict[tuple[str, int | None, bool], _Block]:
-    blocks: dict[tuple[str, int | None, bool], _Block] = {}
-    for group, members in group_members.items():
+def _build_blocks(index: OrganisationIndex, positions: IntArray) -> dict[BlockKey, _Block]:
+    """One k-d tree per (peer group, problem column or None, visible only) over ``positions``."""
+    blocks: dict[BlockKey, _Block] = {}
+    groups, issues, visible, xyz = index.groups, index.issues, index.visible, index.xyz
+    for group in sorted(set(PEER_GROUPS.values())):
+        members = positions[groups.codes[positions] == groups.vocabulary.code(group)]
         for visible_only in (False, True):
             base = members[visible[members]] if visible_only else members
             subsets: list[tuple[int | None, IntArray]] = [(None, base)]
@@ -261,37 +577,41 @@ def _build_blocks(
     return blocks
 
 
-def _vectors(
-    organisations: Sequence[Organisation],
-    fingerprints: npt.NDArray[np.int64],
-    vectoriser: Vectoriser,
-    previous: OrganisationIndex | None,
-) -> FloatMatrix:
-    if previous is None or not len(previous):
-        return vectoriser.transform(organisations)
-    old = np.array([previous.position.get(o.id, -1) for o in organisations], dtype=np.int64)
-    reusable = old >= 0
-    reusable[reusable] = previous.fingerprints[old[reusable]] == fingerprints[reusable]
-    vectors = np.empty((len(organisations), previous.vectors.shape[1]), dtype=previous.vectors.dtype)
-    vectors[reusable] = previous.vectors[old[reusable]]
-    fresh = np.flatnonzero(~reusable)
-    if len(fresh):
-        vectors[fresh] = vectoriser.transform([organisations[i] for i in fresh.tolist()])
-    return vectors
-
-
 def vector_fingerprint(organisation: Organisation) -> int:
     """Hash of every field the vectoriser reads: a stored row is reused only while these are unchanged."""
     features = organisation.features
+    return fingerprint(
+        tuple(organisation.issues),
+        organisation.sector,
+        organisation.employees,
+        organisation.kind,
+        organisation.shift_work,
+        features.station_distance_km,
+        features.population_density,
+        features.kreis_commuter_balance_per_1000,
+    )
+
+
+def fingerprint(
+    issues: tuple[str, ...],
+    sector: str | None,
+    employees: int,
+    kind: str,
+    shift_work: bool,
+    station_distance_km: float,
+    population_density: float,
+    commuter_balance_per_1000: float,
+) -> int:
+    """:func:`vector_fingerprint` from plain values (codes hash like their enum members; issues sorted)."""
     return hash(
         (
-            tuple(organisation.issues),
-            organisation.sector,
-            organisation.employees,
-            organisation.kind,
-            organisation.shift_work,
-            features.station_distance_km,
-            features.population_density,
-            features.kreis_commuter_balance_per_1000,
+            issues,
+            sector,
+            employees,
+            kind,
+            shift_work,
+            station_distance_km,
+            population_density,
+            commuter_balance_per_1000,
         )
     )

@@ -29,7 +29,7 @@ from sklearn.preprocessing import FunctionTransformer, Normalizer, OneHotEncoder
 
 from matcher.models import Organisation
 from matcher.settings import VectorSettings
-from matcher.vocabulary import OrganisationKind, ProblemCode, Sector
+from matcher.vocabulary import OrganisationKind, ProblemCode, Sector, sector_unknown
 
 PROBLEMS: tuple[ProblemCode, ...] = tuple(ProblemCode)
 NO_SECTOR = "none"  # a public body without a sector: a fact, one-hot like a section
@@ -118,24 +118,48 @@ def build_pipeline(settings: VectorSettings) -> Pipeline:
 
 def organisation_frame(organisations: Sequence[Organisation]) -> pd.DataFrame:
     """The pipeline's input table."""
+    return vector_frame(
+        issues=[[i.value for i in o.issues] for o in organisations],
+        sectors=[o.sector for o in organisations],
+        kinds=[o.kind.value for o in organisations],
+        employees=[o.employees for o in organisations],
+        shift_work=[o.shift_work for o in organisations],
+        station_distance_km=[o.features.station_distance_km for o in organisations],
+        population_density=[o.features.population_density for o in organisations],
+        commuter_balance_per_1000=[o.features.kreis_commuter_balance_per_1000 for o in organisations],
+    )
+
+
+def vector_frame(
+    *,
+    issues: Sequence[Sequence[str]],
+    sectors: Sequence[str | None],
+    kinds: Sequence[str],
+    employees: Sequence[int] | npt.NDArray[Any],
+    shift_work: Sequence[bool] | npt.NDArray[Any],
+    station_distance_km: Sequence[float] | npt.NDArray[Any],
+    population_density: Sequence[float] | npt.NDArray[Any],
+    commuter_balance_per_1000: Sequence[float] | npt.NDArray[Any],
+) -> pd.DataFrame:
+    """The pipeline's input table from plain columns (codes as strings; ``None`` sector: see ``_sector_code``)."""
     return pd.DataFrame(
         {
-            "issues": [[i.value for i in o.issues] for o in organisations],
-            "sector": [_sector_code(o) for o in organisations],
-            "employees": np.array([o.employees for o in organisations], dtype=np.float64),
-            "kind": [o.kind.value for o in organisations],
-            "shift_work": np.array([float(o.shift_work) for o in organisations]),
-            "station_distance_km": [o.features.station_distance_km for o in organisations],
-            "population_density": [o.features.population_density for o in organisations],
-            "commuter_balance_per_1000": [o.features.kreis_commuter_balance_per_1000 for o in organisations],
+            "issues": list(issues),
+            "sector": [_sector_code(s, k) for s, k in zip(sectors, kinds, strict=True)],
+            "employees": np.asarray(employees, dtype=np.float64),
+            "kind": [str(k) for k in kinds],
+            "shift_work": np.asarray(shift_work, dtype=np.float64),
+            "station_distance_km": np.asarray(station_distance_km, dtype=np.float64),
+            "population_density": np.asarray(population_density, dtype=np.float64),
+            "commuter_balance_per_1000": np.asarray(commuter_balance_per_1000, dtype=np.float64),
         }
     )
 
 
-def _sector_code(organisation: Organisation) -> str:
-    if organisation.sector is not None:
-        return organisation.sector.value
-    return UNKNOWN_SECTOR if organisation.sector_unknown else NO_SECTOR
+def _sector_code(sector: str | None, kind: str) -> str:
+    if sector is not None:
+        return str(sector)
+    return UNKNOWN_SECTOR if sector_unknown(OrganisationKind(kind), None) else NO_SECTOR
 
 
 class Vectoriser:
@@ -145,9 +169,13 @@ class Vectoriser:
         self.pipeline = pipeline
 
     def transform(self, organisations: Sequence[Organisation]) -> FloatMatrix:
-        if not organisations:
+        return self.transform_frame(organisation_frame(organisations))
+
+    def transform_frame(self, frame: pd.DataFrame) -> FloatMatrix:
+        """Vectors of a :func:`vector_frame` table."""
+        if not len(frame):
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.asarray(self.pipeline.transform(organisation_frame(organisations)), dtype=np.float32)
+        return np.asarray(self.pipeline.transform(frame), dtype=np.float32)
 
     @property
     def dimension(self) -> int:

@@ -90,6 +90,13 @@ class ServiceSettings(BaseSettings):
     auth_failures_per_minute: float = Field(
         default=10.0, gt=0, description="how fast a throttled address earns new tries (per worker process)"
     )
+    compact_delta_rows: int = Field(
+        default=20_000,
+        gt=0,
+        le=10_000_000,
+        description="live index: rows written since the last compaction above which the base and its trees are "
+        "rebuilt in a background thread (docs/architecture.md, Live index)",
+    )
     data_dir: Path | None = Field(default=None, description="reference data (default: the package's data/)")
     models_dir: Path | None = Field(default=None, description="fitted artefacts (default: the package's models/)")
     learning_poll_seconds: float = Field(

@@ -9,11 +9,14 @@ write that gives or withdraws consent), and only for organisations whose profile
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from matcher.models import Organisation
+import numpy as np
+import numpy.typing as npt
+
 from matcher.residences.places import NO_HOME_PLACES, HomePlaces, home_places
 from service.residences import ResidenceAnalyst
+from service.snapshot import OrganisationColumns
 from service.storage.repository import ResidenceRepository
 
 
@@ -24,16 +27,16 @@ class ResidencePlaces:
         self._residences = residences
         self._analyst = analyst
 
-    def refresh(
-        self, organisations: Mapping[str, Organisation], changed: Sequence[str] | None, old: HomePlaces
-    ) -> HomePlaces:
-        consenting = {i for i, o in organisations.items() if o.share_residence_aggregates}
+    def refresh(self, organisations: OrganisationColumns, changed: Sequence[str] | None, old: HomePlaces) -> HomePlaces:
+        consents = organisations.flag("share_residence_aggregates")  # a column: no profile is built
+        position = organisations.index.position
         if changed is None:
             kept: dict[str, tuple[str, ...]] = {}
-            wanted = consenting
+            wanted = set(organisations.ids(consents))
         else:
-            kept = {i: p for i, p in old.by_organisation.items() if i not in changed and i in consenting}
-            wanted = consenting.intersection(changed)
+            still = {i for i in old.by_organisation if i not in changed and _consents(position.get(i), consents)}
+            kept = {i: p for i, p in old.by_organisation.items() if i in still}
+            wanted = {i for i in changed if _consents(position.get(i), consents)}
         stored = self._residences.get_many(sorted(wanted)) if wanted else {}
         fresh = NO_HOME_PLACES
         if stored:
@@ -43,3 +46,7 @@ class ResidencePlaces:
         names = {**old.names, **fresh.names}
         used = {ags for places in by_organisation.values() for ags in places}
         return HomePlaces(by_organisation, {ags: name for ags, name in names.items() if ags in used})
+
+
+def _consents(position: int | None, consents: npt.NDArray[np.bool_]) -> bool:
+    return position is not None and bool(consents[position])

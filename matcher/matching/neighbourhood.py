@@ -39,7 +39,7 @@ def neighbour_adoption(
     if len(positions) < settings.min_neighbours:
         return NeighbourAdoption(neighbours=0, radius_km=settings.neighbours_radius_km)
     similarity = np.clip(index.vectors[positions] @ query.vector, 0.0, 1.0).astype(np.float64)
-    top = np.lexsort((index.id_rank[positions], -similarity))[: settings.neighbours_count]
+    top = np.lexsort((index.id_order(positions), -similarity))[: settings.neighbours_count]
     positions, similarity = positions[top], similarity[top]
     used = index.measures[positions]
     counts = used.sum(axis=0)

@@ -145,7 +145,7 @@ def recommend_peers(
     )
     # Rank by the score as published: the sum of the reason weights rounded like explain() rounds them.
     published = np.round(np.round(weighted, WEIGHT_DECIMALS).sum(axis=0), WEIGHT_DECIMALS)
-    order = np.lexsort((index.id_rank[positions], -published))[:limit]
+    order = np.lexsort((index.id_order(positions), -published))[:limit]
     items = [
         _explain_peer(
             organisation,

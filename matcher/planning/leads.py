@@ -33,6 +33,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Advisor, Catalog, FundingStatus
+from matcher.columns import CodedColumn
 from matcher.errors import InputError
 from matcher.explain import Contribution, Reason, Recommendation, explain
 from matcher.geo.naming import KreisNaming
@@ -138,7 +139,7 @@ def recommend_leads(
     best_fundable = settings.leads.weights.fundable
     top: list[float] = []  # min-heap of the best ``count`` totals so far
     checked: list[tuple[tuple[float, list[Reason]], Organisation, LeadPlan]] = []
-    for i in np.lexsort((index.id_rank[positions], -partial))[: settings.leads.shortlist_factor * count].tolist():
+    for i in np.lexsort((index.id_order(positions), -partial))[: settings.leads.shortlist_factor * count].tolist():
         if len(top) == count and partial[i] + best_fundable < top[0] - 1e-12:
             break  # nobody further down can reach the top ``count`` any more
         organisation = lookup(str(index.ids[positions[i]]))
@@ -182,12 +183,12 @@ def lead_filters(kreis: str | None, kind: str | None, problem: str | None, min_e
 def territory_positions(advisor: Advisor, index: OrganisationIndex, filters: LeadFilters | None = None) -> IntArray:
     """Index rows in the advisor's territory, of kinds it serves, passing the filters (ascending)."""
     if NATIONWIDE in advisor.covers_states:
-        positions = np.arange(len(index), dtype=np.int64)
+        positions = index.live_positions()
     else:
         inside = _member(index.states, advisor.covers_states)
         inside |= _member(index.kreis_codes, advisor.covers_kreise)
         inside |= _member(index.municipality_ags, advisor.covers_municipalities)
-        positions = np.flatnonzero(inside)
+        positions = np.flatnonzero(inside & index.alive)
     keep = _member(index.kinds[positions], advisor.serves_kinds)
     keep &= ~_member(index.municipality_ags[positions], advisor.excludes_municipalities)
     if filters is not None:
@@ -277,10 +278,12 @@ def rate_text(programme: FundingRecommendation, catalog: Catalog) -> str:
     return "" if rate is None else f"bis {german_number(rate)} %"
 
 
-def _member(values: npt.NDArray[np.object_], allowed: Sequence[str]) -> npt.NDArray[np.bool_]:
+def _member(values: npt.NDArray[np.object_] | CodedColumn, allowed: Sequence[str]) -> npt.NDArray[np.bool_]:
     wanted = set(allowed)
     if not wanted:
         return np.zeros(len(values), dtype=np.bool_)
+    if isinstance(values, CodedColumn):
+        return values.isin(wanted)
     return np.fromiter((value in wanted for value in values), dtype=np.bool_, count=len(values))
 
 

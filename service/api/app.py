@@ -225,8 +225,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         matching.reference, matching.settings.transit, settings.residence_k, routing_client(settings)
     )
     app.state.live = live = LiveIndex(
-        repository, matching, SqlTransitStore(engine), home_places=ResidencePlaces(residences, analyst)
-    )
+        repository, matching, SqlTransitStore(engine), home_places=ResidencePlaces(residences, analyst),
+        compact_after=settings.compact_delta_rows,
+    )  # fmt: skip
     app.state.locator = build_locator(settings, GeocodeCache(engine))
     app.state.metrics = metrics = ServiceMetrics(live, recommendation_log)
     install_observing(app, settings, metrics)  # outermost: times the middlewares above too

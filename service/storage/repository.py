@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from matcher.models import Organisation
 from matcher.residences.aggregation import ResidenceCounts
@@ -24,6 +24,19 @@ class Changes:
 
     revision: int
     ids: list[str] | None
+
+
+@dataclass(frozen=True)
+class ColumnPage:
+    """One page of stored organisations as plain columns (as the driver gives them), in id order, and each row's
+    issue and measure codes."""
+
+    columns: dict[str, list[Any]]
+    issues: list[list[str]]
+    measures: list[list[str]]
+
+    def __len__(self) -> int:
+        return len(self.issues)
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,11 @@ class OrganisationRepository(Protocol):
         ...
 
     def iter_all(self, *, batch_size: int = 10_000) -> Iterator[Organisation]: ...
+
+    def iter_column_pages(self, columns: Sequence[str], *, page_size: int = 20_000) -> Iterator[ColumnPage]:
+        """Every stored organisation as pages of these columns of the ``organisations`` table (``id`` among
+        them), by keyset (no Organisation objects)."""
+        ...
 
     def revision(self) -> int:
         """The store's revision: it grows with every write (0 before the first)."""

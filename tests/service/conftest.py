@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+from matcher.artefacts import describe
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
+from matcher.reference import ReferenceData
+from matcher.settings import MatcherSettings
+from matcher.vectorise import fit_vectoriser
+from service.engine import MatchingEngine
 from service.storage.database import make_engine, upgrade
 from service.storage.sql_repository import SqlOrganisationRepository
 from tests.service.postgres import PostgresServer, PostgresUnavailableError, postgres_server
@@ -97,3 +103,14 @@ def make_organisation(builder: ProfileBuilder) -> OrganisationFactory:
         return builder.build(OrganisationProfile.model_validate(fields), organisation_id)
 
     return factory
+
+
+@pytest.fixture
+def matching(
+    reference: ReferenceData, settings: MatcherSettings, make_organisation: OrganisationFactory
+) -> MatchingEngine:
+    """A matching engine with a vectoriser fitted on 20 test profiles (fast to build)."""
+    training = [make_organisation(id=f"t{i}", employees=10 + i) for i in range(20)]
+    vectoriser = fit_vectoriser(training, settings.vectors)
+    card = describe(vectoriser, settings.vectors, "test profiles", len(training), date(2026, 11, 23))
+    return MatchingEngine(reference=reference, settings=settings, vectoriser=vectoriser, model_card=card)

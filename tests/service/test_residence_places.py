@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from matcher.models import Organisation
-from matcher.reference import ReferenceData
+from matcher.profiles import ProfileBuilder
+from matcher.reference import ReferenceData, load_reference_data
 from matcher.residences.aggregation import ResidenceCounts
 from matcher.residences.places import NO_HOME_PLACES
 from matcher.settings import MatcherSettings
+from matcher.vectorise import fit_vectoriser
 from service.residence_places import ResidencePlaces
 from service.residences import ResidenceAnalyst
+from service.snapshot import OrganisationColumns, columns_of
 from service.storage.repository import StoredResidences
 from tests.service.conftest import OrganisationFactory
 
@@ -31,11 +33,14 @@ class FakeResidences:
         return {i: StoredResidences(i, ResidenceCounts.of(self.uploads[i]), at) for i in ids if i in self.uploads}
 
 
-def _organisations(make_organisation: OrganisationFactory, consenting: set[str]) -> dict[str, Organisation]:
-    return {
-        i: make_organisation(id=i).model_copy(update={"share_residence_aggregates": i in consenting})
-        for i in ("a", "b", "c")
-    }
+def _organisations(make_organisation: OrganisationFactory, consenting: set[str]) -> OrganisationColumns:
+    organisations = [
+        make_organisation(id=i, employees=10 + n).model_copy(update={"share_residence_aggregates": i in consenting})
+        for n, i in enumerate(("a", "b", "c"))
+    ]
+    settings = MatcherSettings()
+    builder = ProfileBuilder(load_reference_data(), settings)
+    return columns_of(organisations, fit_vectoriser(organisations, settings.vectors), builder)
 
 
 def test_only_consenting_uploads_count_and_only_changed_ids_are_read_again(

@@ -192,7 +192,7 @@ def _limit_text(constraint: object) -> str:
 
 
 def _select(index: OrganisationIndex, region: RegionFilter | None, problem: ProblemCode | None) -> IntArray:
-    mask = index.groups == "employers"
+    mask = (index.groups == "employers") & index.alive
     if region is not None:
         if region.kreis is not None:
             mask &= index.kreis_codes == region.kreis
@@ -227,10 +227,10 @@ def _cluster(
     labels = _estate_groups(index, selected, points, labels, config)
     inside = labels >= 0
     positions, labels = selected[inside], labels[inside]
-    order = np.lexsort((index.id_rank[positions], labels))
+    order = np.lexsort((index.id_order(positions), labels))
     positions, labels = positions[order], labels[order]
     labels = _join_shared_estates(index, positions, labels)
-    order = np.lexsort((index.id_rank[positions], labels))
+    order = np.lexsort((index.id_order(positions), labels))
     positions, labels = positions[order], labels[order]
     groups = np.split(positions, np.flatnonzero(np.diff(labels)) + 1)
     # A border firm nearer to another cluster's core can leave a cluster below min_members: dropped.

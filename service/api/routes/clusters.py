@@ -239,7 +239,7 @@ def list_clusters(
     )
     answer = cluster_answer(cache, key, snapshot.index, reference, settings)
     # Per request, never cached: what a caller may see of the members depends on the caller.
-    clusters = policy.redact_clusters(principal, answer.clusters, snapshot.organisations)
+    clusters = policy.redact_clusters(principal, answer.clusters, snapshot.organisations.without_features())
     if response_format is ClusterFormat.GEOJSON:
         collection = clusters_to_geojson(answer, include_members=True, clusters=clusters)
         return JSONResponse(collection, media_type=GEOJSON_MEDIA_TYPE)

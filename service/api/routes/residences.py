@@ -71,6 +71,7 @@ from service.residences import (
 )
 from service.residences_html import HEADERS as REPORT_HEADERS
 from service.residences_html import ReportSubject, render_residences_html
+from service.snapshot import estate_positions
 from service.storage.repository import StoredResidences
 
 logger = logging.getLogger(__name__)
@@ -416,8 +417,8 @@ def _not_found(detail: str) -> HTTPException:
 def _estate_pool(
     name: str, snapshot: Snapshot, in_scope: Callable[[Organisation], bool], visible: Callable[[Organisation], bool]
 ) -> Pool:
-    wanted = name.strip().casefold()
-    members = [o for o in snapshot.organisations.values() if o.estate and o.estate.casefold() == wanted and in_scope(o)]
+    found = [snapshot.organisations.at(int(p)) for p in estate_positions(snapshot.index, name)]  # a column search
+    members = sorted((o for o in found if in_scope(o)), key=lambda o: o.id)
     # An estate is part of a profile: a caller learns of it only through a member it may see (as in clusters).
     if not any(visible(o) for o in members):
         # The name is not echoed: the answer reads alike for an unknown estate and one outside the caller's area.
@@ -457,6 +458,8 @@ def _cluster_pool(
         )  # fmt: skip
         answer = cluster_answer(cache, key, snapshot.index, matching.reference, matching.settings)
         cluster = next((c for c in answer.clusters if c.id == cluster_id), None)
+    if cluster is not None:
+        snapshot.organisations.prefetch(cluster.members)
     found = [] if cluster is None else [snapshot.organisations.get(m) for m in cluster.members]
     members = [o for o in found if o is not None and in_scope(o)]
     if cluster is None or not members:

@@ -171,12 +171,14 @@ def test_an_edited_profile_is_not_ranked_with_its_stale_vector(world: Any, refer
     assert index.query_point(edited, vectoriser).vector.tolist() == fresh.tolist()
 
 
-def test_rebuilding_with_the_previous_index_reuses_unchanged_vectors_only(world: Any, reference: ReferenceData) -> None:
+def test_an_updated_index_has_the_vectors_of_a_fresh_build(world: Any, reference: ReferenceData) -> None:
     organisations, vectoriser, index = world
-    changed = [o.model_copy(update={"employees": 5}) if o.id == "solver" else o for o in organisations[1:]]
-    rebuilt = OrganisationIndex.build(changed, vectoriser, reference.catalog, previous=index)
+    solver = next(o for o in organisations if o.id == "solver").model_copy(update={"employees": 5})
+    changed = [solver if o.id == "solver" else o for o in organisations[1:]]
+    updated = index.updated([organisations[0].id], [solver], vectoriser)
     fresh = OrganisationIndex.build(changed, vectoriser, reference.catalog)
-    assert rebuilt.vectors.tobytes() == fresh.vectors.tobytes()
+    assert updated.compacted().vectors.tobytes() == fresh.vectors.tobytes()
+    assert updated.vectors[updated.position["solver"]].tobytes() == fresh.vectors[fresh.position["solver"]].tobytes()
     solver = fresh.position["solver"]
     assert fresh.vectors[solver].tobytes() != index.vectors[index.position["solver"]].tobytes()
 
