@@ -8,11 +8,11 @@ work on, and firms in the same band share a situation.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from matcher.models import LocationFeatures
-from matcher.transit.model import NearestStop, TransitClass
+from matcher.transit.model import TransitClass
 from matcher.vocabulary import ProblemCode
 
 # Problems about the transit service at the site itself, which the class of the site confirms or contradicts.
@@ -49,12 +49,7 @@ class SiteStop:
 
 def site_stop(features: LocationFeatures) -> SiteStop | None:
     """The stop to name for a site: the one giving its class, else (class none) the nearest of any mode."""
-    return site_stop_of(features.transit_stop, features.transit_stops)
-
-
-def site_stop_of(transit_stop: NearestStop | None, transit_stops: Sequence[NearestStop]) -> SiteStop | None:
-    """:func:`site_stop` from the two stop fields."""
-    stop = transit_stop or min(transit_stops, key=lambda s: s.distance_km, default=None)
+    stop = features.transit_stop or min(features.transit_stops, key=lambda s: s.distance_km, default=None)
     if stop is None:
         return None
     return SiteStop(sys.intern(stop.label), sys.intern(stop.name), stop.distance_km, stop.departures_per_hour)
