@@ -162,6 +162,18 @@ def _sector_code(sector: str | None, kind: str) -> str:
     return UNKNOWN_SECTOR if sector_unknown(OrganisationKind(kind), None) else NO_SECTOR
 
 
+def _one_hot(encoder: OneHotEncoder, values: Sequence[str], *, unknown_allowed: bool) -> npt.NDArray[np.float64]:
+    """What the fitted ``encoder`` gives for ``values``: a row of the identity per category, zeros for a value
+    it does not know (when it ignores unknown ones)."""
+    categories = {str(c): i for i, c in enumerate(encoder.categories_[0])}
+    positions = np.fromiter((categories.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    if not unknown_allowed and (positions < 0).any():
+        unknown = sorted({v for v in values if v not in categories})
+        raise ValueError(f"unknown categories {unknown}; allowed: {sorted(categories)}")
+    identity = np.vstack([np.eye(len(categories)), np.zeros((1, len(categories)))])
+    return identity[positions]
+
+
 class Vectoriser:
     """A fitted pipeline plus what the recommenders read from it."""
 
@@ -176,6 +188,48 @@ class Vectoriser:
         if not len(frame):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.asarray(self.pipeline.transform(frame), dtype=np.float32)
+
+    def transform_columns(
+        self,
+        *,
+        issues: npt.NDArray[np.bool_],
+        sectors: Sequence[str | None],
+        kinds: Sequence[str],
+        employees: Sequence[int] | npt.NDArray[Any],
+        shift_work: Sequence[bool] | npt.NDArray[Any],
+        station_distance_km: Sequence[float] | npt.NDArray[Any],
+        population_density: Sequence[float] | npt.NDArray[Any],
+        commuter_balance_per_1000: Sequence[float] | npt.NDArray[Any],
+    ) -> FloatMatrix:
+        """The vectors of :meth:`transform_frame` (equal bit for bit) from columns, ``issues`` a multi-hot matrix
+        in ``PROBLEMS`` order: for loading a whole store. The fitted steps are applied block by block as the
+        column transformer applies them, without its per-row work on objects (the problem codes' Python loop,
+        the one-hot encoders' string checks): a one-hot block is a row of an identity matrix."""
+        rows = len(issues)
+        if not rows:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        columns = self.pipeline.named_steps["columns"]
+        fitted = columns.named_transformers_
+        weights = columns.transformer_weights
+        issue_block = fitted["issues"].named_steps["idf"].transform(np.asarray(issues, dtype=np.float64)) * weights["issues"]
+        sector_codes = [_sector_code(s, k) for s, k in zip(sectors, kinds, strict=True)]
+        numbers = {
+            "employees": np.asarray(employees, dtype=np.float64),
+            **dict(zip(LOCATION_COLUMNS, (station_distance_km, population_density, commuter_balance_per_1000), strict=True)),
+        }
+        blocks = [
+            issue_block.toarray() if hasattr(issue_block, "toarray") else issue_block,
+            _one_hot(fitted["sector"], sector_codes, unknown_allowed=True) * weights["sector"],
+            fitted["size"].transform(pd.DataFrame({"employees": numbers["employees"]})) * weights["size"],
+            _one_hot(fitted["kind"], [str(k) for k in kinds], unknown_allowed=False) * weights["kind"],
+            np.asarray(shift_work, dtype=np.float64).reshape(rows, 1) * weights["shift_work"],
+            fitted["location"].transform(
+                pd.DataFrame({c: np.asarray(numbers[c], dtype=np.float64) for c in LOCATION_COLUMNS})
+            )
+            * weights["location"],
+        ]
+        stacked = np.hstack(blocks)
+        return np.asarray(self.pipeline.named_steps["normalise"].transform(stacked), dtype=np.float32)
 
     @property
     def dimension(self) -> int:

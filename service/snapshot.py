@@ -25,7 +25,7 @@ from matcher.index import OrganisationIndex, fingerprint, new_vocabularies
 from matcher.models import Contact, Location, LocationFeatures, Organisation
 from matcher.profiles import ProfileBuilder
 from matcher.transit.situation import site_stop
-from matcher.vectorise import PROBLEMS, FloatMatrix, Vectoriser, vector_frame
+from matcher.vectorise import PROBLEMS, FloatMatrix, Vectoriser
 from service.storage.repository import ColumnPage
 from service.storage.rows import (
     CONTACT_COLUMNS,
@@ -121,8 +121,8 @@ class PageEncoder:
         sets = self.vocabularies["measure_sets"]
         rows["measure_sets"] = CodedColumn(sets.encode([tuple(sorted(set(m))) for m in page.measures]), sets)
         issue_codes = [sorted(codes) for codes in page.issues]
-        frame = vector_frame(
-            issues=issue_codes,
+        vectors = self._vectoriser.transform_columns(
+            issues=issues,
             sectors=columns["sector"],
             kinds=columns["kind"],
             employees=columns["employees"],
@@ -143,7 +143,7 @@ class PageEncoder:
             dtype=np.int64,
             count=len(page),
         )  # fmt: skip
-        return rows, self._vectoriser.transform_frame(frame), fingerprints
+        return rows, vectors, fingerprints
 
 
 EncodedPage = tuple[dict[str, Any], FloatMatrix, npt.NDArray[np.int64]]

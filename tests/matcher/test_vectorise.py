@@ -12,8 +12,8 @@ from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.resources import models_dir
 from matcher.settings import VectorSettings
-from matcher.vectorise import Vectoriser, fit_vectoriser
-from matcher.vocabulary import Sector
+from matcher.vectorise import PROBLEMS, Vectoriser, fit_vectoriser
+from matcher.vocabulary import OrganisationKind, Sector
 
 SECTOR_COLUMNS = slice(29, 51)  # after the 29 problem codes: sections A-U and "none"
 
@@ -56,3 +56,38 @@ def test_the_shipped_model_vectorises_an_unknown_sector(trio: list[Organisation]
     c, f, unknown = vectoriser.transform(trio)
     assert not unknown[SECTOR_COLUMNS].any()
     assert float(unknown @ c) == pytest.approx(float(unknown @ f), abs=1e-6)
+
+
+def test_vectors_from_columns_equal_the_pipeline_bit_for_bit(builder: ProfileBuilder) -> None:
+    """``transform_columns`` (the store's load) gives exactly what ``transform`` gives, on a varied sample."""
+    vectoriser, _ = load_model(models_dir())
+    rng = np.random.default_rng(7)
+    kinds = [k.value for k in OrganisationKind]
+    sectors: list[str | None] = [s.value for s in Sector] + [None]
+    problems = [p.value for p in PROBLEMS]
+    organisations = [
+        _build(
+            builder, f"o{i}", kind=kinds[i % len(kinds)],
+            sector=sectors[int(rng.integers(len(sectors)))] if kinds[i % len(kinds)] in ("company", "craft_business") else None,
+            employees=int(rng.integers(1, 20_000)), shift_work=bool(rng.integers(2)),
+            postcode=["44135", "10115", "80331", "01067", "24103"][i % 5],
+            issues=[str(p) for p in rng.choice(problems, size=int(rng.integers(0, 6)), replace=False)],
+        )
+        for i in range(60)
+    ]  # fmt: skip
+    issues = np.zeros((len(organisations), len(PROBLEMS)), dtype=np.bool_)
+    for row, organisation in enumerate(organisations):
+        issues[row, [PROBLEMS.index(i) for i in organisation.issues]] = True
+    from_columns = vectoriser.transform_columns(
+        issues=issues,
+        sectors=[o.sector for o in organisations],
+        kinds=[o.kind.value for o in organisations],
+        employees=[o.employees for o in organisations],
+        shift_work=[o.shift_work for o in organisations],
+        station_distance_km=[o.features.station_distance_km for o in organisations],
+        population_density=[o.features.population_density for o in organisations],
+        commuter_balance_per_1000=[o.features.kreis_commuter_balance_per_1000 for o in organisations],
+    )
+    assert len({o.sector for o in organisations}) >= 8 and any(o.issues == [] for o in organisations)
+    assert np.array_equal(from_columns, vectoriser.transform(organisations))
+    assert from_columns.dtype == np.float32
