@@ -209,24 +209,26 @@ class Vectoriser:
         if not rows:
             return np.zeros((0, self.dimension), dtype=np.float32)
         columns = self.pipeline.named_steps["columns"]
-        fitted = columns.named_transformers_
-        weights = columns.transformer_weights
-        issue_block = fitted["issues"].named_steps["idf"].transform(np.asarray(issues, dtype=np.float64)) * weights["issues"]
+        fitted, weights = columns.named_transformers_, columns.transformer_weights
+        issue_block = fitted["issues"].named_steps["idf"].transform(np.asarray(issues, dtype=np.float64))
         sector_codes = [_sector_code(s, k) for s, k in zip(sectors, kinds, strict=True)]
-        numbers = {
-            "employees": np.asarray(employees, dtype=np.float64),
-            **dict(zip(LOCATION_COLUMNS, (station_distance_km, population_density, commuter_balance_per_1000), strict=True)),
-        }
+        location = (station_distance_km, population_density, commuter_balance_per_1000)
+        location_frame = pd.DataFrame(
+            {
+                name: np.asarray(values, dtype=np.float64)
+                for name, values in zip(LOCATION_COLUMNS, location, strict=True)
+            }
+        )
         blocks = [
-            issue_block.toarray() if hasattr(issue_block, "toarray") else issue_block,
+            (issue_block * weights["issues"]).toarray()
+            if hasattr(issue_block, "toarray")
+            else issue_block * weights["issues"],
             _one_hot(fitted["sector"], sector_codes, unknown_allowed=True) * weights["sector"],
-            fitted["size"].transform(pd.DataFrame({"employees": numbers["employees"]})) * weights["size"],
+            fitted["size"].transform(pd.DataFrame({"employees": np.asarray(employees, dtype=np.float64)}))
+            * weights["size"],
             _one_hot(fitted["kind"], [str(k) for k in kinds], unknown_allowed=False) * weights["kind"],
             np.asarray(shift_work, dtype=np.float64).reshape(rows, 1) * weights["shift_work"],
-            fitted["location"].transform(
-                pd.DataFrame({c: np.asarray(numbers[c], dtype=np.float64) for c in LOCATION_COLUMNS})
-            )
-            * weights["location"],
+            fitted["location"].transform(location_frame) * weights["location"],
         ]
         stacked = np.hstack(blocks)
         return np.asarray(self.pipeline.named_steps["normalise"].transform(stacked), dtype=np.float32)
