@@ -128,6 +128,34 @@ class ServiceSettings(BaseSettings):
     access_log: AccessLog = Field(
         default=AccessLog.NONE, description="none, or json: one JSON line per request on stderr (no personal data)"
     )
+    revision_poll_seconds: float = Field(
+        default=0.1,
+        gt=0,
+        le=60,
+        description="SQLite: how often each worker asks the store for a new revision, off the request path "
+        "(PostgreSQL is told by LISTEN/NOTIFY and asks only after a lost connection)",
+    )
+    reader_heartbeat_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="how often each worker records the revision it has applied and prunes the change log",
+    )
+    reader_stale_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="a worker not heard from for this long no longer holds back pruning of the change log",
+    )
+
+    @model_validator(mode="after")
+    def _readers_stale_after_missed_heartbeats(self) -> Self:
+        if self.reader_stale_seconds < 2 * self.reader_heartbeat_seconds:
+            raise ValueError(
+                "BMM_READER_STALE_SECONDS muss mindestens doppelt so groß sein wie BMM_READER_HEARTBEAT_SECONDS "
+                f"({self.reader_stale_seconds} < 2 × {self.reader_heartbeat_seconds})"
+            )
+        return self
+
     routing_engine: RoutingEngine = Field(
         default=RoutingEngine.NONE, description="road distances for the residence analysis: none, osrm or valhalla"
     )

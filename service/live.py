@@ -99,6 +99,9 @@ class LiveIndex:
         self._snapshot: Snapshot | None = None
         self._encoder = PageEncoder(engine.vectoriser, vocabularies())
         self._noted: int | None = None  # newest revision a watcher has seen (None: nobody watches, ask the store)
+        # Its own lock: a write's commit hook notes from a request thread that still holds a pooled connection,
+        # which must never wait for a refresh (holding self._lock) that may need a connection from that pool.
+        self._noted_lock = threading.Lock()
         self._load_generation = 0  # a full load makes a running compaction's result stale
         self._replay: list[ChangeSet] | None = None  # changes applied while a compaction runs
         self._compaction: threading.Thread | None = None
@@ -126,7 +129,7 @@ class LiveIndex:
     def note_revision(self, revision: int) -> None:
         """A revision a watcher has seen; from the first call on, :meth:`current` trusts these instead of
         asking the store per request."""
-        with self._lock:
+        with self._noted_lock:
             self._noted = revision if self._noted is None else max(self._noted, revision)
 
     def current(self) -> Snapshot:

@@ -38,6 +38,7 @@ from service.api.throttle import FailedAuthThrottle
 from service.auth import CachedApiKeys, SqlApiKeyRepository
 from service.config import MEGABYTE, ServiceSettings
 from service.engine import load_engine
+from service.freshness import RevisionWatcher
 from service.geocoding.cache import GeocodeCache
 from service.geocoding.locating import build_locator
 from service.health import HealthMonitor
@@ -146,7 +147,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         health_monitor.start()
         recommendation_log.start()
         learned.start()
+        watcher.start()
         yield
+        watcher.stop()
         learned.stop()
         recommendation_log.stop()  # writes what is still queued
         health_monitor.stop()
@@ -228,6 +231,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         repository, matching, SqlTransitStore(engine), home_places=ResidencePlaces(residences, analyst),
         compact_after=settings.compact_delta_rows,
     )  # fmt: skip
+    app.state.watcher = watcher = RevisionWatcher(live, engine, settings)
     app.state.locator = build_locator(settings, GeocodeCache(engine))
     app.state.metrics = metrics = ServiceMetrics(live, recommendation_log)
     install_observing(app, settings, metrics)  # outermost: times the middlewares above too

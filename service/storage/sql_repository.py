@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from matcher.models import Organisation
 from service.auth import revoke_organisation_keys
 from service.storage.bulk import bulk_loader
-from service.storage.changes import log_changes
+from service.storage.changes import log_changes, pruned_through, revision_of
 from service.storage.repository import Changes, ColumnPage, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
 from service.storage.residences import erase_residences
 from service.storage.rows import ROW_COLUMNS, StoredRow, organisation_from_row, organisation_row
@@ -195,9 +195,7 @@ class SqlOrganisationRepository:
 
     def revision(self) -> int:
         with self.engine.connect() as connection:
-            return int(
-                connection.execute(select(func.coalesce(func.max(organisation_changes.c.revision), 0))).scalar_one()
-            )
+            return revision_of(connection)
 
     def changes_since(self, revision: int) -> Changes:
         query = select(organisation_changes.c.revision, organisation_changes.c.organisation_id).where(
@@ -212,6 +210,9 @@ class SqlOrganisationRepository:
                     ids = None
                 elif ids is not None:
                     ids.add(str(row.organisation_id))
+            # Read after the rows: when the log was pruned past ``revision`` in between, the mark shows it.
+            if pruned_through(connection) > revision:
+                ids = None  # changes the reader had not seen are gone: reload everything
         return Changes(revision=latest, ids=None if ids is None else sorted(ids))
 
     def iter_all(self, *, batch_size: int = 10_000) -> Iterator[Organisation]:

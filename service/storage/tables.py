@@ -131,6 +131,25 @@ organisation_changes = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
+# Each serving process (a reader of the change log, service/freshness.py) records the revision its index has
+# applied; rows at or below the lowest applied revision of the readers seen recently are pruned from the log.
+# Migration 0012.
+change_readers = Table(
+    "change_readers",
+    metadata,
+    Column("reader_id", String(64), primary_key=True),
+    Column("applied_revision", Integer, nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row: the log holds no rows at or below this revision any more, so a reader behind it reloads everything.
+change_log_pruned = Table(
+    "change_log_pruned",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
+)
+
 # Every recommendation served, with a snapshot of what was shown (ids, scores, reason codes; never
 # contact data), so that feedback can later be learned from.
 recommendation_log = Table(
