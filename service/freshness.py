@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 BACKOFF_SECONDS = (0.1, 5.0)
 # The LISTEN loop looks up from waiting for notifications this often (stop, heartbeat).
 LISTEN_TIMEOUT_SECONDS = 0.5
+# How the LISTEN connection shows in pg_stat_activity.
+APPLICATION_NAME = "bmm-revision-watcher"
 
 
 class RevisionWatcher:
@@ -163,7 +165,7 @@ class RevisionWatcher:
         import psycopg
 
         args, options = self._engine.dialect.create_connect_args(self._engine.url)
-        return psycopg.connect(*args, **options, autocommit=True)
+        return psycopg.connect(*args, **{**options, "application_name": APPLICATION_NAME}, autocommit=True)
 
     @staticmethod
     def _revision_on(connection: psycopg.Connection[tuple[object, ...]]) -> int:

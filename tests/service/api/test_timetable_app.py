@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from matcher.reference import ReferenceData
 from service.api.app import create_app
@@ -13,11 +14,19 @@ from service.auth import Role
 from service.config import ServiceSettings
 from service.io.gtfs import ZipLimits
 from service.storage.database import make_engine, upgrade
+from service.storage.sql_repository import SqlOrganisationRepository
 from service.timetable import import_feed, remove_feed
 from tests.factories import api_key_headers
 from tests.factories_gtfs import GRAEVINGHOLZ, north_of, standard_feed
 
 LIMITS = ZipLimits(entry_bytes=10_000_000, total_bytes=20_000_000)
+
+
+def _wait_until_applied(client: TestClient, other_process: Engine) -> None:
+    """Another process's write reaches the app through its revision watcher (service/freshness.py), off the
+    request path and within the poll interval, rather than on the very next request."""
+    revision = SqlOrganisationRepository(other_process).revision()
+    assert client.app.state.watcher.wait_for(revision, timeout=10)  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow  # builds its own app (model and reference data)
@@ -33,6 +42,7 @@ def test_the_app_follows_an_import_and_a_removal_by_another_process(tmp_path: Pa
         assert created.json()["features"]["transit_class"] == "B"
         other_process = make_engine(url)
         import_feed(other_process, reference, standard_feed().write(tmp_path / "feed.zip"), "vrr", LIMITS)
+        _wait_until_applied(client, other_process)
 
         stored = client.get("/api/v1/organisations/werk", headers=admin).json()["features"]
         assert (stored["transit_class"], stored["transit_stop"]["departures_per_hour"]) == ("A", 12.0)
@@ -43,5 +53,6 @@ def test_the_app_follows_an_import_and_a_removal_by_another_process(tmp_path: Pa
                "12 Abfahrten/h in der Morgenspitze" in brief["organisation"]["location_features"]  # fmt: skip
 
         remove_feed(other_process, reference, "vrr")
+        _wait_until_applied(client, other_process)
         assert client.get("/api/v1/organisations/werk", headers=admin).json()["features"]["transit_class"] == "B"
         assert client.post("/api/v1/match", json=profile).json()["profile"]["features"]["transit_class"] == "B"
