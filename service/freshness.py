@@ -1,16 +1,18 @@
 """Freshness across worker processes without a query per request (docs/service.md, "Freshness").
 
 One :class:`RevisionWatcher` per serving process learns of every new store revision off the request path,
-reports it to the :class:`~service.live.LiveIndex` (``note_revision``) and brings the snapshot up to it
-(``refresh``) in its own thread; ``LiveIndex.current()`` then answers from memory without asking the store.
+brings the :class:`~service.live.LiveIndex` up to it (``refresh``) in its own thread and then reports it
+(``note_revision``); ``LiveIndex.current()`` answers from memory without asking the store, and requests
+never wait for the watcher's refresh: until it is done they answer from the previous snapshot.
 
 - **PostgreSQL:** a dedicated psycopg connection LISTENs on ``bmm_changes``; every write notifies its
   revision in its transaction (``service/storage/changes.py``), so the notification arrives on commit. If
   the connection drops, the watcher reconnects with backoff and then reads the revision once, because
   notifications sent in between are lost; it also reads it at each heartbeat, in case one went missing.
 - **SQLite:** the watcher asks the store for its revision every ``revision_poll_seconds`` (0.1 s).
-- **This process's own writes** are reported once their transaction commits (``notify_after_commit``), so
-  the process that served a write shows it on its next request, whichever backend.
+- **This process's own writes** are reported once their transaction commits (``notify_after_commit``), before
+  they are loaded: the process that served a write shows it on its next request, whichever backend (that
+  request brings the snapshot up to date if the watcher has not yet).
 
 Every ``reader_heartbeat_seconds`` the watcher records the revision it has applied (``change_readers``) and
 prunes the change log up to the lowest revision applied by the readers heard from recently.
@@ -112,11 +114,12 @@ class RevisionWatcher:
         self._wake.set()
 
     def _apply(self, revision: int) -> None:
-        """Bring the index to ``revision`` (or beyond) unless it is there already."""
+        """Bring the index to ``revision`` (or beyond) unless it is there already. Reported only once loaded:
+        meanwhile requests keep answering from the previous snapshot instead of waiting for this one."""
         if revision <= self._applied:
             return
-        self._live.note_revision(revision)
         snapshot = self._live.refresh()
+        self._live.note_revision(snapshot.revision)
         with self._applied_changed:
             self._applied = max(self._applied, snapshot.revision)
             self._applied_changed.notify_all()

@@ -1,0 +1,163 @@
+"""Write-to-visible latency between two processes: the freshness mechanism's own figure (service/freshness.py).
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_freshness.py [--size 20000] [--writes 100] [--backends ...]
+
+Seeds the demo organisations into a temporary SQLite file and a throwaway PostgreSQL database (started like
+the tests' server; BMM_TEST_POSTGRES_URL uses an existing one). A reader process (a serving worker: LiveIndex
+plus RevisionWatcher) answers a "request" every millisecond from ``LiveIndex.current()``; this process writes
+(``visible_to_peers`` toggled on one organisation, as PATCH does) at random intervals of 50-150 ms. For each
+write: the time from its commit to the first request in the reader that answered from a snapshot holding it.
+Prints p50, p99 and max, how many SQL statements the reader's request path ran (0 expected: the watcher thread
+asks the store, requests do not), and how long the reader's index refresh took.
+Not a test: run it by hand and copy the figures (with the machine) into the docs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
+from pathlib import Path
+
+from sqlalchemy import event
+
+from benchmarks.common import print_machine
+from matcher.reference import load_reference_data
+from service.config import ServiceSettings
+from service.engine import load_engine
+from service.freshness import RevisionWatcher
+from service.live import LiveIndex, Snapshot
+from service.seeding import seed_demo
+from service.storage.database import make_engine, upgrade
+from service.storage.repository import WriteMode
+from service.storage.sql_repository import SqlOrganisationRepository
+
+REQUEST_INTERVAL = 0.001  # the reader answers a request every millisecond
+
+
+def reader(url: str, ready: Event, stop: Event, results: Connection) -> None:
+    """A serving worker: build the index, follow the store with a watcher, answer requests until ``stop``."""
+    engine = make_engine(url)
+    live = LiveIndex(SqlOrganisationRepository(engine), load_engine())
+    live.current()
+    watcher = RevisionWatcher(live, engine, ServiceSettings(database_url=url))
+    watcher.start()
+    request_thread = threading.current_thread()
+    on_request_path = 0
+
+    def count(*_args: object) -> None:
+        nonlocal on_request_path
+        if threading.current_thread() is request_thread:
+            on_request_path += 1
+
+    refresh_seconds: list[float] = []
+    refresh = live.refresh
+
+    def timed_refresh() -> Snapshot:
+        started = time.perf_counter()
+        snapshot = refresh()
+        refresh_seconds.append(time.perf_counter() - started)
+        return snapshot
+
+    live.refresh = timed_refresh  # type: ignore[method-assign]
+    event.listen(engine, "before_cursor_execute", count)
+    seen: dict[int, float] = {}
+    last = -1
+    ready.set()
+    while not stop.is_set():
+        revision = live.current().revision
+        if revision != last:
+            seen[revision] = time.monotonic()  # CLOCK_MONOTONIC: the same clock in both processes
+            last = revision
+        time.sleep(REQUEST_INTERVAL)
+    event.remove(engine, "before_cursor_execute", count)
+    watcher.stop()
+    results.send((seen, on_request_path, refresh_seconds))
+    engine.dispose()
+
+
+def measure(url: str, size: int, writes: int) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    repository = SqlOrganisationRepository(engine)
+    seed_demo(repository, load_reference_data(), size=size, seed=42)
+    context = multiprocessing.get_context("spawn")
+    ready, stop = context.Event(), context.Event()
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=reader, args=(url, ready, stop, send))
+    process.start()
+    assert ready.wait(600), "the reader did not start"
+    organisation = repository.get("demo-000284")
+    assert organisation is not None
+    committed: dict[int, float] = {}
+    pause = threading.Event()
+    for n in range(writes):
+        pause.wait(random.uniform(0.05, 0.15))
+        changed = organisation.model_copy(update={"visible_to_peers": n % 2 == 0})
+        repository.add_many([changed], mode=WriteMode.UPSERT)
+        committed[repository.revision()] = time.monotonic()
+    pause.wait(2.0)  # let the last write arrive
+    stop.set()
+    seen, on_request_path, refresh_seconds = receive.recv()
+    process.join(60)
+    engine.dispose()
+    visible = sorted(seen.items())
+    latencies = sorted(
+        (next(t for r, t in visible if r >= revision) - at) * 1000
+        for revision, at in committed.items()
+        if any(r >= revision for r, _ in visible)
+    )
+    lost = len(committed) - len(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+    backend = engine.dialect.name
+    print(
+        f"{backend:10s} {size:,} organisations, {len(latencies)} writes: write-to-visible p50 "
+        f"{statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms; never visible: {lost}"
+    )
+    refresh = sorted(refresh_seconds)
+    print(
+        f"{'':10s} reader: SQL statements on the request path {on_request_path}; index refresh p50 "
+        f"{statistics.median(refresh) * 1000:.1f} ms ({len(refresh)} refreshes)"
+    )
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    from tests.service.postgres import postgres_server
+
+    with postgres_server() as server:
+        url = server.create_database()
+        try:
+            yield url
+        finally:
+            server.drop_database(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=20_000)
+    parser.add_argument("--writes", type=int, default=100)
+    parser.add_argument("--backends", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    print_machine()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for backend in args.backends:
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                measure(f"sqlite:///{Path(folder) / 'bench.db'}", args.size, args.writes)
+        else:
+            with postgres_database() as url:
+                measure(url, args.size, args.writes)
+
+
+if __name__ == "__main__":
+    main()
