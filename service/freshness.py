@@ -130,21 +130,22 @@ class RevisionWatcher:
 
     def _poll(self) -> None:
         """SQLite: ask for the revision every poll interval, or at once after a write of this process."""
+        wait = self._poll_seconds
         while not self._stop.is_set():
-            self._wake.wait(self._poll_seconds)
+            self._wake.wait(wait)
             self._wake.clear()
             if self._stop.is_set():
                 return
             try:
                 self._apply(self._read_revision())
                 self._heartbeat()
-            except SQLAlchemyError as error:  # keep serving the snapshot in memory; try again next time
-                logger.warning("revision poll failed: %s", type(error).__name__)
+                wait = self._poll_seconds
+            except Exception as error:  # keep serving the snapshot in memory; try again, less often
+                wait = min(wait * 2, BACKOFF_SECONDS[1])
+                _log_failure(error, wait)
 
     def _listen(self) -> None:
         """PostgreSQL: LISTEN on a connection of its own; reconnect with backoff when it drops."""
-        import psycopg
-
         backoff = BACKOFF_SECONDS[0]
         while not self._stop.is_set():
             try:
@@ -159,8 +160,8 @@ class RevisionWatcher:
                                 break
                         if self._heartbeat():
                             self._apply(self._revision_on(connection))  # a notification may have gone missing
-            except (psycopg.Error, SQLAlchemyError) as error:
-                logger.warning("revision watcher: %s; reconnecting in %.1f s", type(error).__name__, backoff)
+            except Exception as error:  # the thread must survive anything: reconnect and read the revision
+                _log_failure(error, backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_SECONDS[1])
 
@@ -188,6 +189,14 @@ class RevisionWatcher:
         if pruned:
             logger.info("change log: %d rows every reader has applied pruned", pruned)
         return True
+
+
+def _log_failure(error: Exception, retry_seconds: float) -> None:
+    """A database error is expected now and then (a restart, a full disk): one line; anything else: the trace."""
+    if isinstance(error, SQLAlchemyError) or type(error).__module__.startswith("psycopg"):
+        logger.warning("revision watcher: %s; again in %.1f s", type(error).__name__, retry_seconds)
+    else:
+        logger.exception("revision watcher failed; again in %.1f s", retry_seconds)
 
 
 def _revision_in(payload: str) -> int:
