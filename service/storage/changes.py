@@ -78,7 +78,8 @@ def notify_after_commit(engine: Engine, callback: Callable[[int], None]) -> Call
     has committed (when its connection goes back to the pool); returns the function that stops it.
 
     SQLAlchemy Core has no after-commit event: the revision is marked when the commit starts, dropped when
-    the commit fails or the transaction rolls back, and reported when the connection is checked in.
+    the commit fails or the transaction rolls back, and reported when the connection is checked in. (Not for
+    changes logged inside a savepoint that is rolled back: nothing here uses savepoints.)
     """
     with _listeners_lock:
         callbacks = _listeners.get(engine)
@@ -103,9 +104,10 @@ def _install(engine: Engine, callbacks: list[Callable[[int], None]]) -> None:
     def rolled_back(connection: Connection) -> None:
         connection.info.pop(_LOGGED, None)
 
-    def failed(context: Any) -> None:  # a failed commit must not be reported
-        if context.connection is not None:
-            context.connection.info.pop(_LOGGED, None)
+    def failed(context: Any) -> None:
+        # A failed commit (no statement) must not be reported; a failed statement ends no transaction by
+        # itself (a rollback does, see above).
+        if context.connection is not None and context.statement is None:
             context.connection.info.pop(_COMMITTED, None)
 
     def checked_in(_dbapi_connection: object, record: Any) -> None:
