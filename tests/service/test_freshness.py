@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 
+from service.api.app import create_app
 from service.config import ServiceSettings
 from service.engine import MatchingEngine
 from service.freshness import APPLICATION_NAME, RevisionWatcher
@@ -179,10 +181,14 @@ def test_a_notification_lost_with_the_connection_is_recovered_on_reconnect(
 def _wait_for_first_heartbeat(worker: Worker) -> None:
     """The first heartbeat reads the revision once after start; wait for it, so later news can only come by
     NOTIFY (the next heartbeat is an hour away)."""
+    _wait_for_first_heartbeat_of(worker.engine, worker.watcher.reader_id)
+
+
+def _wait_for_first_heartbeat_of(engine: Engine, reader_id: str) -> None:
     done = threading.Event()
-    query = select(change_readers.c.reader_id).where(change_readers.c.reader_id == worker.watcher.reader_id)
+    query = select(change_readers.c.reader_id).where(change_readers.c.reader_id == reader_id)
     for _ in range(int(WAIT / 0.05)):
-        with worker.engine.connect() as connection:
+        with engine.connect() as connection:
             if connection.execute(query).first() is not None:
                 return
         done.wait(0.05)
@@ -219,3 +225,17 @@ def test_watchers_record_their_revision_prune_what_all_applied_and_leave_on_stop
 def test_the_reader_staleness_must_outlast_two_heartbeats() -> None:
     with pytest.raises(ValueError, match="BMM_READER_STALE_SECONDS"):
         ServiceSettings(reader_heartbeat_seconds=10, reader_stale_seconds=15)
+
+
+@pytest.mark.slow  # builds the app (model and reference data)
+def test_the_app_runs_a_watcher_from_start_to_shutdown(database_url: str, engine: Engine) -> None:
+    def readers() -> list[str]:
+        with engine.connect() as connection:
+            return list(connection.execute(select(change_readers.c.reader_id)).scalars())
+
+    with TestClient(create_app(ServiceSettings(database_url=database_url))) as client:
+        watcher: RevisionWatcher = client.app.state.watcher  # type: ignore[attr-defined]
+        assert watcher.applied_revision == SqlOrganisationRepository(engine).revision()
+        _wait_for_first_heartbeat_of(engine, watcher.reader_id)
+        assert readers() == [watcher.reader_id]
+    assert readers() == []  # stopped with the app: it holds back no pruning
