@@ -19,12 +19,16 @@ from tests.factories import api_key_headers
 from tests.service.conftest import OrganisationFactory
 
 ORGANISATION = "org-read-1"
-# The log is written only by flush(), stop() or a full batch, and the health check runs only at start:
-# a test sees exactly when rows reach the table and which queries a request sends.
+# The log is written only by flush(), stop() or a full batch, the health check runs only at start and the
+# revision watcher polls once a minute: a test sees exactly when rows reach the table and which queries a
+# request sends.
 QUIET: dict[str, Any] = {
     "recommendation_log_flush_ms": 60_000,
     "recommendation_log_batch_size": 10_000,
     "health_check_seconds": 300,
+    "revision_poll_seconds": 60,
+    "reader_heartbeat_seconds": 3600,
+    "reader_stale_seconds": 7200,
 }
 
 
@@ -94,6 +98,17 @@ def test_health_answers_from_the_background_check_without_a_query(client: TestCl
     assert {(a.status_code, a.json()["organisations"], a.json()["synthetic_organisations"]) for a in answers} == {
         (200, 2, 1)
     }
+
+
+def test_answers_ask_the_store_for_no_revision(client: TestClient) -> None:
+    """The snapshot's freshness comes from the worker's revision watcher (service/freshness.py)."""
+    key = api_key_headers(client, Role.ORGANISATION, ORGANISATION)
+    peers = f"/api/v1/organisations/{ORGANISATION}/peers"
+    assert client.get(peers, headers=key).status_code == 200
+    engine: Engine = _state(client, "repository").engine
+    with Statements(engine) as statements:
+        assert [client.get(peers, headers=key).status_code for _ in range(5)] == [200] * 5
+    assert [s for s in statements.sent if "organisation_changes" in s] == []
 
 
 def test_a_known_key_asks_no_query_within_its_cache_time(client: TestClient) -> None:
