@@ -11,8 +11,9 @@ never wait for the watcher's refresh: until it is done they answer from the prev
   notifications sent in between are lost; it also reads it at each heartbeat, in case one went missing.
 - **SQLite:** the watcher asks the store for its revision every ``revision_poll_seconds`` (0.1 s).
 - **This process's own writes** are reported once their transaction commits (``notify_after_commit``), before
-  they are loaded: the process that served a write shows it on its next request, whichever backend (that
-  request brings the snapshot up to date if the watcher has not yet).
+  they are loaded: the process that served a write shows it on its next request, whichever backend, because
+  that request brings the snapshot up to date first (as every request did before the watcher). The thread
+  leaves them to that request, and loads them itself at the next heartbeat only if no request came.
 
 Every ``reader_heartbeat_seconds`` the watcher records the revision it has applied (``change_readers``) and
 prunes the change log up to the lowest revision applied by the readers heard from recently.
@@ -69,7 +70,7 @@ class RevisionWatcher:
         self.reader_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._applied = -1
         self._applied_changed = threading.Condition()
-        self._wake = threading.Event()
+        self._written_here = -1  # the newest revision written by this process (its next request loads it)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._stop_commits: Callable[[], None] | None = None
@@ -77,7 +78,8 @@ class RevisionWatcher:
 
     @property
     def applied_revision(self) -> int:
-        """The revision the live index has been brought to (-1 before :meth:`start`)."""
+        """The revision the live index has been brought to, or told of by this process's own write, which
+        its next request loads (-1 before :meth:`start`)."""
         return self._applied
 
     def start(self) -> None:
@@ -91,7 +93,6 @@ class RevisionWatcher:
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=max(self._poll_seconds, LISTEN_TIMEOUT_SECONDS) + 10)
         if self._stop_commits is not None:
@@ -109,19 +110,23 @@ class RevisionWatcher:
     # -- learning of revisions --------------------------------------------------------------------------------
 
     def _committed_here(self, revision: int) -> None:
-        """A write of this process committed: its next request must see it, and the thread refreshes now."""
+        """A write of this process committed: its next request loads it before it answers (as before this
+        watcher existed), so the thread need not; it loads it at the next heartbeat if no request came."""
         self._live.note_revision(revision)
-        self._wake.set()
+        with self._applied_changed:
+            self._written_here = max(self._written_here, revision)
 
     def _apply(self, revision: int) -> None:
         """Bring the index to ``revision`` (or beyond) unless it is there already. Reported only once loaded:
         meanwhile requests keep answering from the previous snapshot instead of waiting for this one."""
         if revision <= self._applied:
             return
-        snapshot = self._live.refresh()
-        self._live.note_revision(snapshot.revision)
+        if revision > self._written_here:
+            snapshot = self._live.refresh()
+            self._live.note_revision(snapshot.revision)
+            revision = snapshot.revision
         with self._applied_changed:
-            self._applied = max(self._applied, snapshot.revision)
+            self._applied = max(self._applied, revision)
             self._applied_changed.notify_all()
 
     def _read_revision(self) -> int:
@@ -129,13 +134,9 @@ class RevisionWatcher:
             return revision_of(connection)
 
     def _poll(self) -> None:
-        """SQLite: ask for the revision every poll interval, or at once after a write of this process."""
+        """SQLite: ask for the revision every poll interval."""
         wait = self._poll_seconds
-        while not self._stop.is_set():
-            self._wake.wait(wait)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
+        while not self._stop.wait(wait):
             try:
                 self._apply(self._read_revision())
                 self._heartbeat()
@@ -184,7 +185,9 @@ class RevisionWatcher:
         if now - self._last_heartbeat < self._heartbeat_seconds:
             return False
         self._last_heartbeat = now
-        record_reader(self._engine, self.reader_id, self._applied)
+        if self._live.revision < self._applied:  # a write of this process that no request has loaded yet
+            self._live.refresh()
+        record_reader(self._engine, self.reader_id, self._live.revision)
         pruned = prune_changes(self._engine, self._stale_after)
         if pruned:
             logger.info("change log: %d rows every reader has applied pruned", pruned)
