@@ -40,6 +40,8 @@ def stored(client: TestClient) -> list[Organisation]:
     ]  # fmt: skip
     organisations = [builder.build(OrganisationProfile.model_validate(p), f"s-{n:03d}") for n, p in enumerate(profiles)]
     repository(client).add_many(organisations)
+    # Loaded now, so that the revision watcher (service/freshness.py) loads no pages in the background later.
+    client.app.state.live.refresh()  # type: ignore[attr-defined]
     return sorted(organisations, key=lambda o: o.id)
 
 
