@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.bench_import import HEADER, member_list
-from benchmarks.common import print_machine
+from benchmarks.common import postgres_database, print_machine
 from matcher.resources import data_dir
 
 
@@ -86,14 +86,8 @@ def database(postgres: bool, folder: Path) -> Iterator[str]:
     if not postgres:
         yield f"sqlite:///{folder / 'bench.db'}"
         return
-    from tests.service.postgres import postgres_server
-
-    with postgres_server() as server:
-        url = server.create_database()
-        try:
-            yield url
-        finally:
-            server.drop_database(url)
+    with postgres_database() as url:
+        yield url
 
 
 def main() -> None:

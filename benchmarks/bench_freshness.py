@@ -23,8 +23,6 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event
@@ -32,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from benchmarks.common import print_machine
+from benchmarks.common import postgres_database, print_machine
 from matcher.reference import load_reference_data
 from service.config import ServiceSettings
 from service.engine import load_engine
@@ -147,18 +145,6 @@ def measure(url: str, size: int, writes: int, pause_ms: tuple[float, float]) -> 
     )
     print(f"  the reader's index refresh:                         {_percentiles([s * 1000 for _, s in refreshes])}")
     print(f"  SQL statements on the reader's request path: {on_request_path} ({len(refreshes)} refreshes)")
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    from tests.service.postgres import postgres_server
-
-    with postgres_server() as server:
-        url = server.create_database()
-        try:
-            yield url
-        finally:
-            server.drop_database(url)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def status_mb(key: str) -> float:
@@ -18,3 +20,16 @@ def status_mb(key: str) -> float:
 def print_machine() -> None:
     machine = platform.processor() or platform.machine()
     print(f"machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """The URL of a new database on a throwaway PostgreSQL server (the tests' own), dropped afterwards."""
+    from tests.service.postgres import postgres_server
+
+    with postgres_server() as server:
+        url = server.create_database()
+        try:
+            yield url
+        finally:
+            server.drop_database(url)

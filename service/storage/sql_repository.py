@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,21 +96,8 @@ class SqlOrganisationRepository:
 
     def add_many(self, organisations_: Sequence[Organisation], *, mode: WriteMode = WriteMode.INSERT) -> WriteResult:
         ids = [o.id for o in organisations_]
-        repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
-        if repeated:
-            raise DuplicateIdError(repeated)
-        try:
-            with self.engine.begin() as connection:
-                existing = self._created_at(connection, ids)
-                if existing and mode is WriteMode.INSERT:
-                    raise DuplicateIdError(sorted(existing))
-                self._delete_ids(connection, list(existing))
-                self._insert(connection, organisations_, existing)
-                log_changes(connection, ids)
-        except IntegrityError:
-            # A concurrent write stored one of these ids after our check; the transaction was rolled back.
-            with self.engine.connect() as connection:
-                raise DuplicateIdError(sorted(self._created_at(connection, ids))) from None
+        with self._replacing(ids, mode) as (connection, existing):
+            self._insert(connection, organisations_, existing)
         return WriteResult(created=len(ids) - len(existing), updated=len(existing))
 
     def add_bulk(
@@ -121,6 +109,33 @@ class SqlOrganisationRepository:
         ``ids`` are the ids of all rows in ``batches`` (checked against the store before anything is written);
         ``batches`` is read once, so it may stream from a spool. All or nothing, like :meth:`add_many`.
         """
+        with self._replacing(ids, mode) as (connection, existing):
+            load = bulk_loader(connection)
+            now = datetime.now(UTC)
+            written = 0
+            for batch in batches:
+                load(
+                    organisations,
+                    (*ROW_COLUMNS, "created_at", "updated_at"),
+                    [(*values, existing.get(str(values[0]), now), now) for values, _, _ in batch],
+                )
+                load(organisation_issues, ("organisation_id", "issue"), [
+                    (values[0], issue) for values, issues, _ in batch for issue in issues
+                ])  # fmt: skip
+                load(organisation_measures, ("organisation_id", "measure_id"), [
+                    (values[0], measure) for values, _, measures in batch for measure in measures
+                ])  # fmt: skip
+                written += len(batch)
+            if written != len(ids):
+                raise ValueError(f"add_bulk: {written} rows in the batches, {len(ids)} ids")
+        return WriteResult(created=len(ids) - len(existing), updated=len(existing))
+
+    @contextmanager
+    def _replacing(self, ids: Sequence[str], mode: WriteMode) -> Iterator[tuple[Connection, dict[str, datetime]]]:
+        """One transaction that stores ``ids`` anew (the body writes the rows): refuses ids repeated in the batch
+        (and stored ones in insert mode), deletes the stored ones first, logs the change, and reports a concurrent
+        writer's unique violation as :class:`DuplicateIdError`. Yields the connection and the stored ids' creation
+        times."""
         repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
         if repeated:
             raise DuplicateIdError(repeated)
@@ -130,30 +145,12 @@ class SqlOrganisationRepository:
                 if existing and mode is WriteMode.INSERT:
                     raise DuplicateIdError(sorted(existing))
                 self._delete_ids(connection, list(existing))
-                load = bulk_loader(connection)
-                now = datetime.now(UTC)
-                written = 0
-                for batch in batches:
-                    load(
-                        organisations,
-                        (*ROW_COLUMNS, "created_at", "updated_at"),
-                        [(*values, existing.get(str(values[0]), now), now) for values, _, _ in batch],
-                    )
-                    load(organisation_issues, ("organisation_id", "issue"), [
-                        (values[0], issue) for values, issues, _ in batch for issue in issues
-                    ])  # fmt: skip
-                    load(organisation_measures, ("organisation_id", "measure_id"), [
-                        (values[0], measure) for values, _, measures in batch for measure in measures
-                    ])  # fmt: skip
-                    written += len(batch)
-                if written != len(ids):
-                    raise ValueError(f"add_bulk: {written} rows in the batches, {len(ids)} ids")
+                yield connection, existing
                 log_changes(connection, ids)
         except IntegrityError:
             # A concurrent write stored one of these ids after our check; the transaction was rolled back.
             with self.engine.connect() as connection:
                 raise DuplicateIdError(sorted(self._created_at(connection, ids))) from None
-        return WriteResult(created=len(ids) - len(existing), updated=len(existing))
 
     def stored_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` are stored."""
