@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
@@ -67,6 +68,11 @@ class ServiceSettings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     max_body_bytes: int = Field(default=10 * MEGABYTE, gt=0, description="request bodies above this get 413")
     import_max_bytes: int = Field(default=512 * MEGABYTE, gt=0, description="the body limit of the import route")
+    import_workers: int = Field(
+        default_factory=lambda: len(os.sched_getaffinity(0)),
+        ge=1,
+        description="processes that check a 'bmm import' of more than one chunk (default: the usable CPUs; 1: none)",
+    )
     gtfs_max_entry_bytes: int = Field(
         default=1024 * MEGABYTE, gt=0, description="a GTFS zip entry larger than this (uncompressed) is refused"
     )

@@ -64,6 +64,7 @@ def import_file(
     from service.geocoding.cache import GeocodeCache
     from service.geocoding.locating import build_locator
     from service.io import ImportFailed, import_organisations
+    from service.io.workers import DatabaseBuilder
     from service.storage.locks import LockBusyError, import_lock
     from service.storage.sql_repository import SqlOrganisationRepository
     from service.timetable import stored_reference
@@ -96,6 +97,8 @@ def import_file(
                     dry_run=dry_run,
                     locator=locator,
                     progress=progress,
+                    workers=settings.import_workers,
+                    recipe=DatabaseBuilder(settings.database_url, settings.resolved_data_dir()),
                 )
             finally:
                 gc.enable()

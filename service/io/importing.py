@@ -9,9 +9,11 @@ from __future__ import annotations
 import pickle
 import tempfile
 import time
-import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
@@ -21,12 +23,15 @@ from service.coverage import COVERED_STATES
 from service.geocoding.locating import AddressLocator, GeocodingReport
 from service.io.parsing import parse_profile
 from service.io.reading import ImportFileError, RawRow, ReadInfo, RowError, Source, read_rows
+from service.io.workers import BuilderRecipe, RowResult, check_segment, new_id, start_worker
 from service.storage.repository import DuplicateIdError, OrganisationRepository, WriteMode
-from service.storage.rows import StoredRow, stored_rows
+from service.storage.rows import ROW_COLUMNS, Cell, StoredRow, stored_rows
 
 CHUNK_SIZE = 50_000
 MAX_ERRORS = 1_000
 SPOOL_MEMORY_BYTES = 64 * 1024 * 1024  # valid rows waiting for the store: in memory up to this, then on disk
+SEGMENT_ROWS = 10_000  # rows per worker task: large enough for the vectorised location lookup, small for memory
+SEGMENTS_PER_WORKER = 2  # tasks in flight per worker: one running, one queued, so no worker waits on the reader
 
 Progress = Callable[[int], None]
 """Called with the number of data rows checked so far (after each chunk)."""
@@ -69,10 +74,6 @@ class ImportFailed:
         }
 
 
-def new_id() -> str:
-    return "org-" + uuid.uuid4().hex[:16]
-
-
 @dataclass
 class _Errors:
     limit: int
@@ -105,7 +106,10 @@ class _Spool:
         self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115 (close())
 
     def add(self, organisations: list[Organisation]) -> None:
-        pickle.dump(stored_rows(organisations), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.add_rows(stored_rows(organisations))
+
+    def add_rows(self, rows: list[StoredRow]) -> None:
+        pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def batches(self) -> Iterator[list[StoredRow]]:
         self._file.seek(0)
@@ -131,8 +135,11 @@ def prepare_import(
     progress: Progress | None = None,
 ) -> list[Organisation] | ImportFailed:
     """Every row validated and built (location resolved), or all errors found. Touches no database."""
+    info = _info(kind)
     organisations: list[Organisation] = []
-    result = _prepare(source, builder, filename, _info(kind), chunk_size, max_errors, progress, organisations.extend)
+    result = _prepare(
+        read_rows(source, filename, info), builder, info, chunk_size, max_errors, progress, organisations.extend
+    )
     return result if isinstance(result, ImportFailed) else organisations
 
 
@@ -149,6 +156,8 @@ def import_organisations(
     chunk_size: int = CHUNK_SIZE,
     max_errors: int = MAX_ERRORS,
     progress: Progress | None = None,
+    workers: int = 1,
+    recipe: BuilderRecipe | None = None,
 ) -> ImportReport | ImportFailed:
     """Import a CSV/XLSX/GeoJSON file: either every row is stored (one transaction) or none.
 
@@ -161,11 +170,17 @@ def import_organisations(
     With a ``locator`` (a geocoder is configured), rows with a street address but no coordinates are
     geocoded once every row is valid (a dry run only counts them and asks nothing); see
     :mod:`service.geocoding.locating`.
+
+    With ``workers`` > 1 and a ``recipe`` for the builder, a file of more than one chunk is parsed and built in
+    that many processes (reading and storing stay here, in file order; same rows, errors and order as with one).
+    With a ``locator`` the import stays in this process.
     """
     info = _info(kind)
     if locator is not None:  # the geocoder looks at all rows at once (one budget, one cache query)
         organisations: list[Organisation] = []
-        prepared = _prepare(source, builder, filename, info, chunk_size, max_errors, progress, organisations.extend)
+        prepared = _prepare(
+            read_rows(source, filename, info), builder, info, chunk_size, max_errors, progress, organisations.extend
+        )
         if isinstance(prepared, ImportFailed):
             return prepared
         started = time.perf_counter()
@@ -176,19 +191,194 @@ def import_organisations(
             stored_rows(organisations[start : start + chunk_size]) for start in range(0, len(organisations), chunk_size)
         )
         return _finish(prepared, batches, repository, mode, dry_run, max_errors, geocoding)
+    items = read_rows(source, filename, info)
+    check = _Check(builder, info, chunk_size, max_errors, progress, workers, recipe)
     if dry_run:
-        prepared = _prepare(source, builder, filename, info, chunk_size, max_errors, progress, lambda _: None)
+        prepared = check.run(items, lambda _: None)
         if isinstance(prepared, ImportFailed):
             return prepared
         return _dry_run(prepared, repository, mode, max_errors, None)
     spool = _Spool()
     try:
-        prepared = _prepare(source, builder, filename, info, chunk_size, max_errors, progress, spool.add)
+        prepared = check.run(items, spool.add_rows)
         if isinstance(prepared, ImportFailed):
             return prepared
         return _finish(prepared, spool.batches(), repository, mode, dry_run, max_errors, None)
     finally:
         spool.close()
+
+
+RowSink = Callable[[list[StoredRow]], None]
+"""Receives each chunk of valid rows, flat (:func:`stored_rows`), while every row so far is valid."""
+
+
+@dataclass(frozen=True)
+class _Check:
+    """Reads and checks the rows: :func:`_prepare` in this process, or the same in worker processes."""
+
+    builder: ProfileBuilder
+    info: ReadInfo
+    chunk_size: int
+    max_errors: int
+    progress: Progress | None
+    workers: int
+    recipe: BuilderRecipe | None
+
+    def run(self, items: Iterable[RawRow | RowError], sink: RowSink) -> _Prepared | ImportFailed:
+        if self.workers > 1 and self.recipe is not None:
+            head, rest, more = _peek(items, self.chunk_size)
+            items = _chained(head, rest)
+            if more:  # more than one chunk: worth starting processes
+                return self._in_workers(items, sink, self.recipe)
+        return _prepare(
+            items,
+            self.builder,
+            self.info,
+            self.chunk_size,
+            self.max_errors,
+            self.progress,
+            lambda organisations: sink(stored_rows(organisations)),
+        )
+
+    def _in_workers(
+        self, items: Iterable[RawRow | RowError], sink: RowSink, recipe: BuilderRecipe
+    ) -> _Prepared | ImportFailed:
+        started = time.perf_counter()
+        replay = _Replay(self.chunk_size, _Errors(self.max_errors), self.progress, sink)
+        segment_rows = min(self.chunk_size, SEGMENT_ROWS)
+        in_flight: deque[tuple[list[int | RowError], Future[list[RowResult]]]] = deque()
+        segment: list[int | RowError] = []  # in file order: a row number (parsed by a worker) or a reading error
+        raws: list[RawRow] = []
+        file_error: ImportFileError | None = None
+        with ProcessPoolExecutor(
+            self.workers, mp_context=get_context("spawn"), initializer=start_worker, initargs=(recipe,)
+        ) as pool:
+
+            def submit() -> None:
+                nonlocal segment, raws
+                # After the first error only errors matter: the workers then send no rows back.
+                in_flight.append((segment, pool.submit(check_segment, raws, bool(replay.errors.count))))
+                segment, raws = [], []
+                while len(in_flight) > self.workers * SEGMENTS_PER_WORKER:  # bounded memory: wait for the oldest
+                    replay.add(*_done(in_flight.popleft()))
+
+            try:
+                for item in items:
+                    if isinstance(item, RowError):
+                        segment.append(item)
+                        continue
+                    segment.append(item.row)
+                    raws.append(item)
+                    if len(raws) >= segment_rows:
+                        submit()
+            except ImportFileError as error:
+                file_error = error
+            if segment:
+                submit()
+            while in_flight:
+                replay.add(*_done(in_flight.popleft()))
+        if file_error is not None:  # as in _prepare: the rows read before still count, the open chunk is not built
+            for problem in file_error.errors:
+                replay.errors.add(problem)
+        else:
+            replay.flush()
+        return _result(replay.errors, replay.rows, replay.coverage, replay.first_row, self.info, started)
+
+
+def _done(
+    entry: tuple[list[int | RowError], Future[list[RowResult]]],
+) -> tuple[list[int | RowError], list[RowResult]]:
+    segment, future = entry
+    return segment, future.result()
+
+
+def _peek(
+    items: Iterable[RawRow | RowError], count: int
+) -> tuple[list[RawRow | RowError], Iterator[RawRow | RowError], bool]:
+    """The first items, up to one more than ``count``; the rest; whether there are more than ``count``. A file
+    error while peeking is raised again by the rest, after the items read before it."""
+    iterator = iter(items)
+    head: list[RawRow | RowError] = []
+    try:
+        for item in iterator:
+            head.append(item)
+            if len(head) > count:
+                return head, iterator, True
+    except ImportFileError as error:
+        return head, _raising(error), False
+    return head, iterator, False
+
+
+def _raising(error: ImportFileError) -> Iterator[RawRow | RowError]:
+    yield from ()  # a generator: raises when iterated
+    raise error
+
+
+def _chained(head: list[RawRow | RowError], rest: Iterator[RawRow | RowError]) -> Iterator[RawRow | RowError]:
+    yield from head
+    yield from rest
+
+
+_ID = ROW_COLUMNS.index("id")
+_STATE = ROW_COLUMNS.index("state")
+
+
+@dataclass
+class _Replay:
+    """The workers' results taken in file order exactly as :func:`_prepare` takes its rows: ids checked against
+    the earlier rows, chunks of ``chunk_size`` valid rows flushed (their build errors, the sink, progress)."""
+
+    chunk_size: int
+    errors: _Errors
+    progress: Progress | None
+    sink: RowSink
+    coverage: _Coverage = field(default_factory=lambda: _Coverage())
+    first_row: dict[str, int] = field(default_factory=dict)
+    pending: list[list[RowError] | StoredRow | None] = field(default_factory=list)
+    rows: int = 0
+
+    def add(self, segment: list[int | RowError], results: list[RowResult]) -> None:
+        checked = iter(results)
+        for entry in segment:
+            if isinstance(entry, RowError):
+                self.errors.add(entry)
+                continue
+            self.rows += 1
+            result = next(checked)
+            if isinstance(result, list):
+                for problem in result:
+                    self.errors.add(problem)
+                continue
+            given, organisation_id, built = result
+            if given is not None and given in self.first_row:
+                self.errors.add(_repeated(entry, given, self.first_row))
+                continue
+            while organisation_id in self.first_row:  # a generated id met an earlier one (practically never)
+                organisation_id = new_id()
+                if isinstance(built, tuple):
+                    values, issues, measures = built
+                    built = ((*values[:_ID], organisation_id, *values[_ID + 1 :]), issues, measures)
+            self.first_row[organisation_id] = entry
+            self.pending.append(built)
+            if len(self.pending) >= self.chunk_size:
+                self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        good: list[StoredRow] = []
+        for built in self.pending:
+            if isinstance(built, list):
+                for problem in built:
+                    self.errors.add(problem)
+            elif built is not None:
+                good.append(built)
+        self.pending.clear()
+        if not self.errors.count:
+            self.coverage.add_located((values[_ID], values[_STATE]) for values, _, _ in good)
+            self.sink(good)
+        if self.progress is not None:
+            self.progress(self.rows)
 
 
 def _finish(
@@ -260,9 +450,8 @@ def _stored_message(organisation_id: str) -> str:
 
 
 def _prepare(
-    source: Source,
+    items: Iterable[RawRow | RowError],
     builder: ProfileBuilder,
-    filename: str | None,
     info: ReadInfo,
     chunk_size: int,
     max_errors: int,
@@ -295,7 +484,7 @@ def _prepare(
             progress(rows)
 
     try:
-        for item in read_rows(source, filename, info):
+        for item in items:
             if isinstance(item, RowError):
                 errors.add(item)
                 continue
@@ -316,6 +505,12 @@ def _prepare(
     except ImportFileError as error:
         for problem in error.errors:
             errors.add(problem)
+    return _result(errors, rows, coverage, first_row, info, started)
+
+
+def _result(
+    errors: _Errors, rows: int, coverage: _Coverage, first_row: dict[str, int], info: ReadInfo, started: float
+) -> _Prepared | ImportFailed:
     if not errors.count and not rows:
         errors.add(
             RowError(
@@ -335,23 +530,27 @@ class _Coverage:
     """Counts the rows located outside NRW and Baden-Württemberg, chunk by chunk."""
 
     outside: int = 0
-    first: Organisation | None = None
+    first: tuple[str, str] | None = None  # (id, state) of the first row outside
 
     def add(self, organisations: list[Organisation]) -> None:
-        for organisation in organisations:
-            if organisation.location.state not in COVERED_STATES:
+        self.add_located((organisation.id, organisation.location.state) for organisation in organisations)
+
+    def add_located(self, located: Iterable[tuple[Cell, Cell]]) -> None:
+        """Each row's id and state (the Land's ISO 3166-2 code)."""
+        for organisation_id, state in located:
+            if state not in COVERED_STATES:
                 self.outside += 1
-                self.first = self.first or organisation
+                self.first = self.first or (str(organisation_id), str(state))
 
     def note(self, rows: dict[str, int], info: ReadInfo) -> None:
         """One warning for the rows outside: stored, but not fully advised."""
-        first = self.first
-        if first is None:
+        if self.first is None:
             return
+        organisation_id, state = self.first
         info.warnings.append(
             f"{count_noun(self.outside, 'Zeile liegt', 'Zeilen liegen')} außerhalb von Nordrhein-Westfalen und "
-            f"Baden-Württemberg (zuerst Zeile {rows.get(first.id, '?')}: "
-            f"{STATE_NAMES_DE.get(first.location.state, '?')}); "
+            f"Baden-Württemberg (zuerst Zeile {rows.get(organisation_id, '?')}: "
+            f"{STATE_NAMES_DE.get(state, '?')}); "
             "sie werden gespeichert, aber Beratungsstellen, Förderprogramme und Planungsregionen decken sie nicht ab."
         )
 
@@ -363,14 +562,15 @@ def _unique_id(item: RawRow, profile: OrganisationProfile, first_row: dict[str, 
         while organisation_id in first_row:  # practically never (64 random bits)
             organisation_id = new_id()
     elif organisation_id in first_row:
-        errors.add(
-            RowError(
-                item.row,
-                "id",
-                f"id '{organisation_id}' kommt in der Datei mehrfach vor "
-                f"(zuerst in Zeile {first_row[organisation_id]}).",
-            )
-        )
+        errors.add(_repeated(item.row, organisation_id, first_row))
         return None
     first_row[organisation_id] = item.row
     return organisation_id
+
+
+def _repeated(row: int, organisation_id: str, first_row: dict[str, int]) -> RowError:
+    return RowError(
+        row,
+        "id",
+        f"id '{organisation_id}' kommt in der Datei mehrfach vor (zuerst in Zeile {first_row[organisation_id]}).",
+    )

@@ -1,0 +1,96 @@
+"""The CPU work of an import (parse, validate, build, flatten) for a segment of rows, run in worker processes.
+
+The main process reads the file and stores the rows; :mod:`service.io.importing` replays the workers' results
+in file order, so errors, row numbers and stored rows are those of the sequential path. A worker starts with
+the 'spawn' method (no fork of a process that may hold threads and database connections) and builds its own
+:class:`ProfileBuilder` once, from a picklable recipe (:class:`BuilderRecipe`).
+"""
+
+from __future__ import annotations
+
+import gc
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from matcher.profiles import ProfileBuilder
+from service.io.parsing import parse_profile
+from service.io.reading import RawRow, RowError
+from service.storage.rows import StoredRow, stored_rows
+
+BuilderRecipe = Callable[[], ProfileBuilder]
+"""Builds the import's :class:`ProfileBuilder` in a worker process; must pickle (a top-level function or a
+:func:`functools.partial` of one)."""
+
+RowResult = list[RowError] | tuple[str | None, str, list[RowError] | StoredRow | None]
+"""One row: its parse errors, or (the id as given, the id used, build errors or the flat row — ``None`` when
+the caller asked for errors only)."""
+
+
+@dataclass(frozen=True)
+class DatabaseBuilder:
+    """The builder of ``bmm import``: the reference data with the timetable imported into the database."""
+
+    database_url: str
+    data_dir: Path
+
+    def __call__(self) -> ProfileBuilder:
+        from matcher.reference import load_reference_data
+        from matcher.settings import MatcherSettings
+        from service.storage.database import make_engine
+        from service.timetable import stored_reference
+
+        engine = make_engine(self.database_url)
+        try:
+            return ProfileBuilder(stored_reference(engine, load_reference_data(self.data_dir)), MatcherSettings())
+        finally:
+            engine.dispose()
+
+
+def new_id() -> str:
+    return "org-" + uuid.uuid4().hex[:16]
+
+
+_builder: ProfileBuilder | None = None
+
+
+def start_worker(recipe: BuilderRecipe) -> None:
+    """The pool's initializer: the builder once per process; its long-lived reference data is moved out of the
+    collector's sight (as ``bmm import`` disables collection for its millions of acyclic objects)."""
+    global _builder  # one builder per worker process, set once
+    _builder = recipe()
+    gc.freeze()
+
+
+def check_segment(rows: Sequence[RawRow], errors_only: bool) -> list[RowResult]:
+    """In a worker: :func:`check_rows` with the process's builder."""
+    assert _builder is not None, "start_worker() sets the builder"
+    return check_rows(_builder, rows, errors_only)
+
+
+def check_rows(builder: ProfileBuilder, rows: Sequence[RawRow], errors_only: bool) -> list[RowResult]:
+    """Parse and build every row. Rows without an id get a new one; whether an id repeats an earlier row of the
+    file is for the caller to decide (it sees the whole file), so every parsed row is built."""
+    results: list[RowResult] = []
+    todo: list[tuple[int, RawRow, str | None, str]] = []  # (index in results, row, id as given, id used)
+    profiles = []
+    for raw in rows:
+        parsed = parse_profile(raw)
+        if isinstance(parsed, list):
+            results.append(parsed)
+            continue
+        used = parsed.id if parsed.id is not None else new_id()
+        todo.append((len(results), raw, parsed.id, used))
+        profiles.append((parsed, used))
+        results.append([])  # replaced below
+    built = builder.build_many(profiles)
+    good = [organisation for organisation in built if not isinstance(organisation, list)]
+    flat = iter(stored_rows(good) if not errors_only else [None] * len(good))
+    for (index, raw, given, used), result in zip(todo, built, strict=True):
+        if isinstance(result, list):
+            problems: list[RowError] | StoredRow | None = [RowError(raw.row, p.field, p.message) for p in result]
+        else:
+            problems = next(flat)
+        results[index] = (given, used, problems)
+    return results
