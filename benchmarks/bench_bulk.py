@@ -7,7 +7,9 @@ file (default) or, with ``--postgres``, into a fresh database on a throwaway Pos
 helper, tests/service/postgres.py; needs the PostgreSQL binaries). Then it is exported as CSV and GeoJSON
 with ``bmm export --out``. The rows are synthetic.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_bulk.py --rows 100000 [--coordinates] [--postgres]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_bulk.py --rows 100000 [--coordinates] [--postgres] [--import-only]
+
+``BMM_IMPORT_WORKERS`` in the environment sets the import's worker processes (default: the usable CPUs).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,8 +64,26 @@ def located_list(rows: int, seed: int = 42) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def run(arguments: list[str]) -> tuple[float, float, float]:
-    """Run ``bmm …`` in a child process: (wall seconds, CPU seconds, peak RSS in MB)."""
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and its descendants (the import's worker processes), from /proc."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            total = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return total + sum(_tree_rss(int(child)) for child in children.read().split())
+    except (OSError, ValueError):  # the process ended meanwhile
+        return total
+
+
+def _sample_peak(pid: int, peak: list[int], done: threading.Event) -> None:
+    while not done.wait(0.2):
+        peak[0] = max(peak[0], _tree_rss(pid))
+
+
+def run(arguments: list[str]) -> tuple[float, float, float, float]:
+    """Run ``bmm …`` in a child process: (wall seconds, CPU seconds of it and its worker processes, peak RSS in MB
+    of the largest process, peak RSS in MB of all its processes together, sampled every 0.2 s)."""
     environment = {**os.environ, "BMM_GEOCODER": "none", "PYTHONPATH": str(Path.cwd())}
     started = time.perf_counter()
     child = subprocess.Popen(
@@ -72,13 +93,18 @@ def run(arguments: list[str]) -> tuple[float, float, float]:
         stderr=subprocess.PIPE,
     )
     assert child.stderr is not None
+    peak, done = [0], threading.Event()
+    sampler = threading.Thread(target=_sample_peak, args=(child.pid, peak, done))
+    sampler.start()
     errors = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"bmm {arguments[0]} failed ({child.returncode}): {errors.decode()[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 1e6
 
 
 @contextlib.contextmanager
@@ -94,6 +120,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--coordinates", action="store_true", help="a distinct point per row (no shared sites)")
+    parser.add_argument("--import-only", action="store_true", help="measure the import only, no export")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL server instead of SQLite")
     args = parser.parse_args()
     print_machine()
@@ -107,11 +134,15 @@ def main() -> None:
         source.write_bytes(data)
         with database(args.postgres, folder) as url:
             backend = "PostgreSQL (COPY)" if args.postgres else "SQLite (executemany)"
-            wall, cpu, peak = run(["import", str(source), "--db", url, "--kind", "company"])
-            print(f"bmm import into {backend}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak:.0f} MB")
-            for file_format in ("csv", "geojson"):
+            wall, cpu, peak, together = run(["import", str(source), "--db", url, "--kind", "company"])
+            workers = os.environ.get("BMM_IMPORT_WORKERS", "default")
+            print(
+                f"bmm import into {backend} (BMM_IMPORT_WORKERS={workers}): {wall:.1f} s wall, {cpu:.1f} s CPU, "
+                f"peak RSS {peak:.0f} MB (largest process), {together:.0f} MB (all processes, sampled)"
+            )
+            for file_format in () if args.import_only else ("csv", "geojson"):
                 target = folder / f"export.{file_format}"
-                wall, cpu, peak = run(["export", "--db", url, "--format", file_format, "--out", str(target)])
+                wall, cpu, peak, _ = run(["export", "--db", url, "--format", file_format, "--out", str(target)])
                 size = target.stat().st_size / 1e6
                 print(
                     f"bmm export --format {file_format}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak:.0f} MB "

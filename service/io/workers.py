@@ -56,11 +56,12 @@ _builder: ProfileBuilder | None = None
 
 
 def start_worker(recipe: BuilderRecipe) -> None:
-    """The pool's initializer: the builder once per process; its long-lived reference data is moved out of the
-    collector's sight (as ``bmm import`` disables collection for its millions of acyclic objects)."""
+    """The pool's initializer: the builder once per process. As in ``bmm import``, no cyclic collection: the
+    millions of new acyclic objects would make it rescan them again and again (their memory is freed by
+    reference counting as each segment is done)."""
     global _builder  # one builder per worker process, set once
     _builder = recipe()
-    gc.freeze()
+    gc.disable()
 
 
 def check_segment(rows: Sequence[RawRow], errors_only: bool) -> list[RowResult]:
