@@ -30,8 +30,7 @@ from service.storage.rows import ROW_COLUMNS, Cell, StoredRow, stored_rows
 CHUNK_SIZE = 50_000
 MAX_ERRORS = 1_000
 SPOOL_MEMORY_BYTES = 64 * 1024 * 1024  # valid rows waiting for the store: in memory up to this, then on disk
-SEGMENT_ROWS = 10_000  # rows per worker task: large enough for the vectorised location lookup, small for memory
-SEGMENTS_PER_WORKER = 2  # tasks in flight per worker: one running, one queued, so no worker waits on the reader
+QUEUED_CHUNKS = 1  # chunks in flight beyond one per worker, so a worker rarely waits on the reader (memory bound)
 
 Progress = Callable[[int], None]
 """Called with the number of data rows checked so far (after each chunk)."""
@@ -245,7 +244,6 @@ class _Check:
     ) -> _Prepared | ImportFailed:
         started = time.perf_counter()
         replay = _Replay(self.chunk_size, _Errors(self.max_errors), self.progress, sink)
-        segment_rows = min(self.chunk_size, SEGMENT_ROWS)
         in_flight: deque[tuple[list[int | RowError], Future[list[RowResult]]]] = deque()
         segment: list[int | RowError] = []  # in file order: a row number (parsed by a worker) or a reading error
         raws: list[RawRow] = []
@@ -259,7 +257,7 @@ class _Check:
                 # After the first error only errors matter: the workers then send no rows back.
                 in_flight.append((segment, pool.submit(check_segment, raws, bool(replay.errors.count))))
                 segment, raws = [], []
-                while len(in_flight) > self.workers * SEGMENTS_PER_WORKER:  # bounded memory: wait for the oldest
+                while len(in_flight) > self.workers + QUEUED_CHUNKS:  # bounded memory: wait for the oldest
                     replay.add(*_done(in_flight.popleft()))
 
             try:
@@ -269,7 +267,7 @@ class _Check:
                         continue
                     segment.append(item.row)
                     raws.append(item)
-                    if len(raws) >= segment_rows:
+                    if len(raws) >= self.chunk_size:  # a whole chunk: features are computed once per site in it
                         submit()
             except ImportFileError as error:
                 file_error = error
