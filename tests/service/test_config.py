@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -113,3 +114,12 @@ def test_geocoder_kind_and_rate_are_validated() -> None:
         ServiceSettings.model_validate({"geocoder": "google"})
     with pytest.raises(ValueError, match="geocoder_rate"):
         ServiceSettings(geocoder_rate=0)
+
+
+def test_import_workers_default_to_the_usable_cpus_and_are_at_least_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BMM_IMPORT_WORKERS", raising=False)
+    assert ServiceSettings().import_workers == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("BMM_IMPORT_WORKERS", "1")
+    assert ServiceSettings().import_workers == 1
+    with pytest.raises(ValueError, match="import_workers"):
+        ServiceSettings(import_workers=0)
