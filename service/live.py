@@ -149,6 +149,12 @@ class LiveIndex:
     def _update(self, revision: int) -> Snapshot:
         with self._lock:
             snapshot = self._snapshot
+            if snapshot is not None and revision < snapshot.revision:
+                # Mostly read before another thread (a request, the watcher) brought the snapshot further
+                # while this one waited for the lock; rarely a restored store. Only a read under the lock
+                # tells them apart: taking the stale read for a restore reloaded everything, under the lock,
+                # for each such thread (seconds at 100,000 rows, while every request waits).
+                revision = self._repository.revision()
             if snapshot is None or snapshot.revision != revision:
                 snapshot = self._snapshot = self._refresh(snapshot, revision)
                 self._maybe_compact(snapshot)

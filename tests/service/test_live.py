@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import pytest
 
@@ -10,7 +10,7 @@ from matcher.models import Organisation
 from matcher.residences.places import NO_HOME_PLACES, HomePlaces
 from service.engine import MatchingEngine
 from service.live import LiveIndex
-from service.storage.repository import WriteMode
+from service.storage.repository import ColumnPage, WriteMode
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.tables import organisation_changes, organisations
 from tests.service.conftest import BOTH_BACKENDS, OrganisationFactory
@@ -81,6 +81,49 @@ def test_a_store_whose_revision_went_back_is_reloaded_completely(
         connection.execute(organisations.delete().where(organisations.c.id == "r2"))
     repository.add_many([make_organisation(id="r9")])  # revision 1 again, below the snapshot's 3
     assert sorted(live.current().organisations) == ["r0", "r1", "r9"]
+
+
+class RacingRepository(SqlOrganisationRepository):
+    """Counts full loads; ``race_once`` runs once right after a revision has been read, before it is returned:
+    what another thread may do while a request waits for the live index's lock with that revision in hand."""
+
+    def __init__(self, repository: SqlOrganisationRepository) -> None:
+        super().__init__(repository.engine)
+        self.full_loads = 0
+        self.race_once: Callable[[], None] | None = None
+
+    def revision(self) -> int:
+        revision = super().revision()
+        race, self.race_once = self.race_once, None
+        if race is not None:
+            race()
+        return revision
+
+    def iter_column_pages(self, columns: Sequence[str], *, page_size: int = 20_000) -> Iterator[ColumnPage]:
+        self.full_loads += 1
+        return super().iter_column_pages(columns, page_size=page_size)
+
+
+def test_a_revision_read_before_another_thread_refreshed_is_no_reason_to_reload_everything(
+    repository: SqlOrganisationRepository, matching: MatchingEngine, make_organisation: OrganisationFactory
+) -> None:
+    repository.add_many([make_organisation(id=f"o{i}") for i in range(5)])
+    racing = RacingRepository(repository)
+    live = LiveIndex(racing, matching)
+    live.current()
+    assert racing.full_loads == 1
+
+    def other_request_writes_and_loads() -> None:
+        racing.add_many([make_organisation(id="o1", name="Umbenannt GmbH")], mode=WriteMode.UPSERT)
+        live.refresh()  # the snapshot is now newer than the revision the stalled request has read
+
+    racing.add_many([make_organisation(id="o5")])
+    racing.race_once = other_request_writes_and_loads
+    snapshot = live.current()  # reads the revision of o5's write, then finds the snapshot beyond it
+    assert racing.full_loads == 1  # deltas only: a revision read before the lock is not a restored store
+    assert snapshot.revision == repository.revision()
+    assert "o5" in snapshot.organisations
+    assert snapshot.organisations["o1"].name == "Umbenannt GmbH"
 
 
 class RecordingPlaces:
