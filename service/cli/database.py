@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -82,6 +83,16 @@ def demo(
         typer.echo(f"  {role.value:<12} {subject or '-':<22} {secret}")
 
 
+def service_log_config() -> dict[str, Any]:
+    """uvicorn's logging plus the service's own INFO lines (index loads and compactions, imports, key changes):
+    operational facts with ids and counts, never personal data."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["service"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 @app.command()
 def serve(
     db: DbOption = DEFAULT_DATABASE_URL,
@@ -118,7 +129,7 @@ def serve(
     # longer, so workers were killed and respawned in a loop and never started (benchmarks/bench_scale.py).
     config = uvicorn.Config(
         partial(create_app, settings_for(db)), factory=True, host=host, port=port, workers=workers,
-        access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS, log_config=service_log_config(),
     )  # fmt: skip
     server = uvicorn.Server(config)
     try:

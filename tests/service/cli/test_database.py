@@ -137,3 +137,23 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_serve_shows_the_service_info_lines_beside_uvicorns(capfd: pytest.CaptureFixture[str]) -> None:
+    # Index loads and compactions are how an operator sees a worker reloading; without a handler for
+    # "service" they never reached the serve log (found while chasing the load tail of issue 15).
+    import logging.config
+
+    from service.cli.database import service_log_config
+
+    service_logger = logging.getLogger("service")
+    saved = (service_logger.handlers[:], service_logger.level, service_logger.propagate)
+    try:
+        logging.config.dictConfig(service_log_config())
+        logging.getLogger("service.live").info("index at revision %d", 7)
+        logging.getLogger("service.live").debug("not shown")
+    finally:
+        service_logger.handlers[:], service_logger.level, service_logger.propagate = saved
+    err = capfd.readouterr().err
+    assert "index at revision 7" in err
+    assert "not shown" not in err
