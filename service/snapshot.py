@@ -11,6 +11,8 @@ Organisation that builds a profile from its row only when one is looked up (thro
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -38,6 +40,7 @@ from service.storage.rows import (
 
 NULLABLE_TEXT = StringDType(na_object=None)
 FEATURES_KEPT = 20_000  # derived location features kept per index (a few kB each)
+BUILT_KEPT = 2_048  # organisations built by lookup and kept per snapshot (the most recently used; a few kB each)
 
 # Column of the table -> (column in the store, how it is kept). Text with few distinct values is coded; unique
 # text is one variable-width string column. The derived location features (station, stops, urbanisation,
@@ -192,7 +195,12 @@ def columns_of(
 
 class OrganisationColumns(Mapping[str, Organisation]):
     """The live organisations of an index, read-only: an Organisation is built from its row on lookup, its
-    location features derived by ``builder``. Also gives the index the stop it names for a site."""
+    location features derived by ``builder``. Also gives the index the stop it names for a site.
+
+    The last :data:`BUILT_KEPT` organisations built are kept (a route looks up the asking organisation and each
+    peer it shows; a busy one is asked again and again). They are kept per instance, and every snapshot has its
+    own instance, so a write is never answered from them. The Organisations are shared: callers must not
+    mutate them (they copy with ``model_copy``)."""
 
     def __init__(
         self, index: OrganisationIndex, builder: ProfileBuilder, features: dict[int, LocationFeatures] | None = None
@@ -202,6 +210,8 @@ class OrganisationColumns(Mapping[str, Organisation]):
         # Features worked out so far, by position: positions keep their rows until a compaction, so a snapshot
         # after a write may share them (``following``).
         self._features = {} if features is None else features
+        self._built: OrderedDict[int, Organisation] = OrderedDict()
+        self._built_lock = threading.Lock()  # requests run in the thread pool
         index.stop_reader = self.site_stops
 
     def following(self, index: OrganisationIndex, builder: ProfileBuilder) -> OrganisationColumns:
@@ -242,6 +252,20 @@ class OrganisationColumns(Mapping[str, Organisation]):
         return _WithoutFeatures(self)
 
     def at(self, position: int) -> Organisation:
+        """The organisation of this row, built once and kept while it is among the most recently used."""
+        with self._built_lock:
+            found = self._built.get(position)
+            if found is not None:
+                self._built.move_to_end(position)
+                return found
+        built = self._build(position)
+        with self._built_lock:
+            self._built[position] = built
+            if len(self._built) > BUILT_KEPT:
+                self._built.popitem(last=False)
+        return built
+
+    def _build(self, position: int) -> Organisation:
         row = self._row(position)
         features = self._features_of([position])[0]
         row.update({column: getattr(features, attr) for column, attr in FEATURE_COLUMNS.items()})

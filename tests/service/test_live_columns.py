@@ -201,6 +201,30 @@ def test_metrics_properties_and_refresh(
     assert np.count_nonzero(live.current().index.alive) == 8
 
 
+def test_built_organisations_are_kept_bounded_and_a_write_is_answered_fresh(
+    repository: SqlOrganisationRepository,
+    matching: MatchingEngine,
+    make_organisation: OrganisationFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("service.snapshot.BUILT_KEPT", 2)
+    repository.add_many([make_organisation(id=i) for i in ("k1", "k2", "k3")])
+    live = LiveIndex(repository, matching)
+    organisations = live.current().organisations
+    first = organisations["k1"]
+    assert organisations["k1"] is first  # kept: built once
+    assert organisations.get("k2") is organisations["k2"]
+    organisations["k3"]  # a third one pushes out the least recently used (k1)
+    assert organisations["k1"] is not first
+    assert organisations["k1"] == first == repository.get("k1")
+    # A write: the next snapshot builds from the new row; the old snapshot keeps what it had.
+    repository.add_many([make_organisation(id="k1", name="Umbenannt GmbH")], mode=WriteMode.UPSERT)
+    fresh = live.current().organisations
+    assert fresh is not organisations
+    assert fresh["k1"].name == "Umbenannt GmbH" == repository.get("k1").name  # type: ignore[union-attr]
+    assert organisations["k1"].name == first.name
+
+
 def test_a_background_compaction_replays_the_writes_that_came_meanwhile(
     repository: SqlOrganisationRepository,
     matching: MatchingEngine,
