@@ -2,12 +2,14 @@
 FastAPI endpoint on the same uvicorn, in the same run.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_overhead.py [--size 20000] [--rounds 40] [--per-round 25]
+        [--db sqlite:////tmp/copy.db]
 
 Seeds a temporary SQLite database like ``bmm demo`` does, starts ``bmm serve --workers 1`` on it and, as the
 reference, a FastAPI app with one empty endpoint on uvicorn with the same defaults and no access log (the
-cheapest reference). One client, one kept-alive connection, one request at a time; the targets are asked in
-interleaved rounds so that load from other jobs on the machine falls on all of them alike. Prints p50 and
-p99 in ms per target and each target's p50 divided by the empty endpoint's:
+cheapest reference). ``--db`` uses a database seeded before instead (``bmm demo``, or a copy of one; it gets an
+API key and recommendation-log rows). One client, one kept-alive connection, one request at a time; the
+targets are asked in interleaved rounds so that load from other jobs on the machine falls on all of them
+alike. Prints p50 and p99 in ms per target and each target's p50 divided by the empty endpoint's:
 
 * ``empty FastAPI``: the reference;
 * ``/api/v1/limits``: the product's middlewares, routing and a tiny JSON answer (no key, no database);
@@ -102,16 +104,19 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=20_000, help="demo organisations (default 20,000)")
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--per-round", type=int, default=25, help="requests per target and round")
+    parser.add_argument("--db", help="an existing database with the demo company (seeded before; it gets a key)")
     args = parser.parse_args()
     print_machine()
     root = Path(__file__).resolve().parent.parent
     environment = {**os.environ, "PYTHONPATH": str(root)}
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        url = args.db or f"sqlite:///{Path(folder) / 'bench.db'}"
         engine = make_engine(url)
         upgrade(engine)
         reference = load_reference_data()
-        seed_demo(SqlOrganisationRepository(engine), reference, size=args.size, seed=42)
+        if not args.db:
+            seed_demo(SqlOrganisationRepository(engine), reference, size=args.size, seed=42)
+        size, backend = SqlOrganisationRepository(engine).count(), engine.dialect.name
         rules = SubjectRules.from_reference(reference)
         key = {"X-API-Key": SqlApiKeyRepository(engine).create(Role.ORGANISATION, ORGANISATION, rules=rules)[1]}
         engine.dispose()
@@ -147,7 +152,7 @@ def main() -> None:
                 process.terminate()
                 process.wait(timeout=30)
     reference_p50 = percentile(targets[0].times, 0.5)
-    print(f"{args.size:,} demo organisations, SQLite, {len(targets[0].times)} requests per target, one worker")
+    print(f"{size:,} demo organisations, {backend}, {len(targets[0].times)} requests per target, one worker")
     print(f"{'target':<16} {'p50 ms':>8} {'p99 ms':>8} {'p50 ÷ empty':>12}")
     for target in targets:
         p50 = percentile(target.times, 0.5)
