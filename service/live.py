@@ -60,7 +60,7 @@ class Snapshot:
     """An immutable view: the organisations of one store revision, their index and their k-safe home places."""
 
     revision: int
-    organisations: OrganisationColumns  # a read-only Mapping[str, Organisation], built per lookup
+    organisations: OrganisationColumns  # a read-only Mapping[str, Organisation], built on lookup (recent ones kept)
     index: OrganisationIndex
     engine: MatchingEngine  # with the imported timetable of this revision
     builder: ProfileBuilder  # on ``engine``: new and changed profiles get their transit fields from it
