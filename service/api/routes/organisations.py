@@ -41,7 +41,7 @@ from service.api.security import ApiKeysDep, OptionalPrincipalDep
 from service.auth import Principal, Role
 from service.coverage import coverage_note
 from service.geocoding.locating import AddressLocator
-from service.io.importing import new_id
+from service.io.workers import new_id
 from service.storage.repository import DuplicateIdError, OrganisationQuery, OrganisationRepository, WriteMode
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
