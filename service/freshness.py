@@ -86,6 +86,9 @@ class RevisionWatcher:
         """Bring the index to the store's revision, then follow it in a daemon thread."""
         self._stop_commits = notify_after_commit(self._engine, self._committed_here)
         self._apply(self._read_revision())
+        # Registered (and the first pruning done) before the app serves: nothing prunes changes this reader
+        # still needs, and nothing is pruned behind the back of the first requests.
+        self._heartbeat()
         postgres = self._engine.dialect.name == "postgresql"
         target = self._listen if postgres else self._poll
         self._thread = threading.Thread(target=target, name="revision-watcher", daemon=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,7 +111,16 @@ def test_serve_gives_slow_starting_workers_time_before_uvicorn_replaces_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # With uvicorn's 5 s default, workers still importing on a busy machine were killed in a loop.
+    import logging
+
     import uvicorn.supervisors
+
+    # uvicorn.Config configures logging at once: the "service" logger would keep a handler on this test's
+    # captured stderr, closed once the test ends, and later CLI tests would print its logging errors.
+    service_logger = logging.getLogger("service")
+    for attribute in ("handlers", "level", "propagate"):
+        monkeypatch.setattr(service_logger, attribute, getattr(service_logger, attribute))
+    monkeypatch.setattr(service_logger, "handlers", [])
 
     from service.cli.database import WORKER_HEALTHCHECK_SECONDS
 
@@ -139,21 +150,17 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_shows_the_service_info_lines_beside_uvicorns(capfd: pytest.CaptureFixture[str]) -> None:
+def test_serve_shows_the_service_info_lines_beside_uvicorns() -> None:
     # Index loads and compactions are how an operator sees a worker reloading; without a handler for
-    # "service" they never reached the serve log (found while chasing the load tail of issue 15).
-    import logging.config
-
-    from service.cli.database import service_log_config
-
-    service_logger = logging.getLogger("service")
-    saved = (service_logger.handlers[:], service_logger.level, service_logger.propagate)
-    try:
-        logging.config.dictConfig(service_log_config())
-        logging.getLogger("service.live").info("index at revision %d", 7)
-        logging.getLogger("service.live").debug("not shown")
-    finally:
-        service_logger.handlers[:], service_logger.level, service_logger.propagate = saved
-    err = capfd.readouterr().err
-    assert "index at revision 7" in err
-    assert "not shown" not in err
+    # "service" they never reached the serve log (found while chasing the load tail of issue 15). In a
+    # process of its own: dictConfig shuts down every existing handler, pytest's too.
+    script = (
+        "import logging, logging.config\n"
+        "from service.cli.database import service_log_config\n"
+        "logging.config.dictConfig(service_log_config())\n"
+        "logging.getLogger('service.live').info('index at revision %d', 7)\n"
+        "logging.getLogger('service.live').debug('not shown')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert "index at revision 7" in done.stderr
+    assert "not shown" not in done.stderr
