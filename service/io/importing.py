@@ -23,8 +23,8 @@ from service.coverage import COVERED_STATES
 from service.geocoding.locating import AddressLocator, GeocodingReport
 from service.io.parsing import parse_profile
 from service.io.reading import ImportFileError, RawRow, ReadInfo, RowError, Source, read_rows
-from service.io.workers import BuilderRecipe, RowResult, check_segment, new_id, start_worker
-from service.storage.repository import DuplicateIdError, OrganisationRepository, WriteMode
+from service.io.workers import BuilderRecipe, RowResult, check_segment, start_worker
+from service.storage.repository import DuplicateIdError, OrganisationRepository, WriteMode, new_organisation_id
 from service.storage.rows import ROW_COLUMNS, Cell, StoredRow, stored_rows
 
 CHUNK_SIZE = 50_000
@@ -352,7 +352,7 @@ class _Replay:
                 self.errors.add(_repeated(entry, given, self.first_row))
                 continue
             while organisation_id in self.first_row:  # a generated id met an earlier one (practically never)
-                organisation_id = new_id()
+                organisation_id = new_organisation_id()
                 if isinstance(built, tuple):
                     values, issues, measures = built
                     built = ((*values[:_ID], organisation_id, *values[_ID + 1 :]), issues, measures)
@@ -556,9 +556,9 @@ class _Coverage:
 def _unique_id(item: RawRow, profile: OrganisationProfile, first_row: dict[str, int], errors: _Errors) -> str | None:
     organisation_id = profile.id
     if organisation_id is None:
-        organisation_id = new_id()
+        organisation_id = new_organisation_id()
         while organisation_id in first_row:  # practically never (64 random bits)
-            organisation_id = new_id()
+            organisation_id = new_organisation_id()
     elif organisation_id in first_row:
         errors.add(_repeated(item.row, organisation_id, first_row))
         return None

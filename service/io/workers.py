@@ -9,7 +9,6 @@ the 'spawn' method (no fork of a process that may hold threads and database conn
 from __future__ import annotations
 
 import gc
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from matcher.profiles import ProfileBuilder
 from service.io.parsing import parse_profile
 from service.io.reading import RawRow, RowError
+from service.storage.repository import new_organisation_id
 from service.storage.rows import StoredRow, stored_rows
 
 BuilderRecipe = Callable[[], ProfileBuilder]
@@ -48,10 +48,6 @@ class DatabaseBuilder:
             engine.dispose()
 
 
-def new_id() -> str:
-    return "org-" + uuid.uuid4().hex[:16]
-
-
 _builder: ProfileBuilder | None = None
 
 
@@ -81,7 +77,7 @@ def check_rows(builder: ProfileBuilder, rows: Sequence[RawRow], errors_only: boo
         if isinstance(parsed, list):
             results.append(parsed)
             continue
-        used = parsed.id if parsed.id is not None else new_id()
+        used = parsed.id if parsed.id is not None else new_organisation_id()
         todo.append((len(results), raw, parsed.id, used))
         profiles.append((parsed, used))
         results.append([])  # replaced below

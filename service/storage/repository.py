@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,11 @@ from typing import Any, Protocol
 from matcher.models import Organisation
 from matcher.residences.aggregation import ResidenceCounts
 from service.storage.rows import StoredRow
+
+
+def new_organisation_id() -> str:
+    """An id for a profile that came without one (API create, import rows without an id)."""
+    return "org-" + uuid.uuid4().hex[:16]
 
 
 class WriteMode(StrEnum):

@@ -41,8 +41,13 @@ from service.api.security import ApiKeysDep, OptionalPrincipalDep
 from service.auth import Principal, Role
 from service.coverage import coverage_note
 from service.geocoding.locating import AddressLocator
-from service.io.workers import new_id
-from service.storage.repository import DuplicateIdError, OrganisationQuery, OrganisationRepository, WriteMode
+from service.storage.repository import (
+    DuplicateIdError,
+    OrganisationQuery,
+    OrganisationRepository,
+    WriteMode,
+    new_organisation_id,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
 
@@ -202,7 +207,8 @@ def create_organisation(
 ) -> OrganisationFull:
     organisation_id = profile.id
     if organisation_id is None:
-        organisation_id = principal.subject if principal.role is Role.ORGANISATION and principal.subject else new_id()
+        own_subject = principal.subject if principal.role is Role.ORGANISATION else None
+        organisation_id = own_subject or new_organisation_id()
     policy.require_organisation(principal, Capability.WRITE_PROFILE, organisation_id, None)
     policy.require_admin_fields(principal, profile, None)
     stored = _store(repository, builder, locator, profile, organisation_id, WriteMode.INSERT)
