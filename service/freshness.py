@@ -56,6 +56,9 @@ BACKOFF_SECONDS = (0.1, 5.0)
 LISTEN_TIMEOUT_SECONDS = 0.5
 # How the LISTEN connection shows in pg_stat_activity.
 APPLICATION_NAME = "bmm-revision-watcher"
+# start() waits at most this long for the LISTEN connection; if the store is slow to answer, the app serves
+# anyway and the thread keeps trying (the heartbeat's revision read covers what it missed).
+LISTEN_READY_SECONDS = 10.0
 
 
 class RevisionWatcher:
@@ -72,6 +75,7 @@ class RevisionWatcher:
         self._applied_changed = threading.Condition()
         self._written_here = -1  # the newest revision written by this process (its next request loads it)
         self._stop = threading.Event()
+        self._listening = threading.Event()
         self._thread: threading.Thread | None = None
         self._stop_commits: Callable[[], None] | None = None
         self._last_heartbeat = float("-inf")
@@ -93,6 +97,15 @@ class RevisionWatcher:
         target = self._listen if postgres else self._poll
         self._thread = threading.Thread(target=target, name="revision-watcher", daemon=True)
         self._thread.start()
+        # A write right after start must not go unnoticed until the next heartbeat: on PostgreSQL serve once
+        # this process is listening.
+        if postgres and not self._listening.wait(LISTEN_READY_SECONDS):
+            logger.warning("revision watcher: not listening after %.0f s; keeps trying", LISTEN_READY_SECONDS)
+
+    @property
+    def listening(self) -> bool:
+        """PostgreSQL: whether the LISTEN connection is up (always False on SQLite, which polls)."""
+        return self._listening.is_set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -155,6 +168,7 @@ class RevisionWatcher:
             try:
                 with self._connect() as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
                     backoff = BACKOFF_SECONDS[0]
                     self._apply(self._revision_on(connection))  # what was notified while nobody listened
                     while not self._stop.is_set():
@@ -165,6 +179,7 @@ class RevisionWatcher:
                         if self._heartbeat():
                             self._apply(self._revision_on(connection))  # a notification may have gone missing
             except Exception as error:  # the thread must survive anything: reconnect and read the revision
+                self._listening.clear()
                 _log_failure(error, backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_SECONDS[1])

@@ -137,8 +137,8 @@ def test_postgresql_delivers_the_revision_by_notify(
 ) -> None:
     """With the heartbeat an hour away, the LISTEN connection is the only way the reader learns of a write."""
     writer, reader = workers(), workers()
-    _wait_for_first_heartbeat(writer)
-    _wait_for_first_heartbeat(reader)
+    assert writer.watcher.listening
+    assert reader.watcher.listening
     with writer.engine.connect() as connection:
         listening = connection.execute(
             text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"), {"name": APPLICATION_NAME}
@@ -154,8 +154,8 @@ def test_a_notification_lost_with_the_connection_is_recovered_on_reconnect(
     workers: WorkerFactory, make_organisation: OrganisationFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writer, reader = workers(), workers()
-    _wait_for_first_heartbeat(writer)
-    _wait_for_first_heartbeat(reader)
+    assert writer.watcher.listening
+    assert reader.watcher.listening
     reconnecting, may_connect = threading.Event(), threading.Event()
     connect = reader.watcher._connect
 
@@ -176,23 +176,6 @@ def test_a_notification_lost_with_the_connection_is_recovered_on_reconnect(
     may_connect.set()
     assert reader.watcher.wait_for(writer.repository.revision(), WAIT)
     assert "lost" in reader.live.current().organisations
-
-
-def _wait_for_first_heartbeat(worker: Worker) -> None:
-    """The first heartbeat reads the revision once after start; wait for it, so later news can only come by
-    NOTIFY (the next heartbeat is an hour away)."""
-    _wait_for_first_heartbeat_of(worker.engine, worker.watcher.reader_id)
-
-
-def _wait_for_first_heartbeat_of(engine: Engine, reader_id: str) -> None:
-    done = threading.Event()
-    query = select(change_readers.c.reader_id).where(change_readers.c.reader_id == reader_id)
-    for _ in range(int(WAIT / 0.05)):
-        with engine.connect() as connection:
-            if connection.execute(query).first() is not None:
-                return
-        done.wait(0.05)
-    pytest.fail("the watcher recorded no heartbeat")
 
 
 @BOTH_BACKENDS
@@ -236,6 +219,5 @@ def test_the_app_runs_a_watcher_from_start_to_shutdown(database_url: str, engine
     with TestClient(create_app(ServiceSettings(database_url=database_url))) as client:
         watcher: RevisionWatcher = client.app.state.watcher  # type: ignore[attr-defined]
         assert watcher.applied_revision == SqlOrganisationRepository(engine).revision()
-        _wait_for_first_heartbeat_of(engine, watcher.reader_id)
-        assert readers() == [watcher.reader_id]
+        assert readers() == [watcher.reader_id]  # registered before the app serves
     assert readers() == []  # stopped with the app: it holds back no pruning
