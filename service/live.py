@@ -132,11 +132,19 @@ class LiveIndex:
         with self._noted_lock:
             self._noted = revision if self._noted is None else max(self._noted, revision)
 
-    def current(self) -> Snapshot:
-        snapshot = self._snapshot
-        noted = self._noted
+    def ready(self) -> Snapshot | None:
+        """The current snapshot when a watcher vouches that it is current (no newer revision noted): two reads,
+        never the store or a lock. None when :meth:`current` would have to ask the store or refresh."""
+        snapshot, noted = self._snapshot, self._noted
         if noted is not None and snapshot is not None and snapshot.revision >= noted:
             return snapshot
+        return None
+
+    def current(self) -> Snapshot:
+        snapshot = self.ready()
+        if snapshot is not None:
+            return snapshot
+        snapshot = self._snapshot
         revision = self._repository.revision()
         if snapshot is not None and snapshot.revision == revision:
             return snapshot

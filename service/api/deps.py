@@ -2,7 +2,8 @@
 
 Dependencies that only read ``app.state`` (or build a small object) are ``async def``: FastAPI runs a plain
 function in its thread pool, a hop that costs more than the lookup itself (about 0.1–0.3 ms on a busy
-2-core machine, several per request). Only what may wait (``get_snapshot``) stays a plain function.
+2-core machine, several per request). What may wait (``get_snapshot`` when the snapshot is not known to be
+current) hops to the thread pool itself, only then.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from matcher.explain import Recommendation
 from matcher.learning.applying import R, adjust, adjust_measures
@@ -65,11 +67,12 @@ async def get_live(request: Request) -> LiveIndex:
     return live
 
 
-def get_snapshot(request: Request) -> Snapshot:
-    """The organisations and their index as of the store's current revision (see service.live). A plain
-    function, so FastAPI runs it in the thread pool: it may ask the store or wait for a rebuild."""
+async def get_snapshot(request: Request) -> Snapshot:
+    """The organisations and their index as of the store's current revision (see service.live). Inline when
+    the revision watcher vouches that the snapshot is current (two attribute reads, far cheaper than a hop);
+    in the thread pool when it must ask the store or wait for a refresh, never on the event loop."""
     live: LiveIndex = request.app.state.live
-    return live.current()
+    return live.ready() or await run_in_threadpool(live.current)
 
 
 async def get_builder(snapshot: Annotated[Snapshot, Depends(get_snapshot)]) -> ProfileBuilder:
@@ -196,16 +199,14 @@ class Asking:
         return self.log_writer.submit(served)  # queued: the answer never waits for the database
 
 
-async def get_asking(
-    principal: OptionalPrincipalDep,
-    policy: PolicyDep,
-    snapshot: SnapshotDep,
-    engine: EngineDep,
-    store: FeedbackStoreDep,
-    log_writer: RecommendationLogDep,
-    learned: LearnedDep,
-) -> Asking:
-    return Asking(principal, policy, snapshot, engine, store, log_writer, learned.current())
+async def get_asking(request: Request, principal: OptionalPrincipalDep, snapshot: SnapshotDep) -> Asking:
+    """Read straight from ``app.state`` rather than through one dependency each: FastAPI's solving costs
+    about as much per dependency as these lookups, on every recommendation request."""
+    state = request.app.state
+    learned: ServedAdjustments = state.learned
+    return Asking(
+        principal, state.access, snapshot, snapshot.engine, state.feedback, state.recommendation_log, learned.current()
+    )
 
 
 AskingDep = Annotated[Asking, Depends(get_asking)]

@@ -13,7 +13,8 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from matcher.matching.advisors import recommend_advisors
 from matcher.matching.funding import recommend_funding
@@ -46,6 +47,18 @@ class BriefFormat(StrEnum):
     HTML = "html"
 
 
+def json_answer(answer: BaseModel) -> Response:
+    """``answer`` serialised once, by pydantic, exactly as FastAPI serialises a ``response_model`` (which stays on
+    the route for the OpenAPI schema), without FastAPI validating the answer a second time: it was built from
+    validated parts."""
+    return Response(answer.model_dump_json(by_alias=True), media_type="application/json")
+
+
+# peers, measures and funding are ``async def``: their work is short and CPU-bound (numpy over the in-memory
+# snapshot, nothing that waits on I/O; the log row is only queued), so a hop to the thread pool would cost more
+# than it spares the event loop, and under the GIL a thread would not run it beside other requests anyway.
+
+
 @router.get(
     "/peers",
     summary="Partner in der Nähe / Peers nearby",
@@ -58,9 +71,10 @@ class BriefFormat(StrEnum):
         "weights add up to it. Organisations see only peers visible to peers, contact data only with consent; "
         "admins and advisors see all. The radius widens up to 80 km when too few qualify."
     ),
+    response_model=PeersResponse,
     responses=ERRORS,
 )
-def get_peers(
+async def get_peers(
     organisation_id: OrganisationIdPath,
     asking: AskingDep,
     limit: Annotated[int | None, Query(ge=1, le=100, description="höchstens / at most (1–100, Standard 10)")] = None,
@@ -68,7 +82,7 @@ def get_peers(
         float | None,
         Query(gt=0, le=MAX_RADIUS_KM, description=f"Suchradius in km (bis {MAX_RADIUS_KM:g}) / search radius"),
     ] = None,
-) -> PeersResponse:
+) -> Response:
     organisation = asking.organisation(organisation_id, Capability.PEERS)
     engine = asking.engine
     answer = recommend_peers(
@@ -80,10 +94,10 @@ def get_peers(
     items = peer_items(asking.policy, asking.principal, asking.snapshot, adjusted)
     parameters = {"limit": limit, "radius_km": radius_km}
     recommendation_id = asking.log("peers", "peer", organisation_id, parameters, items)
-    return PeersResponse(
+    return json_answer(PeersResponse(
         organisation_id=organisation_id, recommendation_id=recommendation_id, radius_km=answer.radius_km,
         candidates=answer.candidates, items=items,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 @router.get(
@@ -118,19 +132,22 @@ def get_advisors(
         "Catalogue measures for the organisation's problems, without those in place, with the signal of similar "
         "organisations nearby and diversity across categories."
     ),
+    response_model=MeasuresResponse,
     responses=ERRORS,
 )
-def get_measures(
+async def get_measures(
     organisation_id: OrganisationIdPath,
     asking: AskingDep,
     limit: Annotated[
         int | None, Query(ge=1, le=MAX_MEASURES, description=f"höchstens / at most (1–{MAX_MEASURES}, Standard 10)")
     ] = None,
-) -> MeasuresResponse:
+) -> Response:
     organisation = asking.organisation(organisation_id, Capability.RECOMMENDATIONS)
     items = asking.measures(organisation, limit)
     recommendation_id = asking.log("measures", "measure", organisation_id, {"limit": limit}, items)
-    return MeasuresResponse(organisation_id=organisation_id, recommendation_id=recommendation_id, items=items)
+    return json_answer(
+        MeasuresResponse(organisation_id=organisation_id, recommendation_id=recommendation_id, items=items)
+    )
 
 
 @router.get(
@@ -142,16 +159,17 @@ def get_measures(
         "Programmes open on `as_of` that fund the recommended measures; non-grants are labelled. With "
         "`include_ineligible=true` also the others, with the reason."
     ),
+    response_model=FundingResponse,
     responses=ERRORS,
 )
-def get_funding(
+async def get_funding(
     organisation_id: OrganisationIdPath,
     asking: AskingDep,
     as_of: AsOf = None,
     include_ineligible: Annotated[
         bool, Query(description="auch nicht passende Programme mit Grund / also ineligible ones with the reason")
     ] = False,
-) -> FundingResponse:
+) -> Response:
     organisation = asking.organisation(organisation_id, Capability.RECOMMENDATIONS)
     day = as_of or date.today()
     recommended = [m.id for m in asking.measures(organisation, None)]
@@ -162,7 +180,9 @@ def get_funding(
     answer = answer.model_copy(update={"items": asking.adjusted(answer.items, "funding", organisation)})
     parameters = {"as_of": day.isoformat(), "include_ineligible": include_ineligible}
     recommendation_id = asking.log("funding", "funding", organisation_id, parameters, answer.items)
-    return FundingResponse(**answer.model_dump(), organisation_id=organisation_id, recommendation_id=recommendation_id)
+    return json_answer(
+        FundingResponse(**answer.model_dump(), organisation_id=organisation_id, recommendation_id=recommendation_id)
+    )
 
 
 @router.get(
