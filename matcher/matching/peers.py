@@ -127,11 +127,16 @@ def recommend_peers(
     transit = _transit_situation(organisation, positions, solved, index)
     places = home_places or NO_HOME_PLACES
     mine = places.of(organisation.id)
-    together = [_in_both(mine, places.of(str(i))) if mine else [] for i in index.ids[positions]]
+    together = [_in_both(mine, places.of(str(i))) for i in index.ids[positions]] if mine else None
     # Shared homes count only when I have home places; the other weights then make room for them.
     scale = 1 - settings.shared_homes if mine else 1.0
     # One row per component, already multiplied by its weight: distance, estate, shared, similarity, experience,
     # transit situation, shared homes (the share of my home places where the peer's staff live too).
+    homes = (
+        np.array([len(t) / len(mine) for t in together], dtype=np.float64)
+        if together is not None
+        else np.zeros(len(positions), dtype=np.float64)
+    )
     weighted = np.vstack(
         (
             scale * weights.distance * np.exp(-distance / settings.distance_decay_km),
@@ -140,30 +145,37 @@ def recommend_peers(
             scale * weights.similarity * np.clip(index.vectors[positions] @ query.vector, 0.0, 1.0),
             scale * weights.experience * (solved @ idf) / my_weight,
             scale * weights.transit_situation * (transit.same_band | transit.addressed),
-            settings.shared_homes * np.array([len(t) / max(len(mine), 1) for t in together], dtype=np.float64),
+            settings.shared_homes * homes,
         )
     )
     # Rank by the score as published: the sum of the reason weights rounded like explain() rounds them.
     published = np.round(np.round(weighted, WEIGHT_DECIMALS).sum(axis=0), WEIGHT_DECIMALS)
     order = np.lexsort((index.id_order(positions), -published))[:limit]
+    # Only the rows shown are explained: their columns are read once, for all of them together.
+    shown = _Shown.of(index, positions[order], organisation.sector_unknown)
     items = [
         _explain_peer(
             organisation,
-            int(positions[i]),
+            shown,
+            row,
             float(distance[i]),
             bool(in_estate[i]),
-            row,
+            weights_row,
             shared_row,
             solved_row,
-            organisation.sector_unknown,
-            index,
             catalog,
-            _transit_text(transit, i, int(positions[i]), index),
-            together[i],
+            _transit_text(transit, i, shown.sites[row]),
+            together[i] if together is not None else [],
             places,
         )
-        for i, row, shared_row, solved_row in zip(
-            order.tolist(), weighted[:, order].T.tolist(), shared[order].tolist(), solved[order].tolist(), strict=True
+        for row, (i, weights_row, shared_row, solved_row) in enumerate(
+            zip(
+                order.tolist(),
+                weighted[:, order].T.tolist(),
+                shared[order].tolist(),
+                solved[order].tolist(),
+                strict=True,
+            )
         )
     ]
     return PeerAnswer(radius_km=radius, candidates=len(positions), items=items)
@@ -184,16 +196,51 @@ def proximity(
     return f"etwa {format_km(distance_km)} entfernt (Lage nur nach {PRECISION_LABELS_DE[coarse]} bekannt)"
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """The index's columns for the peers shown (in their order), each read once for all of them."""
+
+    ids: list[str]
+    names: list[str]
+    kinds: list[OrganisationKind]
+    precisions: list[LocationPrecision]
+    postcodes: list[str | None]
+    municipality_ags: list[str]
+    transit_classes: list[TransitClass]
+    sites: list[str]  # the ÖV-Güteklasse and the stop that gives it (site_phrase)
+    measures: list[list[str]]  # the measures in place (catalogue order)
+    unknown: list[str]  # whose sector is unknown ("" when both are known)
+
+    @classmethod
+    def of(cls, index: OrganisationIndex, positions: npt.NDArray[np.int64], my_sector_unknown: bool) -> _Shown:
+        kinds, classes = index.kinds[positions].tolist(), index.transit_classes[positions].tolist()
+        sectors, stops = index.sectors[positions].tolist(), index.transit_stops[positions].tolist()
+        return cls(
+            ids=[str(i) for i in index.ids[positions].tolist()],
+            names=[str(n) for n in index.names[positions].tolist()],
+            kinds=kinds,
+            precisions=[LocationPrecision(p) for p in index.precisions[positions].tolist()],
+            postcodes=index.postcodes[positions].tolist(),
+            municipality_ags=[str(a) for a in index.municipality_ags[positions].tolist()],
+            transit_classes=classes,
+            sites=[site_phrase(c, stop) for c, stop in zip(classes, stops, strict=True)],
+            measures=[[index.measure_ids[m] for m in row.nonzero()[0].tolist()] for row in index.measures[positions]],
+            unknown=[
+                _sector_unknown_text(my_sector_unknown, sector_unknown(k, s))
+                for k, s in zip(kinds, sectors, strict=True)
+            ],
+        )
+
+
 def _explain_peer(
     mine: Organisation,
-    position: int,
+    shown: _Shown,
+    row: int,
     distance_km: float,
     same_estate: bool,
     weighted: list[float],
     shared: list[bool],
     solved: list[bool],
-    my_sector_unknown: bool,
-    index: OrganisationIndex,
     catalog: Catalog,
     transit_text: str,
     home_places: list[str],
@@ -201,17 +248,14 @@ def _explain_peer(
 ) -> PeerRecommendation:
     shared_codes = [code for code, flag in zip(PROBLEMS, shared, strict=True) if flag]
     solved_codes = {code for code, flag in zip(PROBLEMS, solved, strict=True) if flag}
-    solving_measures = [
-        index.measure_ids[m]
-        for m in index.measures[position].nonzero()[0].tolist()
-        if solved_codes.intersection(catalog.measures[index.measure_ids[m]].addresses)
+    measure_ids = [
+        m for m in shown.measures[row] if solved_codes.intersection(catalog.measures[m].addresses)
     ] if solved_codes else []  # fmt: skip
     distance, estate, shared_weight, similarity, experience, transit, homes = weighted
-    their_sector_unknown = sector_unknown(index.kinds[position], index.sectors[position])
-    unknown = _sector_unknown_text(my_sector_unknown, their_sector_unknown)
+    unknown = shown.unknown[row]
     compared = "Größe, Art und Lage" if unknown else "Größe, Branche, Art und Lage"
-    precision = LocationPrecision(index.precisions[position])
-    near = proximity(mine, precision, index.postcodes[position], str(index.municipality_ags[position]), distance_km)
+    precision = shown.precisions[row]
+    near = proximity(mine, precision, shown.postcodes[row], shown.municipality_ags[row], distance_km)
     contributions = [
         Contribution("distance", near, distance),
         Contribution("same_estate", "im selben Gewerbegebiet", estate),
@@ -222,7 +266,7 @@ def _explain_peer(
             shared_weight,
         ),
         Contribution("similar_profile", f"ähnliches Profil ({compared})", similarity),
-        Contribution("experience", _experience_text(solving_measures, solved_codes, catalog), experience),
+        Contribution("experience", _experience_text(measure_ids, solved_codes, catalog), experience),
         Contribution("transit_situation", transit_text, transit),
         Contribution("shared_homes", _shared_homes_text([places.names[p] for p in home_places]), homes),
     ]
@@ -230,19 +274,19 @@ def _explain_peer(
     if unknown:  # after the scored reasons: it explains what the score left out, it adds nothing
         reasons.append(Reason(code=SECTOR_UNKNOWN, text=unknown, weight=0.0))
     return PeerRecommendation(
-        id=str(index.ids[position]),
-        name=str(index.names[position]),
+        id=shown.ids[row],
+        name=shown.names[row],
         score=score,
         reasons=reasons,
-        kind=index.kinds[position],
+        kind=shown.kinds[row],
         distance_km=distance_km,
         proximity=near,
         location_precision=precision,
         same_estate=same_estate,
         shared_issues=shared_codes,
-        solved_with=solving_measures,
-        transit_class=index.transit_classes[position],
-        transit_label=site_phrase(index.transit_classes[position], index.transit_stops[position]),
+        solved_with=measure_ids,
+        transit_class=shown.transit_classes[row],
+        transit_label=shown.sites[row],
         shared_home_places=home_places,
     )
 
@@ -317,12 +361,12 @@ def _transit_situation(
     return _TransitSituation(same_band, addressed, problems, band)
 
 
-def _transit_text(transit: _TransitSituation, row: int, position: int, index: OrganisationIndex) -> str:
-    """'gleiche ÖV-Lage (geringe oder keine Erschließung): ÖV-Güteklasse D (…): Bushaltestelle …, 400 m'."""
+def _transit_text(transit: _TransitSituation, row: int, where: str) -> str:
+    """'gleiche ÖV-Lage (geringe oder keine Erschließung): ÖV-Güteklasse D (…): Bushaltestelle …, 400 m' (``where``:
+    the peer's site_phrase)."""
     same, addressed = bool(transit.same_band[row]), bool(transit.addressed[row])
     if not (same or addressed):
         return ""
-    where = site_phrase(index.transit_classes[position], index.transit_stops[position])
     if same and addressed:
         return f"gleiche ÖV-Lage ({BAND_LABELS_DE[transit.band]} Erschließung), dort bereits angegangen: {where}"
     if same:

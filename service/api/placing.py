@@ -34,5 +34,7 @@ def peer_items(
     for item in items:
         peer = snapshot.organisations[item.id]
         if policy.peer_visible(principal, peer):
-            shown.append(PeerItem(**item.model_dump(), **placed(policy, principal, peer)))
+            # The item's own field values (its reasons stay the validated Reason objects, not dumped to dicts and
+            # validated again: that cost more than the rest of this function).
+            shown.append(PeerItem(**item.__dict__, **placed(policy, principal, peer)))
     return shown
