@@ -72,7 +72,8 @@ async def get_snapshot(request: Request) -> Snapshot:
     the revision watcher vouches that the snapshot is current (two attribute reads, far cheaper than a hop);
     in the thread pool when it must ask the store or wait for a refresh, never on the event loop."""
     live: LiveIndex = request.app.state.live
-    return live.ready() or await run_in_threadpool(live.current)
+    snapshot = live.ready()
+    return snapshot if snapshot is not None else await run_in_threadpool(live.current)
 
 
 async def get_builder(snapshot: Annotated[Snapshot, Depends(get_snapshot)]) -> ProfileBuilder:
@@ -199,10 +200,11 @@ class Asking:
         return self.log_writer.submit(served)  # queued: the answer never waits for the database
 
 
-async def get_asking(request: Request, principal: OptionalPrincipalDep, snapshot: SnapshotDep) -> Asking:
-    """Read straight from ``app.state`` rather than through one dependency each: FastAPI's solving costs
-    about as much per dependency as these lookups, on every recommendation request."""
+async def get_asking(request: Request, principal: OptionalPrincipalDep) -> Asking:
+    """Read straight from ``app.state`` (and the snapshot asked for here) rather than through one dependency
+    each: FastAPI's solving costs more per dependency than these lookups, on every recommendation request."""
     state = request.app.state
+    snapshot = await get_snapshot(request)
     learned: ServedAdjustments = state.learned
     return Asking(
         principal, state.access, snapshot, snapshot.engine, state.feedback, state.recommendation_log, learned.current()

@@ -201,6 +201,24 @@ def test_metrics_properties_and_refresh(
     assert np.count_nonzero(live.current().index.alive) == 8
 
 
+def test_ready_only_while_a_watcher_vouches_for_the_snapshot(
+    repository: SqlOrganisationRepository, matching: MatchingEngine, make_organisation: OrganisationFactory
+) -> None:
+    """``ready`` never asks the store: the snapshot when no newer revision was noted, else None."""
+    live = LiveIndex(repository, matching)
+    repository.add_many([make_organisation(id="r1")])
+    assert live.ready() is None  # nothing loaded yet
+    snapshot = live.current()
+    assert live.ready() is None  # nobody watches: only the store can tell
+    live.note_revision(snapshot.revision)
+    assert live.ready() is snapshot
+    repository.add_many([make_organisation(id="r2")])
+    live.note_revision(repository.revision())
+    assert live.ready() is None
+    assert live.current().revision == repository.revision()
+    assert live.ready() is live.current()
+
+
 def test_built_organisations_are_kept_bounded_and_a_write_is_answered_fresh(
     repository: SqlOrganisationRepository,
     matching: MatchingEngine,

@@ -7,11 +7,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import Engine, event
 
+from service.api import deps
 from service.api.app import create_app
+from service.api.results import FundingResponse, MeasuresResponse, PeersResponse
 from service.auth import Role
 from service.config import ServiceSettings
+from service.live import LiveIndex
 from service.recommendation_log import RecommendationLog
 from service.storage.feedback import SqlFeedbackStore
 from service.storage.sql_repository import SqlOrganisationRepository
@@ -126,3 +130,41 @@ def test_deleting_an_organisation_ends_its_cached_keys_at_once(client: TestClien
     assert client.get("/api/v1/me", headers=key).status_code == 200
     assert client.delete(f"/api/v1/organisations/{ORGANISATION}", headers=admin).status_code == 204
     assert client.get("/api/v1/me", headers=key).status_code == 401
+
+
+@pytest.mark.parametrize("route", ["peers", "measures", "funding"])
+def test_answers_are_serialised_as_their_response_model(client: TestClient, route: str) -> None:
+    """The routes send JSON serialised once by pydantic: byte for byte what FastAPI's ``response_model``
+    serialisation gives, and valid against that model."""
+    models: dict[str, type[BaseModel]] = {
+        "peers": PeersResponse, "measures": MeasuresResponse, "funding": FundingResponse
+    }  # fmt: skip
+    key = api_key_headers(client, Role.ORGANISATION, ORGANISATION)
+    answer = client.get(f"/api/v1/organisations/{ORGANISATION}/{route}", headers=key)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    model = models[route].model_validate_json(answer.content)
+    assert answer.content == model.model_dump_json(by_alias=True).encode()
+    assert answer.json()["organisation_id"] == ORGANISATION
+
+
+def test_a_current_snapshot_is_handed_out_without_a_thread_hop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only when the snapshot is not known to be current (a watcher noted a newer revision) does the
+    dependency go to the thread pool, where it may ask the store or wait for the refresh."""
+    hops: list[object] = []
+
+    async def counted(function: Any, *args: Any) -> Any:
+        hops.append(function)
+        return function(*args)
+
+    monkeypatch.setattr(deps, "run_in_threadpool", counted)
+    key = api_key_headers(client, Role.ORGANISATION, ORGANISATION)
+    peers = f"/api/v1/organisations/{ORGANISATION}/peers"
+    assert [client.get(peers, headers=key).status_code for _ in range(3)] == [200] * 3
+    assert hops == []
+    live: LiveIndex = _state(client, "live")
+    live.note_revision(live.revision + 1)  # as the watcher does when it sees a write of another worker
+    assert client.get(peers, headers=key).status_code == 200
+    assert hops == [live.current]
