@@ -473,11 +473,13 @@ class OrganisationIndex:
         mine = np.flatnonzero(query.issues)
         rarest = mine[np.argsort(-self.issue_weights[mine], kind="stable")][:problems]
         searches = [(None, nearest)] + [(problem, per_problem) for problem in rarest.tolist()]
-        parts = [np.zeros(0, dtype=np.int64)]
-        for problem, limit in searches:
-            parts.append(self._nearest((query.group, problem, visible_only), query.xyz, radius_km, limit)[0])
-        positions = np.unique(np.concatenate(parts))
-        distance = chord_to_km(np.linalg.norm(self.xyz[positions] - query.xyz, axis=1))
+        found = [
+            self._nearest((query.group, problem, visible_only), query.xyz, radius_km, limit)
+            for problem, limit in searches
+        ]
+        # A row found by several searches has the same distance in each (computed row by row, alike).
+        positions, first = np.unique(np.concatenate([p for p, _ in found]), return_index=True)
+        distance = np.concatenate([d for _, d in found])[first]
         inside = distance <= radius_km
         positions, distance = positions[inside], distance[inside]
         order = np.lexsort((self.id_order(positions), distance))

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.catalog import Catalog
+from matcher.columns import CodedColumn
 from matcher.errors import InputError
 from matcher.explain import WEIGHT_DECIMALS, Contribution, Reason, Recommendation, explain
 from matcher.index import OrganisationIndex
@@ -353,10 +354,11 @@ def _transit_situation(
     if not problems:
         nobody = np.zeros(len(positions), dtype=np.bool_)
         return _TransitSituation(nobody, nobody, problems, band)
-    # The same situation: the peer reports a transit problem at its site too, and its class is in my band.
-    same_band = np.fromiter(
-        (TRANSIT_BANDS[c] == band for c in index.transit_classes[positions]), dtype=np.bool_, count=len(positions)
-    ) & index.issues[positions][:, SITE_TRANSIT_COLUMNS].any(axis=1)
+    # The same situation: the peer reports a transit problem at its site too, and its class is in my band (looked
+    # up per code of the column, not per candidate; the code -1, no class, is in no band).
+    classes: CodedColumn = index.transit_classes
+    in_band = np.array([TRANSIT_BANDS[c] == band for c in classes.vocabulary.labels[:-1].tolist()] + [False])
+    same_band = in_band[classes.codes[positions]] & index.issues[positions][:, SITE_TRANSIT_COLUMNS].any(axis=1)
     addressed = np.asarray(solved[:, SITE_TRANSIT_COLUMNS].any(axis=1), dtype=np.bool_)
     return _TransitSituation(same_band, addressed, problems, band)
 
