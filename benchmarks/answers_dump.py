@@ -7,7 +7,7 @@ change to the request path left every answer as it was.
 
 The store gets API keys and recommendation-log rows (use a copy). Each line is the path, the caller, the
 status, the content type and the raw body, with the ``recommendation_id`` (new per request) masked. Asked
-per organisation: peers, measures and funding (fixed ``as_of``, also the ineligible ones) with the
+per organisation: peers, measures, funding (fixed ``as_of``, also the ineligible ones) and the brief with the
 organisation's own key and with an admin key (who sees invisible peers and contact data), peers with
 ``limit`` and ``radius_km``; and problem answers (unknown id, another organisation's id, no key, a limit out of
 range).
@@ -72,6 +72,7 @@ def main() -> None:
                 ask(f"{base}/measures", caller, headers)
                 ask(f"{base}/measures?limit=3", caller, headers)
                 ask(f"{base}/funding?as_of=2026-06-01&include_ineligible=true", caller, headers)
+                ask(f"{base}/brief?as_of=2026-06-01", caller, headers)
             other = ids[(n + 1) % len(ids)]
             ask(f"/api/v1/organisations/{other}/peers", "own-of-another", own[organisation_id])
         base = f"/api/v1/organisations/{ids[0]}"
