@@ -496,12 +496,18 @@ class OrganisationIndex:
         block = self.blocks.get(key)
         last = math.inf  # the tree's farthest answer, when more rows may lie as far
         if block is not None:
-            k = min(limit + self.dead.get(key, 0), block.tree.n)
-            chord, local = block.tree.query(xyz, k=k, distance_upper_bound=bound)
+            size = block.tree.n
+            k = min(limit + self.dead.get(key, 0), size)
+            # One row more than needed: when it lies clearly farther than the k-th, no row outside the answer is
+            # as near as the k-th, and the search for ties below (a ball query: as costly as the rest) is spared.
+            chord, local = block.tree.query(xyz, k=min(k + 1, size), distance_upper_bound=bound)
             chord, local = np.atleast_1d(chord), np.atleast_1d(local)
+            beyond = float(chord[k]) if k < size else math.inf
+            chord, local = chord[:k], local[:k]
             hit = np.isfinite(chord)
             found = block.members[local[hit]]
-            if hit.all() and k < block.tree.n:
+            untied = math.isfinite(beyond) and beyond > float(chord[-1]) * (1 + 1e-9) ** 2
+            if hit.all() and k < size and not untied:
                 last = float(chord[-1])
         found = np.concatenate((found, self._delta_members(key)))
         found, chord = self._by_distance(found, xyz, bound)

@@ -1,0 +1,62 @@
+"""The index's nearest-neighbour search against brute force, with many rows exactly as far (ties by id)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matcher.geo.distance import chord_to_km
+from matcher.index import OrganisationIndex
+from matcher.models import Organisation, OrganisationProfile
+from matcher.profiles import ProfileBuilder
+from matcher.reference import ReferenceData
+from matcher.settings import MatcherSettings
+from matcher.vectorise import fit_vectoriser
+
+# Few spots, many organisations on each: every answer's last place is tied with rows outside it, or is not.
+SPOTS = [(51.5136, 7.4653), (51.5140, 7.4660), (51.5200, 7.4700), (51.5300, 7.4500), (51.6000, 7.3000)]
+
+
+def _organisations(reference: ReferenceData) -> list[Organisation]:
+    builder = ProfileBuilder(reference, MatcherSettings())
+    rng = np.random.default_rng(7)
+    organisations = []
+    for n, spot in enumerate(rng.integers(0, len(SPOTS), size=40).tolist()):
+        lat, lon = SPOTS[spot]
+        profile = {
+            "kind": "company", "name": f"Betrieb {n}", "sector": "C", "employees": 20 + n, "lat": lat, "lon": lon,
+            "issues": ["parking_shortage"], "visible_to_peers": n % 3 != 0,
+        }  # fmt: skip
+        organisations.append(builder.build(OrganisationProfile.model_validate(profile), f"b{(n * 17) % 40:02d}"))
+    return organisations
+
+
+def _brute_force(
+    index: OrganisationIndex, xyz: np.ndarray, radius_km: float, limit: int, visible_only: bool
+) -> list[tuple[float, str]]:
+    live = index.live_positions()
+    if visible_only:
+        live = live[index.visible[live]]
+    distance = chord_to_km(np.linalg.norm(index.xyz[live] - xyz, axis=1))
+    rows = sorted((float(d), str(index.ids[p])) for p, d in zip(live.tolist(), distance.tolist(), strict=True))
+    return [row for row in rows if row[0] <= radius_km][:limit]
+
+
+@pytest.mark.parametrize("limit", [1, 3, 7, 8, 12, 25, 39, 40, 41])
+def test_nearest_rows_are_those_of_brute_force_ties_by_id(reference: ReferenceData, limit: int) -> None:
+    organisations = _organisations(reference)
+    vectoriser = fit_vectoriser(organisations, MatcherSettings().vectors)
+    index = OrganisationIndex.build(organisations, vectoriser, reference.catalog)
+    # Dead rows in the trees too: two organisations removed, one written again (appended).
+    changed = index.updated(["b03", "b11"], [organisations[5]], vectoriser)
+    for searched in (index, changed):
+        for organisation in organisations[:6]:
+            query = searched.query_point(organisation, vectoriser)
+            for visible_only in (False, True):
+                for radius_km in (0.1, 5.0, 50.0):
+                    found = searched.nearby(query.group, query.xyz, radius_km, limit, visible_only=visible_only)
+                    answer = [
+                        (float(d), str(searched.ids[p]))
+                        for p, d in zip(found.positions.tolist(), found.distance_km.tolist(), strict=True)
+                    ]
+                    assert answer == _brute_force(searched, query.xyz, radius_km, limit, visible_only)
