@@ -8,6 +8,7 @@ dict plus the table column and its migration — writing and reading follow from
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from operator import attrgetter
@@ -15,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from matcher.models import Contact, Organisation
+from matcher.models import Contact, LocationFeatures, Organisation
 
 Cell = str | int | float | bool | None
 
@@ -136,8 +137,25 @@ def organisation_values(organisation: Organisation) -> tuple[Cell, ...]:
     return _own_values(organisation) + _converted(_FEATURE_VALUES(organisation.features))
 
 
+# The JSON columns (the transit stops): the bulk load takes them as their JSON text, made in the import's worker
+# processes (parallel) rather than by the single storing transaction; spelled as SQLAlchemy's JSON type spells
+# them (``json.dumps``), so a bulk-loaded row reads the same as one stored by ``add_many``.
+JSON_COLUMNS: tuple[str, ...] = ("transit_stop", "transit_stops")
+_JSON_ATTRIBUTES = {FEATURE_COLUMNS[column] for column in JSON_COLUMNS}
+
+
+def _stored_features(features: LocationFeatures) -> tuple[Cell, ...]:
+    """The feature cells of a stored row, the JSON columns as JSON text (one pydantic call for both)."""
+    dumped = features.model_dump(mode="json", include=_JSON_ATTRIBUTES)
+    return tuple(
+        json.dumps(dumped[attribute]) if column in JSON_COLUMNS else _converted((getattr(features, attribute),))[0]
+        for column, attribute in FEATURE_COLUMNS.items()
+    )
+
+
 StoredRow = tuple[tuple[Cell, ...], tuple[str, ...], tuple[str, ...]]
-"""One organisation for the bulk load: its :func:`organisation_values`, issue codes and measure ids."""
+"""One organisation for the bulk load: its :func:`organisation_values` (the :data:`JSON_COLUMNS` as JSON text),
+issue codes and measure ids."""
 
 
 def stored_row(organisation: Organisation) -> StoredRow:
@@ -146,14 +164,14 @@ def stored_row(organisation: Organisation) -> StoredRow:
 
 def stored_rows(organisations: Sequence[Organisation]) -> list[StoredRow]:
     """:func:`stored_row` of each. Organisations at one site share their (frozen) features, which are converted
-    once and shared by the rows: less work here, and the spool's pickle and the JSON conversion see one object."""
+    once and shared by the rows: less work here, and the spool's pickle sees one object."""
     features: dict[int, tuple[Cell, ...]] = {}  # by identity: every features object is alive during the call
     rows: list[StoredRow] = []
     for organisation in organisations:
         shared = organisation.features
         feature_values = features.get(id(shared))
         if feature_values is None:
-            feature_values = features[id(shared)] = _converted(_FEATURE_VALUES(shared))
+            feature_values = features[id(shared)] = _stored_features(shared)
         rows.append(
             (
                 _own_values(organisation) + feature_values,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from matcher.models import Organisation
 from service.auth import revoke_organisation_keys
-from service.storage.bulk import bulk_loader
+from service.storage.bulk import bulk_loader, indexes_for_load
 from service.storage.changes import log_changes, pruned_through, revision_of
 from service.storage.repository import Changes, ColumnPage, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
 from service.storage.residences import erase_residences
@@ -113,21 +113,23 @@ class SqlOrganisationRepository:
             load = bulk_loader(connection)
             now = datetime.now(UTC)
             written = 0
-            for batch in batches:
-                load(
-                    organisations,
-                    (*ROW_COLUMNS, "created_at", "updated_at"),
-                    [(*values, existing.get(str(values[0]), now), now) for values, _, _ in batch],
-                )
-                load(organisation_issues, ("organisation_id", "issue"), [
-                    (values[0], issue) for values, issues, _ in batch for issue in issues
-                ])  # fmt: skip
-                load(organisation_measures, ("organisation_id", "measure_id"), [
-                    (values[0], measure) for values, _, measures in batch for measure in measures
-                ])  # fmt: skip
-                written += len(batch)
-            if written != len(ids):
-                raise ValueError(f"add_bulk: {written} rows in the batches, {len(ids)} ids")
+            tables = (organisations, organisation_issues, organisation_measures)
+            with indexes_for_load(connection, tables, len(ids)):
+                for batch in batches:
+                    load(
+                        organisations,
+                        (*ROW_COLUMNS, "created_at", "updated_at"),
+                        [(*values, existing.get(str(values[0]), now), now) for values, _, _ in batch],
+                    )
+                    load(organisation_issues, ("organisation_id", "issue"), [
+                        (values[0], issue) for values, issues, _ in batch for issue in issues
+                    ])  # fmt: skip
+                    load(organisation_measures, ("organisation_id", "measure_id"), [
+                        (values[0], measure) for values, _, measures in batch for measure in measures
+                    ])  # fmt: skip
+                    written += len(batch)
+                if written != len(ids):
+                    raise ValueError(f"add_bulk: {written} rows in the batches, {len(ids)} ids")
         return WriteResult(created=len(ids) - len(existing), updated=len(existing))
 
     @contextmanager
@@ -305,6 +307,8 @@ class SqlOrganisationRepository:
 
     def _created_at(self, connection: Connection, ids: Sequence[str]) -> dict[str, datetime]:
         found: dict[str, datetime] = {}
+        if connection.execute(select(organisations.c.id).limit(1)).first() is None:
+            return found  # an empty store (a first import of a million ids): nothing to look up
         for chunk in _chunks(ids):
             query = select(organisations.c.id, organisations.c.created_at).where(organisations.c.id.in_(chunk))
             found.update({row.id: row.created_at for row in connection.execute(query)})

@@ -7,9 +7,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, inspect, select, text
 
 from matcher.models import Organisation
+from service.storage import bulk
 from service.storage.repository import DuplicateIdError, WriteMode
 from service.storage.rows import ROW_COLUMNS, StoredRow, stored_row
 from service.storage.sql_repository import SqlOrganisationRepository
@@ -93,12 +94,44 @@ def test_bulk_insert_of_a_stored_id_fails_and_stores_nothing(
     assert repository.revision() == revision
 
 
-def test_a_failure_after_the_first_batch_rolls_everything_back(
-    repository: SqlOrganisationRepository, make_organisation: OrganisationFactory, engine: Engine
+def _indexes(engine: Engine) -> dict[str, list[Any]]:
+    tables = (organisations, organisation_issues, organisation_measures)
+    found = inspect(engine)
+    return {table.name: sorted(found.get_indexes(table.name), key=lambda index: str(index["name"])) for table in tables}
+
+
+@pytest.fixture(params=["small load", "large load"])
+def load_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every load of the test as a small one (indexes kept) or, on SQLite, a large one (indexes dropped and
+    created again at the end of the transaction)."""
+    if request.param == "large load":
+        monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 1)
+    return str(request.param)
+
+
+def test_a_large_load_stores_the_same_rows_and_creates_the_indexes_again(
+    repository: SqlOrganisationRepository, make_organisation: OrganisationFactory, engine: Engine, load_size: str
 ) -> None:
-    """A failure while the spool is read (or the database fails) after rows were loaded leaves nothing behind."""
+    sample = _sample(make_organisation)
+    indexes = _indexes(engine)
+    assert all(indexes.values())  # something to drop and rebuild in every table
+    repository.add_many(sample)
+    expected = _table_rows(engine)
+    with engine.begin() as connection:
+        for table in (organisation_issues, organisation_measures, organisations):
+            connection.execute(table.delete())
+    repository.add_bulk([o.id for o in sample], _batches(sample, 3))
+    assert _table_rows(engine) == expected
+    assert _indexes(engine) == indexes
+
+
+def test_a_failure_after_the_first_batch_rolls_everything_back(
+    repository: SqlOrganisationRepository, make_organisation: OrganisationFactory, engine: Engine, load_size: str
+) -> None:
+    """A failure while the spool is read (or the database fails) after rows were loaded leaves nothing behind,
+    the indexes a large load dropped included."""
     repository.add_many([make_organisation(id="keep", employees=5)])
-    before, revision = _table_rows(engine), repository.revision()
+    before, revision, indexes = _table_rows(engine), repository.revision(), _indexes(engine)
     batch = [make_organisation(id=f"t-{i}") for i in range(5)] + [make_organisation(id="keep", employees=7)]
 
     def failing() -> Iterator[list[StoredRow]]:
@@ -110,6 +143,7 @@ def test_a_failure_after_the_first_batch_rolls_everything_back(
     with pytest.raises(OSError, match="spool unreadable"):
         repository.add_bulk([o.id for o in batch], failing(), mode=WriteMode.UPSERT)
     assert _table_rows(engine) == before
+    assert _indexes(engine) == indexes
     assert repository.revision() == revision
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(organisation_changes)).scalar() == 1
