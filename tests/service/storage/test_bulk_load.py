@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from matcher.models import Organisation
 from service.storage import bulk
 from service.storage.repository import DuplicateIdError, WriteMode
-from service.storage.rows import ROW_COLUMNS, StoredRow, stored_row
+from service.storage.rows import JSON_COLUMNS, ROW_COLUMNS, StoredRow, stored_row
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.tables import organisation_changes, organisation_issues, organisation_measures, organisations
 from tests.service.conftest import BOTH_BACKENDS, OrganisationFactory
@@ -26,12 +27,18 @@ def _batches(items: Sequence[Organisation], size: int) -> Iterator[list[StoredRo
 
 
 def _table_rows(engine: Engine) -> list[tuple[Any, ...]]:
-    """Every stored cell but the timestamps, as the database returns it (JSON as text, so its spelling counts)."""
-    columns = ", ".join(f"CAST({c} AS TEXT)" if c in ("transit_stop", "transit_stops") else c for c in ROW_COLUMNS)
+    """Every stored cell but the timestamps, as the database returns it; the JSON columns read as text and parsed
+    (the bulk path writes compact JSON, ``add_many`` ``json.dumps``' spelling: the same values either way, while
+    a SQL NULL and a JSON ``null`` stay apart)."""
+    json_columns = [i for i, c in enumerate(ROW_COLUMNS) if c in JSON_COLUMNS]
+    columns = ", ".join(f"CAST({c} AS TEXT)" if c in JSON_COLUMNS else c for c in ROW_COLUMNS)
     with engine.connect() as connection:
-        rows = connection.execute(text(f"SELECT {columns} FROM organisations ORDER BY id")).all()
+        rows = [list(r) for r in connection.execute(text(f"SELECT {columns} FROM organisations ORDER BY id"))]
         issues = connection.execute(select(organisation_issues).order_by(*organisation_issues.c)).all()
         measures = connection.execute(select(organisation_measures).order_by(*organisation_measures.c)).all()
+    for row in rows:
+        for i in json_columns:
+            row[i] = None if row[i] is None else ("JSON", json.loads(row[i]))
     return [tuple(r) for r in rows] + [tuple(r) for r in issues] + [tuple(r) for r in measures]
 
 

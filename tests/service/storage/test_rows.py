@@ -58,17 +58,18 @@ def test_values_for_the_bulk_load_are_the_row_in_column_order(make_organisation:
             type(v) for v in organisation_row(organisation).values()
         ]
         values, issues, measures = stored_row(organisation)
-        assert (values, list(issues), list(measures)) == (
-            _with_json_text(organisation_values(organisation)),
+        assert all(isinstance(values[ROW_COLUMNS.index(column)], str) for column in JSON_COLUMNS)
+        assert (_with_json_read(values), list(issues), list(measures)) == (
+            organisation_values(organisation),
             [i.value for i in organisation.issues],
             list(organisation.measures_in_place),
         )
 
 
-def _with_json_text(values: tuple[Cell, ...]) -> tuple[Cell, ...]:
-    """The cells as the bulk load takes them: the JSON columns as the text SQLAlchemy's JSON type writes."""
+def _with_json_read(values: tuple[Cell, ...]) -> tuple[Cell, ...]:
+    """A stored row's cells with the JSON columns (text for the bulk load) read back into values."""
     return tuple(
-        json.dumps(value) if column in JSON_COLUMNS else value
+        json.loads(str(value)) if column in JSON_COLUMNS else value
         for column, value in zip(ROW_COLUMNS, values, strict=True)
     )
 
@@ -79,4 +80,4 @@ def test_rows_of_one_site_share_their_converted_features(make_organisation: Orga
     other = make_organisation(id="p-x")
     rows = stored_rows([first, second, other, first])
     assert rows == [stored_row(first), stored_row(second), stored_row(other), stored_row(first)]
-    assert [row[0] for row in rows] == [_with_json_text(organisation_values(o)) for o in (first, second, other, first)]
+    assert [_with_json_read(row[0]) for row in rows] == [organisation_values(o) for o in (first, second, other, first)]
