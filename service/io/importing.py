@@ -23,7 +23,7 @@ from service.coverage import COVERED_STATES
 from service.geocoding.locating import AddressLocator, GeocodingReport
 from service.io.parsing import parse_profile
 from service.io.reading import ImportFileError, RawRow, ReadInfo, RowError, Source, read_rows
-from service.io.workers import BuilderRecipe, RowResult, check_segment, start_worker
+from service.io.workers import BuilderRecipe, CheckedSegment, check_segment, start_worker
 from service.storage.repository import DuplicateIdError, OrganisationRepository, WriteMode, new_organisation_id
 from service.storage.rows import ROW_COLUMNS, Cell, StoredRow, stored_rows
 
@@ -107,8 +107,12 @@ class _Spool:
     def add(self, organisations: list[Organisation]) -> None:
         self.add_rows(stored_rows(organisations))
 
-    def add_rows(self, rows: list[StoredRow]) -> None:
-        pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+    def add_rows(self, rows: list[StoredRow] | bytes) -> None:
+        """A chunk of flat rows, or such a list pickled already (by a worker: written as it is)."""
+        if isinstance(rows, bytes):
+            self._file.write(rows)
+        else:
+            pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def batches(self) -> Iterator[list[StoredRow]]:
         self._file.seek(0)
@@ -207,8 +211,9 @@ def import_organisations(
         spool.close()
 
 
-RowSink = Callable[[list[StoredRow]], None]
-"""Receives each chunk of valid rows, flat (:func:`stored_rows`), while every row so far is valid."""
+RowSink = Callable[[list[StoredRow] | bytes], None]
+"""Receives each chunk of valid rows, flat (:func:`stored_rows`) or that list pickled, while every row so far is
+valid."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +249,7 @@ class _Check:
     ) -> _Prepared | ImportFailed:
         started = time.perf_counter()
         replay = _Replay(self.chunk_size, _Errors(self.max_errors), self.progress, sink)
-        in_flight: deque[tuple[list[int | RowError], Future[list[RowResult]]]] = deque()
+        in_flight: deque[tuple[list[int | RowError], Future[CheckedSegment]]] = deque()
         segment: list[int | RowError] = []  # in file order: a row number (parsed by a worker) or a reading error
         raws: list[RawRow] = []
         file_error: ImportFileError | None = None
@@ -284,8 +289,8 @@ class _Check:
 
 
 def _done(
-    entry: tuple[list[int | RowError], Future[list[RowResult]]],
-) -> tuple[list[int | RowError], list[RowResult]]:
+    entry: tuple[list[int | RowError], Future[CheckedSegment]],
+) -> tuple[list[int | RowError], CheckedSegment]:
     segment, future = entry
     return segment, future.result()
 
@@ -318,7 +323,32 @@ def _chained(head: list[RawRow | RowError], rest: Iterator[RawRow | RowError]) -
 
 
 _ID = ROW_COLUMNS.index("id")
-_STATE = ROW_COLUMNS.index("state")
+
+
+class _SegmentRows:
+    """The flat rows a worker built for one segment, pickled; unpickled here only when a chunk does not take them
+    whole and unchanged (an error in the file, a generated id renamed, a chunk across segments)."""
+
+    def __init__(self, checked: CheckedSegment) -> None:
+        self.pickled = checked.rows
+        self.count = checked.built
+        self._rows: list[StoredRow] | None = None
+
+    def rows(self) -> list[StoredRow]:
+        if self._rows is None:
+            self._rows = pickle.loads(self.pickled)  # a worker's answer to this process
+        return self._rows
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A valid row waiting in a chunk: its id and Land, and where its flat row is."""
+
+    organisation_id: str
+    state: Cell
+    segment: _SegmentRows
+    index: int  # in the segment's rows
+    renamed: bool  # the worker's generated id met an earlier one: the flat row needs ``organisation_id``
 
 
 @dataclass
@@ -332,51 +362,69 @@ class _Replay:
     sink: RowSink
     coverage: _Coverage = field(default_factory=lambda: _Coverage())
     first_row: dict[str, int] = field(default_factory=dict)
-    pending: list[list[RowError] | StoredRow | None] = field(default_factory=list)
+    pending: list[list[RowError] | _Built] = field(default_factory=list)
     rows: int = 0
 
-    def add(self, segment: list[int | RowError], results: list[RowResult]) -> None:
-        checked = iter(results)
+    def add(self, segment: list[int | RowError], checked: CheckedSegment) -> None:
+        results = iter(checked.results)
+        flat = _SegmentRows(checked)
+        index = 0  # of the next built row in ``flat``
         for entry in segment:
             if isinstance(entry, RowError):
                 self.errors.add(entry)
                 continue
             self.rows += 1
-            result = next(checked)
+            result = next(results)
             if isinstance(result, list):
                 for problem in result:
                     self.errors.add(problem)
                 continue
             given, organisation_id, built = result
+            at = index
+            if not isinstance(built, list):
+                index += 1
             if given is not None and given in self.first_row:
                 self.errors.add(_repeated(entry, given, self.first_row))
                 continue
+            renamed = False
             while organisation_id in self.first_row:  # a generated id met an earlier one (practically never)
-                organisation_id = new_organisation_id()
-                if isinstance(built, tuple):
-                    values, issues, measures = built
-                    built = ((*values[:_ID], organisation_id, *values[_ID + 1 :]), issues, measures)
+                organisation_id, renamed = new_organisation_id(), True
             self.first_row[organisation_id] = entry
-            self.pending.append(built)
+            self.pending.append(built if isinstance(built, list) else _Built(organisation_id, built, flat, at, renamed))
             if len(self.pending) >= self.chunk_size:
                 self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
-        good: list[StoredRow] = []
-        for built in self.pending:
-            if isinstance(built, list):
-                for problem in built:
+        good: list[_Built] = []
+        for entry in self.pending:
+            if isinstance(entry, list):
+                for problem in entry:
                     self.errors.add(problem)
-            elif built is not None:
-                good.append(built)
+            else:
+                good.append(entry)
         self.pending.clear()
         if not self.errors.count:
-            self.coverage.add_located((values[_ID], values[_STATE]) for values, _, _ in good)
-            self.sink(good)
+            self.coverage.add_located((built.organisation_id, built.state) for built in good)
+            self.sink(_chunk(good))
         if self.progress is not None:
             self.progress(self.rows)
+
+
+def _chunk(good: list[_Built]) -> list[StoredRow] | bytes:
+    """The flat rows of a chunk: as the worker pickled them when the chunk is one segment's rows, whole and
+    unchanged (the usual case: a valid file), else unpickled and picked."""
+    first = good[0].segment if good else None
+    if first is not None and len(good) == first.count and all(b.segment is first and not b.renamed for b in good):
+        return first.pickled
+    rows = []
+    for built in good:
+        values, issues, measures = built.segment.rows()[built.index]
+        if built.renamed:
+            values = (*values[:_ID], built.organisation_id, *values[_ID + 1 :])
+        rows.append((values, issues, measures))
+    return rows
 
 
 def _finish(

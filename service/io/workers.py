@@ -9,6 +9,7 @@ the 'spawn' method (no fork of a process that may hold threads and database conn
 from __future__ import annotations
 
 import gc
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +18,26 @@ from matcher.profiles import ProfileBuilder
 from service.io.parsing import parse_profile
 from service.io.reading import RawRow, RowError
 from service.storage.repository import new_organisation_id
-from service.storage.rows import StoredRow, stored_rows
+from service.storage.rows import Cell, StoredRow, stored_rows
 
 BuilderRecipe = Callable[[], ProfileBuilder]
 """Builds the import's :class:`ProfileBuilder` in a worker process; must pickle (a top-level function or a
 :func:`functools.partial` of one)."""
 
-RowResult = list[RowError] | tuple[str | None, str, list[RowError] | StoredRow | None]
-"""One row: its parse errors, or (the id as given, the id used, build errors or the flat row — ``None`` when
-the caller asked for errors only)."""
+RowResult = list[RowError] | tuple[str | None, str, list[RowError] | Cell]
+"""One row: its parse errors, or (the id as given, the id used, its build errors or — built — its Land's code,
+``state``: the row itself is the next of the segment's flat rows)."""
+
+
+@dataclass(frozen=True)
+class CheckedSegment:
+    """A worker's answer for a segment: each row's result, and the built rows flat and pickled, as the import's
+    spool stores them, so the main process (one core, beside the workers) neither unpickles nor pickles them again
+    unless it has to (:class:`service.io.importing._Replay`). No rows when the caller asked for errors only."""
+
+    results: list[RowResult]
+    rows: bytes
+    built: int  # rows in ``rows``
 
 
 @dataclass(frozen=True)
@@ -60,15 +72,20 @@ def start_worker(recipe: BuilderRecipe) -> None:
     gc.disable()
 
 
-def check_segment(rows: Sequence[RawRow], errors_only: bool) -> list[RowResult]:
+def check_segment(rows: Sequence[RawRow], errors_only: bool) -> CheckedSegment:
     """In a worker: :func:`check_rows` with the process's builder."""
     assert _builder is not None, "start_worker() sets the builder"
-    return check_rows(_builder, rows, errors_only)
+    results, flat = check_rows(_builder, rows, errors_only)
+    pickled = b"" if errors_only else pickle.dumps(flat, protocol=pickle.HIGHEST_PROTOCOL)
+    return CheckedSegment(results, pickled, len(flat))
 
 
-def check_rows(builder: ProfileBuilder, rows: Sequence[RawRow], errors_only: bool) -> list[RowResult]:
-    """Parse and build every row. Rows without an id get a new one; whether an id repeats an earlier row of the
-    file is for the caller to decide (it sees the whole file), so every parsed row is built."""
+def check_rows(
+    builder: ProfileBuilder, rows: Sequence[RawRow], errors_only: bool
+) -> tuple[list[RowResult], list[StoredRow]]:
+    """Parse and build every row: each row's result and the built rows, flat (none when ``errors_only``). Rows
+    without an id get a new one; whether an id repeats an earlier row of the file is for the caller to decide (it
+    sees the whole file), so every parsed row is built."""
     results: list[RowResult] = []
     todo: list[tuple[int, RawRow, str | None, str]] = []  # (index in results, row, id as given, id used)
     profiles = []
@@ -83,11 +100,9 @@ def check_rows(builder: ProfileBuilder, rows: Sequence[RawRow], errors_only: boo
         results.append([])  # replaced below
     built = builder.build_many(profiles)
     good = [organisation for organisation in built if not isinstance(organisation, list)]
-    flat = iter(stored_rows(good) if not errors_only else [None] * len(good))
     for (index, raw, given, used), result in zip(todo, built, strict=True):
         if isinstance(result, list):
-            problems: list[RowError] | StoredRow | None = [RowError(raw.row, p.field, p.message) for p in result]
+            results[index] = (given, used, [RowError(raw.row, p.field, p.message) for p in result])
         else:
-            problems = next(flat)
-        results[index] = (given, used, problems)
-    return results
+            results[index] = (given, used, result.location.state)
+    return results, [] if errors_only else stored_rows(good)

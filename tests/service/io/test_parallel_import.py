@@ -3,6 +3,7 @@ as one checked in this process (``workers=1``)."""
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Collection
 
 import pytest
@@ -10,8 +11,10 @@ from sqlalchemy import Engine, select
 
 from matcher.profiles import ProfileBuilder
 from matcher.resources import data_dir
-from service.io import ImportFailed, ImportReport, import_organisations, importing
-from service.io.workers import DatabaseBuilder
+from service.io import ImportFailed, ImportReport, import_organisations, importing, workers
+from service.io.reading import RawRow, ReadInfo, RowError, read_rows
+from service.io.workers import CheckedSegment, DatabaseBuilder, check_rows
+from service.storage.rows import StoredRow
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.tables import organisations
 
@@ -138,3 +141,33 @@ def test_a_file_of_one_chunk_starts_no_processes(
     result, _ = _import(_member_list(CHUNK), repository, builder, recipe, 2)
     assert isinstance(result, ImportReport)
     assert result.created == CHUNK
+
+
+def _checked(builder: ProfileBuilder, data: bytes) -> tuple[list[int | RowError], CheckedSegment]:
+    """One segment checked as a worker checks it (here, in this process), with the row numbers the reader saw."""
+    raws = [item for item in read_rows(data, "list.csv", ReadInfo()) if isinstance(item, RawRow)]
+    results, flat = check_rows(builder, raws, errors_only=False)
+    return [raw.row for raw in raws], CheckedSegment(results, pickle.dumps(flat), len(flat))
+
+
+def test_a_generated_id_that_meets_an_earlier_one_is_renamed_in_the_stored_row(
+    builder: ProfileBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole valid segments go to the spool as the worker pickled them; a segment whose generated id the replay
+    had to rename is unpickled and stored with the new id."""
+    monkeypatch.setattr(workers, "new_organisation_id", lambda: "org-same")  # both "workers" draw the same id
+    chunks: list[list[StoredRow] | bytes] = []
+    replay = importing._Replay(2, importing._Errors(10), None, chunks.append)
+    first = _checked(builder, _member_list(2).replace(b"\nm000,", b"\n,"))  # m000 without an id: org-same
+    second = _checked(builder, _member_list(2).replace(b"\nm000,", b"\n,").replace(b"\nm001,", b"\nm002,"))
+    replay.add(*first)
+    replay.add(*second)
+    assert replay.errors.count == 0
+    assert chunks[0] == first[1].rows  # taken whole: no unpickling, no pickling
+    assert isinstance(chunks[1], list)
+    renamed = chunks[1][0][0][0]
+    assert renamed != "org-same"
+    assert sorted(replay.first_row) == sorted(["org-same", "m001", str(renamed), "m002"])
+    as_built = pickle.loads(second[1].rows)
+    assert as_built[0][0][0] == "org-same"
+    assert chunks[1] == [((renamed, *as_built[0][0][1:]), *as_built[0][1:]), as_built[1]]
