@@ -8,6 +8,10 @@ helper, tests/service/postgres.py; needs the PostgreSQL binaries). Then it is ex
 with ``bmm export --out``. The rows are synthetic.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_bulk.py --rows 100000 [--coordinates] [--postgres] [--import-only]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_bulk.py --csv members.csv --import-only  # a list made before
+
+``--csv`` imports a member list written before (e.g. by ``benchmarks/scale_data.py``, the scale benchmark's
+demo organisations) instead of generating one, so before/after runs read the same file.
 
 ``BMM_IMPORT_WORKERS`` in the environment sets the import's worker processes (default: the usable CPUs).
 """
@@ -122,16 +126,20 @@ def main() -> None:
     parser.add_argument("--coordinates", action="store_true", help="a distinct point per row (no shared sites)")
     parser.add_argument("--import-only", action="store_true", help="measure the import only, no export")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL server instead of SQLite")
+    parser.add_argument("--csv", type=Path, help="import this member list instead of generating one (--rows unused)")
     args = parser.parse_args()
     print_machine()
     print(f"load average before: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    data = located_list(args.rows) if args.coordinates else member_list(args.rows)
-    kind = "with coordinates (distinct sites)" if args.coordinates else "postcode + street, no coordinates"
-    print(f"synthetic member list: {args.rows:,} rows, {kind}, {len(data) / 1e6:.1f} MB CSV")
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        source = folder / "list.csv"
-        source.write_bytes(data)
+        source = args.csv or folder / "list.csv"
+        if args.csv is None:
+            data = located_list(args.rows) if args.coordinates else member_list(args.rows)
+            kind = "with coordinates (distinct sites)" if args.coordinates else "postcode + street, no coordinates"
+            print(f"synthetic member list: {args.rows:,} rows, {kind}, {len(data) / 1e6:.1f} MB CSV")
+            source.write_bytes(data)
+        else:
+            print(f"member list {source}: {source.stat().st_size / 1e6:.1f} MB CSV")
         with database(args.postgres, folder) as url:
             backend = "PostgreSQL (COPY)" if args.postgres else "SQLite (executemany)"
             wall, cpu, peak, together = run(["import", str(source), "--db", url, "--kind", "company"])
