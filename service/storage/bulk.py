@@ -82,8 +82,9 @@ def _converters(connection: Connection, table: Table, columns: Sequence[str]) ->
 
 
 def _converted(rows: Sequence[tuple[Any, ...]], converters: list[tuple[int, Any]]) -> Sequence[tuple[Any, ...]]:
-    """The rows with the converted cells. A cell object shared by many rows (the transit stops of one site) is
-    converted once: remembered by identity, which is unique while ``rows`` holds every cell."""
+    """The rows with the converted cells. A cell object shared by many rows (the timestamps of one load: every
+    row's ``updated_at``) is converted once: remembered by identity, which is unique while ``rows`` holds every
+    cell."""
     if not converters:
         return rows
     done: list[dict[int, Any]] = [{} for _ in converters]
