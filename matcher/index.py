@@ -9,6 +9,7 @@ feature vectors are float32.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -600,8 +601,35 @@ def vector_fingerprint(organisation: Organisation) -> int:
     )
 
 
+# The fingerprint mixes the fields with SplitMix64's finaliser, in numpy for a whole column (:func:`fingerprints`)
+# and in Python integers for one organisation (:func:`fingerprint`): both give the same number. Codes become
+# small integers (their place in the vocabulary; -1 none, -2 unknown), floats their IEEE bits (+0.0 folds -0.0).
+_MASK64 = (1 << 64) - 1
+_GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_SECTOR_NUMBER = {sector.value: n for n, sector in enumerate(Sector)}
+_KIND_NUMBER = {kind.value: n for n, kind in enumerate(OrganisationKind)}
+
+
+def _mixed(state: int, value: int) -> int:
+    z = ((state ^ (value & _MASK64)) + _GOLDEN) & _MASK64
+    z = ((z ^ (z >> 30)) * _MIX1) & _MASK64
+    z = ((z ^ (z >> 27)) * _MIX2) & _MASK64
+    return z ^ (z >> 31)
+
+
+def _mixed_column(state: npt.NDArray[np.uint64], value: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    z = (state ^ value) + np.uint64(_GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(_MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX2)
+    return z ^ (z >> np.uint64(31))  # type: ignore[no-any-return]
+
+
+def _number(numbers: Mapping[str, int], value: str | None) -> int:
+    return -1 if value is None else numbers.get(value, -2)
+
+
 def fingerprint(
-    issues: tuple[str, ...],
+    issues: Sequence[str],
     sector: str | None,
     employees: int,
     kind: str,
@@ -610,16 +638,52 @@ def fingerprint(
     population_density: float,
     commuter_balance_per_1000: float,
 ) -> int:
-    """:func:`vector_fingerprint` from plain values (codes hash like their enum members; issues sorted)."""
-    return hash(
-        (
-            issues,
-            sector,
-            employees,
-            kind,
-            shift_work,
-            station_distance_km,
-            population_density,
-            commuter_balance_per_1000,
-        )
+    """:func:`vector_fingerprint` from plain values (codes or their enum members; issues in any order)."""
+    mask = 0
+    for code in issues:
+        mask |= 1 << _PROBLEM_COLUMN[code]  # type: ignore[index]
+    floats = struct.unpack(
+        "<3Q", struct.pack("<3d", station_distance_km + 0.0, population_density + 0.0, commuter_balance_per_1000 + 0.0)
     )
+    state = 0
+    for value in (mask, _number(_SECTOR_NUMBER, sector), employees, _number(_KIND_NUMBER, kind), int(shift_work), *floats):
+        state = _mixed(state, value)
+    return state - (1 << 64) if state >> 63 else state
+
+
+def fingerprints(
+    issues: BoolMatrix,
+    sectors: Sequence[str | None] | CodedColumn,
+    employees: npt.NDArray[Any],
+    kinds: Sequence[str] | CodedColumn,
+    shift_work: npt.NDArray[Any],
+    station_distance_km: npt.NDArray[Any],
+    population_density: npt.NDArray[Any],
+    commuter_balance_per_1000: npt.NDArray[Any],
+) -> npt.NDArray[np.int64]:
+    """:func:`fingerprint` of every row (``issues`` a multi-hot matrix in ``PROBLEMS`` order), vectorised."""
+    rows = len(issues)
+    mask = np.asarray(issues, dtype=np.uint64) @ (np.uint64(1) << np.arange(len(PROBLEMS), dtype=np.uint64))
+    columns = [
+        mask,
+        _numbers(_SECTOR_NUMBER, sectors),
+        np.asarray(employees, dtype=np.int64).view(np.uint64),
+        _numbers(_KIND_NUMBER, kinds),
+        np.asarray(shift_work, dtype=np.uint64),
+        *(
+            (np.asarray(values, dtype=np.float64) + 0.0).view(np.uint64)
+            for values in (station_distance_km, population_density, commuter_balance_per_1000)
+        ),
+    ]
+    state = np.zeros(rows, dtype=np.uint64)
+    for column in columns:
+        state = _mixed_column(state, column.reshape(rows))
+    return state.view(np.int64)
+
+
+def _numbers(numbers: Mapping[str, int], values: Sequence[str | None] | CodedColumn) -> npt.NDArray[np.uint64]:
+    """:func:`_number` of each value, as the unsigned 64-bit integers the mixing takes."""
+    coded_values = values if isinstance(values, CodedColumn) else coded(values)
+    labels = coded_values.vocabulary.labels.tolist()  # ends with None (code -1)
+    table = np.array([_number(numbers, label) for label in labels], dtype=np.int64)
+    return table[coded_values.codes].view(np.uint64)

@@ -162,16 +162,32 @@ def _sector_code(sector: str | None, kind: str) -> str:
     return UNKNOWN_SECTOR if sector_unknown(OrganisationKind(kind), None) else NO_SECTOR
 
 
-def _one_hot(encoder: OneHotEncoder, values: Sequence[str], *, unknown_allowed: bool) -> npt.NDArray[np.float64]:
-    """What the fitted ``encoder`` gives for ``values``: a row of the identity per category, zeros for a value
-    it does not know (when it ignores unknown ones)."""
+def _one_hot(
+    encoder: OneHotEncoder, labels: Sequence[Any], rows: npt.NDArray[np.intp], *, unknown_allowed: bool
+) -> npt.NDArray[np.float64]:
+    """What the fitted ``encoder`` gives for the values ``labels[rows]``: a row of the identity per category,
+    zeros for a value it does not know (when it ignores unknown ones)."""
     categories = {str(c): i for i, c in enumerate(encoder.categories_[0])}
-    positions = np.fromiter((categories.get(v, -1) for v in values), dtype=np.int64, count=len(values))
-    if not unknown_allowed and (positions < 0).any():
-        unknown = sorted({v for v in values if v not in categories})
+    places = np.array([-1 if v is None else categories.get(str(v), -1) for v in labels], dtype=np.int64)[rows]
+    if not unknown_allowed and (places < 0).any():
+        unknown = sorted({str(labels[r]) for r in np.unique(rows[places < 0]).tolist()})
         raise ValueError(f"unknown categories {unknown}; allowed: {sorted(categories)}")
     identity = np.vstack([np.eye(len(categories)), np.zeros((1, len(categories)))])
-    return identity[positions]
+    return identity[places]
+
+
+def _distinct(values: Any) -> tuple[list[Any], npt.NDArray[np.intp]]:
+    """The distinct values of a column (a :class:`~matcher.columns.CodedColumn` or a sequence) and, per row,
+    the place of its value among them."""
+    codes = getattr(values, "codes", None)
+    if codes is not None:  # a coded column: its vocabulary's labels end with None, the label of code -1
+        labels = values.vocabulary.labels.tolist()
+    else:
+        objects = np.empty(len(values), dtype=object)
+        objects[:] = list(values)
+        codes, uniques = pd.factorize(objects, use_na_sentinel=True)
+        labels = [*uniques.tolist(), None]
+    return labels, np.where(codes < 0, len(labels) - 1, codes)
 
 
 class Vectoriser:
@@ -193,8 +209,8 @@ class Vectoriser:
         self,
         *,
         issues: npt.NDArray[np.bool_],
-        sectors: Sequence[str | None],
-        kinds: Sequence[str],
+        sectors: Sequence[str | None] | Any,
+        kinds: Sequence[str] | Any,
         employees: Sequence[int] | npt.NDArray[Any],
         shift_work: Sequence[bool] | npt.NDArray[Any],
         station_distance_km: Sequence[float] | npt.NDArray[Any],
@@ -202,16 +218,22 @@ class Vectoriser:
         commuter_balance_per_1000: Sequence[float] | npt.NDArray[Any],
     ) -> FloatMatrix:
         """The vectors of :meth:`transform_frame` (equal bit for bit) from columns, ``issues`` a multi-hot matrix
-        in ``PROBLEMS`` order: for loading a whole store. The fitted steps are applied block by block as the
-        column transformer applies them, without its per-row work on objects (the problem codes' Python loop,
-        the one-hot encoders' string checks): a one-hot block is a row of an identity matrix."""
+        in ``PROBLEMS`` order, ``sectors`` and ``kinds`` sequences or coded columns: for loading a whole store.
+        The fitted steps are applied block by block as the column transformer applies them, without its per-row
+        work on objects (the problem codes' Python loop, the one-hot encoders' string checks): a one-hot block is
+        a row of an identity matrix, worked out once per distinct (sector, kind)."""
         rows = len(issues)
         if not rows:
             return np.zeros((0, self.dimension), dtype=np.float32)
         columns = self.pipeline.named_steps["columns"]
         fitted, weights = columns.named_transformers_, columns.transformer_weights
         issue_block = fitted["issues"].named_steps["idf"].transform(np.asarray(issues, dtype=np.float64))
-        sector_codes = [_sector_code(s, k) for s, k in zip(sectors, kinds, strict=True)]
+        sector_labels, sector_rows = _distinct(sectors)
+        kind_labels, kind_rows = _distinct(kinds)
+        pairs, pair_rows = np.unique(sector_rows * len(kind_labels) + kind_rows, return_inverse=True)
+        pair_sectors = [
+            _sector_code(sector_labels[p // len(kind_labels)], kind_labels[p % len(kind_labels)]) for p in pairs.tolist()
+        ]
         location = (station_distance_km, population_density, commuter_balance_per_1000)
         location_frame = pd.DataFrame(
             {
@@ -223,10 +245,10 @@ class Vectoriser:
             (issue_block * weights["issues"]).toarray()
             if hasattr(issue_block, "toarray")
             else issue_block * weights["issues"],
-            _one_hot(fitted["sector"], sector_codes, unknown_allowed=True) * weights["sector"],
+            _one_hot(fitted["sector"], pair_sectors, pair_rows.reshape(-1), unknown_allowed=True) * weights["sector"],
             fitted["size"].transform(pd.DataFrame({"employees": np.asarray(employees, dtype=np.float64)}))
             * weights["size"],
-            _one_hot(fitted["kind"], [str(k) for k in kinds], unknown_allowed=False) * weights["kind"],
+            _one_hot(fitted["kind"], kind_labels, kind_rows, unknown_allowed=False) * weights["kind"],
             np.asarray(shift_work, dtype=np.float64).reshape(rows, 1) * weights["shift_work"],
             fitted["location"].transform(location_frame) * weights["location"],
         ]

@@ -38,7 +38,7 @@ from matcher.profiles import ProfileBuilder
 from matcher.residences.places import NO_HOME_PLACES, HomePlaces
 from matcher.vectorise import FloatMatrix
 from service.engine import MatchingEngine
-from service.snapshot import FIELDS, OrganisationColumns, PageEncoder, load_index, page_of, vocabularies
+from service.snapshot import FIELDS, ColumnEncoder, OrganisationColumns, load_index, page_of, vocabularies
 from service.storage.repository import OrganisationRepository
 from service.storage.transit import SqlTransitStore
 from service.timetable import engine_with_timetable
@@ -97,7 +97,7 @@ class LiveIndex:
         self._compact_in_background = compact_in_background
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._encoder = PageEncoder(engine.vectoriser, vocabularies())
+        self._encoder = ColumnEncoder(engine.vectoriser, vocabularies())
         self._noted: int | None = None  # newest revision a watcher has seen (None: nobody watches, ask the store)
         # Its own lock: a write's commit hook notes from a request thread that still holds a pooled connection,
         # which must never wait for a refresh (holding self._lock) that may need a connection from that pool.
@@ -178,14 +178,14 @@ class LiveIndex:
         if old is None or changes is None or changes.ids is None or _too_many(changes.ids, old):
             # The revision is read before the rows: a write in between is loaded now and again next time.
             revision = changes.revision if changes is not None else store_revision
-            self._encoder = PageEncoder(self._engine.vectoriser, vocabularies())
+            self._encoder = ColumnEncoder(self._engine.vectoriser, vocabularies())
             with _collector_paused():
                 index = load_index(
-                    (self._encoder.rows(page) for page in self._repository.iter_column_pages(list(FIELDS))),
+                    self._repository.read_columns(list(FIELDS)),
+                    self._encoder,
                     self._engine.vectoriser,
                     self._engine.reference.catalog,
                     SPARE,
-                    self._encoder.vocabularies,
                 )
             self._load_generation += 1
             self._replay = None

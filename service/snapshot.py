@@ -18,17 +18,20 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.dtypes import StringDType
 
 from matcher.catalog import Catalog
 from matcher.columns import CodedColumn, Vocabulary
 from matcher.geo.features import location_features
-from matcher.index import OrganisationIndex, fingerprint, new_vocabularies
+from matcher.index import OrganisationIndex, fingerprints, new_vocabularies
 from matcher.models import Contact, Location, LocationFeatures, Organisation
 from matcher.profiles import ProfileBuilder
 from matcher.transit.situation import site_stop
 from matcher.vectorise import PROBLEMS, FloatMatrix, Vectoriser
-from service.storage.repository import ColumnPage
+from service.storage.arrow_columns import CODE_SCHEMA, organisation_schema
+from service.storage.repository import StoredColumns
 from service.storage.rows import (
     CONTACT_COLUMNS,
     FEATURE_COLUMNS,
@@ -82,7 +85,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "population_density": ("", "vector"),
     "kreis_commuter_balance_per_1000": ("", "vector"),
 }
-_PROBLEM_COLUMN = {code.value: i for i, code in enumerate(PROBLEMS)}
+_PROBLEM_CODES = pa.array([code.value for code in PROBLEMS], type=pa.string())
+
+EncodedRows = tuple[dict[str, Any], FloatMatrix, npt.NDArray[np.int64]]
 
 
 def vocabularies() -> dict[str, Vocabulary]:
@@ -92,105 +97,143 @@ def vocabularies() -> dict[str, Vocabulary]:
     return found
 
 
-class PageEncoder:
-    """Turns column pages into index rows, vectors and fingerprints; keeps the vocabularies across pages."""
+class ColumnEncoder:
+    """Turns stored columns into index rows, vectors and fingerprints, a whole column at a time (no work per row
+    in Python); keeps the vocabularies across calls (a full load, then the few rows of each write)."""
 
     def __init__(self, vectoriser: Vectoriser, vocabularies: dict[str, Vocabulary]) -> None:
         self._vectoriser = vectoriser
         self.vocabularies = vocabularies
 
-    def rows(self, page: ColumnPage) -> tuple[dict[str, Any], FloatMatrix, npt.NDArray[np.int64]]:
-        columns = page.columns
+    def rows(self, stored: StoredColumns) -> EncodedRows:
+        table = stored.organisations
         rows: dict[str, Any] = {}
         for column, (store, how) in FIELDS.items():
-            values = columns[column]
+            values = table.column(column)
             if how == "vector":
                 continue
             if how == "coded":
-                vocabulary = self.vocabularies[store]
-                rows[store] = CodedColumn(vocabulary.encode(values), vocabulary)
-            elif how == "text":
-                rows[store] = np.asarray(values, dtype=StringDType())
-            elif how == "text?":
-                rows[store] = np.asarray(values, dtype=NULLABLE_TEXT)
+                rows[store] = _coded(values, self.vocabularies[store])
+            elif how in ("text", "text?"):
+                objects = values.to_numpy(zero_copy_only=False)
+                rows[store] = np.asarray(objects, dtype=NULLABLE_TEXT if how == "text?" else StringDType())
             elif how == "float?":
-                rows[store] = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+                rows[store] = np.asarray(values.fill_null(math.nan).to_numpy(), dtype=np.float64)
             else:
-                rows[store] = np.asarray(values, dtype={"int": np.int64, "float": np.float64, "bool": np.bool_}[how])
-        issues = np.zeros((len(page), len(PROBLEMS)), dtype=np.bool_)
-        for row, codes in enumerate(page.issues):
-            issues[row, [_PROBLEM_COLUMN[code] for code in codes]] = True
-        rows["issues"] = issues
-        sets = self.vocabularies["measure_sets"]
-        rows["measure_sets"] = CodedColumn(sets.encode([tuple(sorted(set(m))) for m in page.measures]), sets)
-        issue_codes = [sorted(codes) for codes in page.issues]
+                dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}[how]
+                rows[store] = np.asarray(values.to_numpy(zero_copy_only=False), dtype=dtype)
+        issue_rows, measure_rows = _owner_rows(table.column("id"), stored.issues, stored.measures)
+        rows["issues"] = issues = _issue_matrix(len(table), issue_rows, stored.issues.column("code"))
+        rows["measure_sets"] = _measure_sets(
+            len(table), measure_rows, stored.measures.column("code"), self.vocabularies["measure_sets"]
+        )
+        location = [
+            np.asarray(table.column(name).to_numpy(), dtype=np.float64)
+            for name in ("station_distance_km", "population_density", "kreis_commuter_balance_per_1000")
+        ]
         vectors = self._vectoriser.transform_columns(
             issues=issues,
-            sectors=columns["sector"],
-            kinds=columns["kind"],
-            employees=columns["employees"],
-            shift_work=columns["shift_work"],
-            station_distance_km=columns["station_distance_km"],
-            population_density=columns["population_density"],
-            commuter_balance_per_1000=columns["kreis_commuter_balance_per_1000"],
+            sectors=rows["sectors"],
+            kinds=rows["kinds"],
+            employees=rows["employees"],
+            shift_work=rows["row:shift_work"],
+            station_distance_km=location[0],
+            population_density=location[1],
+            commuter_balance_per_1000=location[2],
         )
-        fingerprints = np.fromiter(
-            (
-                fingerprint(tuple(i), s, e, k, bool(w), d, p, b)
-                for i, s, e, k, w, d, p, b in zip(
-                    issue_codes, columns["sector"], columns["employees"], columns["kind"], columns["shift_work"],
-                    columns["station_distance_km"], columns["population_density"],
-                    columns["kreis_commuter_balance_per_1000"], strict=True,
-                )
-            ),
-            dtype=np.int64,
-            count=len(page),
-        )  # fmt: skip
-        return rows, vectors, fingerprints
+        found = fingerprints(issues, rows["sectors"], rows["employees"], rows["kinds"], rows["row:shift_work"], *location)
+        return rows, vectors, found
 
 
-EncodedPage = tuple[dict[str, Any], FloatMatrix, npt.NDArray[np.int64]]
+def _coded(values: pa.ChunkedArray, vocabulary: Vocabulary) -> CodedColumn:
+    """A column dictionary-encoded by Arrow, its distinct values coded by ``vocabulary`` (adding new ones)."""
+    encoded = values.combine_chunks().dictionary_encode()
+    mapping = vocabulary.codes_for(encoded.dictionary.to_pylist())
+    indices = np.asarray(encoded.indices.fill_null(-1).to_numpy(), dtype=np.int64)
+    codes = np.full(len(indices), -1, dtype=np.int32)
+    known = indices >= 0
+    codes[known] = mapping[indices[known]]
+    return CodedColumn(codes, vocabulary)
+
+
+def _owner_rows(ids: pa.ChunkedArray, *pairs: pa.Table) -> list[npt.NDArray[np.int64]]:
+    """For each table of (organisation_id, code) pairs, the row of each pair's organisation (-1 when it is not
+    among ``ids``: written after the organisations were read). One hash table of the ids for all of them."""
+    owners = pa.chunked_array(
+        [chunk for table in pairs for chunk in table.column("organisation_id").chunks], type=pa.string()
+    )
+    found = pc.index_in(owners, value_set=ids.combine_chunks()).fill_null(-1)
+    rows = np.asarray(found.to_numpy(), dtype=np.int64)
+    ends = np.cumsum([len(table) for table in pairs])
+    return np.split(rows, ends[:-1].tolist())
+
+
+def _issue_matrix(size: int, rows: npt.NDArray[np.int64], codes: pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    """The multi-hot problem matrix (``PROBLEMS`` order) of ``size`` rows from (row, code) pairs."""
+    columns = np.asarray(pc.index_in(codes, value_set=_PROBLEM_CODES).fill_null(-1).to_numpy(), dtype=np.int64)
+    known = rows >= 0
+    if (columns[known] < 0).any():
+        unknown = sorted(set(np.asarray(codes.to_numpy(zero_copy_only=False))[known & (columns < 0)].tolist()))
+        raise ValueError(f"stored issues with unknown problem codes {unknown}")
+    issues = np.zeros((size, len(PROBLEMS)), dtype=np.bool_)
+    issues[rows[known], columns[known]] = True
+    return issues
+
+
+def _measure_sets(
+    size: int, rows: npt.NDArray[np.int64], codes: pa.ChunkedArray, vocabulary: Vocabulary
+) -> CodedColumn:
+    """Each row's measures in place as one sorted tuple, coded by ``vocabulary``: a bit per distinct measure id
+    (in sorted order), rows with the same bits share one tuple, made once."""
+    encoded = codes.combine_chunks().dictionary_encode()
+    labels = encoded.dictionary.to_pylist()
+    rank = np.argsort(np.argsort(np.array(labels, dtype=object), kind="stable")).astype(np.int64)
+    known = rows >= 0
+    bits = rank[np.asarray(encoded.indices.to_numpy(), dtype=np.int64)[known]]
+    words = np.zeros((size, max(1, -(-len(labels) // 64))), dtype=np.uint64)
+    np.bitwise_or.at(words, (rows[known], bits // 64), np.uint64(1) << (bits % 64).astype(np.uint64))
+    if words.shape[1] == 1:
+        distinct, inverse = np.unique(words[:, 0], return_inverse=True)
+        distinct = distinct.reshape(-1, 1)
+    else:
+        distinct, inverse = np.unique(words, axis=0, return_inverse=True)
+    ordered = sorted(labels)
+    sets = [
+        tuple(ordered[word * 64 + bit] for word, value in enumerate(key) for bit in range(64) if value >> bit & 1)
+        for key in distinct.tolist()
+    ]
+    return CodedColumn(vocabulary.codes_for(sets)[inverse.reshape(-1)], vocabulary)
 
 
 def load_index(
-    pages: Iterable[EncodedPage],
-    vectoriser: Vectoriser,
-    catalog: Catalog,
-    spare: float,
-    vocabularies: dict[str, Vocabulary],
+    stored: StoredColumns, encoder: ColumnEncoder, vectoriser: Vectoriser, catalog: Catalog, spare: float
 ) -> OrganisationIndex:
-    """The index of every stored organisation from its encoded pages (:meth:`PageEncoder.rows`, ids ascending)."""
-    parts = list(pages)
-    if not parts:
-        parts = [PageEncoder(vectoriser, vocabularies).rows(ColumnPage({c: [] for c in FIELDS}, [], []))]
-    rows: dict[str, Any] = {}
-    for name, first in parts[0][0].items():
-        if isinstance(first, CodedColumn):
-            rows[name] = CodedColumn(np.concatenate([p[0][name].codes for p in parts]), first.vocabulary)
-        else:
-            rows[name] = np.concatenate([p[0][name] for p in parts])
-    vectors = np.concatenate([p[1] for p in parts]).reshape(-1, vectoriser.dimension)
-    fingerprints = np.concatenate([p[2] for p in parts])
-    return OrganisationIndex.from_rows(rows, vectors, fingerprints, vectoriser, catalog, vocabularies, spare)
+    """The index of every stored organisation (``stored.organisations`` ids ascending)."""
+    rows, vectors, found = encoder.rows(stored)
+    return OrganisationIndex.from_rows(rows, vectors, found, vectoriser, catalog, encoder.vocabularies, spare)
 
 
-def page_of(organisations: Sequence[Organisation]) -> ColumnPage:
-    """Organisations (a few, just written) as a column page, like the store gives them."""
-    cells = [organisation_row(o) for o in sorted(organisations, key=lambda o: o.id)]
-    columns = {column: [row[column] for row in cells] for column in FIELDS}
+def page_of(organisations: Sequence[Organisation]) -> StoredColumns:
+    """Organisations (a few, just written) as stored columns, like the store gives them."""
     ordered = sorted(organisations, key=lambda o: o.id)
-    return ColumnPage(
-        columns, [[i.value for i in o.issues] for o in ordered], [list(o.measures_in_place) for o in ordered]
-    )
+    cells = [organisation_row(o) for o in ordered]
+    table = pa.table({column: [row[column] for row in cells] for column in FIELDS}, schema=organisation_schema(FIELDS))
+    issues = [(o.id, code.value) for o in ordered for code in o.issues]
+    measures = [(o.id, measure) for o in ordered for measure in o.measures_in_place]
+    return StoredColumns(table, *(_code_table(pairs) for pairs in (issues, measures)))
+
+
+def _code_table(pairs: list[tuple[str, str]]) -> pa.Table:
+    return pa.Table.from_pylist([{"organisation_id": o, "code": c} for o, c in pairs], schema=CODE_SCHEMA)
 
 
 def columns_of(
     organisations: Sequence[Organisation], vectoriser: Vectoriser, builder: ProfileBuilder
 ) -> OrganisationColumns:
     """``organisations`` indexed and seen as the live index sees them (for tests and tools)."""
-    found = vocabularies()
-    encoded = PageEncoder(vectoriser, found).rows(page_of(organisations))
-    return OrganisationColumns(load_index([encoded], vectoriser, builder.reference.catalog, 0.0, found), builder)
+    encoder = ColumnEncoder(vectoriser, vocabularies())
+    index = load_index(page_of(organisations), encoder, vectoriser, builder.reference.catalog, 0.0)
+    return OrganisationColumns(index, builder)
 
 
 class OrganisationColumns(Mapping[str, Organisation]):

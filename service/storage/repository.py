@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+import pyarrow as pa
+
 from matcher.models import Organisation
 from matcher.residences.aggregation import ResidenceCounts
 from service.storage.rows import StoredRow
@@ -33,16 +35,13 @@ class Changes:
 
 
 @dataclass(frozen=True)
-class ColumnPage:
-    """One page of stored organisations as plain columns (as the driver gives them), in id order, and each row's
-    issue and measure codes."""
+class StoredColumns:
+    """Stored organisations as Arrow tables: columns of the ``organisations`` table (ids ascending, the table's
+    types) and the ``(organisation_id, code)`` pairs of their issues and of their measures in place (any order)."""
 
-    columns: dict[str, list[Any]]
-    issues: list[list[str]]
-    measures: list[list[str]]
-
-    def __len__(self) -> int:
-        return len(self.issues)
+    organisations: pa.Table
+    issues: pa.Table
+    measures: pa.Table
 
 
 @dataclass(frozen=True)
@@ -116,9 +115,9 @@ class OrganisationRepository(Protocol):
 
     def iter_all(self, *, batch_size: int = 10_000) -> Iterator[Organisation]: ...
 
-    def iter_column_pages(self, columns: Sequence[str], *, page_size: int = 20_000) -> Iterator[ColumnPage]:
-        """Every stored organisation as pages of these columns of the ``organisations`` table (``id`` among
-        them), by keyset (no Organisation objects)."""
+    def read_columns(self, columns: Sequence[str]) -> StoredColumns:
+        """Every stored organisation as these columns of the ``organisations`` table (``id`` among them) and its
+        issue and measure codes, as Arrow columns (no Organisation objects, no Python object per value)."""
         ...
 
     def revision(self) -> int:

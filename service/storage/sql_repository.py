@@ -15,7 +15,15 @@ from matcher.models import Organisation
 from service.auth import revoke_organisation_keys
 from service.storage.bulk import bulk_loader, indexes_for_load
 from service.storage.changes import log_changes, pruned_through, revision_of
-from service.storage.repository import Changes, ColumnPage, DuplicateIdError, OrganisationQuery, WriteMode, WriteResult
+from service.storage.arrow_columns import read_stored_columns
+from service.storage.repository import (
+    Changes,
+    DuplicateIdError,
+    OrganisationQuery,
+    StoredColumns,
+    WriteMode,
+    WriteResult,
+)
 from service.storage.residences import erase_residences
 from service.storage.rows import ROW_COLUMNS, StoredRow, organisation_from_row, organisation_row
 from service.storage.tables import organisation_changes, organisation_issues, organisation_measures, organisations
@@ -59,21 +67,6 @@ def _conditions(query: OrganisationQuery) -> list[ColumnElement[bool]]:
     if query.name_contains:
         conditions.append(func.lower(c.name).like(_like_pattern(query.name_contains), escape="\\"))
     return conditions
-
-
-def _plain_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
-    """The rows as the database driver gives them (no per-value result processing: many rows, plain columns;
-    SQLite gives yes/no as 0/1)."""
-    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    parameters: Any = compiled.params
-    if compiled.positiontup is not None:  # qmark/format styles take a sequence
-        parameters = tuple(compiled.params[name] for name in compiled.positiontup)
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(str(compiled), parameters)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 class SqlOrganisationRepository:
@@ -256,32 +249,8 @@ class SqlOrganisationRepository:
                 return
             last_id = ids[-1]
 
-    def iter_column_pages(self, columns: Sequence[str], *, page_size: int = 20_000) -> Iterator[ColumnPage]:
-        selected = [organisations.c[name] for name in columns]
-        last_id = ""
-        while True:
-            query = select(*selected).where(organisations.c.id > last_id).order_by(organisations.c.id).limit(page_size)
-            with self.engine.connect() as connection:
-                rows = _plain_rows(connection, query)
-                if not rows:
-                    return
-                ids = [row[columns.index("id")] for row in rows]
-                first, last = ids[0], ids[-1]
-                issues = self._codes(connection, organisation_issues, organisation_issues.c.issue, first, last)
-                measures = self._codes(
-                    connection, organisation_measures, organisation_measures.c.measure_id, first, last
-                )
-            found = {name: list(values) for name, values in zip(columns, zip(*rows, strict=True), strict=True)}
-            yield ColumnPage(found, [issues.get(i, []) for i in ids], [measures.get(i, []) for i in ids])
-            last_id = last
-
-    @staticmethod
-    def _codes(connection: Connection, table: Table, code: Column[Any], first: str, last: str) -> dict[str, list[str]]:
-        """The codes of the organisations with ids in [first, last] (a range, not an IN list of a page), joined by
-        the database (one row per organisation: group_concat on SQLite, string_agg on PostgreSQL)."""
-        owner = table.c.organisation_id
-        query = select(owner, func.aggregate_strings(code, ",")).where(owner.between(first, last)).group_by(owner)
-        return {organisation_id: joined.split(",") for organisation_id, joined in _plain_rows(connection, query)}
+    def read_columns(self, columns: Sequence[str]) -> StoredColumns:
+        return read_stored_columns(self.engine, columns)
 
     def list(self, query: OrganisationQuery, offset: int, limit: int) -> tuple[list[Organisation], int]:
         conditions = _conditions(query)

@@ -10,7 +10,7 @@ from matcher.models import Organisation
 from matcher.residences.places import NO_HOME_PLACES, HomePlaces
 from service.engine import MatchingEngine
 from service.live import LiveIndex
-from service.storage.repository import ColumnPage, WriteMode
+from service.storage.repository import StoredColumns, WriteMode
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.tables import organisation_changes, organisations
 from tests.service.conftest import BOTH_BACKENDS, OrganisationFactory
@@ -99,9 +99,9 @@ class RacingRepository(SqlOrganisationRepository):
             race()
         return revision
 
-    def iter_column_pages(self, columns: Sequence[str], *, page_size: int = 20_000) -> Iterator[ColumnPage]:
+    def read_columns(self, columns: Sequence[str]) -> StoredColumns:
         self.full_loads += 1
-        return super().iter_column_pages(columns, page_size=page_size)
+        return super().read_columns(columns)
 
 
 def test_a_revision_read_before_another_thread_refreshed_is_no_reason_to_reload_everything(

@@ -1,0 +1,40 @@
+"""Read SQLite queries as Arrow in a child process: ``python -m service.storage.sqlite_arrow FILE SQL...``.
+
+The ADBC SQLite driver fills Arrow arrays in C (a full load's 1,000,000 rows in 2.8 s instead of 10.6 s as
+Python tuples), but it brings its own copy of the SQLite library. Two copies of SQLite in one process must not
+open the same database file: each keeps its own POSIX locks and WAL index state, so one closing the file drops
+the other's locks (https://www.sqlite.org/howtocorrupt.html, 2.2.1), and measured here a second copy did not
+see rows committed by the first after it had opened the file once. So the driver runs in a short-lived child
+process that imports nothing but pyarrow and the driver, reads every query in one read transaction (one
+revision for all of them) and writes each result to stdout as an Arrow IPC stream, one after the other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+BATCH_ROWS = 65_536  # rows per Arrow batch, also the driver's window for inferring a column's type
+
+
+def main(path: str, queries: list[str]) -> None:
+    import adbc_driver_sqlite.dbapi  # noqa: PLC0415 - only the child imports the driver
+    import pyarrow as pa  # noqa: PLC0415
+
+    sink = pa.output_stream(sys.stdout.buffer)
+    # autocommit off: the driver opens one transaction, so every query reads the same revision
+    with contextlib.closing(adbc_driver_sqlite.dbapi.connect(path, autocommit=False)) as connection:
+        with contextlib.closing(connection.cursor()) as cursor:
+            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+            for query in queries:
+                cursor.execute(query)
+                reader = cursor.fetch_record_batch()
+                with pa.ipc.new_stream(sink, reader.schema) as writer:
+                    for batch in reader:
+                        writer.write_batch(batch)
+        connection.rollback()
+    sink.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
