@@ -36,6 +36,7 @@ NO_SECTOR = "none"  # a public body without a sector: a fact, one-hot like a sec
 UNKNOWN_SECTOR = "unknown"  # a business whose sector was not given: not a category, so an all-zero block
 LOCATION_COLUMNS = ["station_distance_km", "population_density", "commuter_balance_per_1000"]
 FloatMatrix = npt.NDArray[np.float32]
+TRANSFORM_ROWS = 65_536  # rows vectorised at once by Vectoriser.transform_columns
 
 
 class IssueBinarizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -223,33 +224,48 @@ class Vectoriser:
         work on objects (the problem codes' Python loop, the one-hot encoders' string checks): a one-hot block is
         a row of an identity matrix, worked out once per distinct (sector, kind)."""
         rows = len(issues)
-        if not rows:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        columns = self.pipeline.named_steps["columns"]
-        fitted, weights = columns.named_transformers_, columns.transformer_weights
-        issue_block = fitted["issues"].named_steps["idf"].transform(np.asarray(issues, dtype=np.float64))
+        vectors = np.empty((rows, self.dimension), dtype=np.float32)
         sector_labels, sector_rows = _distinct(sectors)
         kind_labels, kind_rows = _distinct(kinds)
         pairs, pair_rows = np.unique(sector_rows * len(kind_labels) + kind_rows, return_inverse=True)
         pair_sectors = [
             _sector_code(sector_labels[p // len(kind_labels)], kind_labels[p % len(kind_labels)]) for p in pairs.tolist()
         ]
-        location = (station_distance_km, population_density, commuter_balance_per_1000)
-        location_frame = pd.DataFrame(
-            {
-                name: np.asarray(values, dtype=np.float64)
-                for name, values in zip(LOCATION_COLUMNS, location, strict=True)
-            }
-        )
+        numbers = [
+            np.asarray(values, dtype=np.float64)
+            for values in (employees, shift_work, station_distance_km, population_density, commuter_balance_per_1000)
+        ]
+        # In blocks of rows: the temporary float64 blocks of a million rows would take gigabytes at once.
+        for start in range(0, rows, TRANSFORM_ROWS):
+            part = slice(start, start + TRANSFORM_ROWS)
+            vectors[part] = self._block_vectors(
+                np.asarray(issues[part], dtype=np.float64),
+                (pair_sectors, pair_rows.reshape(-1)[part]),
+                (kind_labels, kind_rows[part]),
+                [values[part] for values in numbers],
+            )
+        return vectors
+
+    def _block_vectors(
+        self,
+        issues: npt.NDArray[np.float64],
+        sectors: tuple[list[str], npt.NDArray[np.intp]],
+        kinds: tuple[list[Any], npt.NDArray[np.intp]],
+        numbers: list[npt.NDArray[np.float64]],
+    ) -> FloatMatrix:
+        columns = self.pipeline.named_steps["columns"]
+        fitted, weights = columns.named_transformers_, columns.transformer_weights
+        employees, shift_work, *location = numbers
+        issue_block = fitted["issues"].named_steps["idf"].transform(issues)
+        location_frame = pd.DataFrame(dict(zip(LOCATION_COLUMNS, location, strict=True)))
         blocks = [
             (issue_block * weights["issues"]).toarray()
             if hasattr(issue_block, "toarray")
             else issue_block * weights["issues"],
-            _one_hot(fitted["sector"], pair_sectors, pair_rows.reshape(-1), unknown_allowed=True) * weights["sector"],
-            fitted["size"].transform(pd.DataFrame({"employees": np.asarray(employees, dtype=np.float64)}))
-            * weights["size"],
-            _one_hot(fitted["kind"], kind_labels, kind_rows, unknown_allowed=False) * weights["kind"],
-            np.asarray(shift_work, dtype=np.float64).reshape(rows, 1) * weights["shift_work"],
+            _one_hot(fitted["sector"], *sectors, unknown_allowed=True) * weights["sector"],
+            fitted["size"].transform(pd.DataFrame({"employees": employees})) * weights["size"],
+            _one_hot(fitted["kind"], *kinds, unknown_allowed=False) * weights["kind"],
+            shift_work.reshape(len(issues), 1) * weights["shift_work"],
             fitted["location"].transform(location_frame) * weights["location"],
         ]
         stacked = np.hstack(blocks)
