@@ -128,7 +128,7 @@ class ColumnStore:
     ) -> ColumnStore:
         """A store of these columns (all of one length) with ``spare`` × that length of room to append."""
         size = len(next(iter(plain.values()))) if plain else len(next(iter(coded.values())))
-        capacity = size + max(int(size * spare), 16 if spare else 0)
+        capacity = capacity_for(size, spare)
         arrays = {name: _with_capacity(array, capacity) for name, array in plain.items()}
         arrays.update({name: _with_capacity(column.codes, capacity) for name, column in coded.items()})
         return cls(arrays, {name: column.vocabulary for name, column in coded.items()}, size)
@@ -178,9 +178,34 @@ class ColumnStore:
         return ColumnStore(arrays, self._vocabularies, len(positions))
 
 
+def capacity_for(size: int, spare: float) -> int:
+    """Rows a store of ``size`` rows with ``spare`` room to append holds."""
+    return size + max(int(size * spare), 16 if spare else 0)
+
+
+def with_room(values: Any, spare: float, dtype: Any, shape: tuple[int, ...] = ()) -> npt.NDArray[Any]:
+    """``values`` (converted to ``dtype``) as the first rows of a zeroed array with the room
+    :meth:`ColumnStore.from_columns` gives: a column made like this (as a full load makes its columns) goes into
+    the store without a second copy."""
+    size = len(values)
+    grown = np.zeros((capacity_for(size, spare), *shape), dtype=dtype)
+    grown[:size] = values
+    return grown[:size]
+
+
 def _with_capacity(array: npt.NDArray[Any], capacity: int) -> npt.NDArray[Any]:
     if len(array) == capacity:
         return array
+    base = array.base
+    if (
+        isinstance(base, np.ndarray)
+        and len(base) == capacity
+        and base.dtype == array.dtype
+        and base.shape[1:] == array.shape[1:]
+        and base.strides == array.strides
+        and base.ctypes.data == array.ctypes.data
+    ):  # the first rows of an array that already has the room (with_room): no copy
+        return base
     grown = np.zeros((capacity, *array.shape[1:]), dtype=array.dtype)
     grown[: len(array)] = array
     return grown

@@ -168,11 +168,25 @@ def index_rows(organisations: Sequence[Organisation]) -> dict[str, Any]:
     }
 
 
-def derived_rows(rows: Mapping[str, Any], measure_ids: list[str], addresses: BoolMatrix) -> dict[str, Any]:
-    """What the index derives from its input columns: peer group, estate key, unit vector, measure and
-    solved matrices."""
+def derived_rows(
+    rows: Mapping[str, Any],
+    measure_ids: list[str],
+    addresses: BoolMatrix,
+    vocabularies: Mapping[str, Vocabulary] | None = None,
+) -> dict[str, Any]:
+    """What the index derives from its input columns: peer group (coded by ``vocabularies`` when given and the
+    kinds are coded), estate key, unit vector, measure and solved matrices."""
     kinds = rows["kinds"]
-    kind_values = kinds.tolist() if isinstance(kinds, CodedColumn) else list(kinds)
+    groups: Any
+    if isinstance(kinds, CodedColumn) and vocabularies is not None:  # one group per kind, then gathered
+        group_codes = [
+            -1 if kind is None else vocabularies["groups"].codes_for([PEER_GROUPS[kind]])[0]
+            for kind in kinds.vocabulary.labels.tolist()
+        ]
+        table = np.array(group_codes, dtype=np.int32)
+        groups = CodedColumn(table[np.where(kinds.codes < 0, len(table) - 1, kinds.codes)], vocabularies["groups"])
+    else:
+        groups = [PEER_GROUPS[k] for k in (kinds.tolist() if isinstance(kinds, CodedColumn) else list(kinds))]
     measure_column = {m: i for i, m in enumerate(measure_ids)}
     sets = rows["measure_sets"]
     if isinstance(sets, CodedColumn):  # one row per distinct set in use, then gathered
@@ -195,7 +209,7 @@ def derived_rows(rows: Mapping[str, Any], measure_ids: list[str], addresses: Boo
         estates = [estate_key(e) for e in estate_names]
     lat, lon = rows["lat"], rows["lon"]
     return {
-        "groups": [PEER_GROUPS[k] for k in kind_values],
+        "groups": groups,
         "estates": estates,
         "xyz": to_unit_vectors(lat, lon) if len(lat) else np.zeros((0, 3)),
         "measures": measures,
@@ -313,7 +327,7 @@ class OrganisationIndex:
         measure_ids, addresses = measure_problem_matrix(catalog)
         columns = {
             **rows,
-            **derived_rows(rows, measure_ids, addresses),
+            **derived_rows(rows, measure_ids, addresses, vocabularies),
             "vectors": vectors,
             "fingerprints": fingerprints,
         }

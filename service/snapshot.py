@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from numpy.dtypes import StringDType
 
 from matcher.catalog import Catalog
-from matcher.columns import CodedColumn, Vocabulary
+from matcher.columns import CodedColumn, Vocabulary, with_room
 from matcher.geo.features import location_features
 from matcher.index import OrganisationIndex, fingerprints, new_vocabularies
 from matcher.models import Contact, Location, LocationFeatures, Organisation
@@ -105,7 +105,8 @@ class ColumnEncoder:
         self._vectoriser = vectoriser
         self.vocabularies = vocabularies
 
-    def rows(self, stored: StoredColumns) -> EncodedRows:
+    def rows(self, stored: StoredColumns, spare: float = 0.0) -> EncodedRows:
+        """The index rows of ``stored``, each column made with ``spare`` room to append (:func:`with_room`)."""
         table = stored.organisations
         rows: dict[str, Any] = {}
         for column, (store, how) in FIELDS.items():
@@ -113,20 +114,19 @@ class ColumnEncoder:
             if how == "vector":
                 continue
             if how == "coded":
-                rows[store] = _coded(values, self.vocabularies[store])
+                rows[store] = _coded(values, self.vocabularies[store], spare)
             elif how in ("text", "text?"):
-                objects = values.to_numpy(zero_copy_only=False)
-                rows[store] = np.asarray(objects, dtype=NULLABLE_TEXT if how == "text?" else StringDType())
+                dtype = NULLABLE_TEXT if how == "text?" else StringDType()
+                rows[store] = with_room(values.to_numpy(zero_copy_only=False), spare, dtype)
             elif how == "float?":
-                rows[store] = np.asarray(values.fill_null(math.nan).to_numpy(), dtype=np.float64)
+                rows[store] = with_room(values.fill_null(math.nan).to_numpy(), spare, np.float64)
             else:
                 dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}[how]
-                rows[store] = np.asarray(values.to_numpy(zero_copy_only=False), dtype=dtype)
+                rows[store] = with_room(values.to_numpy(zero_copy_only=False), spare, dtype)
         issue_rows, measure_rows = _owner_rows(table.column("id"), stored.issues, stored.measures)
-        rows["issues"] = issues = _issue_matrix(len(table), issue_rows, stored.issues.column("code"))
-        rows["measure_sets"] = _measure_sets(
-            len(table), measure_rows, stored.measures.column("code"), self.vocabularies["measure_sets"]
-        )
+        rows["issues"] = issues = _issue_matrix(len(table), issue_rows, stored.issues.column("code"), spare)
+        sets = _measure_sets(len(table), measure_rows, stored.measures.column("code"), self.vocabularies["measure_sets"])
+        rows["measure_sets"] = CodedColumn(with_room(sets.codes, spare, np.int32), sets.vocabulary)
         location = [
             np.asarray(table.column(name).to_numpy(), dtype=np.float64)
             for name in ("station_distance_km", "population_density", "kreis_commuter_balance_per_1000")
@@ -142,15 +142,16 @@ class ColumnEncoder:
             commuter_balance_per_1000=location[2],
         )
         found = fingerprints(issues, rows["sectors"], rows["employees"], rows["kinds"], rows["row:shift_work"], *location)
-        return rows, vectors, found
+        dimension = (vectors.shape[1],)
+        return rows, with_room(vectors, spare, np.float32, dimension), with_room(found, spare, np.int64)
 
 
-def _coded(values: pa.ChunkedArray, vocabulary: Vocabulary) -> CodedColumn:
+def _coded(values: pa.ChunkedArray, vocabulary: Vocabulary, spare: float) -> CodedColumn:
     """A column dictionary-encoded by Arrow, its distinct values coded by ``vocabulary`` (adding new ones)."""
     encoded = values.combine_chunks().dictionary_encode()
     mapping = vocabulary.codes_for(encoded.dictionary.to_pylist())
     indices = np.asarray(encoded.indices.fill_null(-1).to_numpy(), dtype=np.int64)
-    codes = np.full(len(indices), -1, dtype=np.int32)
+    codes = with_room(np.full(len(indices), -1, dtype=np.int32), spare, np.int32)
     known = indices >= 0
     codes[known] = mapping[indices[known]]
     return CodedColumn(codes, vocabulary)
@@ -168,14 +169,16 @@ def _owner_rows(ids: pa.ChunkedArray, *pairs: pa.Table) -> list[npt.NDArray[np.i
     return np.split(rows, ends[:-1].tolist())
 
 
-def _issue_matrix(size: int, rows: npt.NDArray[np.int64], codes: pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+def _issue_matrix(
+    size: int, rows: npt.NDArray[np.int64], codes: pa.ChunkedArray, spare: float
+) -> npt.NDArray[np.bool_]:
     """The multi-hot problem matrix (``PROBLEMS`` order) of ``size`` rows from (row, code) pairs."""
     columns = np.asarray(pc.index_in(codes, value_set=_PROBLEM_CODES).fill_null(-1).to_numpy(), dtype=np.int64)
     known = rows >= 0
     if (columns[known] < 0).any():
         unknown = sorted(set(np.asarray(codes.to_numpy(zero_copy_only=False))[known & (columns < 0)].tolist()))
         raise ValueError(f"stored issues with unknown problem codes {unknown}")
-    issues = np.zeros((size, len(PROBLEMS)), dtype=np.bool_)
+    issues = with_room(np.zeros((size, len(PROBLEMS)), dtype=np.bool_), spare, np.bool_, (len(PROBLEMS),))
     issues[rows[known], columns[known]] = True
     return issues
 
@@ -209,7 +212,8 @@ def load_index(
     stored: StoredColumns, encoder: ColumnEncoder, vectoriser: Vectoriser, catalog: Catalog, spare: float
 ) -> OrganisationIndex:
     """The index of every stored organisation (``stored.organisations`` ids ascending)."""
-    rows, vectors, found = encoder.rows(stored)
+    rows, vectors, found = encoder.rows(stored, spare)
+    del stored  # the caller passes it on, keeping no reference: its Arrow buffers go before the index is built
     return OrganisationIndex.from_rows(rows, vectors, found, vectoriser, catalog, encoder.vocabularies, spare)
 
 
