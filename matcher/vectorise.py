@@ -229,7 +229,8 @@ class Vectoriser:
         kind_labels, kind_rows = _distinct(kinds)
         pairs, pair_rows = np.unique(sector_rows * len(kind_labels) + kind_rows, return_inverse=True)
         pair_sectors = [
-            _sector_code(sector_labels[p // len(kind_labels)], kind_labels[p % len(kind_labels)]) for p in pairs.tolist()
+            _sector_code(sector_labels[p // len(kind_labels)], kind_labels[p % len(kind_labels)])
+            for p in pairs.tolist()
         ]
         numbers = [
             np.asarray(values, dtype=np.float64)

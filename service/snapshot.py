@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -116,8 +116,8 @@ class ColumnEncoder:
             if how == "coded":
                 rows[store] = _coded(values, self.vocabularies[store], spare)
             elif how in ("text", "text?"):
-                dtype = NULLABLE_TEXT if how == "text?" else StringDType()
-                rows[store] = with_room(values.to_numpy(zero_copy_only=False), spare, dtype)
+                text_type = NULLABLE_TEXT if how == "text?" else StringDType()
+                rows[store] = with_room(values.to_numpy(zero_copy_only=False), spare, text_type)
             elif how == "float?":
                 rows[store] = with_room(values.fill_null(math.nan).to_numpy(), spare, np.float64)
             else:
@@ -125,7 +125,9 @@ class ColumnEncoder:
                 rows[store] = with_room(values.to_numpy(zero_copy_only=False), spare, dtype)
         issue_rows, measure_rows = _owner_rows(table.column("id"), stored.issues, stored.measures)
         rows["issues"] = issues = _issue_matrix(len(table), issue_rows, stored.issues.column("code"), spare)
-        sets = _measure_sets(len(table), measure_rows, stored.measures.column("code"), self.vocabularies["measure_sets"])
+        sets = _measure_sets(
+            len(table), measure_rows, stored.measures.column("code"), self.vocabularies["measure_sets"]
+        )
         rows["measure_sets"] = CodedColumn(with_room(sets.codes, spare, np.int32), sets.vocabulary)
         location = [
             np.asarray(table.column(name).to_numpy(), dtype=np.float64)
@@ -141,7 +143,9 @@ class ColumnEncoder:
             population_density=location[1],
             commuter_balance_per_1000=location[2],
         )
-        found = fingerprints(issues, rows["sectors"], rows["employees"], rows["kinds"], rows["row:shift_work"], *location)
+        found = fingerprints(
+            issues, rows["sectors"], rows["employees"], rows["kinds"], rows["row:shift_work"], *location
+        )
         dimension = (vectors.shape[1],)
         return rows, with_room(vectors, spare, np.float32, dimension), with_room(found, spare, np.int64)
 
@@ -221,7 +225,9 @@ def page_of(organisations: Sequence[Organisation]) -> StoredColumns:
     """Organisations (a few, just written) as stored columns, like the store gives them."""
     ordered = sorted(organisations, key=lambda o: o.id)
     cells = [organisation_row(o) for o in ordered]
-    table = pa.table({column: [row[column] for row in cells] for column in FIELDS}, schema=organisation_schema(FIELDS))
+    table = pa.table(
+        {column: [row[column] for row in cells] for column in FIELDS}, schema=organisation_schema(list(FIELDS))
+    )
     issues = [(o.id, code.value) for o in ordered for code in o.issues]
     measures = [(o.id, measure) for o in ordered for measure in o.measures_in_place]
     return StoredColumns(table, *(_code_table(pairs) for pairs in (issues, measures)))

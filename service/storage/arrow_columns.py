@@ -33,7 +33,7 @@ from service.storage.repository import StoredColumns
 from service.storage.tables import organisation_issues, organisation_measures, organisations
 
 _NULL_SUFFIX = "__is_null"
-_BATCH_ROWS = 65_536  # rows per Arrow batch read through the engine's driver
+_BATCH_ROWS = 65_536  # rows per Arrow batch
 
 
 def arrow_type(column: Any) -> pa.DataType:
@@ -96,9 +96,13 @@ def _read_sqlite_file(engine: Engine, path: Path, columns: Sequence[str]) -> Sto
         else:
             selected.append(column)
     queries = [select(*selected).order_by(organisations.c.id), *_code_queries()]
-    command = [sys.executable, "-m", "service.storage.sqlite_arrow", str(path), *(_sql(engine, q) for q in queries)]
+    command = [
+        sys.executable, "-m", "service.storage.sqlite_arrow", str(path), str(_BATCH_ROWS),
+        *(_sql(engine, q) for q in queries),
+    ]  # fmt: skip
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
-        assert child.stdout is not None and child.stderr is not None
+        assert child.stdout is not None
+        assert child.stderr is not None
         try:
             found, *codes = [pa.ipc.open_stream(child.stdout).read_all() for _ in queries]
         except pa.ArrowInvalid:

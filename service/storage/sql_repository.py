@@ -8,14 +8,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, Engine, Select, Table, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from matcher.models import Organisation
 from service.auth import revoke_organisation_keys
+from service.storage.arrow_columns import read_stored_columns
 from service.storage.bulk import bulk_loader, indexes_for_load
 from service.storage.changes import log_changes, pruned_through, revision_of
-from service.storage.arrow_columns import read_stored_columns
 from service.storage.repository import (
     Changes,
     DuplicateIdError,

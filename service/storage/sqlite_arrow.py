@@ -1,4 +1,4 @@
-"""Read SQLite queries as Arrow in a child process: ``python -m service.storage.sqlite_arrow FILE SQL...``.
+"""Read SQLite queries as Arrow in a child process: ``python -m service.storage.sqlite_arrow FILE ROWS SQL...``.
 
 The ADBC SQLite driver fills Arrow arrays in C (a full load's 1,000,000 rows in 2.8 s instead of 10.6 s as
 Python tuples), but it brings its own copy of the SQLite library. Two copies of SQLite in one process must not
@@ -14,18 +14,18 @@ from __future__ import annotations
 import contextlib
 import sys
 
-BATCH_ROWS = 65_536  # rows per Arrow batch, also the driver's window for inferring a column's type
 
-
-def main(path: str, queries: list[str]) -> None:
-    import adbc_driver_sqlite.dbapi  # noqa: PLC0415 - only the child imports the driver
-    import pyarrow as pa  # noqa: PLC0415
+def main(path: str, batch_rows: int, queries: list[str]) -> None:
+    """Write the result of each query to stdout, ``batch_rows`` rows per Arrow batch (also the driver's window
+    for inferring a column's type)."""
+    import adbc_driver_sqlite.dbapi
+    import pyarrow as pa
 
     sink = pa.output_stream(sys.stdout.buffer)
     # autocommit off: the driver opens one transaction, so every query reads the same revision
     with contextlib.closing(adbc_driver_sqlite.dbapi.connect(path, autocommit=False)) as connection:
         with contextlib.closing(connection.cursor()) as cursor:
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
             for query in queries:
                 cursor.execute(query)
                 reader = cursor.fetch_record_batch()
@@ -37,4 +37,4 @@ def main(path: str, queries: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3:])
