@@ -18,6 +18,7 @@ encoder does not know where it came from.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -100,7 +101,10 @@ def _read_sqlite_file(engine: Engine, path: Path, columns: Sequence[str]) -> Sto
         sys.executable, "-m", "service.storage.sqlite_arrow", str(path), str(_BATCH_ROWS),
         *(_sql(engine, q) for q in queries),
     ]  # fmt: skip
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+    # The child imports this package from where this process did, whatever its working directory.
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as child:
         assert child.stdout is not None
         assert child.stderr is not None
         try:
@@ -109,7 +113,9 @@ def _read_sqlite_file(engine: Engine, path: Path, columns: Sequence[str]) -> Sto
             found, codes = None, []
         error = child.stderr.read().decode(errors="replace")
     if child.returncode != 0 or found is None:
-        raise RuntimeError(f"reading {path} as Arrow failed (exit {child.returncode}): {error.strip()[-2000:]}")
+        lines = [line for line in error.splitlines() if line.strip()]
+        reason = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "no output")
+        raise RuntimeError(f"reading {path} as Arrow failed (exit {child.returncode}): {reason.strip()}")
     arrays = []
     for name in columns:
         array = found.column(name)

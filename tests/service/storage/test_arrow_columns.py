@@ -3,12 +3,15 @@ child process, PostgreSQL's in batches), also when a nullable column is NULL thr
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 
 from matcher.models import Organisation
 from service.snapshot import FIELDS, page_of
 from service.storage import arrow_columns
+from service.storage.database import make_engine
 from service.storage.sql_repository import SqlOrganisationRepository
 from tests.service.conftest import BOTH_BACKENDS, OrganisationFactory
 
@@ -54,3 +57,12 @@ def test_an_empty_store_gives_empty_typed_columns(repository: SqlOrganisationRep
     assert found.organisations.num_rows == found.issues.num_rows == found.measures.num_rows == 0
     assert found.organisations.schema == arrow_columns.organisation_schema(list(FIELDS))
     assert found.issues.schema == found.measures.schema == arrow_columns.CODE_SCHEMA
+
+
+def test_a_failed_read_names_the_file_and_the_drivers_error(tmp_path: Path, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("the child process reads SQLite files only")
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"not a database" * 100)
+    with pytest.raises(RuntimeError, match=r"broken\.db.*(not a database|file is encrypted)"):
+        arrow_columns.read_stored_columns(make_engine(f"sqlite:///{broken}"), list(FIELDS))
