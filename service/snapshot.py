@@ -1,4 +1,5 @@
-"""The stored organisations as index columns: loaded page by page from the store, rebuilt one at a time.
+"""The stored organisations as index columns: encoded from the store's Arrow columns a column at a time, rebuilt
+one organisation at a time when looked up.
 
 The live index (``service/live.py``) keeps no Organisation objects. Every column of the ``organisations``
 table goes into the index's column store (``matcher/columns.py``): the ones the recommenders read under the
