@@ -276,8 +276,9 @@ def _collector_paused() -> Iterator[None]:
     of short-lived objects; each allocation burst triggered a collection that walks every tracked object of the
     process (engine, reference data, the pages so far): measured at 100,000 rows, reading, encoding and indexing
     took 6.3 s with the collector and 2.4 s without. The Arrow load makes far fewer objects (text columns still
-    pass through one str per value); the pause stays as cheap insurance. Garbage without cycles is still freed at once by reference
-    counting; cycles (of this or, meanwhile, of other threads: the switch is per process) wait until the load ends."""
+    pass through one str per value); the pause stays as cheap insurance. Garbage without cycles is still freed at
+    once by reference counting; cycles (of this or, meanwhile, of other threads: the switch is per process) wait
+    until the load ends."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
