@@ -611,10 +611,11 @@ class Blocks:
         found = self._built.get(key)
         if found is not None or (key[0], key[2]) not in self._pending:
             return found
-        with self._lock:
-            pending = self._pending.pop((key[0], key[2]), None)
+        with self._lock:  # the trees go in before the group leaves _pending: a reader never sees neither
+            pending = self._pending.get((key[0], key[2]))
             if pending is not None:
                 self._built.update(_group_blocks(pending[0], key[0], pending[1], visible_only=key[2]))
+                del self._pending[(key[0], key[2])]
         return self._built.get(key)
 
 

@@ -1,12 +1,19 @@
-"""Building the index: the fingerprints of a whole column equal those of one organisation at a time."""
+"""Building the index: the fingerprints of a whole column equal those of one organisation at a time; the trees
+over all organisations, built on first use, answer like the others."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
 from matcher.columns import coded
-from matcher.index import fingerprint, fingerprints
-from matcher.vectorise import PROBLEMS
+from matcher.index import OrganisationIndex, fingerprint, fingerprints
+from matcher.models import OrganisationProfile
+from matcher.profiles import ProfileBuilder
+from matcher.reference import ReferenceData
+from matcher.settings import MatcherSettings
+from matcher.vectorise import PROBLEMS, fit_vectoriser
 from matcher.vocabulary import OrganisationKind, Sector
 
 
@@ -37,3 +44,37 @@ def test_column_fingerprints_equal_the_fingerprint_of_each_row() -> None:
     assert fingerprint(codes, "C", 5, "company", True, -0.0, 1.5, 2.0) == fingerprint(
         [PROBLEMS[1], PROBLEMS[3]], Sector("C"), 5, OrganisationKind("company"), True, 0.0, 1.5, 2.0
     )
+
+
+def test_trees_over_all_organisations_are_built_on_first_use_and_answer_alike(reference: ReferenceData) -> None:
+    builder = ProfileBuilder(reference, MatcherSettings())
+    organisations = [
+        builder.build(
+            OrganisationProfile.model_validate({
+                "kind": "company", "name": f"Betrieb {i}", "sector": "C", "employees": 20 + i,
+                "lat": 51.50 + 0.002 * (i % 10), "lon": 7.40 + 0.002 * (i // 10), "visible_to_peers": i % 3 == 0,
+                "issues": [["parking_shortage"], ["long_commutes"], []][i % 3],
+            }),
+            f"b{i:02d}",
+        )
+        for i in range(40)
+    ]  # fmt: skip
+    vectoriser = fit_vectoriser(organisations, MatcherSettings().vectors)
+    index = OrganisationIndex.build(organisations, vectoriser, reference.catalog)
+    xyz = index.xyz[0]
+    # Brute force: every member within 50 km, nearest first (ties by id).
+    chord = np.linalg.norm(index.xyz - xyz, axis=1)
+    everyone = [str(i) for i in index.ids[np.lexsort((np.arange(len(chord)), chord))][:7]]
+    visible = [str(i) for i in index.ids[index.visible][np.argsort(chord[index.visible], kind="stable")][:7]]
+    answers: list[list[str]] = []
+
+    def ask() -> None:  # several requests meet the not yet built trees at once
+        answers.append([str(i) for i in index.ids[index.nearby("employers", xyz, 50.0, 7).positions]])
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [everyone] * 4
+    assert [str(i) for i in index.ids[index.nearby("employers", xyz, 50.0, 7, visible_only=True).positions]] == visible
