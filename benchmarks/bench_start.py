@@ -34,8 +34,10 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
-        command = bmm_command("serve", "--db", f"sqlite:///{args.database}", "--port", str(port))
-        server = ServerProcess([*command, "--workers", str(args.workers)], port, Path(folder) / "serve.log", args.workers)
+        command = bmm_command(
+            "serve", "--db", f"sqlite:///{args.database}", "--port", str(port), "--workers", str(args.workers)
+        )
+        server = ServerProcess(command, port, Path(folder) / "serve.log", args.workers)
         server.start()
         try:
             health = server.wait_until_answers("/health")
