@@ -5,10 +5,8 @@ work done with them after (10.6 s of 25.8 s at 1,000,000 rows). So the rows come
 
 - SQLite files are read with the ADBC SQLite driver, which fills Arrow arrays in C, all three tables in one
   read transaction, in a child process (two copies of SQLite must not share a process: ``sqlite_arrow.py``).
-  The driver infers a column's type from its first batch of rows, and a column that is NULL
-  throughout that batch (a contact, an address) would be typed as integers and fail at the first text after
-  it: so a nullable column is read as ``COALESCE(column, <zero of its type>)`` plus ``column IS NULL``, and the
-  NULLs are put back in Arrow.
+  The organisations come as one batch: the driver types a column from its first batch, and one NULL throughout
+  a smaller first batch (a contact, an address) would be typed as integers and fail at the first text after it.
 - PostgreSQL (and in-memory SQLite, which another driver cannot open) through the engine's own driver, in
   batches from one cursor (server-side on PostgreSQL), each batch turned into Arrow arrays at once.
 
@@ -26,14 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Select, func, literal, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Select, func, select
 
 from service.storage.repository import StoredColumns
 from service.storage.tables import organisation_issues, organisation_measures, organisations
 
-_NULL_SUFFIX = "__is_null"
 _BATCH_ROWS = 65_536  # rows per Arrow batch
 
 
@@ -87,19 +82,13 @@ def _sqlite_file(engine: Engine) -> Path | None:
 
 def _read_sqlite_file(engine: Engine, path: Path, columns: Sequence[str]) -> StoredColumns:
     """The three tables through the ADBC SQLite driver, in a child process (``service/storage/sqlite_arrow.py``
-    says why)."""
-    selected: list[ColumnElement[Any]] = []
-    for name in columns:
-        column = organisations.c[name]
-        if column.nullable:
-            zero = {pa.string(): "", pa.bool_(): False, pa.int64(): 0, pa.float64(): 0.0}[arrow_type(column)]
-            selected += [column.is_(None).label(name + _NULL_SUFFIX), _coalesce(column, zero).label(name)]
-        else:
-            selected.append(column)
-    queries = [select(*selected).order_by(organisations.c.id), *_code_queries()]
+    says why); the organisations as one batch, so that the driver types each column from all its values."""
+    organisations_query = select(*(organisations.c[name] for name in columns)).order_by(organisations.c.id)
+    count = select(func.count()).select_from(organisations)
+    reads = [(_sql(engine, count), organisations_query), *((str(_BATCH_ROWS), q) for q in _code_queries())]
     command = [
-        sys.executable, "-m", "service.storage.sqlite_arrow", str(path), str(_BATCH_ROWS),
-        *(_sql(engine, q) for q in queries),
+        sys.executable, "-m", "service.storage.sqlite_arrow", str(path),
+        *(part for rows, query in reads for part in (rows, _sql(engine, query))),
     ]  # fmt: skip
     # The child imports this package from where this process did, whatever its working directory.
     root = str(Path(__file__).resolve().parents[2])
@@ -108,7 +97,7 @@ def _read_sqlite_file(engine: Engine, path: Path, columns: Sequence[str]) -> Sto
         assert child.stdout is not None
         assert child.stderr is not None
         try:
-            found, *codes = [pa.ipc.open_stream(child.stdout).read_all() for _ in queries]
+            found, *codes = [pa.ipc.open_stream(child.stdout).read_all() for _ in reads]
         except pa.ArrowInvalid:
             found, codes = None, []
         error = child.stderr.read().decode(errors="replace")
@@ -116,19 +105,8 @@ def _read_sqlite_file(engine: Engine, path: Path, columns: Sequence[str]) -> Sto
         lines = [line for line in error.splitlines() if line.strip()]
         reason = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "no output")
         raise RuntimeError(f"reading {path} as Arrow failed (exit {child.returncode}): {reason.strip()}")
-    arrays = []
-    for name in columns:
-        array = found.column(name)
-        if organisations.c[name].nullable:
-            null = found.column(name + _NULL_SUFFIX).cast(pa.bool_())
-            array = pc.if_else(null, pa.scalar(None, array.type), array)
-        arrays.append(array)
-    table = pa.Table.from_arrays(arrays, names=list(columns)).cast(organisation_schema(columns))
+    table = found.cast(organisation_schema(columns))  # a column NULL throughout comes as integers
     return StoredColumns(table, *(pairs.cast(CODE_SCHEMA) for pairs in codes))
-
-
-def _coalesce(column: Any, zero: object) -> ColumnElement[Any]:
-    return func.coalesce(column, literal(zero))
 
 
 def _sql(engine: Engine, query: Select[Any]) -> str:

@@ -43,7 +43,7 @@ def test_stored_columns_equal_the_stored_organisations(
 ) -> None:
     stored = _stored(make_organisation)
     repository.add_many(stored)
-    monkeypatch.setattr(arrow_columns, "_BATCH_ROWS", 2)  # the first batch has only NULLs in the nullable columns
+    monkeypatch.setattr(arrow_columns, "_BATCH_ROWS", 2)  # several batches where batches are used
     found = repository.read_columns(list(FIELDS))
     expected = page_of(stored)
     assert found.organisations.schema == expected.organisations.schema
