@@ -1,8 +1,9 @@
 """The recommendation log written in the background, so that no answer waits for a database write.
 
-An answer's log row (:func:`service.storage.feedback.log_row`: its id — the answer's ``recommendation_id`` —
-and the time are made in this process) goes into a bounded in-memory queue; a daemon thread writes the
-queue in batches, each one executemany transaction (``SqlFeedbackStore.write_log_rows``): every
+An answer's log entry (what was served, with its id — the answer's ``recommendation_id`` — and the time, both
+made when the answer is) goes into a bounded in-memory queue; a daemon thread encodes the entries as rows
+(:func:`service.storage.feedback.log_row`: the JSON of items and parameters is made there, not while the answer
+waits) and writes the queue in batches, each one executemany transaction (``SqlFeedbackStore.write_log_rows``): every
 ``flush_interval`` seconds, at once when a batch is full, and what is left when the app shuts down (its
 lifespan calls :meth:`RecommendationLog.stop`).
 
@@ -26,9 +27,10 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from service.storage.feedback import Served, log_row
+from service.storage.feedback import Served, log_row, new_log_id
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ class RecommendationLog:
         self.queue_size = queue_size
         self.batch_size = batch_size
         self.flush_interval = flush_interval
-        self._pending: deque[dict[str, Any]] = deque()
+        self._pending: deque[tuple[Served, str, datetime]] = deque()  # what was served, its id and time
         self._lock = threading.Lock()  # guards the queue, the counters and the thread's state
         self._wake = threading.Condition(self._lock)
         self._writing = threading.Lock()  # one batch written at a time; flush() waits for the one in flight
@@ -65,17 +67,17 @@ class RecommendationLog:
 
     def submit(self, served: Served) -> str | None:
         """Queue what was served; its ``recommendation_id``, or None when the queue is full (counted)."""
-        row = log_row(served)
+        entry = (served, new_log_id(), datetime.now(UTC))
         with self._lock:
             if len(self._pending) >= self.queue_size:
                 self.dropped += 1
                 return None
-            self._pending.append(row)
+            self._pending.append(entry)
             if self._thread is None and not self._stopping:
                 self._start()  # on first use, so an app used without its lifespan (tests) logs too
             if len(self._pending) >= self.batch_size:
                 self._wake.notify()
-        return str(row["id"])
+        return entry[1]
 
     def start(self) -> None:
         with self._lock:
@@ -120,7 +122,7 @@ class RecommendationLog:
         if not batch:
             return False
         try:
-            kept = self._store.write_log_rows(batch, stored_only=True)
+            kept = self._store.write_log_rows([log_row(*entry) for entry in batch], stored_only=True)
         except Exception as error:  # any failure: count it, keep the thread alive
             with self._lock:
                 self.failed += len(batch)

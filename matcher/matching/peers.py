@@ -17,6 +17,7 @@ sector neither raises nor lowers its similarity; the reason ``sector_unknown`` (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 import numpy.typing as npt
@@ -113,7 +114,11 @@ def recommend_peers(
             settings.problem_queries,
             visible_only=not include_invisible,
         )
-        keep = (found.positions != query.position) & (index.ids[found.positions] != organisation.id)
+        # A stored organisation is known by its row; the ids are compared only for one the index does not hold
+        # (an unsaved profile), whose id may still be a row's (comparing the id column costs more than the search).
+        keep = found.positions != query.position
+        if query.position < 0:
+            keep &= index.ids[found.positions] != organisation.id
         positions, distance = found.positions[keep], found.distance_km[keep]
         if len(positions) >= settings.min_candidates or radius >= settings.max_radius_km or radius_km:
             break
@@ -247,8 +252,8 @@ def _explain_peer(
     home_places: list[str],
     places: HomePlaces,
 ) -> PeerRecommendation:
-    shared_codes = [code for code, flag in zip(PROBLEMS, shared, strict=True) if flag]
-    solved_codes = {code for code, flag in zip(PROBLEMS, solved, strict=True) if flag}
+    shared_codes = list(compress(PROBLEMS, shared))
+    solved_codes = set(compress(PROBLEMS, solved))
     measure_ids = [
         m for m in shown.measures[row] if solved_codes.intersection(catalog.measures[m].addresses)
     ] if solved_codes else []  # fmt: skip

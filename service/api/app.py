@@ -182,15 +182,17 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, per_path=import_body_limits(settings)
     )
     app.add_middleware(SecurityHeadersMiddleware)  # on answers of the middlewares above too
-    # transfer before organisations: /organisations/export is not an /organisations/{organisation_id}
+    # The router tries the routes in this order, so the recommendation routes (the hot path; no other route has
+    # their paths) come first. Transfer before organisations: /organisations/export is not an
+    # /organisations/{organisation_id}.
     routers = (
+        recommendations_router,
         vocabulary_router,
         measures_router,
         funding_router,
         advisors_router,
         transfer_router,
         organisations_router,
-        recommendations_router,
         match_router,
         leads_router,
         feedback_router,

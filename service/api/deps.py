@@ -24,7 +24,7 @@ from matcher.models import Organisation
 from matcher.profiles import ProfileBuilder
 from service.access import AccessPolicy, Capability
 from service.api.cluster_cache import ClusterCache
-from service.api.security import OptionalPrincipalDep
+from service.api.security import ApiKeyHeader, get_principal
 from service.auth import Principal
 from service.config import ServiceSettings
 from service.engine import MatchingEngine
@@ -200,9 +200,11 @@ class Asking:
         return self.log_writer.submit(served)  # queued: the answer never waits for the database
 
 
-async def get_asking(request: Request, principal: OptionalPrincipalDep) -> Asking:
+async def get_asking(request: Request, key: ApiKeyHeader) -> Asking:
     """Read straight from ``app.state`` (and the snapshot asked for here) rather than through one dependency
-    each: FastAPI's solving costs more per dependency than these lookups, on every recommendation request."""
+    each, and the caller's principal from the key header here too: FastAPI's solving costs more per dependency
+    than these lookups, on every recommendation request."""
+    principal = await get_principal(request, key)
     state = request.app.state
     snapshot = await get_snapshot(request)
     learned: ServedAdjustments = state.learned

@@ -56,15 +56,21 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(8)}"
 
 
-def log_row(served: Served) -> dict[str, Any]:
-    """The ``recommendation_log`` row of an answer, with its id and time made now (in this process)."""
+def new_log_id() -> str:
+    """A new ``recommendation_log`` id (the answer's ``recommendation_id``)."""
+    return _new_id("rec")
+
+
+def log_row(served: Served, log_id: str | None = None, served_at: datetime | None = None) -> dict[str, Any]:
+    """The ``recommendation_log`` row of an answer, with its id and time made now (in this process) unless given
+    (the background writer encodes the row later, with the id and time of the answer)."""
     items = [
         {"id": item.id, "rank": rank, "score": item.score, "reasons": list(item.reasons)}
         for rank, item in enumerate(served.items, start=1)
     ]
     return {
-        "id": _new_id("rec"),
-        "served_at": datetime.now(UTC),
+        "id": log_id or new_log_id(),
+        "served_at": served_at or datetime.now(UTC),
         "endpoint": served.endpoint,
         "item_type": served.item_type,
         "organisation_id": served.organisation_id,
