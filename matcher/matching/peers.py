@@ -230,12 +230,22 @@ class _Shown:
             municipality_ags=[str(a) for a in index.municipality_ags[positions].tolist()],
             transit_classes=classes,
             sites=[site_phrase(c, stop) for c, stop in zip(classes, stops, strict=True)],
-            measures=[[index.measure_ids[m] for m in row.nonzero()[0].tolist()] for row in index.measures[positions]],
+            measures=_measures_in_place(index, positions),
             unknown=[
                 _sector_unknown_text(my_sector_unknown, sector_unknown(k, s))
                 for k, s in zip(kinds, sectors, strict=True)
             ],
         )
+
+
+def _measures_in_place(index: OrganisationIndex, positions: npt.NDArray[np.int64]) -> list[list[str]]:
+    """Per row, its measures in place in catalogue order (one search over all the rows' flags)."""
+    found: list[list[str]] = [[] for _ in range(len(positions))]
+    rows, columns = np.nonzero(index.measures[positions])
+    measure_ids = index.measure_ids
+    for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
+        found[row].append(measure_ids[column])
+    return found
 
 
 def _explain_peer(
