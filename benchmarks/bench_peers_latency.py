@@ -1,0 +1,80 @@
+"""The latency part of bench_scale.py alone, on a store imported before: peers (and measures, funding, /health)
+against the empty endpoint, both served by ``bmm serve --workers N``'s own code, in the same run.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_peers_latency.py --db sqlite:////tmp/copy.db
+        [--workers 2] [--requests 200] [--code /path/to/checkout]
+
+The method is bench_scale.py's, step for step: API keys for ``--clients`` sampled employers visible to peers
+(``issue_keys``, same seed), ``bmm serve --workers N`` and ``benchmarks/empty_app.py`` with the same options,
+then ``scale_http.sequential_latency`` (httpx2, one keep-alive connection per server, one request at a time,
+the probes taking turns, 20 warm-up rounds). It saves the import of a 1M run when only the per-request figure
+is wanted. The store gets API keys: use a copy. ``--code`` serves another checkout's code (e.g. main, for a
+before/after on the same store); the default is this one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from benchmarks import scale_http
+from benchmarks.bench_scale import issue_keys
+from benchmarks.common import print_machine
+from benchmarks.scale_http import Probe, ServerProcess, bmm_command, empty_app_server, free_port, sequential_latency
+from service.storage.database import make_engine, upgrade
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="a copy of an imported store (it gets API keys)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=200, help="sequential requests per route")
+    parser.add_argument("--clients", type=int, default=32, help="organisations asked for, in turn")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--code", type=Path, help="serve the code of this checkout (default: this one)")
+    args = parser.parse_args()
+    if args.code is not None:
+        code = str(args.code.resolve())
+        scale_http.child_env = lambda: {**os.environ, "PYTHONPATH": code}
+    print_machine()
+    engine = make_engine(args.db)
+    upgrade(engine)
+    keys = issue_keys(engine, args.clients, args.seed)
+    engine.dispose()
+    with tempfile.TemporaryDirectory() as work, contextlib.ExitStack() as servers:
+        folder = Path(work)
+        port = free_port()
+        service = ServerProcess(
+            bmm_command("serve", "--db", args.db, "--port", str(port), "--workers", str(args.workers)),
+            port, folder / "serve.log", args.workers,
+        )  # fmt: skip
+        servers.callback(service.stop)
+        service.start()
+        print(f"start until /health answers: {service.wait_until_answers('/health'):.1f} s", flush=True)
+        print(f"until every worker has built its index: {service.wait_until_workers_ready():.1f} s", flush=True)
+        empty = empty_app_server(args.db, free_port(), args.workers, folder / "empty.log")
+        servers.callback(empty.stop)
+        empty.start()
+        empty.wait_until_answers("/empty")
+        empty.wait_until_workers_ready()
+        api = "/api/v1/organisations"
+        own = [(v.organisation_id, v.headers) for v in keys.viewers]
+        probes = [
+            Probe("peers", service.base_url, [(f"{api}/{i}/peers", h) for i, h in own]),
+            Probe("measures", service.base_url, [(f"{api}/{i}/measures", h) for i, h in own]),
+            Probe("funding", service.base_url, [(f"{api}/{i}/funding", h) for i, h in own]),
+            Probe("/health", service.base_url, [("/health", {})]),
+            Probe("empty endpoint", empty.base_url, [("/empty", {})]),
+        ]
+        latency = sequential_latency(probes, args.requests)
+    floor = latency["empty endpoint"][0]
+    for probe in probes:
+        p50, p99 = latency[probe.name]
+        print(f"{probe.name:16s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  p50 ÷ empty {p50 / floor:4.1f}×")
+
+
+if __name__ == "__main__":
+    main()
