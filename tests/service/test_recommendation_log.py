@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -184,3 +186,33 @@ def test_feedback_after_a_flush_links_to_an_answer_that_was_still_queued(
     assert store.count_logged() == 0  # the race: the answer is not in the table yet
     writer.flush()  # what POST /feedback does first
     assert store.add_feedback(entry)[1] == shown
+
+
+class RowRecorder:
+    """A store that keeps the rows it is given."""
+
+    def __init__(self) -> None:
+        self.rows: list[Mapping[str, Any]] = []
+
+    def write_log_rows(self, rows: Sequence[Mapping[str, Any]], *, stored_only: bool = False) -> int:
+        self.rows.extend(rows)
+        return len(rows)
+
+
+def test_a_row_encoded_by_the_writer_keeps_the_id_and_time_of_the_answer(stopped: list[RecommendationLog]) -> None:
+    store = RowRecorder()
+    writer = _writer(store, stopped)
+    before = datetime.now(UTC)
+    served_id = writer.submit(_served("org-a", "p1", "p2"))
+    after = datetime.now(UTC)
+    time.sleep(0.01)  # the row is encoded when written, later than the answer: its time must be the answer's
+    writer.flush()
+    (row,) = store.rows
+    assert row["id"] == served_id
+    assert before <= row["served_at"] <= after
+    assert json.loads(row["items"]) == [
+        {"id": "p1", "rank": 1, "score": 0.5, "reasons": ["same_issue"]},
+        {"id": "p2", "rank": 2, "score": 0.5, "reasons": ["same_issue"]},
+    ]
+    assert json.loads(row["parameters"]) == {"limit": 5}
+    assert (row["endpoint"], row["organisation_id"], row["key_id"]) == ("peers", "org-a", "key-secret-1")
