@@ -40,7 +40,7 @@ class Recommendation(BaseModel):
 
 class Contribution(NamedTuple):
     """One scoring component before rounding; components with zero weight are dropped. (A named tuple: made
-    several times per item of every answer, where a frozen dataclass costs three times as much to build.)"""
+    several times per item of every answer, where a frozen dataclass costs half as much again to build.)"""
 
     code: str
     text: str
