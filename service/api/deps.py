@@ -203,7 +203,8 @@ class Asking:
 async def get_asking(request: Request, key: ApiKeyHeader) -> Asking:
     """Read straight from ``app.state`` (and the snapshot asked for here) rather than through one dependency
     each, and the caller's principal from the key header here too: FastAPI's solving costs more per dependency
-    than these lookups, on every recommendation request."""
+    than these lookups, on every recommendation request. (A route taking ``Asking`` takes no principal
+    dependency besides: the key would be checked, and a wrong one counted by the throttle, twice.)"""
     principal = await get_principal(request, key)
     state = request.app.state
     snapshot = await get_snapshot(request)
