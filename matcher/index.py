@@ -489,17 +489,42 @@ class OrganisationIndex:
         mine = np.flatnonzero(query.issues)
         rarest = mine[np.argsort(-self.issue_weights[mine], kind="stable")][:problems]
         searches = [(None, nearest)] + [(problem, per_problem) for problem in rarest.tolist()]
+        bound = km_to_chord(radius_km)
         found = [
-            self._nearest((query.group, problem, visible_only), query.xyz, radius_km, limit)
+            self._nearest_rows((query.group, problem, visible_only), query.xyz, radius_km, bound, limit)
             for problem, limit in searches
         ]
-        # A row found by several searches has the same distance in each (computed row by row, alike).
-        positions, first = np.unique(np.concatenate([p for p, _ in found]), return_index=True)
-        distance = np.concatenate([d for _, d in found])[first]
+        # The union's distances are computed once, row by row as each search computes them (so alike).
+        positions = np.unique(np.concatenate(found))
+        positions = positions[self.alive[positions]]
+        chord = np.linalg.norm(self.xyz[positions] - query.xyz, axis=1)
+        inside = chord < bound  # as the trees' distance_upper_bound
+        positions, distance = positions[inside], chord_to_km(chord[inside])
         inside = distance <= radius_km
         positions, distance = positions[inside], distance[inside]
         order = np.lexsort((self.id_order(positions), distance))
         return Neighbours(positions[order], distance[order], radius_km)
+
+    def _nearest_rows(
+        self, key: BlockKey, xyz: npt.NDArray[np.float64], radius_km: float, bound: float, limit: int
+    ) -> IntArray:
+        """The rows :meth:`_nearest` finds, in no order, and possibly with rows farther than the chord ``bound``
+        (the caller measures the distances once for all its searches): when the block has neither dead nor
+        appended rows and its tree's answer is the nearest rows without a tie at the limit, that answer itself,
+        spared the measuring and sorting; otherwise :meth:`_nearest`'s."""
+        block = self.blocks.get(key)
+        if block is not None and self.size == self.base and not self.dead.get(key, 0):
+            size = block.tree.n
+            k = min(limit, size)
+            chord, local = block.tree.query(xyz, k=min(k + 1, size), distance_upper_bound=bound)
+            chord, local = np.atleast_1d(chord), np.atleast_1d(local)
+            beyond = float(chord[k]) if k < size else math.inf
+            hit = np.isfinite(chord[:k])
+            # As in _nearest: fewer than k within the bound, the whole tree, or the next row clearly farther.
+            if not hit.all() or k == size or (math.isfinite(beyond) and beyond > float(chord[k - 1]) * (1 + 1e-9) ** 2):
+                rows: IntArray = block.members[local[:k][hit]]
+                return rows
+        return self._nearest(key, xyz, radius_km, limit)[0]
 
     def _nearest(
         self, key: BlockKey, xyz: npt.NDArray[np.float64], radius_km: float, limit: int

@@ -11,10 +11,14 @@ from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
-from matcher.vectorise import fit_vectoriser
+from matcher.vectorise import PROBLEMS, fit_vectoriser
 
 # Few spots, many organisations on each: every answer's last place is tied with rows outside it, or is not.
 SPOTS = [(51.5136, 7.4653), (51.5140, 7.4660), (51.5200, 7.4700), (51.5300, 7.4500), (51.6000, 7.3000)]
+
+
+# The problems reported: everybody parking_shortage, some one or two more (per-problem trees of different sizes).
+MORE_ISSUES = [[], [], ["shift_work"], ["congestion"], ["shift_work", "congestion"]]
 
 
 def _organisations(reference: ReferenceData) -> list[Organisation]:
@@ -25,18 +29,25 @@ def _organisations(reference: ReferenceData) -> list[Organisation]:
         lat, lon = SPOTS[spot]
         profile = {
             "kind": "company", "name": f"Betrieb {n}", "sector": "C", "employees": 20 + n, "lat": lat, "lon": lon,
-            "issues": ["parking_shortage"], "visible_to_peers": n % 3 != 0,
+            "issues": ["parking_shortage", *MORE_ISSUES[n % len(MORE_ISSUES)]], "visible_to_peers": n % 3 != 0,
         }  # fmt: skip
         organisations.append(builder.build(OrganisationProfile.model_validate(profile), f"b{(n * 17) % 40:02d}"))
     return organisations
 
 
 def _brute_force(
-    index: OrganisationIndex, xyz: np.ndarray, radius_km: float, limit: int, visible_only: bool
+    index: OrganisationIndex,
+    xyz: np.ndarray,
+    radius_km: float,
+    limit: int,
+    visible_only: bool,
+    problem: int | None = None,
 ) -> list[tuple[float, str]]:
     live = index.live_positions()
     if visible_only:
         live = live[index.visible[live]]
+    if problem is not None:
+        live = live[index.issues[live, problem]]
     distance = chord_to_km(np.linalg.norm(index.xyz[live] - xyz, axis=1))
     rows = sorted((float(d), str(index.ids[p])) for p, d in zip(live.tolist(), distance.tolist(), strict=True))
     return [row for row in rows if row[0] <= radius_km][:limit]
@@ -60,3 +71,33 @@ def test_nearest_rows_are_those_of_brute_force_ties_by_id(reference: ReferenceDa
                         for p, d in zip(found.positions.tolist(), found.distance_km.tolist(), strict=True)
                     ]
                     assert answer == _brute_force(searched, query.xyz, radius_km, limit, visible_only)
+
+
+@pytest.mark.parametrize(("nearest", "per_problem"), [(1, 1), (3, 2), (8, 5), (12, 12), (41, 3)])
+def test_peer_candidates_are_the_union_of_brute_force_searches(
+    reference: ReferenceData, nearest: int, per_problem: int
+) -> None:
+    """The nearest of the group and the nearest reporting each of my problems, nearest first, ties by id: on a
+    fresh index (the trees' answers taken as they are) and on one with dead and appended rows."""
+    organisations = _organisations(reference)
+    vectoriser = fit_vectoriser(organisations, MatcherSettings().vectors)
+    index = OrganisationIndex.build(organisations, vectoriser, reference.catalog)
+    changed = index.updated(["b03", "b11"], [organisations[5]], vectoriser)
+    for searched in (index, changed):
+        for organisation in organisations[:10]:
+            query = searched.query_point(organisation, vectoriser)
+            for visible_only in (False, True):
+                for radius_km in (0.1, 5.0, 50.0):
+                    found = searched.peer_candidates(
+                        query, radius_km, nearest, per_problem, len(PROBLEMS), visible_only=visible_only
+                    )
+                    answer = [
+                        (float(d), str(searched.ids[p]))
+                        for p, d in zip(found.positions.tolist(), found.distance_km.tolist(), strict=True)
+                    ]
+                    expected = set(_brute_force(searched, query.xyz, radius_km, nearest, visible_only))
+                    for problem in np.flatnonzero(query.issues).tolist():
+                        expected |= set(
+                            _brute_force(searched, query.xyz, radius_km, per_problem, visible_only, problem)
+                        )
+                    assert answer == sorted(expected)
