@@ -520,8 +520,9 @@ class OrganisationIndex:
             chord, local = np.atleast_1d(chord), np.atleast_1d(local)
             beyond = float(chord[k]) if k < size else math.inf
             hit = np.isfinite(chord[:k])
+            untied = math.isfinite(beyond) and beyond > float(chord[k - 1]) * (1 + 1e-9) ** 2
             # As in _nearest: fewer than k within the bound, the whole tree, or the next row clearly farther.
-            if not hit.all() or k == size or (math.isfinite(beyond) and beyond > float(chord[k - 1]) * (1 + 1e-9) ** 2):
+            if not hit.all() or k == size or untied:
                 rows: IntArray = block.members[local[:k][hit]]
                 return rows
         return self._nearest(key, xyz, radius_km, limit)[0]
