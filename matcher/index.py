@@ -614,8 +614,9 @@ class _Block:
 class Blocks:
     """The k-d trees of a base, one per (peer group, problem column or None, visible only). The trees over
     visible organisations are built with the base (every peers answer for an organisation asks them); those over
-    all organisations only when first asked (only roles that may see hidden peers ask them), once per (group),
-    under a lock, and then shared by every snapshot of the base."""
+    all organisations (only roles that may see hidden peers ask them) by :meth:`build_pending` after the base is
+    served, or at their first use if that comes earlier: once per (group), under a lock, and then shared by
+    every snapshot of the base."""
 
     def __init__(self) -> None:
         self._built: dict[BlockKey, _Block] = {}
@@ -643,6 +644,12 @@ class Blocks:
                 self._built.update(_group_blocks(pending[0], key[0], pending[1], visible_only=key[2]))
                 del self._pending[(key[0], key[2])]
         return self._built.get(key)
+
+    def build_pending(self) -> None:
+        """Build the trees not asked for yet, so that the first query of a role that may see hidden peers
+        need not (the service calls this in a background thread after a load)."""
+        for group, visible_only in list(self._pending):
+            self.get((group, None, visible_only))
 
 
 def _group_blocks(

@@ -190,6 +190,7 @@ class LiveIndex:
             self._load_generation += 1
             self._replay = None
             _release_freed_memory()
+            _build_pending_trees(index)
         else:
             revision = changes.revision
             changed = changes.ids
@@ -239,6 +240,7 @@ class LiveIndex:
         started = time.perf_counter()
         try:
             compacted = index.compacted(SPARE)
+            compacted.blocks.build_pending()  # in this background thread, before any request may need them
         except Exception:  # the delta stays in use; the next write tries again
             logger.exception("compaction failed")
             with self._lock:
@@ -268,6 +270,13 @@ class LiveIndex:
         timetable = self._transit.timetable() if self._transit is not None else {}
         engine = engine_with_timetable(self._engine, timetable) if timetable else self._engine
         return engine, ProfileBuilder(engine.reference, engine.settings), version
+
+
+def _build_pending_trees(index: OrganisationIndex) -> None:
+    """The trees over all organisations (for roles that may see hidden peers) are left out of a full load, so
+    that the service answers sooner; they are built right after it in a thread of their own, so that the first
+    such query does not wait for them (seconds at 1,000,000 organisations)."""
+    threading.Thread(target=index.blocks.build_pending, name="bmm-pending-trees", daemon=True).start()
 
 
 @contextlib.contextmanager

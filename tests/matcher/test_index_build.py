@@ -46,7 +46,7 @@ def test_column_fingerprints_equal_the_fingerprint_of_each_row() -> None:
     )
 
 
-def test_trees_over_all_organisations_are_built_on_first_use_and_answer_alike(reference: ReferenceData) -> None:
+def _mixed_index(reference: ReferenceData) -> OrganisationIndex:
     builder = ProfileBuilder(reference, MatcherSettings())
     organisations = [
         builder.build(
@@ -60,11 +60,20 @@ def test_trees_over_all_organisations_are_built_on_first_use_and_answer_alike(re
         for i in range(40)
     ]  # fmt: skip
     vectoriser = fit_vectoriser(organisations, MatcherSettings().vectors)
-    index = OrganisationIndex.build(organisations, vectoriser, reference.catalog)
+    return OrganisationIndex.build(organisations, vectoriser, reference.catalog)
+
+
+def _nearest_by_brute_force(index: OrganisationIndex, xyz: np.ndarray, k: int) -> list[str]:
+    chord = np.linalg.norm(index.xyz - xyz, axis=1)
+    return [str(i) for i in index.ids[np.lexsort((np.arange(len(chord)), chord))][:k]]
+
+
+def test_trees_over_all_organisations_are_built_on_first_use_and_answer_alike(reference: ReferenceData) -> None:
+    index = _mixed_index(reference)
     xyz = index.xyz[0]
     # Brute force: every member within 50 km, nearest first (ties by id).
+    everyone = _nearest_by_brute_force(index, xyz, 7)
     chord = np.linalg.norm(index.xyz - xyz, axis=1)
-    everyone = [str(i) for i in index.ids[np.lexsort((np.arange(len(chord)), chord))][:7]]
     visible = [str(i) for i in index.ids[index.visible][np.argsort(chord[index.visible], kind="stable")][:7]]
     answers: list[list[str]] = []
 
@@ -78,3 +87,14 @@ def test_trees_over_all_organisations_are_built_on_first_use_and_answer_alike(re
         thread.join()
     assert answers == [everyone] * 4
     assert [str(i) for i in index.ids[index.nearby("employers", xyz, 50.0, 7, visible_only=True).positions]] == visible
+
+
+def test_pending_trees_built_ahead_answer_like_trees_built_on_first_use(reference: ReferenceData) -> None:
+    ahead, on_use = _mixed_index(reference), _mixed_index(reference)
+    ahead.blocks.build_pending()
+    assert not ahead.blocks._pending  # nothing left for a first query to build
+    for row in (0, 7, 23):
+        xyz = ahead.xyz[row]
+        nearest = [str(i) for i in ahead.ids[ahead.nearby("employers", xyz, 50.0, 9).positions]]
+        assert nearest == [str(i) for i in on_use.ids[on_use.nearby("employers", xyz, 50.0, 9).positions]]
+        assert nearest == _nearest_by_brute_force(ahead, xyz, 9)
