@@ -18,7 +18,7 @@ import numpy.typing as npt
 from matcher.geo.distance import FloatArray, chord_to_km, to_unit_vectors
 from matcher.settings import TransitBands, TransitSettings
 from matcher.transit.departures import GroupDepartures, ModeGroup, StopDepartures, StopLevel, stop_level
-from matcher.transit.model import TRANSIT_CLASS_ORDER, NearestStop, TransitClass, TransitMode
+from matcher.transit.model import TRANSIT_CLASS_ORDER, HourDepartures, NearestStop, TransitClass, TransitMode
 from matcher.transit.stops import CATEGORY_GROUP, CategoryStops, StopCategory, TransitStops
 
 # The reported nearest stop per mode class comes from these categories (hubs are also rail stops).
@@ -157,10 +157,20 @@ def transit_access(
     else:
         best_rank = np.full(n, len(TRANSIT_CLASS_ORDER) - 1)
         giving = np.zeros(n, dtype=np.int64)
+    # Sites near each other share their nearest stops: what a stop is (name, label, bands, departures) is looked up
+    # once per stop and call, each site adds only its distance and the class that gives.
+    kinds: dict[tuple[TransitMode, int, bool], _StopKind] = {}
+    per_mode_columns = [(mode, table, km.tolist(), pos.tolist()) for mode, (table, km, pos) in nearest.items()]
+    rural_list = rural.tolist()
     result = []
     for i in range(n):
-        per_mode = [_mode_stop(stops, settings, mode, table, int(pos[i]), float(km[i]), bool(rural[i]))
-                    for mode, (table, km, pos) in nearest.items()]  # fmt: skip
+        per_mode = []
+        for mode, table, km_list, pos_list in per_mode_columns:
+            key = (mode, pos_list[i], rural_list[i])
+            kind = kinds.get(key)
+            if kind is None:
+                kind = kinds[key] = _stop_kind(stops, settings, mode, table, pos_list[i], rural_list[i])
+            per_mode.append(kind.at(km_list[i]))
         site_class = TRANSIT_CLASS_ORDER[int(best_rank[i])]
         best = None
         if site_class is not TransitClass.NONE:
@@ -266,14 +276,43 @@ def _giving_stop(stops: TransitStops, table: _Table, position: int, km: float, s
     return NearestStop(mode=mode, name=name, label=stop_label(mode, letters), distance_km=km, transit_class=site_class)
 
 
-def _mode_stop(
-    stops: TransitStops, settings: TransitSettings, mode: TransitMode, table: CategoryStops,
-    position: int, km: float, rural: bool,
-) -> NearestStop:  # fmt: skip
-    """The nearest stop of one mode class and the class it alone gives: from its departures where a feed covers
-    this mode there, else from its own letters (a rail stop with long-distance trains is a hub)."""
+@dataclass(frozen=True, slots=True)
+class _StopKind:
+    """What the nearest stop of one mode class is, whatever the distance of the site: the class it gives follows
+    from the distance in ``bands``; the departure fields are set where a feed covers it (as :func:`_timetabled`)."""
+
+    mode: TransitMode
+    name: str
+    label: str
+    bands: TransitBands
+    departures_per_hour: float | None = None
+    shift_departures: list[HourDepartures] | None = None
+
+    def at(self, km: float) -> NearestStop:
+        transit_class = TRANSIT_CLASS_ORDER[_rank(km, self.bands)]
+        if self.shift_departures is None:  # unset, not None: the same fields set as before
+            return NearestStop(
+                mode=self.mode, name=self.name, label=self.label, distance_km=km, transit_class=transit_class
+            )
+        return NearestStop(
+            mode=self.mode,
+            name=self.name,
+            label=self.label,
+            distance_km=km,
+            transit_class=transit_class,
+            departures_per_hour=self.departures_per_hour,
+            shift_departures=self.shift_departures,
+        )
+
+
+def _stop_kind(
+    stops: TransitStops, settings: TransitSettings, mode: TransitMode, table: CategoryStops, position: int, rural: bool
+) -> _StopKind:
+    """The nearest stop of one mode class and how the class it alone gives is decided: from its departures where a
+    feed covers this mode there, else from its own letters (a rail stop with long-distance trains is a hub)."""
     letters = str(table.modes[position])
     name = str(table.names[position])
+    label = stop_label(mode, letters)
     category = MODE_CATEGORY[mode]
     departures = stops.departures(str(table.ids[position]))
     group = None if departures is None else departures.group(CATEGORY_GROUP[category])
@@ -281,10 +320,7 @@ def _mode_stop(
         level = stop_level(group.group, group.peak_per_hour)
         # Served less than hourly: the stop gives no class (bands that are never reached).
         bands = NO_CLASS if level is None else level_bands(settings)[level]
-        return _timetabled(mode, name, letters, km, bands, group, departures)
+        return _StopKind(mode, name, label, bands, round(group.peak_per_hour, 2), departures.shift_total())
     own = StopCategory.HUB if mode is TransitMode.RAIL and "F" in letters else category
     bands = settings.rural_bus if rural and own is StopCategory.BUS else category_bands(settings)[own]
-    rank = _rank(km, bands)
-    return NearestStop(
-        mode=mode, name=name, label=stop_label(mode, letters), distance_km=km, transit_class=TRANSIT_CLASS_ORDER[rank]
-    )
+    return _StopKind(mode, name, label, bands)

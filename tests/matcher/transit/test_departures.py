@@ -223,3 +223,31 @@ def test_a_rarely_served_stop_gives_no_class_and_a_bus_feed_leaves_the_rail_prox
     rare_buses = StopDepartures(groups=[group(ModeGroup.BUS, 0.5, (0, 0, 0))])
     (station,) = transit_access(geo.transit.with_timetable({"8000080": rare_buses}), [near[0]], [near[1]], SETTINGS)
     assert station.transit_class is TransitClass.A  # the trains are not in the feed: the rail proxy stays
+
+
+def test_sites_sharing_stops_get_what_each_alone_gets(geo: GeoReference) -> None:
+    # transit_access looks each nearest stop up once per call: a crowd of sites around covered and uncovered stops,
+    # sparse and not, must get exactly (values and fields set) what each site gets queried alone.
+    timetable = {
+        GRAEVINGHOLZ[0]: StopDepartures(groups=[group(ModeGroup.LIGHT_RAIL, 12, (12, 3, 2))]),
+        NUSSBREDDE[0]: StopDepartures(groups=[group(ModeGroup.BUS, 0.5, (1, 0, 0))]),
+    }
+    stops = geo.transit.with_timetable(timetable)
+    sites = [
+        north_of(centre[2], centre[3] + 0.001 * (i % 3), 40.0 * i)
+        for centre in (GRAEVINGHOLZ, NUSSBREDDE)
+        for i in range(12)
+    ] + [STUTTGART, north_of(*STUTTGART, 500)]
+    lat, lon = [s[0] for s in sites], [s[1] for s in sites]
+    sparse = [i % 2 == 0 for i in range(len(sites))]
+    together = transit_access(stops, lat, lon, SETTINGS, sparse=sparse)
+    alone = [transit_access(stops, [a], [o], SETTINGS, sparse=[s])[0] for a, o, s in zip(lat, lon, sparse, strict=True)]
+    assert together == alone
+    for shared, single in zip(together, alone, strict=True):
+        assert [s.model_dump(exclude_unset=True) for s in shared.stops] == [
+            s.model_dump(exclude_unset=True) for s in single.stops
+        ]
+    every_stop = [s for access in together for s in access.stops]
+    assert any(s.departures_per_hour is not None for s in every_stop)  # the timetabled path is compared
+    assert any(s.departures_per_hour is None for s in every_stop)  # and the proxy path
+    assert len({s.name for s in every_stop}) < len(every_stop)  # sites do share stops
