@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from matcher.errors import InputError, LocationError
 from matcher.geo.features import location_features
 from matcher.geo.resolver import LocationQuery, LocationResolver
-from matcher.models import Location, Organisation, OrganisationProfile
+from matcher.models import (
+    ORGANISATION_ID_PATTERN,
+    Contact,
+    Location,
+    LocationFeatures,
+    Organisation,
+    OrganisationProfile,
+)
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
 
@@ -44,9 +52,7 @@ class ProfileBuilder:
             if errors:
                 results.append(errors)
                 continue
-            data = profile.model_dump()
-            data.update(id=organisation_id, location=location, features=feature)
-            results.append(Organisation.model_validate(data))
+            results.append(_organisation(profile, organisation_id, location, feature))
         return results
 
     def relocate(self, organisations: Sequence[Organisation], locations: Sequence[Location]) -> list[Organisation]:
@@ -69,3 +75,35 @@ class ProfileBuilder:
                 "unknown_measure",
             )
         ]
+
+
+# The id pattern without its anchors, for ``fullmatch``: ``$`` would also accept a trailing newline.
+_ORGANISATION_ID = re.compile(ORGANISATION_ID_PATTERN.removeprefix("^").removesuffix("$"))
+_PROFILE_FIELDS = tuple(OrganisationProfile.model_fields)
+
+
+def _organisation(
+    profile: OrganisationProfile, organisation_id: str, location: Location, features: LocationFeatures
+) -> Organisation:
+    """``Organisation.model_validate({**profile.model_dump(), id, location, features})`` without validating again what
+    is valid: a validated profile passes every validator of Organisation unchanged (they strip, sort and drop what
+    validation already stripped, sorted and dropped), and location and features are validated models. Only the id is
+    new; one that does not plainly fit the pattern, and a profile of another class, take the validating path."""
+    if type(profile) is not OrganisationProfile or not (
+        isinstance(organisation_id, str) and _ORGANISATION_ID.fullmatch(organisation_id)
+    ):
+        data = profile.model_dump()
+        data.update(id=organisation_id, location=location, features=features)
+        return Organisation.model_validate(data)
+    fields = {name: getattr(profile, name) for name in _PROFILE_FIELDS}
+    # Copies of the mutable parts, as model_dump and validation make them (a contact with every field set): the
+    # organisation shares nothing mutable with the profile it was built from.
+    fields.update(
+        id=organisation_id,
+        issues=list(profile.issues),
+        measures_in_place=list(profile.measures_in_place),
+        contact=None if profile.contact is None else Contact.model_construct(**dict(profile.contact)),
+        location=location,
+        features=features,
+    )
+    return Organisation.model_construct(**fields)

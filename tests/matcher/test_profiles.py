@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from matcher.errors import InputError, LocationError
 from matcher.geo.features import location_features
@@ -103,3 +104,78 @@ def test_build_many_matches_build_one_by_one(builder: ProfileBuilder) -> None:
 
 def test_build_many_of_nothing_is_empty(builder: ProfileBuilder) -> None:
     assert builder.build_many([]) == []
+
+
+VARIED_PROFILES: list[dict[str, object]] = [
+    {},  # postcode only
+    {"postcode": None, "lat": 48.7784, "lon": 9.18},  # coordinates only (Stuttgart)
+    {"lat": 50.9413, "lon": 6.9583},  # coordinates and a fitting postcode (Köln)
+    {"postcode": None, "lat": 50.3569, "lon": 7.5890},  # Koblenz: outside the boundary Länder
+    {"postcode": None, "lat": 50.7563, "lon": 6.0240},  # Aachen, at the border of Land and country
+    {"postcode": None, "lat": 49.5445, "lon": 8.6560},  # Weinheim, near the BW/Hesse border
+    {
+        "id": "given-id",
+        "name": "  Müller & Söhne KG  ",
+        "kind": "craft_business",
+        "sector": None,
+        "employees": 0,
+        "employees_estimated": True,
+        "size_class": "0–9",
+        "wz_code": "43.22.0",
+        "address": "Hauptstraße 1",
+        "estate": "Gewerbegebiet Nord",
+        "issues": ["parking_shortage", "long_commutes", "parking_shortage"],
+        "measures_in_place": ["mobility_survey", "deutschlandticket_job"],
+        "shift_work": True,
+        "visible_to_peers": True,
+        "contact_shareable": True,
+        "share_residence_aggregates": True,
+        "contact": {"name": " Frau Beispiel ", "email": "kontakt@beispiel.de"},
+        "synthetic": True,
+    },
+    {"kind": "municipality", "sector": "O", "address": "", "estate": None, "contact": {"name": None}},
+    {"contact": {"phone": "+49 221 1234"}, "employees": 500_000},
+]
+
+
+def test_organisations_equal_those_validated_from_the_profile(builder: ProfileBuilder) -> None:
+    # build_many constructs the organisation from the validated profile instead of validating it again: the result
+    # must be what model_validate makes of it, down to the fields set, and share nothing mutable with the profile.
+    profiles = [make_profile(**overrides) for overrides in VARIED_PROFILES]
+    ids = [f"org-{i}" for i in range(len(profiles) - 1)] + ["x" * 64]
+    built = builder.build_many(list(zip(profiles, ids, strict=True)))
+    assert all(isinstance(b, Organisation) for b in built)
+    for profile, organisation_id, organisation in zip(profiles, ids, built, strict=True):
+        assert isinstance(organisation, Organisation)
+        expected = Organisation.model_validate(
+            {
+                **profile.model_dump(),
+                "id": organisation_id,
+                "location": organisation.location,
+                "features": organisation.features,
+            }
+        )
+        assert organisation == expected
+        assert organisation.model_dump_json() == expected.model_dump_json()
+        assert organisation.model_fields_set == expected.model_fields_set
+        assert organisation.model_dump(exclude_unset=True) == expected.model_dump(exclude_unset=True)
+        assert organisation.issues is not profile.issues
+        assert organisation.measures_in_place is not profile.measures_in_place
+        if profile.contact is not None:
+            assert organisation.contact is not profile.contact
+    states = {b.location.state for b in built if isinstance(b, Organisation)}
+    assert {"DE-NW", "DE-BW", "DE-RP"} <= states  # both boundary Länder and one outside them
+    assert any(b.contact is None for b in built if isinstance(b, Organisation))  # an empty contact dropped
+
+
+@pytest.mark.parametrize("organisation_id", ["", "x" * 65, "with space", "ümlaut", "semi;colon"])
+def test_an_id_off_the_pattern_is_refused_as_before(builder: ProfileBuilder, organisation_id: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        builder.build_many([(make_profile(), organisation_id)])
+    assert [error["loc"] for error in info.value.errors()] == [("id",)]
+
+
+def test_an_id_the_pattern_takes_after_stripping_is_stripped_as_before(builder: ProfileBuilder) -> None:
+    (organisation,) = builder.build_many([(make_profile(), " padded-id\n")])
+    assert isinstance(organisation, Organisation)
+    assert organisation.id == "padded-id"
