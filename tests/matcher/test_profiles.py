@@ -158,6 +158,8 @@ def test_organisations_equal_those_validated_from_the_profile(builder: ProfileBu
         assert organisation == expected
         assert organisation.model_dump_json() == expected.model_dump_json()
         assert organisation.model_fields_set == expected.model_fields_set
+        assert list(dict(organisation)) == list(dict(expected))  # the fields in the same order
+        assert organisation.model_copy(update={"name": "Neu"}).name == "Neu"  # a complete model
         assert organisation.model_dump(exclude_unset=True) == expected.model_dump(exclude_unset=True)
         assert organisation.issues is not profile.issues
         assert organisation.measures_in_place is not profile.measures_in_place
