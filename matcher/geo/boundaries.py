@@ -91,11 +91,19 @@ class BoundaryIndex:
         points = shapely.points(*project(lat, lon))
         return np.asarray(shapely.distance(points, self.municipality_outlines[polygons]), dtype=np.float64)
 
-    def municipalities_within(self, lat: float, lon: float, kreis_code: str, distance_km: float) -> IntArray:
-        """Municipality polygons of ``kreis_code`` within ``distance_km`` of the point."""
-        point = shapely.points(*project(np.array([lat]), np.array([lon])))[0]
-        found = self.municipality_tree.query(point, predicate="dwithin", distance=distance_km)
-        return np.asarray(found[self.municipality_kreis[found] == kreis_code], dtype=np.int64)
+    def municipalities_within_many(
+        self, lat: FloatArray, lon: FloatArray, kreis_codes: npt.NDArray[np.str_], distance_km: float
+    ) -> list[IntArray]:
+        """Per point, the municipality polygons of its Kreis within ``distance_km`` of it, in the tree's order: one
+        tree query for all points (an import has thousands of points near an outline per chunk)."""
+        points = shapely.points(*project(lat, lon))
+        point_index, found = self.municipality_tree.query(points, predicate="dwithin", distance=distance_km)
+        order = np.argsort(point_index, kind="stable")  # grouped by point, each group in the tree's order
+        point_index, found = point_index[order], found[order]
+        in_kreis = self.municipality_kreis[found] == np.asarray(kreis_codes)[point_index]
+        point_index, found = point_index[in_kreis], np.asarray(found[in_kreis], dtype=np.int64)
+        bounds = np.searchsorted(point_index, np.arange(len(points) + 1))
+        return [found[bounds[k] : bounds[k + 1]] for k in range(len(points))]
 
     def nearest_kreis(self, lat: float, lon: float) -> tuple[int, float]:
         """The nearest NRW/BW Kreis polygon and the distance to it in km."""

@@ -131,18 +131,21 @@ class LocationResolver:
             near_edge = boundaries.distance_to_outline(lat[agrees], lon[agrees], polygon[agrees]) < band
             uncertain[np.flatnonzero(agrees)[near_edge]] = True
         polygon[~agrees] = -1
-        for i in np.flatnonzero(uncertain):
-            polygon[i] = self._decide_near_edge(float(lat[i]), float(lon[i]), str(kreis_codes[i]), int(polygon[i]))
+        edge = np.flatnonzero(uncertain)
+        nearby = boundaries.municipalities_within_many(lat[edge], lon[edge], kreis_codes[edge], band)
+        for i, near in zip(edge.tolist(), nearby, strict=True):
+            polygon[i] = self._decide_near_edge(
+                float(lat[i]), float(lon[i]), str(kreis_codes[i]), int(polygon[i]), near
+            )
         return self._polygon_to_municipality[polygon]
 
-    def _decide_near_edge(self, lat: float, lon: float, kreis_code: str, polygon: int) -> int:
+    def _decide_near_edge(self, lat: float, lon: float, kreis_code: str, polygon: int, near: IntArray) -> int:
         """Within the generalisation error of the outlines, a municipality whose centre is very close wins.
 
         The coarse VG5000 outlines cut small municipalities; a point within a fraction of a
         municipality's equivalent radius from its centre is taken to lie in it.
         """
         boundaries = self.geo.boundaries
-        near = boundaries.municipalities_within(lat, lon, kreis_code, self.settings.boundary_uncertainty_km)
         if len(near) == 0:
             return boundaries.nearest_municipality_in(lat, lon, kreis_code) if polygon < 0 else polygon
         positions = self._polygon_to_municipality[near]

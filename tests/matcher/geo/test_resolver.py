@@ -357,3 +357,25 @@ def test_outer_districts_of_large_cities_are_in_germany(
     lat, lon = postcode_centroid(geo, postcode)
     location = resolver.resolve(LocationQuery(lat=lat, lon=lon))
     assert location.municipality_ags == geo.postcodes["ags_list"][postcode]
+
+
+def test_municipalities_near_many_points_equal_each_point_queried_alone(boundaries: BoundaryIndex) -> None:
+    # One tree query for all points near an outline: per point the same polygons in the same order as the query of
+    # that point alone (the order decides ties in the resolver), including points near no polygon of their Kreis.
+    rng = np.random.default_rng(5)
+    lat = np.concatenate([rng.uniform(47.6, 52.5, 1500), [51.0, 48.7784]])
+    lon = np.concatenate([rng.uniform(6.0, 10.4, 1500), [7.0, 9.18]])
+    kreis = boundaries.kreis_of(lat, lon)
+    inside = kreis >= 0
+    lat, lon, codes = lat[inside], lon[inside], boundaries.kreis_codes[kreis[inside]]
+    codes[::7] = codes[::-1][::7]  # some points asked about another Kreis: few or no polygons of it nearby
+    for distance_km in (0.0, 1.0, 3.0):
+        together = boundaries.municipalities_within_many(lat, lon, codes, distance_km)
+        for k in range(len(lat)):
+            point = shapely.points(*project(np.array([lat[k]]), np.array([lon[k]])))[0]
+            alone = boundaries.municipality_tree.query(point, predicate="dwithin", distance=distance_km)
+            np.testing.assert_array_equal(together[k], alone[boundaries.municipality_kreis[alone] == codes[k]])
+        sizes = [len(found) for found in together]
+        assert min(sizes) == 0
+        assert max(sizes) > (1 if distance_km > 0 else 0)  # several polygons in reach of an edge point
+    assert boundaries.municipalities_within_many(lat[:0], lon[:0], codes[:0], 1.0) == []
