@@ -158,7 +158,7 @@ def transit_access(
         best_rank = np.full(n, len(TRANSIT_CLASS_ORDER) - 1)
         giving = np.zeros(n, dtype=np.int64)
     # Sites near each other share their nearest stops: what a stop is (name, label, bands, departures) is looked up
-    # once per stop and call, each site adds only its distance and the class that gives.
+    # once per stop and call, each site adds only its distance and the class that distance gives.
     kinds: dict[tuple[TransitMode, int, bool], _StopKind] = {}
     per_mode_columns = [(mode, table, km.tolist(), pos.tolist()) for mode, (table, km, pos) in nearest.items()]
     rural_list = rural.tolist()
@@ -290,7 +290,7 @@ class _StopKind:
 
     def at(self, km: float) -> NearestStop:
         transit_class = TRANSIT_CLASS_ORDER[_rank(km, self.bands)]
-        if self.shift_departures is None:  # unset, not None: the same fields set as before
+        if self.shift_departures is None:  # no feed: the departure fields stay unset, as they always were
             return NearestStop(
                 mode=self.mode, name=self.name, label=self.label, distance_km=km, transit_class=transit_class
             )
