@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
 
 from matcher.errors import InputError, LocationError
 from matcher.geo.features import location_features
@@ -18,6 +15,7 @@ from matcher.models import (
     LocationFeatures,
     Organisation,
     OrganisationProfile,
+    assembled,
 )
 from matcher.reference import ReferenceData
 from matcher.settings import MatcherSettings
@@ -84,7 +82,6 @@ class ProfileBuilder:
 _ORGANISATION_ID = re.compile(ORGANISATION_ID_PATTERN.removeprefix("^").removesuffix("$"))
 _ORGANISATION_FIELDS = frozenset(Organisation.model_fields)
 _CONTACT_FIELDS = frozenset(Contact.model_fields)
-_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def _organisation(
@@ -111,19 +108,5 @@ def _organisation(
         features=features,
     )
     if profile.contact is not None:
-        fields["contact"] = _assembled(Contact, dict(profile.contact.__dict__), _CONTACT_FIELDS)
-    return _assembled(Organisation, fields, _ORGANISATION_FIELDS)
-
-
-def _assembled(cls: type[_Model], fields: dict[str, Any], names: frozenset[str]) -> _Model:
-    """``cls.model_construct(**fields)`` for every field of a model without extras, private attributes or
-    ``model_post_init``: what model_construct sets, without its per-field loop (model_construct costs as much as
-    validating the dump, this a third of it; a million organisations per import). The equality tests in
-    tests/matcher/test_profiles.py hold it to model_validate's result."""
-    model = cls.__new__(cls)
-    _set = object.__setattr__
-    _set(model, "__dict__", fields)
-    _set(model, "__pydantic_fields_set__", set(names))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
+        fields["contact"] = assembled(Contact, dict(profile.contact.__dict__), _CONTACT_FIELDS)
+    return assembled(Organisation, fields, _ORGANISATION_FIELDS)

@@ -8,7 +8,7 @@ import numpy as np
 
 from matcher.geo.distance import chord_to_km, to_unit_vectors
 from matcher.geo.reference import GeoReference
-from matcher.models import Location, LocationFeatures
+from matcher.models import Location, LocationFeatures, assembled
 from matcher.settings import TransitSettings
 from matcher.transit.quality import transit_access
 from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
@@ -61,17 +61,21 @@ def _location_features(
     for i, loc in enumerate(locations):
         balance = geo.kreis_commuter_balance.get(loc.kreis_code, 0)
         population = max(geo.kreis_population[loc.kreis_code], 1)
-        features.append(
-            LocationFeatures(
-                station_distance_km=float(station_km[i]),
-                nearest_station=str(station_names[i]),
-                transit_class=access[i].transit_class,
-                transit_stop=access[i].best,
-                transit_stops=access[i].stops,
-                urbanisation=settlement[i],
-                population_density=float(density[positions[i]]),
-                kreis_commuter_balance=balance,
-                kreis_commuter_balance_per_1000=1000.0 * balance / population,
-            )
-        )
+        # The values are what validating them gives (plain floats, str, int, enums, validated stops): assembled
+        # without validating again, in field order (tests/matcher/geo/test_features.py holds it to validation).
+        fields = {
+            "station_distance_km": float(station_km[i]),
+            "nearest_station": str(station_names[i]),
+            "transit_class": access[i].transit_class,
+            "transit_stop": access[i].best,
+            "transit_stops": list(access[i].stops),
+            "urbanisation": settlement[i],
+            "population_density": float(density[positions[i]]),
+            "kreis_commuter_balance": int(balance),
+            "kreis_commuter_balance_per_1000": 1000.0 * balance / population,
+        }
+        features.append(assembled(LocationFeatures, fields, _FEATURE_FIELDS))
     return features
+
+
+_FEATURE_FIELDS = frozenset(LocationFeatures.model_fields)

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.geo.distance import FloatArray, chord_to_km, to_unit_vectors
+from matcher.models import assembled
 from matcher.settings import TransitBands, TransitSettings
 from matcher.transit.departures import GroupDepartures, ModeGroup, StopDepartures, StopLevel, stop_level
 from matcher.transit.model import TRANSIT_CLASS_ORDER, HourDepartures, NearestStop, TransitClass, TransitMode
@@ -289,20 +290,23 @@ class _StopKind:
     shift_departures: list[HourDepartures] | None = None
 
     def at(self, km: float) -> NearestStop:
-        transit_class = TRANSIT_CLASS_ORDER[_rank(km, self.bands)]
-        if self.shift_departures is None:  # no feed: the departure fields stay unset, as they always were
-            return NearestStop(
-                mode=self.mode, name=self.name, label=self.label, distance_km=km, transit_class=transit_class
-            )
-        return NearestStop(
-            mode=self.mode,
-            name=self.name,
-            label=self.label,
-            distance_km=km,
-            transit_class=transit_class,
-            departures_per_hour=self.departures_per_hour,
-            shift_departures=self.shift_departures,
-        )
+        """This stop at ``km`` (a k-d tree's distance: a float, never negative): as ``NearestStop(...)`` with the
+        departure fields given only where a feed covers the stop, without validating again (a million sites)."""
+        shift = self.shift_departures
+        fields = {
+            "mode": self.mode,
+            "name": self.name,
+            "label": self.label,
+            "distance_km": km,
+            "transit_class": TRANSIT_CLASS_ORDER[_rank(km, self.bands)],
+            "departures_per_hour": self.departures_per_hour,
+            "shift_departures": None if shift is None else list(shift),
+        }
+        return assembled(NearestStop, fields, _PROXY_FIELDS if shift is None else _TIMETABLED_FIELDS)
+
+
+_TIMETABLED_FIELDS = frozenset(NearestStop.model_fields)
+_PROXY_FIELDS = _TIMETABLED_FIELDS - {"departures_per_hour", "shift_departures"}
 
 
 def _stop_kind(

@@ -9,7 +9,8 @@ from matcher.geo.distance import haversine_km
 from matcher.geo.features import location_features
 from matcher.geo.reference import GeoReference
 from matcher.geo.resolver import LocationQuery, LocationResolver
-from matcher.models import Location
+from matcher.models import Location, LocationFeatures
+from matcher.transit.model import NearestStop, TransitClass
 from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
 from tests.factories import make_location, municipality_row
 
@@ -118,3 +119,26 @@ def test_postcode_rows_resolve_as_the_first_did(resolver: LocationResolver) -> N
     first = resolver.resolve_many(queries)
     assert resolver.resolve_many(queries) == first
     assert first[0] == first[2]
+
+
+def test_features_and_stops_equal_their_validated_construction(
+    geo: GeoReference, sample_locations: list[Location]
+) -> None:
+    # location_features and transit_access assemble their models without validating again: each must equal what the
+    # validating constructor makes of the same values, down to the fields set and the JSON (ints stay ints).
+    features = location_features(geo, sample_locations)
+    for feature in features:
+        validated = LocationFeatures(**dict(feature))
+        assert feature == validated
+        assert feature.model_fields_set == validated.model_fields_set
+        assert feature.model_dump_json() == validated.model_dump_json()
+        for stop in [*feature.transit_stops, *([feature.transit_stop] if feature.transit_stop else [])]:
+            given = set(NearestStop.model_fields) - (
+                {"departures_per_hour", "shift_departures"} if stop.shift_departures is None else set()
+            )
+            assert stop.model_fields_set == given  # the departure fields are given where a feed covers the stop
+            again = NearestStop(**{name: getattr(stop, name) for name in given})
+            assert stop == again
+            assert stop.model_fields_set == again.model_fields_set
+            assert stop.model_dump_json() == again.model_dump_json()
+    assert {f.transit_class for f in features} >= {TransitClass.A, TransitClass.NONE}  # varied sites
