@@ -64,7 +64,8 @@ def assembled(cls: type[_Model], fields: dict[str, Any], fields_set: frozenset[s
     ``fields_set`` those a validating caller would have passed), for a model without extras, private attributes or
     ``model_post_init``: what ``model_construct`` sets, without its per-field loop (model_construct costs as much as
     validating; this a third of it, and an import builds millions). Only for values a validator would neither change
-    nor reject: tests hold each use to model_validate's result (tests/matcher/test_profiles.py, transit tests)."""
+    nor reject: tests hold each use to the validating constructor's result (tests/matcher/test_profiles.py,
+    tests/matcher/geo/test_features.py, tests/matcher/transit/test_departures.py)."""
     model = cls.__new__(cls)
     set_slot = object.__setattr__
     set_slot(model, "__dict__", fields)
