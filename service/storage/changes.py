@@ -102,12 +102,15 @@ def _install(engine: Engine, callbacks: list[Callable[[int], None]]) -> None:
             connection.info[_COMMITTED] = connection.info.pop(_LOGGED)
 
     def rolled_back(connection: Connection) -> None:
-        connection.info.pop(_LOGGED, None)
+        # A connection the database dropped (a restart) is invalidated: its info goes with it (cleared before
+        # the pool reconnects), and reading it would raise in place of the outage's own OperationalError.
+        if not connection.invalidated:
+            connection.info.pop(_LOGGED, None)
 
     def failed(context: Any) -> None:
         # A failed commit (no statement) must not be reported; a failed statement ends no transaction by
         # itself (a rollback does, see above).
-        if context.connection is not None and context.statement is None:
+        if context.connection is not None and not context.connection.invalidated and context.statement is None:
             context.connection.info.pop(_COMMITTED, None)
 
     def checked_in(_dbapi_connection: object, record: Any) -> None:
