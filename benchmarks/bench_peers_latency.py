@@ -23,7 +23,14 @@ from pathlib import Path
 from benchmarks import scale_http
 from benchmarks.bench_scale import issue_keys
 from benchmarks.common import print_machine
-from benchmarks.scale_http import Probe, ServerProcess, bmm_command, empty_app_server, free_port, sequential_latency
+from benchmarks.scale_http import (
+    ServerProcess,
+    bmm_command,
+    empty_app_server,
+    free_port,
+    route_probes,
+    sequential_latency,
+)
 from service.storage.database import make_engine, upgrade
 
 
@@ -60,15 +67,7 @@ def main() -> None:
         empty.start()
         empty.wait_until_answers("/empty")
         empty.wait_until_workers_ready()
-        api = "/api/v1/organisations"
-        own = [(v.organisation_id, v.headers) for v in keys.viewers]
-        probes = [
-            Probe("peers", service.base_url, [(f"{api}/{i}/peers", h) for i, h in own]),
-            Probe("measures", service.base_url, [(f"{api}/{i}/measures", h) for i, h in own]),
-            Probe("funding", service.base_url, [(f"{api}/{i}/funding", h) for i, h in own]),
-            Probe("/health", service.base_url, [("/health", {})]),
-            Probe("empty endpoint", empty.base_url, [("/empty", {})]),
-        ]
+        probes = route_probes(service.base_url, empty.base_url, keys.viewers)
         latency = sequential_latency(probes, args.requests)
     floor = latency["empty endpoint"][0]
     for probe in probes:

@@ -43,7 +43,6 @@ from sqlalchemy import Engine, func, select
 from benchmarks.common import print_machine
 from benchmarks.scale_http import (
     LoadResult,
-    Probe,
     ServerProcess,
     Viewer,
     WriteToVisible,
@@ -53,6 +52,7 @@ from benchmarks.scale_http import (
     free_port,
     memory_mb,
     percentiles,
+    route_probes,
     sequential_latency,
     sustained_load,
     timed_gets,
@@ -282,15 +282,7 @@ def measure(args: argparse.Namespace, folder: Path, figures: Figures, servers: c
     empty.wait_until_answers("/empty")
     empty.wait_until_workers_ready()
 
-    api = "/api/v1/organisations"
-    own = [(v.organisation_id, v.headers) for v in keys.viewers]
-    probes = [
-        Probe("peers", service.base_url, [(f"{api}/{i}/peers", h) for i, h in own]),
-        Probe("measures", service.base_url, [(f"{api}/{i}/measures", h) for i, h in own]),
-        Probe("funding", service.base_url, [(f"{api}/{i}/funding", h) for i, h in own]),
-        Probe("/health", service.base_url, [("/health", {})]),
-        Probe("empty endpoint", empty.base_url, [("/empty", {})]),
-    ]
+    probes = route_probes(service.base_url, empty.base_url, keys.viewers)
     log(f"sequential latency: {args.requests} requests per route, taking turns")
     latency = sequential_latency(probes, args.requests)
     empty.stop()

@@ -215,6 +215,20 @@ class Viewer:
         return {"X-API-Key": self.key}
 
 
+def route_probes(service_url: str, empty_url: str, viewers: Sequence[Viewer]) -> list[Probe]:
+    """The scale benchmark's latency probes: each viewer asks for its own peers, measures and funding; /health;
+    and the empty endpoint, the floor of the ratios."""
+    api = "/api/v1/organisations"
+    own = [(v.organisation_id, v.headers) for v in viewers]
+    return [
+        Probe("peers", service_url, [(f"{api}/{i}/peers", h) for i, h in own]),
+        Probe("measures", service_url, [(f"{api}/{i}/measures", h) for i, h in own]),
+        Probe("funding", service_url, [(f"{api}/{i}/funding", h) for i, h in own]),
+        Probe("/health", service_url, [("/health", {})]),
+        Probe("empty endpoint", empty_url, [("/empty", {})]),
+    ]
+
+
 @dataclass
 class WriteToVisible:
     seconds: list[float] = field(default_factory=list)  # from the PATCH's 2xx to the first peers answer without it

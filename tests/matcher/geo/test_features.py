@@ -10,9 +10,10 @@ from matcher.geo.features import location_features
 from matcher.geo.reference import GeoReference
 from matcher.geo.resolver import LocationQuery, LocationResolver
 from matcher.models import Location, LocationFeatures
-from matcher.transit.model import NearestStop, TransitClass
+from matcher.transit.model import TransitClass
 from matcher.vocabulary import URBANISATION_BY_DESTATIS_CODE, Urbanisation
 from tests.factories import make_location, municipality_row
+from tests.matcher.transit.test_departures import assert_as_validated
 
 KOELN = "05315000"
 
@@ -133,12 +134,5 @@ def test_features_and_stops_equal_their_validated_construction(
         assert feature.model_fields_set == validated.model_fields_set
         assert feature.model_dump_json() == validated.model_dump_json()
         for stop in [*feature.transit_stops, *([feature.transit_stop] if feature.transit_stop else [])]:
-            given = set(NearestStop.model_fields) - (
-                {"departures_per_hour", "shift_departures"} if stop.shift_departures is None else set()
-            )
-            assert stop.model_fields_set == given  # the departure fields are given where a feed covers the stop
-            again = NearestStop(**{name: getattr(stop, name) for name in given})
-            assert stop == again
-            assert stop.model_fields_set == again.model_fields_set
-            assert stop.model_dump_json() == again.model_dump_json()
+            assert_as_validated(stop)
     assert {f.transit_class for f in features} >= {TransitClass.A, TransitClass.NONE}  # varied sites

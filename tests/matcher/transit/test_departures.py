@@ -251,12 +251,17 @@ def test_sites_sharing_stops_get_what_each_alone_gets(geo: GeoReference) -> None
     assert any(s.departures_per_hour is not None for s in every_stop)  # the timetabled path is compared
     assert any(s.departures_per_hour is None for s in every_stop)  # and the proxy path
     assert len({s.name for s in every_stop}) < len(every_stop)  # sites do share stops
-    for stop in every_stop:  # assembled without validation: what the validating constructor makes of its fields
-        given = set(NearestStop.model_fields) - (
-            {"departures_per_hour", "shift_departures"} if stop.shift_departures is None else set()
-        )
-        assert stop.model_fields_set == given  # the departure fields are given where a feed covers the stop
-        again = NearestStop(**{name: getattr(stop, name) for name in given})
-        assert stop == again
-        assert stop.model_fields_set == again.model_fields_set
-        assert stop.model_dump_json() == again.model_dump_json()
+    for stop in every_stop:
+        assert_as_validated(stop)
+
+
+def assert_as_validated(stop: NearestStop) -> None:
+    """A stop assembled without validation is what the validating constructor makes of its fields."""
+    given = set(NearestStop.model_fields) - (
+        {"departures_per_hour", "shift_departures"} if stop.shift_departures is None else set()
+    )
+    assert stop.model_fields_set == given  # the departure fields are given where a feed covers the stop
+    again = NearestStop(**{name: getattr(stop, name) for name in given})
+    assert stop == again
+    assert stop.model_fields_set == again.model_fields_set
+    assert stop.model_dump_json() == again.model_dump_json()
