@@ -28,7 +28,7 @@ from matcher.columns import CodedColumn
 from matcher.errors import InputError
 from matcher.explain import WEIGHT_DECIMALS, Contribution, Reason, Recommendation, explain
 from matcher.index import OrganisationIndex
-from matcher.models import Organisation
+from matcher.models import Organisation, assembled
 from matcher.residences.places import NO_HOME_PLACES, HomePlaces
 from matcher.settings import PeerSettings
 from matcher.transit.model import TransitClass
@@ -68,6 +68,9 @@ class PeerRecommendation(Recommendation):
         description="AGS of the municipalities where at least k staff of both organisations live (only when both "
         "consented to share residence aggregates), ordered by my staff there",
     )
+
+
+PEER_FIELDS = frozenset(PeerRecommendation.model_fields)
 
 
 class PeerAnswer(BaseModel):
@@ -289,21 +292,28 @@ def _explain_peer(
     score, reasons = explain(contributions)
     if unknown:  # after the scored reasons: it explains what the score left out, it adds nothing
         reasons.append(Reason(code=SECTOR_UNKNOWN, text=unknown, weight=0.0))
-    return PeerRecommendation(
-        id=shown.ids[row],
-        name=shown.names[row],
-        score=score,
-        reasons=reasons,
-        kind=shown.kinds[row],
-        distance_km=distance_km,
-        proximity=near,
-        location_precision=precision,
-        same_estate=same_estate,
-        shared_issues=shared_codes,
-        solved_with=measure_ids,
-        transit_class=shown.transit_classes[row],
-        transit_label=shown.sites[row],
-        shared_home_places=home_places,
+    # Assembled, not validated: every value is already of its field's type (the index's kinds and classes are
+    # the enums, the codes ProblemCode, the score in [0, 1] by explain); tests/matcher/matching/test_peers.py
+    # holds it to the validating constructor.
+    return assembled(
+        PeerRecommendation,
+        {
+            "id": shown.ids[row],
+            "name": shown.names[row],
+            "score": score,
+            "reasons": reasons,
+            "kind": shown.kinds[row],
+            "distance_km": distance_km,
+            "proximity": near,
+            "location_precision": precision,
+            "same_estate": same_estate,
+            "shared_issues": shared_codes,
+            "solved_with": measure_ids,
+            "transit_class": shown.transit_classes[row],
+            "transit_label": shown.sites[row],
+            "shared_home_places": home_places,
+        },
+        PEER_FIELDS,
     )
 
 

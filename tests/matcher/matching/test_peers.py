@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from matcher.index import OrganisationIndex
 from matcher.matching.peers import recommend_peers
@@ -403,3 +403,29 @@ def test_proximity_claims_only_what_both_locations_allow(reference: ReferenceDat
     (nearest, *_) = recommend_peers(site, index, vectoriser, reference.catalog, PeerSettings()).items
     assert nearest.id == "bochum-site"
     assert nearest.proximity == f"{nearest.distance_km:.1f} km entfernt".replace(".", ",")
+
+
+def assert_as_validated(model: BaseModel) -> None:
+    """A model assembled without validation is what the validating constructor makes of its fields: equal
+    values of the very same types (a StrEnum equals its str, so the types are compared too), fields set, JSON."""
+    again = type(model)(**{name: getattr(model, name) for name in model.model_fields_set})
+    assert model == again
+    assert model.model_fields_set == again.model_fields_set == set(type(model).model_fields)
+    assert model.model_dump_json() == again.model_dump_json()
+    for name in type(model).model_fields:
+        mine, theirs = getattr(model, name), getattr(again, name)
+        assert type(mine) is type(theirs), name
+        if isinstance(mine, list):
+            assert [type(v) for v in mine] == [type(v) for v in theirs], name
+            for value in mine:
+                if isinstance(value, BaseModel):
+                    assert_as_validated(value)
+
+
+def test_peers_and_reasons_equal_their_validated_construction(world: Any, reference: ReferenceData) -> None:
+    organisations, _, _ = world
+    items = [item for o in organisations for item in _peers(world, reference, o.id, include_invisible=True)]
+    assert {item.kind for item in items} == {"company", "municipality"}  # both kinds and
+    assert any(item.shared_issues for item in items) and any(item.solved_with for item in items)  # filled lists
+    for item in items:
+        assert_as_validated(item)
