@@ -371,7 +371,9 @@ class OrganisationColumns(Mapping[str, Organisation]):
         missing = [p for p in dict.fromkeys(positions) if p not in cache]
         if missing:
             if len(cache) + len(missing) > FEATURES_KEPT:
+                # Cleared: the positions found in it a moment ago are missing now too (else a KeyError below).
                 cache.clear()
+                missing = list(dict.fromkeys(positions))
             cache.update(zip(missing, location_features_of(self.index, missing, self._builder), strict=True))
         return [cache[p] for p in positions]
 

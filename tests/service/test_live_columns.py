@@ -278,3 +278,23 @@ def test_a_background_compaction_replays_the_writes_that_came_meanwhile(
     assert sorted(snapshot.organisations) == ["b0", "b1", "b2", "b4", "b5", "b9"]
     assert snapshot.organisations["b1"].name == "Eins"
     assert snapshot.organisations["b2"].name == "Zwei"
+
+
+def test_features_asked_when_the_kept_ones_are_full_are_worked_out_again(
+    repository: SqlOrganisationRepository,
+    matching: MatchingEngine,
+    make_organisation: OrganisationFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression: a request asking for kept and new features at once when the kept ones were full cleared them
+    # and then looked the kept ones up (KeyError, a 500 on the peers route after enough distinct peers).
+    monkeypatch.setattr("service.snapshot.FEATURES_KEPT", 2)
+    repository.add_many([make_organisation(id=i) for i in ("f1", "f2", "f3")])
+    snapshot = LiveIndex(repository, matching).current()
+    index = snapshot.index
+    positions = np.array([index.position[i] for i in ("f1", "f2", "f3")], dtype=np.int64)
+    first = snapshot.organisations.site_stops(index, positions[:2])
+    again = snapshot.organisations.site_stops(index, positions)  # f1 and f2 kept, f3 new: over the limit
+    assert again[:2].tolist() == first.tolist()
+    assert len(again) == 3
+    assert snapshot.organisations["f3"] == repository.get("f3")
