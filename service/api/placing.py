@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from matcher.matching.peers import PeerRecommendation
-from matcher.models import Organisation
+from matcher.models import Contact, Organisation, assembled
 from service.access import AccessPolicy
 from service.api.results import PeerItem
 from service.auth import Principal
@@ -34,7 +34,15 @@ def peer_items(
     for item in items:
         peer = snapshot.organisations[item.id]
         if policy.peer_visible(principal, peer):
-            # The item's own field values (its reasons stay the validated Reason objects, not dumped to dicts and
-            # validated again: that cost more than the rest of this function).
-            shown.append(PeerItem(**item.__dict__, **placed(policy, principal, peer)))
+            # Assembled from the item's validated values and the peer's validated place (its reasons stay the
+            # Reason objects): validating them again cost more than the rest of the request's models. Only the
+            # shared contact, given as JSON, is validated into its model, as the validating constructor would.
+            values = {**item.__dict__, **placed(policy, principal, peer)}
+            if values["contact"] is not None:
+                values["contact"] = Contact.model_validate(values["contact"])
+            shown.append(assembled(PeerItem, {name: values[name] for name in _PEER_ITEM_ORDER}, _PEER_ITEM_FIELDS))
     return shown
+
+
+_PEER_ITEM_ORDER = tuple(PeerItem.model_fields)  # assembled() takes the fields in their order
+_PEER_ITEM_FIELDS = frozenset(_PEER_ITEM_ORDER)

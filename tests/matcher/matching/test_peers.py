@@ -424,8 +424,15 @@ def assert_as_validated(model: BaseModel) -> None:
 
 def test_peers_and_reasons_equal_their_validated_construction(world: Any, reference: ReferenceData) -> None:
     organisations, _, _ = world
-    items = [item for o in organisations for item in _peers(world, reference, o.id, include_invisible=True)]
+    places = HomePlaces({"me": (DORTMUND, UNNA), "solver": (UNNA,)}, NAMES)
+    items = [
+        item
+        for o in organisations
+        for item in _peers(world, reference, o.id, include_invisible=True, home_places=places)
+    ]
     assert {item.kind for item in items} == {"company", "municipality"}  # both kinds and
-    assert any(item.shared_issues for item in items) and any(item.solved_with for item in items)  # filled lists
+    assert any(item.shared_issues for item in items)
+    assert any(item.solved_with for item in items)
+    assert any(item.shared_home_places for item in items)
     for item in items:
         assert_as_validated(item)

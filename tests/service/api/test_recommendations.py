@@ -7,9 +7,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from matcher.matching.peers import recommend_peers
 from service import brief_html
 from service.access import not_found_detail
-from service.auth import Role
+from service.api.placing import peer_items
+from service.api.results import PeerItem
+from service.auth import Principal, Role
 from service.html_page import csp_hash
 from service.recommendation_log import RecommendationLog
 from service.storage.feedback import SqlFeedbackStore
@@ -264,3 +267,34 @@ def test_an_answer_is_served_even_when_it_cannot_be_logged(
     assert body["recommendation_id"] is None
     assert body["items"]
     assert writer.dropped == dropped + 1
+
+
+@pytest.mark.parametrize(("role", "subject"), [(Role.ADMIN, None), (Role.ORGANISATION, "me")])
+def test_peer_items_equal_their_validated_construction(client: TestClient, role: Role, subject: str | None) -> None:
+    """peer_items assembles its PeerItems without validating again: they equal what the validating constructor
+    makes of the same values (types included: a StrEnum equals its str), with and without a shared contact."""
+    app: Any = client.app
+    snapshot = app.state.live.current()
+    policy, engine = app.state.access, snapshot.engine
+    principal = Principal(key_id="test", role=role, subject=subject)
+    answer = recommend_peers(
+        snapshot.organisations["me"], snapshot.index, engine.vectoriser, engine.reference.catalog,
+        engine.settings.peers, include_invisible=policy.include_invisible_peers(principal),
+    )  # fmt: skip
+    items = peer_items(policy, principal, snapshot, answer.items)
+    shown = {i.id: i for i in items}
+    assert shown["peer-shared"].contact is not None  # consented: the contact is validated into its model
+    if role is Role.ORGANISATION:
+        assert shown["peer-private"].contact is None  # not consented
+    for item in items:
+        values = {name: getattr(item, name) for name in PeerItem.model_fields}
+        values["contact"] = item.contact.model_dump(mode="json") if item.contact is not None else None
+        again = PeerItem(**values)
+        assert item == again
+        assert item.model_fields_set == again.model_fields_set == set(PeerItem.model_fields)
+        assert item.model_dump_json() == again.model_dump_json()
+        assert list(item.__dict__) == list(again.__dict__)
+        for name in PeerItem.model_fields:
+            assert type(getattr(item, name)) is type(getattr(again, name)), name
+        if item.contact is not None:
+            assert item.contact.model_fields_set == again.contact.model_fields_set  # type: ignore[union-attr]
