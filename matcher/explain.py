@@ -10,8 +10,6 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.models import assembled
-
 WEIGHT_DECIMALS = 4
 
 # Reasons of weight 0 that explain a list's order where it departs from the scores (tested for every list).
@@ -27,9 +25,6 @@ class Reason(BaseModel):
     code: str = Field(description="stable machine-readable reason code")
     text: str = Field(description="short German sentence for people")
     weight: float = Field(description="contribution to the score; the weights of all reasons add up to it")
-
-
-_REASON_FIELDS = frozenset(Reason.model_fields)
 
 
 class Recommendation(BaseModel):
@@ -58,10 +53,8 @@ def _reason_order(reason: Reason) -> tuple[float, str]:
 
 def explain(contributions: list[Contribution]) -> tuple[float, list[Reason]]:
     """The score and the reasons (largest first, then by code) whose weights add up to it."""
-    # Assembled, not validated: str() and float() give what validating would (a StrEnum code becomes its str,
-    # an int weight a float), and a Reason has no other constraint (tests/matcher/test_explain.py holds it to it).
     reasons = [
-        assembled(Reason, {"code": str(c.code), "text": str(c.text), "weight": float(w)}, _REASON_FIELDS)
+        Reason(code=c.code, text=c.text, weight=w)
         for c in contributions
         if (w := round(c.weight, WEIGHT_DECIMALS)) != 0
     ]
