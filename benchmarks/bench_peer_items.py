@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from benchmarks.common import print_machine
-from matcher.matching.peers import recommend_peers
+from matcher.matching.peers import PeerAnswer, recommend_peers
 from service.api.app import create_app
 from service.api.placing import peer_items
 from service.config import ServiceSettings
@@ -49,7 +51,7 @@ def main() -> None:
         engine = snapshot.engine
         asked = [snapshot.organisations[i] for i in ids]
 
-        def answers() -> list[object]:
+        def answers() -> list[PeerAnswer]:
             return [
                 recommend_peers(
                     o, snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings.peers,
@@ -58,11 +60,11 @@ def main() -> None:
                 for o in asked
             ]  # fmt: skip
 
-        def cpu_ms(work: object) -> float:
+        def cpu_ms(work: Callable[[], Any]) -> float:
             best = float("inf")
             for _ in range(arguments.rounds):
                 start = time.process_time()
-                work()  # type: ignore[operator]
+                work()
                 best = min(best, (time.process_time() - start) * 1000 / len(asked))
             return best
 
@@ -70,7 +72,7 @@ def main() -> None:
         print(f"recommend_peers            {cpu_ms(answers):6.3f} ms CPU per answer")
         print(
             "peer_items                 "
-            f"{cpu_ms(lambda: [peer_items(policy, None, snapshot, a.items) for a in found]):6.3f} ms CPU per answer"  # type: ignore[attr-defined]
+            f"{cpu_ms(lambda: [peer_items(policy, None, snapshot, a.items) for a in found]):6.3f} ms CPU per answer"
         )
 
 
