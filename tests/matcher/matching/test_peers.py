@@ -412,6 +412,7 @@ def assert_as_validated(model: BaseModel) -> None:
     assert model == again
     assert model.model_fields_set == again.model_fields_set == set(type(model).model_fields)
     assert model.model_dump_json() == again.model_dump_json()
+    assert list(model.__dict__) == list(again.__dict__)  # field order
     for name in type(model).model_fields:
         mine, theirs = getattr(model, name), getattr(again, name)
         assert type(mine) is type(theirs), name
