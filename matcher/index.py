@@ -488,16 +488,19 @@ class OrganisationIndex:
         ``visible_only`` searches trees of visible organisations, so hidden ones never crowd them out."""
         mine = np.flatnonzero(query.issues)
         rarest = mine[np.argsort(-self.issue_weights[mine], kind="stable")][:problems]
-        searches = [(None, nearest)] + [(problem, per_problem) for problem in rarest.tolist()]
         bound = km_to_chord(radius_km)
-        found = [
-            self._nearest_rows((query.group, problem, visible_only), query.xyz, radius_km, bound, limit)
-            for problem, limit in searches
+        found = [self._nearest_rows((query.group, None, visible_only), query.xyz, radius_km, bound, nearest)]
+        found += [
+            self._nearest_rows((query.group, problem, visible_only), query.xyz, radius_km, bound, per_problem)
+            for problem in rarest.tolist()
         ]
-        # The union's distances are computed once, row by row as each search computes them (so alike).
-        positions = np.unique(np.concatenate(found))
-        positions = positions[self.alive[positions]]
-        chord = np.linalg.norm(self.xyz[positions] - query.xyz, axis=1)
+        # The union's distances are computed once, row by row as each search computes them (so alike). Small
+        # arrays: sorting and dropping repeats, ``take`` and the norm written out cost a fraction of np.unique's
+        # hashing, fancy indexing and np.linalg.norm's generic path (which is this same sum of squares, summed
+        # along the row as here, so the values are bit for bit the same).
+        positions = _distinct(np.concatenate(found))
+        positions = positions[self.alive.take(positions)]
+        chord = _chord(self.xyz, positions, query.xyz)
         inside = chord < bound  # as the trees' distance_upper_bound
         positions, distance = positions[inside], chord_to_km(chord[inside])
         inside = distance <= radius_km
@@ -513,17 +516,19 @@ class OrganisationIndex:
         appended rows and its tree's answer is the nearest rows without a tie at the limit, that answer itself,
         spared the measuring and sorting; otherwise :meth:`_nearest`'s."""
         block = self.blocks.get(key)
-        if block is not None and self.size == self.base and not self.dead.get(key, 0):
+        if block is not None and self.size == self.base and key not in self.dead:
             size = block.tree.n
             k = min(limit, size)
             chord, local = block.tree.query(xyz, k=min(k + 1, size), distance_upper_bound=bound)
-            chord, local = np.atleast_1d(chord), np.atleast_1d(local)
-            beyond = float(chord[k]) if k < size else math.inf
-            hit = np.isfinite(chord[:k])
-            untied = math.isfinite(beyond) and beyond > float(chord[k - 1]) * (1 + 1e-9) ** 2
-            # As in _nearest: fewer than k within the bound, the whole tree, or the next row clearly farther.
-            if not hit.all() or k == size or untied:
-                rows: IntArray = block.members[local[:k][hit]]
+            if size == 1:  # a single neighbour comes as scalars
+                chord, local = np.atleast_1d(chord), np.atleast_1d(local)
+            last = float(chord[k - 1])  # the tree's answer is sorted, misses (inf) last
+            if last == math.inf:  # fewer than k within the bound: those found
+                rows: IntArray = block.members.take(local[: int(np.searchsorted(chord[:k], math.inf))])
+                return rows
+            # As in _nearest: the whole tree, or the next row clearly farther.
+            if k == size or float(chord[k]) > last * (1 + 1e-9) ** 2:
+                rows = block.members.take(local[:k])
                 return rows
         return self._nearest(key, xyz, radius_km, limit)[0]
 
@@ -581,6 +586,26 @@ class OrganisationIndex:
         positions, chord = positions[inside], chord[inside]
         order = np.lexsort((self.id_order(positions), chord))
         return positions[order], chord[order]
+
+
+def _distinct(positions: IntArray) -> IntArray:
+    """The distinct ``positions``, sorted (np.unique's answer)."""
+    ordered = np.sort(positions)
+    first = np.empty(len(ordered), dtype=np.bool_)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
+def _chord(
+    xyz: npt.NDArray[np.float64], positions: IntArray, point: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Chord lengths from ``point`` to the rows ``positions`` of ``xyz``: np.linalg.norm(xyz[positions] - point, axis=1)
+    as it computes it (the squares summed along each row), without its generic path."""
+    difference = xyz.take(positions, axis=0)
+    difference -= point
+    difference *= difference
+    return np.sqrt(difference.sum(axis=1))
 
 
 def _sorted_keys(store: ColumnStore, base: int) -> npt.NDArray[np.bytes_]:
