@@ -83,6 +83,10 @@ class CodedColumn:
         """One value for an integer position; an object array of values for an array of positions or a slice."""
         return self.vocabulary.labels[self.codes[key]]
 
+    def take(self, positions: IntArray) -> CodedColumn:
+        """The rows at ``positions``, still coded (compared with a value, only their codes are)."""
+        return CodedColumn(self.codes.take(positions), self.vocabulary)
+
     def __eq__(self, value: object) -> npt.NDArray[np.bool_]:  # type: ignore[override]
         return np.asarray(self.codes == self.vocabulary.code(value), dtype=np.bool_)
 

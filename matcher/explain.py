@@ -6,6 +6,7 @@ exactly as printed. Texts are German (for people); codes are stable (for machine
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,19 +48,22 @@ class Contribution(NamedTuple):
     weight: float
 
 
-def _reason_order(reason: Reason) -> tuple[float, str]:
-    return -reason.weight, reason.code
+# Validating a Reason without BaseModel.__init__'s Python frame: the same validation, two thirds of the time (0.49
+# against 0.73 µs; an answer of peers makes some fifty).
+_validated_reason = Reason.__pydantic_validator__.validate_python
 
 
-def explain(contributions: list[Contribution]) -> tuple[float, list[Reason]]:
-    """The score and the reasons (largest first, then by code) whose weights add up to it."""
-    reasons = [
-        Reason(code=c.code, text=c.text, weight=w)
-        for c in contributions
-        if (w := round(c.weight, WEIGHT_DECIMALS)) != 0
-    ]
-    reasons.sort(key=_reason_order)
-    score = round(sum(r.weight for r in reasons), WEIGHT_DECIMALS)
+def explain(contributions: Iterable[tuple[str, str, float]]) -> tuple[float, list[Reason]]:
+    """The score and the reasons (largest first, then by code, then as given) whose weights add up to it.
+    ``contributions``: :class:`Contribution` or plain ``(code, text, weight)`` tuples (cheaper to make)."""
+    kept = sorted(
+        (-rounded, code, n, text)
+        for n, (code, text, weight) in enumerate(contributions)
+        if weight and (rounded := round(weight, WEIGHT_DECIMALS)) != 0
+    )
+    score = round(sum([-negative for negative, _, _, _ in kept]), WEIGHT_DECIMALS)  # in the reasons' order
     if not 0.0 <= score <= 1.0:  # the settings keep every component's weights within [0, 1]
         raise ValueError(f"score {score} outside [0, 1]: check the weights in MatcherSettings")
-    return score, reasons
+    return score, [
+        _validated_reason({"code": code, "text": text, "weight": -negative}) for negative, code, _, text in kept
+    ]

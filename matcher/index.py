@@ -605,7 +605,8 @@ def _chord(
     difference = xyz.take(positions, axis=0)
     difference -= point
     difference *= difference
-    return np.sqrt(difference.sum(axis=1))
+    chord: npt.NDArray[np.float64] = np.sqrt(difference.sum(axis=1))
+    return chord
 
 
 def _sorted_keys(store: ColumnStore, base: int) -> npt.NDArray[np.bytes_]:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.catalog import Catalog
 from matcher.columns import CodedColumn
 from matcher.errors import InputError
-from matcher.explain import WEIGHT_DECIMALS, Contribution, Reason, Recommendation, explain
+from matcher.explain import WEIGHT_DECIMALS, Reason, Recommendation, explain
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation, assembled
 from matcher.residences.places import NO_HOME_PLACES, HomePlaces
@@ -47,6 +47,12 @@ from matcher.vocabulary import (
 from matcher.wording import format_km, join_de
 
 SECTOR_UNKNOWN = "sector_unknown"  # weight 0: the sector was left out of the profile comparison
+SIMILAR = "ähnliches Profil (Größe, Branche, Art und Lage)"
+SIMILAR_SECTOR_UNKNOWN = "ähnliches Profil (Größe, Art und Lage)"
+# The scored components: the rows of the weights matrix, the codes of their reasons.
+_COMPONENTS = (
+    "distance", "same_estate", "shared_issues", "similar_profile", "experience", "transit_situation", "shared_homes"
+)  # fmt: skip
 PLACES_NAMED = 3  # municipalities named in the shared-homes reason, then "und n weiteren"
 
 
@@ -130,10 +136,12 @@ def recommend_peers(
     weights = settings.weights
     idf = index.issue_weights
     my_weight = float(idf[query.issues].sum()) or 1.0  # no problems of mine: shared/experience are 0 anyway
-    shared = index.issues[positions] & query.issues
-    solved = index.solved[positions] & query.issues  # my problems their measures in place address
-    in_estate = (index.estates[positions] == query.estate) & bool(query.estate)
-    transit = _transit_situation(organisation, positions, solved, index)
+    # The candidates' rows, each column gathered once (``take``: a fraction of fancy indexing's cost on small arrays).
+    issues = index.issues.take(positions, axis=0)
+    shared = issues & query.issues
+    solved = index.solved.take(positions, axis=0) & query.issues  # my problems their measures in place address
+    in_estate = (index.estates.take(positions) == query.estate) & bool(query.estate)
+    transit = _transit_situation(organisation, positions, issues, solved, index)
     places = home_places or NO_HOME_PLACES
     mine = places.of(organisation.id)
     together = [_in_both(mine, places.of(str(i))) for i in index.ids[positions]] if mine else None
@@ -141,50 +149,35 @@ def recommend_peers(
     scale = 1 - settings.shared_homes if mine else 1.0
     # One row per component, already multiplied by its weight: distance, estate, shared, similarity, experience,
     # transit situation, shared homes (the share of my home places where the peer's staff live too).
-    homes = (
-        np.array([len(t) / len(mine) for t in together], dtype=np.float64)
-        if together is not None
-        else np.zeros(len(positions), dtype=np.float64)
-    )
-    weighted = np.vstack(
-        (
-            scale * weights.distance * np.exp(-distance / settings.distance_decay_km),
-            scale * weights.same_estate * in_estate,
-            scale * weights.shared_issues * (shared @ idf) / my_weight,
-            scale * weights.similarity * np.clip(index.vectors[positions] @ query.vector, 0.0, 1.0),
-            scale * weights.experience * (solved @ idf) / my_weight,
-            scale * weights.transit_situation * (transit.same_band | transit.addressed),
-            settings.shared_homes * homes,
-        )
-    )
+    weighted = np.zeros((len(_COMPONENTS), len(positions)), dtype=np.float64)
+    weighted[0] = scale * weights.distance * np.exp(-distance / settings.distance_decay_km)
+    weighted[1] = scale * weights.same_estate * in_estate
+    weighted[2] = scale * weights.shared_issues * (shared @ idf) / my_weight
+    weighted[3] = scale * weights.similarity * np.clip(index.vectors.take(positions, axis=0) @ query.vector, 0.0, 1.0)
+    weighted[4] = scale * weights.experience * (solved @ idf) / my_weight
+    weighted[5] = scale * weights.transit_situation * (transit.same_band | transit.addressed)
+    if together is not None:
+        weighted[6] = settings.shared_homes * np.array([len(t) / len(mine) for t in together], dtype=np.float64)
     # Rank by the score as published: the sum of the reason weights rounded like explain() rounds them.
     published = np.round(np.round(weighted, WEIGHT_DECIMALS).sum(axis=0), WEIGHT_DECIMALS)
     order = np.lexsort((index.id_order(positions), -published))[:limit]
     # Only the rows shown are explained: their columns are read once, for all of them together.
-    shown = _Shown.of(index, positions[order], organisation.sector_unknown)
+    shown = _Shown.of(index, positions[order], query.issues, organisation.sector_unknown)
+    texts = _Texts(organisation, catalog, places)
     items = [
         _explain_peer(
-            organisation,
+            texts,
             shown,
             row,
             float(distance[i]),
             bool(in_estate[i]),
             weights_row,
             shared_row,
-            solved_row,
-            catalog,
             _transit_text(transit, i, shown.sites[row]),
             together[i] if together is not None else [],
-            places,
         )
-        for row, (i, weights_row, shared_row, solved_row) in enumerate(
-            zip(
-                order.tolist(),
-                weighted[:, order].T.tolist(),
-                shared[order].tolist(),
-                solved[order].tolist(),
-                strict=True,
-            )
+        for row, (i, weights_row, shared_row) in enumerate(
+            zip(order.tolist(), weighted[:, order].T.tolist(), shared[order].tolist(), strict=True)
         )
     ]
     return PeerAnswer(radius_km=radius, candidates=len(positions), items=items)
@@ -217,23 +210,32 @@ class _Shown:
     municipality_ags: list[str]
     transit_classes: list[TransitClass]
     sites: list[str]  # the ÖV-Güteklasse and the stop that gives it (site_phrase)
-    measures: list[list[str]]  # the measures in place (catalogue order)
+    solved_with: list[list[str]]  # the measures in place that address my problems (catalogue order)
+    solved: list[list[ProblemCode]]  # my problems those measures address (PROBLEMS order)
     unknown: list[str]  # whose sector is unknown ("" when both are known)
 
     @classmethod
-    def of(cls, index: OrganisationIndex, positions: npt.NDArray[np.int64], my_sector_unknown: bool) -> _Shown:
+    def of(
+        cls,
+        index: OrganisationIndex,
+        positions: npt.NDArray[np.int64],
+        my_issues: npt.NDArray[np.bool_],
+        my_sector_unknown: bool,
+    ) -> _Shown:
         kinds, classes = index.kinds[positions].tolist(), index.transit_classes[positions].tolist()
         sectors, stops = index.sectors[positions].tolist(), index.transit_stops[positions].tolist()
+        solved = index.solved.take(positions, axis=0) & my_issues
         return cls(
-            ids=[str(i) for i in index.ids[positions].tolist()],
-            names=[str(n) for n in index.names[positions].tolist()],
+            ids=index.ids[positions].tolist(),
+            names=index.names[positions].tolist(),
             kinds=kinds,
             precisions=[LocationPrecision(p) for p in index.precisions[positions].tolist()],
             postcodes=index.postcodes[positions].tolist(),
-            municipality_ags=[str(a) for a in index.municipality_ags[positions].tolist()],
+            municipality_ags=index.municipality_ags[positions].tolist(),
             transit_classes=classes,
             sites=[site_phrase(c, stop) for c, stop in zip(classes, stops, strict=True)],
-            measures=_measures_in_place(index, positions),
+            solved_with=_measures_addressing(index, positions, my_issues),
+            solved=[list(compress(PROBLEMS, row)) for row in solved.tolist()],
             unknown=[
                 _sector_unknown_text(my_sector_unknown, sector_unknown(k, s))
                 for k, s in zip(kinds, sectors, strict=True)
@@ -241,55 +243,61 @@ class _Shown:
         )
 
 
-def _measures_in_place(index: OrganisationIndex, positions: npt.NDArray[np.int64]) -> list[list[str]]:
-    """Per row, its measures in place in catalogue order (one search over all the rows' flags)."""
+def _measures_addressing(
+    index: OrganisationIndex, positions: npt.NDArray[np.int64], my_issues: npt.NDArray[np.bool_]
+) -> list[list[str]]:
+    """Per row, its measures in place that address any of my problems, in catalogue order (one search over all the
+    rows' flags). A measure in place addresses only problems the row has solved, so these are exactly the measures
+    that address the problems the row has solved of mine."""
     found: list[list[str]] = [[] for _ in range(len(positions))]
-    rows, columns = np.nonzero(index.measures[positions])
+    if not my_issues.any():
+        return found
+    relevant = index.measure_addresses[:, my_issues].any(axis=1)
+    rows, columns = np.nonzero(index.measures.take(positions, axis=0) & relevant)
     measure_ids = index.measure_ids
     for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
         found[row].append(measure_ids[column])
     return found
 
 
+@dataclass(frozen=True)
+class _Texts:
+    """What the reasons of one answer share: the asking organisation, the catalogue, the home places' names."""
+
+    mine: Organisation
+    catalog: Catalog
+    places: HomePlaces
+
+
 def _explain_peer(
-    mine: Organisation,
+    texts: _Texts,
     shown: _Shown,
     row: int,
     distance_km: float,
     same_estate: bool,
     weighted: list[float],
     shared: list[bool],
-    solved: list[bool],
-    catalog: Catalog,
     transit_text: str,
     home_places: list[str],
-    places: HomePlaces,
 ) -> PeerRecommendation:
     shared_codes = list(compress(PROBLEMS, shared))
-    solved_codes = set(compress(PROBLEMS, solved))
-    measure_ids = [
-        m for m in shown.measures[row] if solved_codes.intersection(catalog.measures[m].addresses)
-    ] if solved_codes else []  # fmt: skip
-    distance, estate, shared_weight, similarity, experience, transit, homes = weighted
+    measure_ids = shown.solved_with[row]
     unknown = shown.unknown[row]
-    compared = "Größe, Art und Lage" if unknown else "Größe, Branche, Art und Lage"
     precision = shown.precisions[row]
-    near = proximity(mine, precision, shown.postcodes[row], shown.municipality_ags[row], distance_km)
-    contributions = [
-        Contribution("distance", near, distance),
-        Contribution("same_estate", "im selben Gewerbegebiet", estate),
-        Contribution(
-            "shared_issues",
-            ("hat dasselbe Problem: " if len(shared_codes) == 1 else "hat dieselben Probleme: ")
-            + join_de([PROBLEM_LABELS_DE[c] for c in shared_codes]),
-            shared_weight,
-        ),
-        Contribution("similar_profile", f"ähnliches Profil ({compared})", similarity),
-        Contribution("experience", _experience_text(measure_ids, solved_codes, catalog), experience),
-        Contribution("transit_situation", transit_text, transit),
-        Contribution("shared_homes", _shared_homes_text([places.names[p] for p in home_places]), homes),
-    ]
-    score, reasons = explain(contributions)
+    near = proximity(texts.mine, precision, shown.postcodes[row], shown.municipality_ags[row], distance_km)
+    distance, estate, shared_weight, similarity, experience, transit, homes = weighted
+    # Plain (code, text, weight) tuples in _COMPONENTS order, as explain() takes them (cheaper than Contribution).
+    score, reasons = explain(
+        (
+            ("distance", near, distance),
+            ("same_estate", "im selben Gewerbegebiet", estate),
+            ("shared_issues", _shared_text(shared_codes), shared_weight),
+            ("similar_profile", SIMILAR_SECTOR_UNKNOWN if unknown else SIMILAR, similarity),
+            ("experience", _experience_text(measure_ids, shown.solved[row], texts.catalog), experience),
+            ("transit_situation", transit_text, transit),
+            ("shared_homes", _shared_homes_text([texts.places.names[p] for p in home_places]), homes),
+        )
+    )
     if unknown:  # after the scored reasons: it explains what the score left out, it adds nothing
         reasons.append(Reason(code=SECTOR_UNKNOWN, text=unknown, weight=0.0))
     # Assembled, not validated: every value is already of its field's type (the index's kinds and classes are
@@ -315,6 +323,11 @@ def _explain_peer(
         },
         PEER_FIELDS,
     )
+
+
+def _shared_text(codes: list[ProblemCode]) -> str:
+    lead = "hat dasselbe Problem: " if len(codes) == 1 else "hat dieselben Probleme: "
+    return lead + join_de([PROBLEM_LABELS_DE[c] for c in codes])
 
 
 def _sector_unknown_text(mine: bool, theirs: bool) -> str:
@@ -346,11 +359,12 @@ def _shared_homes_text(names: list[str]) -> str:
     return f"Ihre Beschäftigten wohnen {where}: Fahrgemeinschaften über Betriebsgrenzen möglich"
 
 
-def _experience_text(measure_ids: list[str], problems: set[ProblemCode], catalog: Catalog) -> str:
+def _experience_text(measure_ids: list[str], problems: list[ProblemCode], catalog: Catalog) -> str:
+    """``problems``: those of mine the measures address, in PROBLEMS order."""
     if not measure_ids:
         return ""  # weight 0: the reason is dropped
     names = join_de([f"„{catalog.measures[m].name_de}“" for m in measure_ids])
-    labels = join_de([PROBLEM_LABELS_DE[p] for p in PROBLEMS if p in problems])
+    labels = join_de([PROBLEM_LABELS_DE[p] for p in problems])
     subject = "das adressiert" if len(measure_ids) == 1 else "diese adressieren"
     problem = "Ihr Problem" if len(problems) == 1 else "Ihre Probleme"
     return f"Vorbild: hat bereits {names} eingeführt – {subject} {problem} {labels}"
@@ -371,9 +385,11 @@ class _TransitSituation:
 def _transit_situation(
     organisation: Organisation,
     positions: npt.NDArray[np.int64],
+    issues: npt.NDArray[np.bool_],
     solved: npt.NDArray[np.bool_],
     index: OrganisationIndex,
 ) -> _TransitSituation:
+    """``issues`` and ``solved``: the candidates' rows of those columns (``solved`` only where they are mine)."""
     problems = transit_problems(organisation.issues)
     band = TRANSIT_BANDS[organisation.features.transit_class]
     if not problems:
@@ -383,7 +399,7 @@ def _transit_situation(
     # up per code of the column, not per candidate; the code -1, no class, is in no band).
     classes: CodedColumn = index.transit_classes
     in_band = np.array([TRANSIT_BANDS[c] == band for c in classes.vocabulary.labels[:-1].tolist()] + [False])
-    same_band = in_band[classes.codes[positions]] & index.issues[positions][:, SITE_TRANSIT_COLUMNS].any(axis=1)
+    same_band = in_band[classes.codes.take(positions)] & issues[:, SITE_TRANSIT_COLUMNS].any(axis=1)
     addressed = np.asarray(solved[:, SITE_TRANSIT_COLUMNS].any(axis=1), dtype=np.bool_)
     return _TransitSituation(same_band, addressed, problems, band)
 
