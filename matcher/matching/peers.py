@@ -225,11 +225,12 @@ class _Shown:
         kinds, classes = index.kinds[positions].tolist(), index.transit_classes[positions].tolist()
         sectors, stops = index.sectors[positions].tolist(), index.transit_stops[positions].tolist()
         solved = index.solved.take(positions, axis=0) & my_issues
+        rows, ids, names = positions.tolist(), index.ids, index.names  # text columns: a row at a time is cheaper
         return cls(
-            ids=index.ids[positions].tolist(),
-            names=index.names[positions].tolist(),
-            kinds=kinds,
-            precisions=[LocationPrecision(p) for p in index.precisions[positions].tolist()],
+            ids=[ids[row] for row in rows],
+            names=[names[row] for row in rows],
+            kinds=kinds,  # coded columns of enums give their members (matcher.index.CODED_COLUMNS)
+            precisions=index.precisions[positions].tolist(),
             postcodes=index.postcodes[positions].tolist(),
             municipality_ags=index.municipality_ags[positions].tolist(),
             transit_classes=classes,
