@@ -87,6 +87,9 @@ class PeerAnswer(BaseModel):
     items: list[PeerRecommendation]
 
 
+ANSWER_FIELDS = frozenset(PeerAnswer.model_fields)
+
+
 def recommend_peers(
     organisation: Organisation,
     index: OrganisationIndex,
@@ -180,7 +183,10 @@ def recommend_peers(
             zip(order.tolist(), weighted[:, order].T.tolist(), shared[order].tolist(), strict=True)
         )
     ]
-    return PeerAnswer(radius_km=radius, candidates=len(positions), items=items)
+    # Assembled like its items (radius_km made a float as validating would: a caller may pass an int).
+    return assembled(
+        PeerAnswer, {"radius_km": float(radius), "candidates": len(positions), "items": items}, ANSWER_FIELDS
+    )
 
 
 def proximity(

@@ -424,13 +424,18 @@ def assert_as_validated(model: BaseModel) -> None:
 
 
 def test_peers_and_reasons_equal_their_validated_construction(world: Any, reference: ReferenceData) -> None:
-    organisations, _, _ = world
+    organisations, vectoriser, index = world
     places = HomePlaces({"me": (DORTMUND, UNNA), "solver": (UNNA,)}, NAMES)
-    items = [
-        item
+    answers = [
+        recommend_peers(
+            o, index, vectoriser, reference.catalog, PeerSettings(), include_invisible=True, home_places=places, **extra
+        )
         for o in organisations
-        for item in _peers(world, reference, o.id, include_invisible=True, home_places=places)
+        for extra in ({}, {"radius_km": 5, "limit": 3})  # an int radius too: the answer's is a float all the same
     ]
+    for answer in answers:
+        assert_as_validated(answer)
+    items = [item for answer in answers for item in answer.items]
     assert {item.kind for item in items} == {"company", "municipality"}  # both kinds and
     assert any(item.shared_issues for item in items)
     assert any(item.solved_with for item in items)
