@@ -166,18 +166,19 @@ def recommend_peers(
     order = np.lexsort((index.id_order(positions), -published))[:limit]
     # Only the rows shown are explained: their columns are read once, for all of them together.
     shown = _Shown.of(index, positions[order], query.issues, organisation.sector_unknown)
-    texts = _Texts(organisation, catalog, places)
     items = [
         _explain_peer(
-            texts,
+            organisation,
             shown,
             row,
             float(distance[i]),
             bool(in_estate[i]),
             weights_row,
             shared_row,
+            catalog,
             _transit_text(transit, i, shown.sites[row]),
             together[i] if together is not None else [],
+            places,
         )
         for row, (i, weights_row, shared_row) in enumerate(
             zip(order.tolist(), weighted[:, order].T.tolist(), shared[order].tolist(), strict=True)
@@ -238,7 +239,7 @@ class _Shown:
             kinds=kinds,  # coded columns of enums give their members (matcher.index.CODED_COLUMNS)
             precisions=index.precisions[positions].tolist(),
             postcodes=index.postcodes[positions].tolist(),
-            municipality_ags=index.municipality_ags[positions].tolist(),
+            municipality_ags=[str(a) for a in index.municipality_ags[positions].tolist()],
             transit_classes=classes,
             sites=[site_phrase(c, stop) for c, stop in zip(classes, stops, strict=True)],
             solved_with=_measures_addressing(index, positions, my_issues),
@@ -267,44 +268,34 @@ def _measures_addressing(
     return found
 
 
-@dataclass(frozen=True)
-class _Texts:
-    """What the reasons of one answer share: the asking organisation, the catalogue, the home places' names."""
-
-    mine: Organisation
-    catalog: Catalog
-    places: HomePlaces
-
-
 def _explain_peer(
-    texts: _Texts,
+    mine: Organisation,
     shown: _Shown,
     row: int,
     distance_km: float,
     same_estate: bool,
     weighted: list[float],
     shared: list[bool],
+    catalog: Catalog,
     transit_text: str,
     home_places: list[str],
+    places: HomePlaces,
 ) -> PeerRecommendation:
     shared_codes = list(compress(PROBLEMS, shared))
     measure_ids = shown.solved_with[row]
     unknown = shown.unknown[row]
     precision = shown.precisions[row]
-    near = proximity(texts.mine, precision, shown.postcodes[row], shown.municipality_ags[row], distance_km)
-    distance, estate, shared_weight, similarity, experience, transit, homes = weighted
-    # Plain (code, text, weight) tuples in _COMPONENTS order, as explain() takes them (cheaper than Contribution).
-    score, reasons = explain(
-        (
-            ("distance", near, distance),
-            ("same_estate", "im selben Gewerbegebiet", estate),
-            ("shared_issues", _shared_text(shared_codes), shared_weight),
-            ("similar_profile", SIMILAR_SECTOR_UNKNOWN if unknown else SIMILAR, similarity),
-            ("experience", _experience_text(measure_ids, shown.solved[row], texts.catalog), experience),
-            ("transit_situation", transit_text, transit),
-            ("shared_homes", _shared_homes_text([texts.places.names[p] for p in home_places]), homes),
-        )
+    near = proximity(mine, precision, shown.postcodes[row], shown.municipality_ags[row], distance_km)
+    texts = (
+        near,
+        "im selben Gewerbegebiet",
+        _shared_text(shared_codes),
+        SIMILAR_SECTOR_UNKNOWN if unknown else SIMILAR,
+        _experience_text(measure_ids, shown.solved[row], catalog),
+        transit_text,
+        _shared_homes_text([places.names[p] for p in home_places]),
     )
+    score, reasons = explain(zip(_COMPONENTS, texts, weighted, strict=True))  # plain tuples: cheaper to make
     if unknown:  # after the scored reasons: it explains what the score left out, it adds nothing
         reasons.append(Reason(code=SECTOR_UNKNOWN, text=unknown, weight=0.0))
     # Assembled, not validated: every value is already of its field's type (the index's kinds and classes are
