@@ -165,7 +165,7 @@ def recommend_peers(
     published = np.round(np.round(weighted, WEIGHT_DECIMALS).sum(axis=0), WEIGHT_DECIMALS)
     order = np.lexsort((index.id_order(positions), -published))[:limit]
     # Only the rows shown are explained: their columns are read once, for all of them together.
-    shown = _Shown.of(index, positions[order], query.issues, organisation.sector_unknown)
+    shown = _Shown.of(index, positions[order], solved[order], query.issues, organisation.sector_unknown)
     items = [
         _explain_peer(
             organisation,
@@ -226,12 +226,13 @@ class _Shown:
         cls,
         index: OrganisationIndex,
         positions: npt.NDArray[np.int64],
+        solved: npt.NDArray[np.bool_],
         my_issues: npt.NDArray[np.bool_],
         my_sector_unknown: bool,
     ) -> _Shown:
+        """``solved``: the rows' solved problems that are mine."""
         kinds, classes = index.kinds[positions].tolist(), index.transit_classes[positions].tolist()
         sectors, stops = index.sectors[positions].tolist(), index.transit_stops[positions].tolist()
-        solved = index.solved.take(positions, axis=0) & my_issues
         rows, ids, names = positions.tolist(), index.ids, index.names  # text columns: a row at a time is cheaper
         return cls(
             ids=[ids[row] for row in rows],
