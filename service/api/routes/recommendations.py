@@ -22,6 +22,7 @@ from matcher.matching.peers import recommend_peers
 from matcher.planning.brief import build_brief
 from matcher.settings import PeerSettings
 from service.access import Capability
+from service.api.asking_route import AskingRoute
 from service.api.deps import AskingDep
 from service.api.placing import peer_items
 from service.api.problems import problem_responses
@@ -31,7 +32,8 @@ from service.brief_html import HEADERS as BRIEF_HEADERS
 from service.brief_html import render_brief_html
 from service.storage.feedback import MIXED
 
-router = APIRouter(prefix="/api/v1/organisations/{organisation_id}", tags=["recommendations"])
+# AskingRoute: peers, measures and funding read their few parameters themselves (service/api/asking_route.py).
+router = APIRouter(prefix="/api/v1/organisations/{organisation_id}", tags=["recommendations"], route_class=AskingRoute)
 
 ERRORS = problem_responses(401, 403, 404, 422)
 AsOf = Annotated[
