@@ -54,12 +54,16 @@ class HealthMonitor:
         self._latest, self._failed = reading, False
         return reading
 
-    def reading(self) -> HealthReading:
-        """The latest count if it is fresh, else a new one (raising the database's error)."""
+    def fresh(self) -> HealthReading | None:
+        """The latest count if it is fresh (no database, no lock: the route answers it without a thread hop)."""
         latest = self._latest
         if latest is None or self._failed or self.clock() - latest.taken > STALE_INTERVALS * self.interval:
-            return self.check()
+            return None
         return latest
+
+    def reading(self) -> HealthReading:
+        """The latest count if it is fresh, else a new one (raising the database's error)."""
+        return self.fresh() or self.check()
 
     def start(self) -> None:
         if self._thread is None:

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from matcher import __version__
 from service.access import AccessPolicy
@@ -240,8 +241,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     model = ModelInfo.model_validate(matching.model_card, from_attributes=True)
 
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
-    def health(monitor: HealthDep) -> Health:
-        reading = monitor.reading()
+    async def health(monitor: HealthDep) -> Health:
+        # A fresh count inline; counting (the database) in the thread pool, never on the event loop.
+        reading = monitor.fresh() or await run_in_threadpool(monitor.reading)
         return Health(
             status="ok",
             version=__version__,

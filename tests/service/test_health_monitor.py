@@ -44,9 +44,23 @@ def test_a_fresh_count_is_reported_without_asking_again() -> None:
     store.organisations = 4
     clock.now += STALE_INTERVALS * 5.0  # just fresh
     assert monitor.reading() == first
+    assert monitor.fresh() == first  # what the route answers inline
     assert store.asked == 2  # the two counts of the one check
     clock.now += 0.1  # stale: the thread did not get through; the route counts itself
+    assert monitor.fresh() is None
     assert monitor.reading().organisations == 4
+
+
+def test_nothing_is_fresh_before_the_first_count_or_after_a_failed_one() -> None:
+    store, clock = Store(), Clock()
+    monitor = _monitor(store, clock)
+    assert monitor.fresh() is None
+    monitor.check()
+    store.down = True
+    with pytest.raises(OperationalError):
+        monitor.check()
+    assert monitor.fresh() is None
+    assert store.asked == 3  # fresh() itself never asks
 
 
 def test_a_failed_check_is_not_hidden_by_an_older_count() -> None:

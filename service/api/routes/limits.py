@@ -35,7 +35,7 @@ class Limits(BaseModel):
     summary="Grenzen des Dienstes / Service limits",
     description="Größen, die der Dienst annimmt (öffentlich). / Sizes the service accepts (public).",
 )
-def get_limits(settings: SettingsDep) -> Limits:
+async def get_limits(settings: SettingsDep) -> Limits:  # reads settings only: no thread hop
     return Limits(
         max_body_bytes=settings.max_body_bytes,
         import_max_bytes=settings.import_max_bytes,
