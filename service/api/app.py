@@ -243,7 +243,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @app.get("/health", tags=["system"], summary="Zustand des Dienstes / Service health")
     async def health(monitor: HealthDep) -> Health:
         # A fresh count inline; counting (the database) in the thread pool, never on the event loop.
-        reading = monitor.fresh() or await run_in_threadpool(monitor.reading)
+        reading = monitor.fresh()
+        if reading is None:
+            reading = await run_in_threadpool(monitor.reading)
         return Health(
             status="ok",
             version=__version__,
