@@ -2,8 +2,9 @@
 
 FastAPI's general dependency solving (``solve_dependencies``: the sub-dependencies of ``Asking`` and of the API
 key header, a fresh ``Response`` per level, the generic look-up of every parameter in path, query, headers and
-cookies) took about 0.15 ms per peers request in process, ten times what the parameters' validation itself
-costs. A route of this class reads them itself, in FastAPI's order and with FastAPI's own validators:
+cookies) took about 0.15 ms per peers request in process, of which ``get_asking`` itself was 14 µs
+(docs/benchmarks.md, fifth round). A route of this class reads them itself, in FastAPI's order and with
+FastAPI's own validators:
 
 1. the key header and :func:`service.api.deps.get_asking` (so a wrong key is 401/429 before any 422, as before);
 2. every path and query parameter with the route's own ``ModelField`` (the ``Path``/``Query`` declarations, the
@@ -13,10 +14,10 @@ costs. A route of this class reads them itself, in FastAPI's order and with Fast
 3. the endpoint, whose ``Response`` is sent as it is.
 
 It applies to ``async def`` endpoints returning a ``Response`` that take an ``Asking`` and path and optional
-query parameters only; such an endpoint with anything else is refused when the route is made (``TypeError``),
-so a new dependency cannot be skipped silently. Plain functions (``def``) keep FastAPI's handler: they pay a
-thread hop anyway. Dependencies given to ``include_router`` are not seen by this class: include its router
-without any.
+single-valued query parameters only; such an endpoint with anything else is refused when the route is made
+(``TypeError``), so a new dependency cannot be skipped silently. Plain functions (``def``) keep FastAPI's
+handler: they pay a thread hop anyway. Dependencies given to ``include_router`` are not seen by this class:
+include its router without any.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
+from fastapi._compat import field_annotation_is_sequence, lenient_issubclass
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -65,8 +68,11 @@ def _direct_handler(route: APIRoute) -> Handler:
     path = [_Parameter(f.name, f.alias, ("path", f.alias), f, None) for f in dependant.path_params]
     query = [_Parameter(f.name, f.alias, ("query", f.alias), f, f.default) for f in dependant.query_params]
     for parameter in query:
-        if parameter.field.field_info.is_required() or parameter.field.field_info.validate_default:
-            raise TypeError(f"{route.path}: AskingRoute supports optional query parameters only ({parameter.alias})")
+        info = parameter.field.field_info
+        if info.is_required() or info.validate_default or not _scalar(info.annotation):
+            raise TypeError(
+                f"{route.path}: AskingRoute supports optional single-valued query parameters only ({parameter.alias})"
+            )
 
     async def handler(request: Request) -> Response:
         values: dict[str, Any] = {asking_name: await get_asking(request, await api_key_header(request))}
@@ -89,6 +95,11 @@ def _direct_handler(route: APIRoute) -> Handler:
         return response
 
     return handler
+
+
+def _scalar(annotation: Any) -> bool:
+    """One value per parameter, read with ``get`` (FastAPI reads a list with ``getlist``, a model from all of them)."""
+    return not field_annotation_is_sequence(annotation) and not lenient_issubclass(annotation, BaseModel)
 
 
 def _asking_parameter(route: APIRoute) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.requests import Request
@@ -120,11 +120,15 @@ async def _with_required_query(asking: AskingDep, limit: int) -> Response:
     return Response()
 
 
+async def _with_list_query(asking: AskingDep, codes: Annotated[list[str] | None, Query()] = None) -> Response:
+    return Response()
+
+
 async def _without_response(asking: AskingDep) -> dict[str, Any]:
     return {}
 
 
-@pytest.mark.parametrize("endpoint", [_with_request, _with_required_query, _without_response])
+@pytest.mark.parametrize("endpoint", [_with_request, _with_required_query, _with_list_query, _without_response])
 def test_an_endpoint_it_cannot_serve_exactly_is_refused_when_the_route_is_made(endpoint: Any) -> None:
     router = APIRouter(route_class=AskingRoute)
     with pytest.raises(TypeError, match="AskingRoute"):
