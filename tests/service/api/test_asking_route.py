@@ -133,3 +133,17 @@ def test_an_endpoint_it_cannot_serve_exactly_is_refused_when_the_route_is_made(e
     router = APIRouter(route_class=AskingRoute)
     with pytest.raises(TypeError, match="AskingRoute"):
         router.add_api_route("/x", endpoint)
+
+
+def test_a_throttled_address_is_429_before_any_parameter_is_checked(tmp_path_factory: pytest.TempPathFactory) -> None:
+    url = f"sqlite:///{tmp_path_factory.mktemp('throttled') / 'bmm.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    wrong = {"X-API-Key": "bmm_" + "q" * 32}
+    with TestClient(create_app(ServiceSettings(database_url=url, auth_failure_burst=1))) as client:
+        assert client.get(f"{PREFIX}/asker/peers?limit=0", headers=wrong).status_code == 401
+        throttled = client.get(f"{PREFIX}/BAD ID/peers?limit=0&radius_km=x", headers=wrong)
+    assert throttled.status_code == 429
+    assert throttled.headers["content-type"] == "application/problem+json"
+    assert int(throttled.headers["Retry-After"]) >= 1
