@@ -107,6 +107,27 @@ class PositionLookup:
             return at
         return default
 
+    def get_many(self, organisation_ids: Sequence[str]) -> list[int | None]:
+        """:meth:`get` of each id (None where not found), with one binary search for all of them: a search per
+        id costs a NumPy call each (~1.5 µs at 1,000,000 rows), ten of them more than the rest of placing."""
+        found: list[int | None] = [self._delta.get(i) for i in organisation_ids]
+        keys = self._keys
+        width = keys.dtype.itemsize
+        encoded = [i.encode("utf-8") for i in organisation_ids]
+        asked = [
+            n for n, key in enumerate(encoded) if found[n] is None and len(key) <= width and not key.endswith(b"\0")
+        ]
+        if not asked or not len(keys):
+            return found
+        wanted = np.array([encoded[n] for n in asked], dtype=keys.dtype)
+        at = keys.searchsorted(wanted)  # the method: np.searchsorted's dispatch costs more than ten searches
+        inside = np.minimum(at, len(keys) - 1)
+        hit = (at < len(keys)) & (keys[inside] == wanted) & self._alive[inside]
+        for n, position, ok in zip(asked, at.tolist(), hit.tolist(), strict=True):
+            if ok:
+                found[n] = position
+        return found
+
     def __getitem__(self, organisation_id: str) -> int:
         found = self.get(organisation_id)
         if found is None:

@@ -295,12 +295,11 @@ class AccessPolicy:
         organisations only for peers visible to peers; planners only for organisations they may
         name (visible to peers, in their region). Anonymous callers: never.
         """
-        if principal is None:
+        if not self.contact_may_be_visible(principal, organisation.id, organisation.contact_shareable):
             return False
+        assert principal is not None
         if principal.role is Role.ADMIN or self.is_own(principal, organisation.id):
             return True
-        if not organisation.contact_shareable:
-            return False
         match principal.role:
             case Role.ADVISOR:
                 return self.in_territory(principal, organisation)
@@ -308,6 +307,15 @@ class AccessPolicy:
                 return organisation.visible_to_peers
             case Role.PLANNER:
                 return self.profile_view(principal, organisation) is ProfileView.PUBLIC
+
+    @classmethod
+    def contact_may_be_visible(cls, principal: Principal | None, organisation_id: str, contact_shareable: bool) -> bool:
+        """False when :meth:`contact_visible` is False whatever else the organisation's profile says, known from its
+        id and stored consent alone (admin and its own organisation see it without consent; nobody else does):
+        a caller placing many organisations loads a profile only where this is True."""
+        if principal is None:
+            return False
+        return contact_shareable or principal.role is Role.ADMIN or cls.is_own(principal, organisation_id)
 
     @staticmethod
     def can_write_profile(principal: Principal | None, organisation_id: str) -> bool:
@@ -360,7 +368,12 @@ class AccessPolicy:
 
     def peer_visible(self, principal: Principal | None, peer: Organisation) -> bool:
         """Whether a peer may appear in a peer result (defence in depth after ``include_invisible``)."""
-        return peer.visible_to_peers or self.include_invisible_peers(principal)
+        return self.peer_shown(principal, peer.visible_to_peers)
+
+    @classmethod
+    def peer_shown(cls, principal: Principal | None, visible_to_peers: bool) -> bool:
+        """:meth:`peer_visible` from the peer's stored visibility alone (no profile needed)."""
+        return visible_to_peers or cls.include_invisible_peers(principal)
 
     def listing_scope(self, principal: Principal | None) -> ListingScope:
         """Which organisations the principal may list (consistent with :meth:`profile_view`)."""

@@ -15,7 +15,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -247,6 +247,20 @@ def columns_of(
     return OrganisationColumns(index, builder)
 
 
+class Place(NamedTuple):
+    """Where a stored organisation is and what it agreed to, read from its row without building its profile: what
+    a result placing it needs (its row, to build the profile where its contact data may be shown)."""
+
+    position: int
+    lat: float  # location.lat
+    lon: float  # location.lon
+    municipality: str  # location.municipality_name
+    estate: str | None
+    synthetic: bool
+    visible_to_peers: bool
+    contact_shareable: bool
+
+
 class OrganisationColumns(Mapping[str, Organisation]):
     """The live organisations of an index, read-only: an Organisation is built from its row on lookup, its
     location features derived by ``builder``. Also gives the index the stop it names for a site.
@@ -352,6 +366,24 @@ class OrganisationColumns(Mapping[str, Organisation]):
             else:
                 row[column] = value
         return row
+
+    def places(self, ids: Sequence[str]) -> list[Place]:
+        """The :class:`Place` of each of these stored organisations (KeyError for one not stored), a column at a time:
+        the values their Organisations have (tests/service/test_live_columns.py), at a fraction of the cost of
+        looking each one up and building it (ten peers of an answer: ~15 µs instead of ~60 µs at 1,000,000)."""
+        positions = self.index.position.get_many(ids)
+        if None in positions:
+            raise KeyError(ids[positions.index(None)])
+        index, rows = self.index, np.array(positions, dtype=np.int64)
+        estates = [estate or None for estate in index.estate_names[rows].tolist()]  # as Organisation validates it
+        return list(
+            map(
+                Place, rows.tolist(), index.lat[rows].tolist(), index.lon[rows].tolist(),
+                index.column("row:municipality_name")[rows].tolist(), estates,
+                index.column("row:synthetic")[rows].tolist(), index.visible[rows].tolist(),
+                index.column("row:contact_shareable")[rows].tolist(),
+            )
+        )  # fmt: skip
 
     def prefetch(self, ids: Sequence[str]) -> None:
         """Work out the location features of these organisations in one batch, before looking up many."""

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from matcher.matching.peers import PeerRecommendation
-from matcher.models import Contact, Organisation, assembled
+from matcher.models import Organisation, assembled
 from service.access import AccessPolicy
 from service.api.results import PeerItem
 from service.auth import Principal
 from service.live import Snapshot
+
+NO_CONTACT: dict[str, Any] = {"contact": None, "address": None}
 
 
 def placed(policy: AccessPolicy, principal: Principal | None, organisation: Organisation) -> dict[str, Any]:
@@ -22,26 +24,38 @@ def placed(policy: AccessPolicy, principal: Principal | None, organisation: Orga
         "municipality": location.municipality_name,
         "estate": organisation.estate,
         "synthetic": organisation.synthetic,
-        **(policy.shared_contact(principal, organisation) or {"contact": None, "address": None}),
+        **(policy.shared_contact(principal, organisation) or NO_CONTACT),
     }
 
 
 def peer_items(
     policy: AccessPolicy, principal: Principal | None, snapshot: Snapshot, items: Sequence[PeerRecommendation]
 ) -> list[PeerItem]:
-    """Peer results with their place; a peer the caller may not see is dropped (defence in depth)."""
+    """Peer results with their place; a peer the caller may not see is dropped (defence in depth).
+
+    What :func:`placed` gives for each peer, read from the snapshot's columns (``places``) rather than from each
+    peer's Organisation, which is built only where the policy may show its contact data (its stored consent, or
+    the caller's role, allows it) and then asked as :func:`placed` asks it. tests/service/api/test_recommendations.py
+    holds the items to :func:`placed` over the peers' Organisations."""
+    organisations = snapshot.organisations
     shown = []
-    for item in items:
-        peer = snapshot.organisations[item.id]
-        if policy.peer_visible(principal, peer):
-            # Assembled from the item's validated values and the peer's validated place (its reasons stay the
-            # Reason objects): validating them again cost ~3 µs a peer (docs/benchmarks.md, fourth round). Only
-            # the shared contact, given as JSON, is validated into its model, as the validating constructor would;
-            # tests/service/api/test_recommendations.py holds the result to the validating constructor.
-            values = {**item.__dict__, **placed(policy, principal, peer)}
-            if values["contact"] is not None:
-                values["contact"] = Contact.model_validate(values["contact"])
-            shown.append(assembled(PeerItem, {name: values[name] for name in _PEER_ITEM_ORDER}, _PEER_ITEM_FIELDS))
+    for item, place in zip(items, organisations.places([item.id for item in items]), strict=True):
+        if not policy.peer_shown(principal, place.visible_to_peers):
+            continue
+        contact = address = None
+        if policy.contact_may_be_visible(principal, item.id, place.contact_shareable):
+            peer = organisations.at(place.position)
+            if policy.contact_visible(principal, peer):
+                # The contact data (CONTACT_FIELDS) as the peer's profile holds it: its Contact was validated when
+                # the profile was built; shared_contact's JSON of it would be validated into an equal one again.
+                contact, address = peer.contact, peer.address
+        # Assembled from the item's validated values and the peer's stored place (its reasons stay the Reason
+        # objects): validating them again cost ~3 µs a peer (docs/benchmarks.md, fourth round).
+        values = {
+            **item.__dict__, "lat": place.lat, "lon": place.lon, "municipality": place.municipality,
+            "estate": place.estate, "synthetic": place.synthetic, "contact": contact, "address": address,
+        }  # fmt: skip
+        shown.append(assembled(PeerItem, {name: values[name] for name in _PEER_ITEM_ORDER}, _PEER_ITEM_FIELDS))
     return shown
 
 

@@ -101,3 +101,21 @@ def test_peer_candidates_are_the_union_of_brute_force_searches(
                             _brute_force(searched, query.xyz, radius_km, per_problem, visible_only, problem)
                         )
                     assert answer == sorted(expected)
+
+
+def test_positions_of_many_ids_are_those_of_one_id_at_a_time(reference: ReferenceData) -> None:
+    organisations = _organisations(reference)
+    vectoriser = fit_vectoriser(organisations, MatcherSettings().vectors)
+    index = OrganisationIndex.build(organisations, vectoriser, reference.catalog)
+    # Removed (dead rows of the base), written again (appended), and ids no row has: unknown, longer than every
+    # stored id, ending in a NUL byte (which fixed-width bytes would drop), a prefix of a stored id, empty.
+    changed = index.updated(["b03", "b11"], [organisations[5]], vectoriser)
+    asked = [o.id for o in organisations] + ["b99", "b000", "b01\0", "b0", "", "zz"]
+    for searched in (index, changed):
+        lookup = searched.position
+        expected = [lookup.get(i) for i in asked]
+        assert lookup.get_many(asked) == expected
+        assert lookup.get_many(list(reversed(asked))) == list(reversed(expected))
+        assert lookup.get_many([]) == []
+    assert changed.position.get_many(["b03", "b11"]) == [None, None]
+    assert changed.position.get_many([organisations[5].id]) == [changed.position.get(organisations[5].id)]

@@ -21,6 +21,7 @@ from matcher.planning.leads import recommend_leads
 from matcher.profiles import ProfileBuilder
 from service.engine import MatchingEngine
 from service.live import LiveIndex, Snapshot
+from service.snapshot import Place
 from service.storage.repository import WriteMode
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.tables import organisation_issues, organisation_measures, organisations
@@ -65,6 +66,24 @@ def test_profiles_rebuilt_from_columns_equal_the_stored_ones(
     assert snapshot.organisations["a-1"] == repository.get("a-1") == changed
     assert snapshot.organisations.get("nobody") is None
     assert "nobody" not in snapshot.organisations
+    _assert_places_are_the_profiles(snapshot)
+
+
+def _assert_places_are_the_profiles(snapshot: Snapshot) -> None:
+    """Each place read from the columns has the values (and types) of the organisation built from its row."""
+    ids = ["c.3", "a-1", "B_2", "a-1"]  # any order, repeats, the appended row
+    for place, organisation_id in zip(snapshot.organisations.places(ids), ids, strict=True):
+        organisation = snapshot.organisations[organisation_id]
+        expected = Place(
+            snapshot.index.position[organisation_id], organisation.location.lat, organisation.location.lon,
+            organisation.location.municipality_name, organisation.estate, organisation.synthetic,
+            organisation.visible_to_peers, organisation.contact_shareable,
+        )  # fmt: skip
+        assert place == expected
+        assert [type(value) for value in place] == [type(value) for value in expected]
+        assert snapshot.organisations.at(place.position) is organisation
+    with pytest.raises(KeyError, match="nobody"):
+        snapshot.organisations.places(["a-1", "nobody"])
 
 
 def test_vectors_loaded_from_columns_are_the_vectorisers(

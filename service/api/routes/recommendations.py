@@ -52,8 +52,9 @@ class BriefFormat(StrEnum):
 def json_answer(answer: BaseModel) -> Response:
     """``answer`` serialised once, by pydantic, exactly as FastAPI serialises a ``response_model`` (which stays on
     the route for the OpenAPI schema), without FastAPI validating the answer a second time: it was built from
-    validated parts."""
-    return Response(answer.model_dump_json(by_alias=True), media_type="application/json")
+    validated parts. The serialiser's bytes go out as they are (``model_dump_json`` decodes them into a str, which
+    the Response encodes again: ~3 µs for a peers answer of 12 kB)."""
+    return Response(answer.__pydantic_serializer__.to_json(answer, by_alias=True), media_type="application/json")
 
 
 # peers, measures and funding are ``async def``: their work is short and CPU-bound (numpy over the in-memory

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from matcher.matching.peers import recommend_peers
 from service import brief_html
 from service.access import not_found_detail
-from service.api.placing import peer_items
+from service.api.placing import peer_items, placed
 from service.api.results import PeerItem
 from service.auth import Principal, Role
 from service.html_page import csp_hash
@@ -298,3 +298,38 @@ def test_peer_items_equal_their_validated_construction(client: TestClient, role:
             assert type(getattr(item, name)) is type(getattr(again, name)), name
         if item.contact is not None:
             assert item.contact.model_fields_set == again.contact.model_fields_set  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("role", "subject"),
+    [
+        (Role.ADMIN, None), (Role.ADVISOR, "ihk_dortmund"), (Role.ADVISOR, "ihk_region_stuttgart"),
+        (Role.ORGANISATION, "me"), (Role.ORGANISATION, "peer-private"), (Role.PLANNER, "DE-NW"), (None, None),
+    ],
+)  # fmt: skip
+def test_peer_items_place_and_share_as_the_policy_does_over_the_peers_profiles(
+    client: TestClient, role: Role | None, subject: str | None
+) -> None:
+    """peer_items reads the peers' places from the snapshot's columns and builds a peer's profile only where the
+    policy may show its contact data: the items are what placing each peer's profile gives (placed(), the
+    policy's shared_contact and peer_visible), for every role, the peer's own organisation's key included."""
+    app: Any = client.app
+    snapshot = app.state.live.current()
+    policy, engine = app.state.access, snapshot.engine
+    principal = Principal(key_id="test", role=role, subject=subject) if role is not None else None
+    answer = recommend_peers(
+        snapshot.organisations["me"], snapshot.index, engine.vectoriser, engine.reference.catalog,
+        engine.settings.peers, include_invisible=True,
+    )  # fmt: skip
+    assert {"peer-shared", "peer-private", "peer-hidden"} <= {i.id for i in answer.items}
+    expected = [
+        PeerItem(**{**item.model_dump(), **placed(policy, principal, snapshot.organisations[item.id])})
+        for item in answer.items
+        if policy.peer_visible(principal, snapshot.organisations[item.id])
+    ]
+    items = peer_items(policy, principal, snapshot, answer.items)
+    assert [i.model_dump_json() for i in items] == [e.model_dump_json() for e in expected]
+    assert items == expected
+    shared = {i.id for i in items if i.contact is not None}
+    assert shared == {i.id for i in expected if i.contact is not None}
+    assert ("peer-private" in shared) == (role is Role.ADMIN or subject == "peer-private")

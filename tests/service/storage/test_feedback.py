@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from service.storage.feedback import MIXED, FeedbackEntry, Served, ServedItem, SqlFeedbackStore
-from service.storage.tables import feedback
+from service.storage.feedback import MIXED, FeedbackEntry, Served, ServedItem, SqlFeedbackStore, log_row
+from service.storage.tables import feedback, recommendation_log
 from tests.service.conftest import BOTH_BACKENDS
 
 pytestmark = BOTH_BACKENDS
@@ -106,3 +106,21 @@ def test_erasing_an_organisation_forgets_its_log_and_feedback_only(store: SqlFee
     with store.engine.connect() as connection:
         left = connection.execute(select(feedback.c.organisation_id, feedback.c.recommendation_id)).all()
     assert [tuple(row) for row in left] == [("org-b", shown_b)]
+
+
+def test_log_rows_are_stored_as_sqlalchemy_core_stores_them(store: SqlFeedbackStore) -> None:
+    """write_log_rows hands its rows to the driver with an INSERT compiled once: the stored values (SQLite's text
+    for a time included, which orders the log) are those of SQLAlchemy Core's own insert of the same row."""
+    row = log_row(_served("org-a", "p1", "p2"), "rec-prepared", datetime(2026, 12, 6, 23, 5, 7, 123456, tzinfo=UTC))
+    assert store.write_log_rows([row]) == 1
+    with store.engine.begin() as connection:
+        connection.execute(recommendation_log.insert(), {**row, "id": "rec-core"})
+        stored = {
+            found[0]: tuple(found[1:])
+            for found in connection.exec_driver_sql(
+                "SELECT id, CAST(served_at AS TEXT), endpoint, item_type, organisation_id, key_id, role, parameters, "
+                "items FROM recommendation_log"
+            )
+        }
+    assert stored["rec-prepared"] == stored["rec-core"]
+    assert store.logged("rec-prepared") == {**store.logged("rec-core"), "id": "rec-prepared"}  # type: ignore[dict-item]
