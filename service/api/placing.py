@@ -50,14 +50,19 @@ def peer_items(
                 # the profile was built; shared_contact's JSON of it would be validated into an equal one again.
                 contact, address = peer.contact, peer.address
         # Assembled from the item's validated values and the peer's stored place (its reasons stay the Reason
-        # objects): validating them again cost ~3 µs a peer (docs/benchmarks.md, fourth round).
+        # objects): validating them again cost ~3 µs a peer (docs/benchmarks.md, fourth round). assembled() takes
+        # the fields in their order: a PeerItem's are the place's, then the recommendation's, which the item's
+        # values have in that order whenever pydantic made them (else they are put in order, ~1 µs a peer).
         values = {
-            **item.__dict__, "lat": place.lat, "lon": place.lon, "municipality": place.municipality,
-            "estate": place.estate, "synthetic": place.synthetic, "contact": contact, "address": address,
+            "contact": contact, "address": address, "lat": place.lat, "lon": place.lon,
+            "municipality": place.municipality, "estate": place.estate, "synthetic": place.synthetic,
+            **item.__dict__,
         }  # fmt: skip
-        shown.append(assembled(PeerItem, {name: values[name] for name in _PEER_ITEM_ORDER}, _PEER_ITEM_FIELDS))
+        if tuple(values) != _PEER_ITEM_ORDER:
+            values = {name: values[name] for name in _PEER_ITEM_ORDER}
+        shown.append(assembled(PeerItem, values, _PEER_ITEM_FIELDS))
     return shown
 
 
-_PEER_ITEM_ORDER = tuple(PeerItem.model_fields)  # assembled() takes the fields in their order
+_PEER_ITEM_ORDER = tuple(PeerItem.model_fields)
 _PEER_ITEM_FIELDS = frozenset(_PEER_ITEM_ORDER)
