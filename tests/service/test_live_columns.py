@@ -19,9 +19,10 @@ from matcher.matching.peers import recommend_peers
 from matcher.models import Organisation, OrganisationProfile
 from matcher.planning.leads import recommend_leads
 from matcher.profiles import ProfileBuilder
+from matcher.transit.situation import site_stop
 from service.engine import MatchingEngine
 from service.live import LiveIndex, Snapshot
-from service.snapshot import Place
+from service.snapshot import Place, location_features_of
 from service.storage.repository import WriteMode
 from service.storage.sql_repository import SqlOrganisationRepository
 from service.storage.tables import organisation_issues, organisation_measures, organisations
@@ -316,4 +317,8 @@ def test_features_asked_when_the_kept_ones_are_full_are_worked_out_again(
     again = snapshot.organisations.site_stops(index, positions)  # f1 and f2 kept, f3 new: over the limit
     assert again[:2].tolist() == first.tolist()
     assert len(again) == 3
+    # Kept or worked out, the stops are those named from the rows' features.
+    named = [site_stop(f) for f in location_features_of(index, positions.tolist(), snapshot.builder)]
+    assert again.tolist() == named
+    assert snapshot.organisations.site_stops(index, positions[::-1]).tolist() == named[::-1]
     assert snapshot.organisations["f3"] == repository.get("f3")
