@@ -1,17 +1,18 @@
 """In-process cost of the peers route's body around ``recommend_peers``, and of writing its log rows.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_peers_body.py --db sqlite:////tmp/copy.db [--sample 32]
-        [--rounds 7] [--batch 100] [--postgres]
+        [--rounds 7] [--batch 100] [--log-rows 1000] [--postgres]
 
 Starts the app on the store (so the snapshot is the one the service serves), answers the peers of ``--sample``
 visible employers once (``recommend_peers`` and the learned adjustment, as the route does) with each one's own
 organisation key as the caller, then times what the route does with such an answer: placing the peers
 (``peer_items``), queueing the log entry (``Asking.log``; queued into a list here, no thread) and serialising
-the answer (``PeersResponse`` and ``json_answer``). Then the log writer's work for these entries: encoding the
-rows (``log_row``) and writing them in batches of ``--batch`` (``write_log_rows``, deleted organisations left
-out), into the store itself or, with ``--postgres``, into a fresh database on a throwaway PostgreSQL server
-(the tests' own) holding the asking organisations. Prints per answer the median wall time and the best round's
-CPU time; the writer's CPU time per logged answer.
+the answer (``PeersResponse`` and ``json_answer``). Then the log writer's work for ``--log-rows`` such answers
+(the sampled ones again and again): encoding the rows (``log_row``) and writing them in batches of ``--batch``
+(``write_log_rows``, deleted organisations left out), into the store itself or, with ``--postgres``, into a
+fresh database on a throwaway PostgreSQL server (the tests' own) holding the asking organisations. Prints per
+answer the median wall time and the best round's CPU time of this thread; the writer's best CPU time per
+logged answer (SQLite's work in the thread included, a PostgreSQL server's not).
 
 Writes log rows into the store given: use a copy.
 """
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--log-rows", type=int, default=1000)
     parser.add_argument("--postgres", action="store_true")
     arguments = parser.parse_args()
     print_machine()
@@ -134,8 +136,9 @@ def main() -> None:
             wall, cpu = _timed(work, arguments.rounds, len(asked))
             print(f"{name:12s} median {wall * 1e6:7.1f} µs  best CPU {cpu * 1e6:7.1f} µs per answer")
 
-        served = [entry[0] for entry in queue.entries[: len(asked)]]
-        # Each round writes new rows: the same entries with new ids (made when the answer is, not timed here).
+        served = [entry[0] for entry in queue.entries[: len(asked)]] * -(-arguments.log_rows // len(asked))
+        served = served[: arguments.log_rows]
+        # Each round writes new rows: the answers' entries again with new ids (made when an answer is, not timed).
         fresh = iter([[(s, new_log_id(), datetime.now(UTC)) for s in served] for _ in range(arguments.rounds + 1)])
         with _log_store(arguments.postgres, [snapshot.organisations[i] for i in ids], arguments.db) as store:
 
