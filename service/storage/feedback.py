@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pydantic_core import to_json
-from sqlalchemy import Connection, Dialect, Engine, Table, func, select
+from sqlalchemy import Engine, func, select
 
+from service.storage.bulk import bulk_loader
 from service.storage.tables import feedback, organisations, recommendation_log
 
 MIXED = "mixed"  # an answer with several item types (brief, match): its items are logged as "<type>:<id>"
@@ -81,42 +82,14 @@ def log_row(served: Served, log_id: str | None = None, served_at: datetime | Non
     }
 
 
-# One encoder for every row: json.dumps with options makes a new encoder per call (~4 µs, a third of a row).
+_LOG_COLUMNS = tuple(column.key for column in recommendation_log.columns)
+# One encoder for every row: json.dumps with options makes a new encoder per call (2.0 µs a row against 1.2 µs).
 _PARAMETERS_JSON = json.JSONEncoder(sort_keys=True, default=str)
-
-
-class PreparedInsert:
-    """An INSERT of every column of ``table``, compiled once for the engine's dialect, whose rows go to the driver's
-    executemany as they are: SQLAlchemy Core's executemany compiled and converted each batch again in Python, ~2/3
-    of the writer's CPU per logged answer (docs/benchmarks.md). The values are converted by the columns' own bind
-    processors, as SQLAlchemy converts them (SQLite keeps a DateTime as text in SQLAlchemy's format)."""
-
-    def __init__(self, table: Table, dialect: Dialect) -> None:
-        compiled = table.insert().compile(dialect=dialect)
-        self.sql = compiled.string
-        self._positional = dialect.positional
-        keys = list(compiled.positiontup or ()) if dialect.positional else [column.key for column in table.columns]
-        if sorted(keys) != sorted(column.key for column in table.columns):
-            raise ValueError(f"the INSERT of {table.name} does not bind each column once: {keys}")
-        self._keys = keys
-        processors = {key: table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys}
-        self._processors = [(key, processor) for key, processor in processors.items() if processor is not None]
-
-    def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert ``rows`` (a value for every column) in the connection's transaction: one executemany."""
-        converted = []
-        for row in rows:
-            values = dict(row)
-            for key, processor in self._processors:
-                values[key] = processor(values[key])
-            converted.append(tuple(values[key] for key in self._keys) if self._positional else values)
-        connection.exec_driver_sql(self.sql, converted)
 
 
 class SqlFeedbackStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._log_insert = PreparedInsert(recommendation_log, engine.dialect)
 
     def log(self, served: Served) -> str:
         """Store what was served now (one transaction); returns the log id the answer carries as
@@ -140,7 +113,11 @@ class SqlFeedbackStore:
                 row for row in rows if not stored_only or row["organisation_id"] in stored or not row["organisation_id"]
             ]
             if kept:
-                self._log_insert.execute(connection, kept)
+                # The bulk path of imports (COPY on PostgreSQL, executemany on SQLite), not SQLAlchemy Core's
+                # executemany, which compiled and converted each batch again in Python: ~2/3 of the writer's own CPU
+                # per logged answer (docs/benchmarks.md, fifth round).
+                rows_in_order = [tuple(row[column] for column in _LOG_COLUMNS) for row in kept]
+                bulk_loader(connection)(recommendation_log, _LOG_COLUMNS, rows_in_order)
         return len(kept)
 
     def add_feedback(self, entry: FeedbackEntry) -> tuple[str, str | None]:

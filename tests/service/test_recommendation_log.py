@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, Table, event
 
 from service.recommendation_log import RecommendationLog
+from service.storage.bulk import Loader, bulk_loader
 from service.storage.feedback import FeedbackEntry, Served, ServedItem, SqlFeedbackStore
 from service.storage.sql_repository import SqlOrganisationRepository
 from tests.service.conftest import BOTH_BACKENDS, OrganisationFactory
@@ -146,6 +147,7 @@ def test_one_transaction_per_batch_and_no_row_for_a_deleted_organisation(
     repository: SqlOrganisationRepository,
     make_organisation: OrganisationFactory,
     stopped: list[RecommendationLog],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     repository.add_many([make_organisation(id="org-a")])
     store = SqlFeedbackStore(engine)
@@ -157,12 +159,27 @@ def test_one_transaction_per_batch_and_no_row_for_a_deleted_organisation(
     def record(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
         statements.append((statement.split()[0].upper(), executemany))
 
+    loads: list[int] = []
+
+    def counting_loader(connection: Connection) -> Loader:
+        load = bulk_loader(connection)
+
+        def counted(table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+            loads.append(len(rows))
+            load(table, columns, rows)
+
+        return counted
+
+    monkeypatch.setattr("service.storage.feedback.bulk_loader", counting_loader)
     event.listen(engine, "before_cursor_execute", record)
     try:
         writer.flush()
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert [s for s in statements if s[0] == "INSERT"] == [("INSERT", True)]  # one executemany
+    assert loads == [2]  # the batch's kept rows in one bulk load
+    inserts = [s for s in statements if s[0] == "INSERT"]
+    # One executemany on SQLite; PostgreSQL's COPY runs on the driver's connection, unseen by SQLAlchemy's events.
+    assert inserts == ([("INSERT", True)] if engine.dialect.name == "sqlite" else [])
     assert all(store.logged(str(log_id)) is not None for log_id in kept)
     assert store.logged(str(gone)) is None
     assert (writer.flushed, writer.discarded) == (2, 1)
