@@ -43,9 +43,9 @@ from service.storage.rows import (
 )
 
 NULLABLE_TEXT = StringDType(na_object=None)
-FEATURES_KEPT = 20_000  # derived location features kept per index (a few kB each)
-_UNKNOWN = object()  # not kept (None is a kept value: no stop)
+FEATURES_KEPT = 20_000  # derived location features (and the stops named from them) kept per index (a few kB each)
 BUILT_KEPT = 2_048  # organisations built by lookup and kept per snapshot (the most recently used; a few kB each)
+_UNKNOWN = object()  # a stop not kept (None is a kept value: no stop)
 
 # Column of the table -> (column in the store, how it is kept). Text with few distinct values is coded; unique
 # text is one variable-width string column. The derived location features (station, stops, urbanisation,
@@ -275,15 +275,13 @@ class OrganisationColumns(Mapping[str, Organisation]):
         self,
         index: OrganisationIndex,
         builder: ProfileBuilder,
-        kept: tuple[dict[int, Any], dict[int, Any]] | None = None,
+        kept: tuple[dict[int, LocationFeatures], dict[int, SiteStop | None]] | None = None,
     ) -> None:
         self.index = index
         self._builder = builder
         # Features and named stops worked out so far, by position: positions keep their rows until a compaction, so
         # a snapshot after a write may share them (``following``). The stops are kept apart: naming a site's stop
         # from its features took ~0.8 µs a peer on every answer (100,000 store: 11 µs for ten, 3 µs kept).
-        self._features: dict[int, LocationFeatures]
-        self._stops: dict[int, SiteStop | None]
         self._features, self._stops = ({}, {}) if kept is None else kept
         self._built: OrderedDict[int, Organisation] = OrderedDict()
         self._built_lock = threading.Lock()  # requests run in the thread pool

@@ -12,8 +12,6 @@ from service.api.results import PeerItem
 from service.auth import Principal
 from service.live import Snapshot
 
-NO_CONTACT: dict[str, Any] = {"contact": None, "address": None}
-
 
 def placed(policy: AccessPolicy, principal: Principal | None, organisation: Organisation) -> dict[str, Any]:
     """Location fields of a result item, plus contact data only when the policy allows."""
@@ -24,7 +22,7 @@ def placed(policy: AccessPolicy, principal: Principal | None, organisation: Orga
         "municipality": location.municipality_name,
         "estate": organisation.estate,
         "synthetic": organisation.synthetic,
-        **(policy.shared_contact(principal, organisation) or NO_CONTACT),
+        **(policy.shared_contact(principal, organisation) or {"contact": None, "address": None}),
     }
 
 

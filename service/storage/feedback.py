@@ -114,8 +114,8 @@ class SqlFeedbackStore:
             ]
             if kept:
                 # The bulk path of imports (COPY on PostgreSQL, executemany on SQLite), not SQLAlchemy Core's
-                # executemany, which compiled and converted each batch again in Python: ~2/3 of the writer's own CPU
-                # per logged answer (docs/benchmarks.md, fifth round).
+                # executemany, which compiles and converts each batch again in Python: the writer's own CPU per
+                # logged answer fell by about a third on SQLite, two thirds on PostgreSQL (docs/benchmarks.md).
                 rows_in_order = [tuple(row[column] for column in _LOG_COLUMNS) for row in kept]
                 bulk_loader(connection)(recommendation_log, _LOG_COLUMNS, rows_in_order)
         return len(kept)
