@@ -158,7 +158,10 @@ class Asking:
 
     def adjusted(self, items: Sequence[R], item_type: str, organisation: Organisation) -> list[R]:
         """The items with the learned adjustment for this organisation's segment (matcher.learning.applying)."""
-        return adjust(items, item_type, segment_of(organisation), self.learned)
+        learned = self.learned
+        if learned is None or not learned.changes:  # as adjust() answers then, without working out the segment
+            return list(items)
+        return adjust(items, item_type, segment_of(organisation), learned)
 
     def measures(self, organisation: Organisation, limit: int | None) -> list[MeasureRecommendation]:
         """The measures with the learned adjustments: all are ranked, so an adjusted one can move into the list."""
@@ -187,10 +190,12 @@ class Asking:
     ) -> str | None:
         """Log what was served (ids, scores, reason codes; for ``MIXED`` answers (type, item) pairs logged as
         "<type>:<id>"); returns the ``recommendation_id``, or None when the log queue was full."""
-        shown = []
-        for entry in items:
-            prefix, item = (f"{entry[0]}:", entry[1]) if isinstance(entry, tuple) else ("", entry)
-            shown.append(ServedItem(id=prefix + item.id, score=item.score, reasons=[r.code for r in item.reasons]))
+        shown = [
+            ServedItem(f"{entry[0]}:{entry[1].id}", entry[1].score, [r.code for r in entry[1].reasons])
+            if isinstance(entry, tuple)
+            else ServedItem(entry.id, entry.score, [r.code for r in entry.reasons])
+            for entry in items
+        ]
         principal = self.principal
         served = Served(
             endpoint=endpoint, item_type=item_type, organisation_id=organisation_id,

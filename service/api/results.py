@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from matcher.matching.advisors import AdvisorAnswer
 from matcher.matching.funding import FundingAnswer
 from matcher.matching.measures import MeasureRecommendation
-from matcher.matching.peers import PeerRecommendation
-from matcher.models import Contact
+from matcher.matching.peers import PeerAnswer, PeerRecommendation
+from matcher.models import Contact, assembled
 from matcher.planning.brief import Brief
 from matcher.planning.leads import Lead, LeadAnswer
 from service.api.schemas import OrganisationFull
@@ -47,6 +47,23 @@ class PeersResponse(BaseModel):
     radius_km: float = Field(description="verwendeter Suchradius / search radius finally used (widened if needed)")
     candidates: int = Field(description="bewertete Kandidaten im Radius / qualifying organisations ranked")
     items: list[PeerItem]
+
+
+PEERS_RESPONSE_FIELDS = frozenset(PeersResponse.model_fields)
+
+
+def peers_response(
+    organisation_id: str, recommendation_id: str | None, answer: PeerAnswer, items: list[PeerItem]
+) -> PeersResponse:
+    """The peers answer assembled from validated parts (the answer's radius and count, the placed items), not
+    validated again: in the request, after the numpy work of the answer, the validator's first use costs ~25 µs
+    (docs/benchmarks.md, sixth round). tests/service/api/test_recommendations.py holds it to the validating
+    constructor."""
+    values = {
+        "organisation_id": organisation_id, "recommendation_id": recommendation_id, "radius_km": answer.radius_km,
+        "candidates": answer.candidates, "items": items,
+    }  # fmt: skip
+    return assembled(PeersResponse, values, PEERS_RESPONSE_FIELDS)
 
 
 class MeasuresResponse(BaseModel):

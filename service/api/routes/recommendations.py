@@ -26,7 +26,14 @@ from service.api.asking_route import AskingRoute
 from service.api.deps import AskingDep
 from service.api.placing import peer_items
 from service.api.problems import problem_responses
-from service.api.results import AdvisorsResponse, BriefResponse, FundingResponse, MeasuresResponse, PeersResponse
+from service.api.results import (
+    AdvisorsResponse,
+    BriefResponse,
+    FundingResponse,
+    MeasuresResponse,
+    PeersResponse,
+    peers_response,
+)
 from service.api.schemas import IsoDate, OrganisationIdPath
 from service.brief_html import HEADERS as BRIEF_HEADERS
 from service.brief_html import render_brief_html
@@ -97,10 +104,7 @@ async def get_peers(
     items = peer_items(asking.policy, asking.principal, asking.snapshot, adjusted)
     parameters = {"limit": limit, "radius_km": radius_km}
     recommendation_id = asking.log("peers", "peer", organisation_id, parameters, items)
-    return json_answer(PeersResponse(
-        organisation_id=organisation_id, recommendation_id=recommendation_id, radius_km=answer.radius_km,
-        candidates=answer.candidates, items=items,
-    ))  # fmt: skip
+    return json_answer(peers_response(organisation_id, recommendation_id, answer, items))
 
 
 @router.get(

@@ -11,7 +11,7 @@ from matcher.matching.peers import recommend_peers
 from service import brief_html
 from service.access import not_found_detail
 from service.api.placing import peer_items, placed
-from service.api.results import PeerItem
+from service.api.results import PeerItem, PeersResponse, peers_response
 from service.auth import Principal, Role
 from service.html_page import csp_hash
 from service.recommendation_log import RecommendationLog
@@ -298,6 +298,36 @@ def test_peer_items_equal_their_validated_construction(client: TestClient, role:
             assert type(getattr(item, name)) is type(getattr(again, name)), name
         if item.contact is not None:
             assert item.contact.model_fields_set == again.contact.model_fields_set  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("recommendation_id", ["rec-0123456789abcdef", None])
+@pytest.mark.parametrize("radius_km", [None, 3])
+def test_peers_response_equals_its_validated_construction(
+    client: TestClient, recommendation_id: str | None, radius_km: int | None
+) -> None:
+    """peers_response assembles the answer without validating it again: it equals what the validating constructor
+    makes of the same values (an int radius asked for included), field for field and serialised."""
+    app: Any = client.app
+    snapshot = app.state.live.current()
+    policy, engine = app.state.access, snapshot.engine
+    principal = Principal(key_id="test", role=Role.ORGANISATION, subject="me")
+    answer = recommend_peers(
+        snapshot.organisations["me"], snapshot.index, engine.vectoriser, engine.reference.catalog,
+        engine.settings.peers, radius_km=radius_km,
+    )  # fmt: skip
+    items = peer_items(policy, principal, snapshot, answer.items)
+    assert items
+    made = peers_response("me", recommendation_id, answer, items)
+    again = PeersResponse(
+        organisation_id="me", recommendation_id=recommendation_id, radius_km=answer.radius_km,
+        candidates=answer.candidates, items=[i.model_dump() for i in items],
+    )  # fmt: skip
+    assert made == again
+    assert made.model_fields_set == again.model_fields_set == set(PeersResponse.model_fields)
+    assert list(made.__dict__) == list(again.__dict__)
+    for name in PeersResponse.model_fields:
+        assert type(getattr(made, name)) is type(getattr(again, name)), name
+    assert made.model_dump_json(by_alias=True) == again.model_dump_json(by_alias=True)
 
 
 @pytest.mark.parametrize(
