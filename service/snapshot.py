@@ -15,7 +15,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -379,6 +379,11 @@ class OrganisationColumns(Mapping[str, Organisation]):
         positions = self.index.position.get_many(ids)
         if None in positions:
             raise KeyError(ids[positions.index(None)])
+        return self.places_at(cast(list[int], positions))
+
+    def places_at(self, positions: Sequence[int]) -> list[Place]:
+        """:meth:`places` of the organisations at these rows of the index (live rows, as the index's searches
+        give them)."""
         index, rows = self.index, np.array(positions, dtype=np.int64)
         estates = [estate or None for estate in index.estate_names[rows].tolist()]  # as Organisation validates it
         return list(

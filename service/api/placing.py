@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from matcher.matching.peers import PeerRecommendation
@@ -27,9 +27,15 @@ def placed(policy: AccessPolicy, principal: Principal | None, organisation: Orga
 
 
 def peer_items(
-    policy: AccessPolicy, principal: Principal | None, snapshot: Snapshot, items: Sequence[PeerRecommendation]
+    policy: AccessPolicy,
+    principal: Principal | None,
+    snapshot: Snapshot,
+    items: Sequence[PeerRecommendation],
+    rows: Mapping[str, int] | None = None,
 ) -> list[PeerItem]:
-    """Peer results with their place; a peer the caller may not see is dropped (defence in depth).
+    """Peer results with their place; a peer the caller may not see is dropped (defence in depth). ``rows``: each
+    peer's row in the snapshot's index by its id, when the answer gave them (``recommend_peers(rows=...)``), so
+    its place is read without a search by id.
 
     What :func:`placed` gives for each peer, read from the snapshot's columns (``places``) rather than from each
     peer's Organisation, which is built only where the policy may show its contact data (its stored consent, or
@@ -37,7 +43,9 @@ def peer_items(
     tests/service/api/test_recommendations.py holds the items to :func:`placed` over the peers' Organisations."""
     organisations = snapshot.organisations
     shown = []
-    for item, place in zip(items, organisations.places([item.id for item in items]), strict=True):
+    ids = [item.id for item in items]
+    places = organisations.places(ids) if rows is None else organisations.places_at([rows[i] for i in ids])
+    for item, place in zip(items, places, strict=True):
         if not policy.peer_shown(principal, place.visible_to_peers):
             continue
         contact = address = None

@@ -95,13 +95,15 @@ async def get_peers(
 ) -> Response:
     organisation = asking.organisation(organisation_id, Capability.PEERS)
     engine = asking.engine
+    rows: list[int] = []  # the shown peers' rows of the snapshot's index, for placing them without an id search
     answer = recommend_peers(
         organisation, asking.snapshot.index, engine.vectoriser, engine.reference.catalog, engine.settings.peers,
         include_invisible=asking.policy.include_invisible_peers(asking.principal), limit=limit, radius_km=radius_km,
-        home_places=asking.snapshot.home_places,
+        home_places=asking.snapshot.home_places, rows=rows,
     )  # fmt: skip
     adjusted = asking.adjusted(answer.items, "peer", organisation)
-    items = peer_items(asking.policy, asking.principal, asking.snapshot, adjusted)
+    at = dict(zip([item.id for item in answer.items], rows, strict=True))
+    items = peer_items(asking.policy, asking.principal, asking.snapshot, adjusted, at)
     parameters = {"limit": limit, "radius_km": radius_km}
     recommendation_id = asking.log("peers", "peer", organisation_id, parameters, items)
     return json_answer(peers_response(organisation_id, recommendation_id, answer, items))

@@ -117,6 +117,19 @@ def test_reasons_add_up_to_the_score_and_results_are_deterministic(world: Any, r
     assert scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.parametrize("options", [{}, {"include_invisible": True}, {"limit": 2}])
+def test_rows_given_are_the_shown_peers_rows_of_the_index(
+    world: Any, reference: ReferenceData, options: dict[str, Any]
+) -> None:
+    organisations, vectoriser, index = world
+    me = next(o for o in organisations if o.id == "me")
+    rows: list[int] = []
+    answer = recommend_peers(me, index, vectoriser, reference.catalog, PeerSettings(), rows=rows, **options)
+    assert answer.items
+    assert rows == [index.position[item.id] for item in answer.items]
+    assert answer == recommend_peers(me, index, vectoriser, reference.catalog, PeerSettings(), **options)
+
+
 def test_profile_not_in_the_index_is_matched_too(world: Any, reference: ReferenceData) -> None:
     _, vectoriser, index = world
     builder = ProfileBuilder(reference, MatcherSettings())

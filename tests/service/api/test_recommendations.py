@@ -359,6 +359,9 @@ def test_peer_items_place_and_share_as_the_policy_does_over_the_peers_profiles(
     ]
     items = peer_items(policy, principal, snapshot, answer.items)
     assert [i.model_dump_json() for i in items] == [e.model_dump_json() for e in expected]
+    rows = {item.id: snapshot.index.position[item.id] for item in answer.items}
+    by_rows = peer_items(policy, principal, snapshot, answer.items, rows)  # placed by the rows the answer gave
+    assert [i.model_dump_json() for i in by_rows] == [e.model_dump_json() for e in expected]
     assert items == expected
     shared = {i.id for i in items if i.contact is not None}
     assert shared == {i.id for i in expected if i.contact is not None}
