@@ -298,10 +298,14 @@ class CachedApiKeys:
 
     def cached(self, secret: str) -> Principal | None:
         """The principal of a key verified within the last ``ttl`` seconds, without asking the store."""
+        return self.verified(hash_secret(secret))
+
+    def verified(self, key_hash: str) -> Principal | None:
+        """:meth:`cached` by the key's hash (``hash_secret``), for a caller that has worked it out already."""
         if self.ttl <= 0:
             return None
         with self._lock:
-            return self._verified.get(hash_secret(secret))
+            return self._verified.get(key_hash)
 
     def authenticate(self, secret: str) -> Principal | None:
         principal = self.cached(secret)

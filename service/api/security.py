@@ -63,7 +63,10 @@ async def get_principal(request: Request, key: ApiKeyHeader) -> Principal | None
     keys = get_api_keys(request)
     # A key verified within the cache's lifetime costs no query and no thread hop; else the store is asked
     # in the thread pool, never on the event loop.
-    principal = keys.cached(key) or await run_in_threadpool(keys.authenticate, key)
+    # The throttle's hash is the cache's key too, hashed once; but only for a key of at most 200 characters (no
+    # longer one is valid, and its first 200 may be a valid key's).
+    cached = keys.verified(key_hash) if len(key) <= 200 else None
+    principal = cached or await run_in_threadpool(keys.authenticate, key)
     if principal is None:
         throttle.failed(address)
         raise _unauthorised("Ungültiger oder widerrufener API-Schlüssel. / Invalid or revoked API key.")

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, event
 from service.api import deps
 from service.api.app import create_app
 from service.api.results import FundingResponse, MeasuresResponse, PeersResponse
-from service.auth import Role
+from service.auth import CachedApiKeys, Role, hash_secret
 from service.config import ServiceSettings
 from service.live import LiveIndex
 from service.recommendation_log import RecommendationLog
@@ -122,6 +122,24 @@ def test_a_known_key_asks_no_query_within_its_cache_time(client: TestClient) -> 
     with Statements(engine) as statements:
         assert [client.get("/api/v1/me", headers=key).status_code for _ in range(5)] == [200] * 5
     assert [s for s in statements.sent if "api_keys" in s] == []
+
+
+def test_the_key_cache_is_asked_by_the_throttles_hash_only_for_a_key_of_at_most_200_characters(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """get_principal looks a key up in the cache by the hash of its first 200 characters (the throttle's): a longer
+    key, never valid, is not looked up there (its first 200 could be a valid key's) but asked from the store."""
+    keys: CachedApiKeys = _state(client, "api_keys")
+    asked: list[str] = []
+    verified = keys.verified
+    monkeypatch.setattr(keys, "verified", lambda key_hash: asked.append(key_hash) or verified(key_hash))
+    key = api_key_headers(client, Role.ORGANISATION, ORGANISATION)
+    assert client.get("/api/v1/me", headers=key).status_code == 200
+    assert client.get("/api/v1/me", headers=key).status_code == 200  # from the cache
+    assert asked[-1] == hash_secret(key["X-API-Key"])
+    long_key = key["X-API-Key"] + "x" * 200
+    assert client.get("/api/v1/me", headers={"X-API-Key": long_key}).status_code == 401
+    assert hash_secret(long_key[:200]) not in asked
 
 
 def test_deleting_an_organisation_ends_its_cached_keys_at_once(client: TestClient) -> None:
