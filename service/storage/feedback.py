@@ -29,8 +29,7 @@ class ServedItem(NamedTuple):  # made ten times per answer while it waits: 0.36 
     reasons: Sequence[str]  # reason codes
 
 
-@dataclass(frozen=True)
-class Served:
+class Served(NamedTuple):  # made once per answer: a frozen dataclass's __init__ sets each field through object
     """One answer as logged: which endpoint, for whom, with which parameters, what was shown."""
 
     endpoint: str
