@@ -436,6 +436,9 @@ def assert_as_validated(model: BaseModel) -> None:
                     assert_as_validated(value)
 
 
+EXTRAS: tuple[dict[str, Any], ...] = ({}, {"radius_km": 5, "limit": 3})  # an int radius: a float all the same
+
+
 def test_peers_and_reasons_equal_their_validated_construction(world: Any, reference: ReferenceData) -> None:
     organisations, vectoriser, index = world
     places = HomePlaces({"me": (DORTMUND, UNNA), "solver": (UNNA,)}, NAMES)
@@ -444,7 +447,7 @@ def test_peers_and_reasons_equal_their_validated_construction(world: Any, refere
             o, index, vectoriser, reference.catalog, PeerSettings(), include_invisible=True, home_places=places, **extra
         )
         for o in organisations
-        for extra in ({}, {"radius_km": 5, "limit": 3})  # an int radius too: the answer's is a float all the same
+        for extra in EXTRAS
     ]
     for answer in answers:
         assert_as_validated(answer)

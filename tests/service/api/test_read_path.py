@@ -13,7 +13,7 @@ from sqlalchemy import Engine, event
 from service.api import deps
 from service.api.app import create_app
 from service.api.results import FundingResponse, MeasuresResponse, PeersResponse
-from service.auth import CachedApiKeys, Role, hash_secret
+from service.auth import CachedApiKeys, Principal, Role, hash_secret
 from service.config import ServiceSettings
 from service.live import LiveIndex
 from service.recommendation_log import RecommendationLog
@@ -132,7 +132,12 @@ def test_the_key_cache_is_asked_by_the_throttles_hash_only_for_a_key_of_at_most_
     keys: CachedApiKeys = _state(client, "api_keys")
     asked: list[str] = []
     verified = keys.verified
-    monkeypatch.setattr(keys, "verified", lambda key_hash: asked.append(key_hash) or verified(key_hash))
+
+    def noted(key_hash: str) -> Principal | None:
+        asked.append(key_hash)
+        return verified(key_hash)
+
+    monkeypatch.setattr(keys, "verified", noted)
     key = api_key_headers(client, Role.ORGANISATION, ORGANISATION)
     assert client.get("/api/v1/me", headers=key).status_code == 200
     assert client.get("/api/v1/me", headers=key).status_code == 200  # from the cache
