@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import scale_http
-from benchmarks.bench_scale import issue_keys
+from benchmarks.bench_scale import keys_for_store
 from benchmarks.common import print_machine
 from benchmarks.scale_http import (
     ServerProcess,
@@ -31,7 +31,6 @@ from benchmarks.scale_http import (
     route_probes,
     sequential_latency,
 )
-from service.storage.database import make_engine, upgrade
 
 
 def main() -> None:
@@ -47,10 +46,7 @@ def main() -> None:
         code = str(args.code.resolve())
         scale_http.child_env = lambda: {**os.environ, "PYTHONPATH": code}
     print_machine()
-    engine = make_engine(args.db)
-    upgrade(engine)
-    keys = issue_keys(engine, args.clients, args.seed)
-    engine.dispose()
+    keys = keys_for_store(args.db, args.clients, args.seed)
     with tempfile.TemporaryDirectory() as work, contextlib.ExitStack() as servers:
         folder = Path(work)
         port = free_port()

@@ -24,12 +24,11 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 import service.api.routes.recommendations as routes
-from benchmarks.bench_scale import issue_keys
+from benchmarks.bench_scale import keys_for_store
 from benchmarks.common import print_machine
 from service.api.app import create_app
 from service.api.deps import get_asking
 from service.config import ServiceSettings
-from service.storage.database import make_engine, upgrade
 
 WARM_ROUNDS = 10
 
@@ -40,10 +39,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=80)
     arguments = parser.parse_args()
     print_machine()
-    engine = make_engine(arguments.db)
-    upgrade(engine)
-    keys = issue_keys(engine, 32, 1)
-    engine.dispose()
+    keys = keys_for_store(arguments.db)
     app = create_app(ServiceSettings(database_url=arguments.db))
     inner: list[float] = []
     names = vars(routes)  # the route module's globals: its recommend_peers is replaced by a timed one

@@ -71,7 +71,7 @@ def bench_size(reference: ReferenceData, settings: MatcherSettings, size: int, n
         return recommend_funding(organisation, catalog, recommended[organisation.id], settings.funding, as_of)
 
     def advisors(organisation: Organisation) -> object:
-        return recommend_advisors(organisation, catalog, settings.advisors)
+        return recommend_advisors(organisation, catalog, settings.advisors, reference.geo.kreis_naming)
 
     timed("peers (ranking + reasons, top 10)", queries, peers)
     timed("measures (incl. neighbour signal)", queries, measures)

@@ -24,14 +24,13 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message
 
-from benchmarks.bench_scale import issue_keys
+from benchmarks.bench_scale import keys_for_store
 from benchmarks.common import print_machine
 from benchmarks.empty_app import create_empty_app
 from service.api.app import create_app
 from service.api.deps import get_asking
 from service.api.routes.recommendations import get_funding, get_measures, get_peers
 from service.config import ServiceSettings
-from service.storage.database import make_engine, upgrade
 
 ROUTES: dict[str, Callable[..., Awaitable[Any]]] = {
     "peers": get_peers,
@@ -80,10 +79,7 @@ def main() -> None:
     parser.add_argument("--route", choices=sorted(ROUTES), default="peers")
     args = parser.parse_args()
     print_machine()
-    engine = make_engine(args.db)
-    upgrade(engine)
-    keys = issue_keys(engine, 32, 1)
-    engine.dispose()
+    keys = keys_for_store(args.db)
     app = create_app(ServiceSettings(database_url=args.db))
     empty = empty_apps()
     route = ROUTES[args.route]

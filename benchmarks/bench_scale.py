@@ -67,7 +67,7 @@ from matcher.settings import MatcherSettings, PeerSettings
 from matcher.vectorise import PROBLEMS
 from matcher.vocabulary import OrganisationKind
 from service.auth import Role, SqlApiKeyRepository, SubjectRules
-from service.storage.database import make_engine
+from service.storage.database import make_engine, upgrade
 from service.storage.tables import organisation_issues, organisations
 from tests.service.postgres import LocalServer, PostgresServer, PostgresUnavailableError
 
@@ -127,6 +127,15 @@ class Keys:
     admin: str
     planner: str  # DE-NW
     viewers: list[Viewer]  # sampled employers visible to peers, each with its own organisation key
+
+
+def keys_for_store(url: str, clients: int = 32, seed: int = 1) -> Keys:
+    """:func:`issue_keys` for a store imported before (migrated to head first): the latency benchmarks' callers."""
+    engine = make_engine(url)
+    upgrade(engine)
+    keys = issue_keys(engine, clients, seed)
+    engine.dispose()
+    return keys
 
 
 def issue_keys(engine: Engine, clients: int, seed: int) -> Keys:
