@@ -17,15 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from benchmarks.common import print_machine
+from benchmarks.common import first_visible_ids, print_machine
 from matcher.matching.peers import PeerAnswer, recommend_peers
 from service.api.app import create_app
 from service.api.placing import peer_items
 from service.config import ServiceSettings
-from service.storage.database import make_engine
-from service.storage.tables import organisations
 
 
 def main() -> None:
@@ -35,15 +32,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     arguments = parser.parse_args()
     print_machine()
-    with make_engine(arguments.db).connect() as connection:
-        ids = list(
-            connection.execute(
-                select(organisations.c.id)
-                .where(organisations.c.visible_to_peers)
-                .order_by(organisations.c.id)
-                .limit(arguments.sample)
-            ).scalars()
-        )
+    ids = first_visible_ids(arguments.db, arguments.sample)
     app = create_app(ServiceSettings(database_url=arguments.db))
     with TestClient(app):
         snapshot = app.state.live.current()

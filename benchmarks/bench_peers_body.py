@@ -29,9 +29,8 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from benchmarks.common import postgres_database, print_machine
+from benchmarks.common import EMPLOYERS, first_visible_ids, postgres_database, print_machine
 from matcher.matching.peers import recommend_peers
 from service.api.app import create_app
 from service.api.deps import Asking
@@ -44,9 +43,7 @@ from service.recommendation_log import RecommendationLog
 from service.storage.database import make_engine, upgrade
 from service.storage.feedback import Served, SqlFeedbackStore, log_row, new_log_id
 from service.storage.sql_repository import SqlOrganisationRepository
-from service.storage.tables import organisations, recommendation_log
-
-EMPLOYERS = ("company", "craft", "public_employer")
+from service.storage.tables import recommendation_log
 
 
 class _Queue:
@@ -71,15 +68,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     arguments = parser.parse_args()
     print_machine()
-    with make_engine(arguments.db).connect() as connection:
-        ids = list(
-            connection.execute(
-                select(organisations.c.id)
-                .where(organisations.c.visible_to_peers.is_(True), organisations.c.kind.in_(EMPLOYERS))
-                .order_by(organisations.c.id)
-                .limit(arguments.sample)
-            ).scalars()
-        )
+    ids = first_visible_ids(arguments.db, arguments.sample, EMPLOYERS)
     app = create_app(ServiceSettings(database_url=arguments.db))
     with TestClient(app):
         state = app.state

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, func, select
 
-from benchmarks.common import print_machine
+from benchmarks.common import EMPLOYERS, print_machine
 from benchmarks.scale_http import (
     LoadResult,
     ServerProcess,
@@ -70,8 +70,6 @@ from service.auth import Role, SqlApiKeyRepository, SubjectRules
 from service.storage.database import make_engine, upgrade
 from service.storage.tables import organisation_issues, organisations
 from tests.service.postgres import LocalServer, PostgresServer, PostgresUnavailableError
-
-EMPLOYERS = (OrganisationKind.COMPANY.value, OrganisationKind.CRAFT_BUSINESS.value)
 
 
 def log(message: str) -> None:

@@ -7,6 +7,14 @@ import platform
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import select
+
+from matcher.vocabulary import OrganisationKind
+from service.storage.database import make_engine
+from service.storage.tables import organisations
+
+EMPLOYERS = (OrganisationKind.COMPANY.value, OrganisationKind.CRAFT_BUSINESS.value)  # the askers of the benchmarks
+
 
 def status_mb(key: str) -> float:
     """A memory figure of this process from /proc/self/status (Linux), in MB: VmRSS now, VmHWM peak."""
@@ -20,6 +28,19 @@ def status_mb(key: str) -> float:
 def print_machine() -> None:
     machine = platform.processor() or platform.machine()
     print(f"machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
+
+
+def first_visible_ids(url: str, sample: int, kinds: tuple[str, ...] | None = None) -> list[str]:
+    """The first ``sample`` ids (in id order) of organisations visible to peers in the store, of ``kinds`` if given."""
+    query = select(organisations.c.id).where(organisations.c.visible_to_peers.is_(True))
+    if kinds is not None:
+        query = query.where(organisations.c.kind.in_(kinds))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(query.order_by(organisations.c.id).limit(sample)).scalars())
+    finally:
+        engine.dispose()
 
 
 @contextmanager

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # kept out of the import path of the command line (pandas)
 logger = logging.getLogger(__name__)
 
 SECRET_PREFIX = "bmm_"
+MAX_SECRET_CHARS = 200  # no valid key is longer (refused unhashed); the throttle hashes only this much
 MAX_CACHED_KEYS = 10_000  # verified keys believed without a query (CachedApiKeys); memory stays bounded
 PLANNER_STATES = ("DE-NW", "DE-BW")
 
@@ -255,7 +256,7 @@ class SqlApiKeyRepository:
         return exists
 
     def authenticate(self, secret: str) -> Principal | None:
-        if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
+        if not secret.startswith(SECRET_PREFIX) or len(secret) > MAX_SECRET_CHARS:
             return None
         query = select(api_keys.c.id, api_keys.c.role, api_keys.c.subject).where(
             api_keys.c.key_hash == hash_secret(secret), api_keys.c.revoked_at.is_(None)

@@ -16,7 +16,7 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from service.api.throttle import FailedAuthThrottle
-from service.auth import CachedApiKeys, Principal, Role, hash_secret
+from service.auth import MAX_SECRET_CHARS, CachedApiKeys, Principal, Role, hash_secret
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",
@@ -51,7 +51,7 @@ async def get_principal(request: Request, key: ApiKeyHeader) -> Principal | None
         return None
     throttle: FailedAuthThrottle = request.app.state.auth_throttle
     address = request.client.host if request.client else "unknown"
-    key_hash = hash_secret(key[:200])
+    key_hash = hash_secret(key[:MAX_SECRET_CHARS])
     wait = throttle.retry_after(address, key_hash)
     if wait is not None:
         raise HTTPException(
@@ -63,9 +63,9 @@ async def get_principal(request: Request, key: ApiKeyHeader) -> Principal | None
     keys = get_api_keys(request)
     # A key verified within the cache's lifetime costs no query and no thread hop; else the store is asked
     # in the thread pool, never on the event loop.
-    # The throttle's hash is the cache's key too, hashed once; but only for a key of at most 200 characters (no
-    # longer one is valid, and its first 200 may be a valid key's).
-    cached = keys.verified(key_hash) if len(key) <= 200 else None
+    # The throttle's hash is the cache's key too, hashed once; but only for a key of at most MAX_SECRET_CHARS (no
+    # longer one is valid, and its first MAX_SECRET_CHARS may be a valid key's).
+    cached = keys.verified(key_hash) if len(key) <= MAX_SECRET_CHARS else None
     principal = cached or await run_in_threadpool(keys.authenticate, key)
     if principal is None:
         throttle.failed(address)
