@@ -1,11 +1,12 @@
-"""The index's nearest-neighbour search against brute force, with many rows exactly as far (ties by id)."""
+"""The index's nearest-neighbour search against brute force, with many rows exactly as far (ties by id); where
+a query point is."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from matcher.geo.distance import chord_to_km
+from matcher.geo.distance import chord_to_km, to_unit_vectors
 from matcher.index import OrganisationIndex
 from matcher.models import Organisation, OrganisationProfile
 from matcher.profiles import ProfileBuilder
@@ -119,3 +120,17 @@ def test_positions_of_many_ids_are_those_of_one_id_at_a_time(reference: Referenc
         assert lookup.get_many([]) == []
     assert changed.position.get_many(["b03", "b11"]) == [None, None]
     assert changed.position.get_many([organisations[5].id]) == [changed.position.get(organisations[5].id)]
+
+
+def test_a_query_point_is_where_the_organisation_is_now(reference: ReferenceData) -> None:
+    """A stored organisation's point is its row's; one moved since (an edited profile) is where it is now."""
+    organisations = _organisations(reference)
+    vectoriser = fit_vectoriser(organisations, MatcherSettings().vectors)
+    index = OrganisationIndex.build(organisations, vectoriser, reference.catalog)
+    stored = organisations[4]
+    moved = stored.model_copy(update={"location": stored.location.model_copy(update={"lat": 51.0, "lon": 7.0})})
+    for organisation in (stored, moved):
+        location = organisation.location
+        expected = to_unit_vectors(np.array([location.lat]), np.array([location.lon]))[0]
+        assert index.query_point(organisation, vectoriser).xyz.tobytes() == expected.tobytes()
+    assert index.query_point(stored, vectoriser).xyz.tobytes() == index.xyz[index.position[stored.id]].tobytes()
