@@ -68,6 +68,7 @@ class ServerProcess:
     port: int
     log: Path
     workers: int
+    env: dict[str, str] | None = None  # the child's environment (default: child_env())
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
 
@@ -79,7 +80,11 @@ class ServerProcess:
         with self.log.open("wb") as log:
             self.started_at = time.perf_counter()
             self.process = subprocess.Popen(
-                self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=child_env()
+                self.command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=self.env if self.env is not None else child_env(),
             )
 
     def wait_until_answers(self, path: str) -> float:

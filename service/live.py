@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import gc
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -37,6 +36,7 @@ from matcher.index import OrganisationIndex
 from matcher.profiles import ProfileBuilder
 from matcher.residences.places import NO_HOME_PLACES, HomePlaces
 from matcher.vectorise import FloatMatrix
+from service.collector import collector_paused
 from service.engine import MatchingEngine
 from service.snapshot import FIELDS, ColumnEncoder, OrganisationColumns, load_index, page_of, vocabularies
 from service.storage.repository import OrganisationRepository
@@ -179,7 +179,7 @@ class LiveIndex:
             # The revision is read before the rows: a write in between is loaded now and again next time.
             revision = changes.revision if changes is not None else store_revision
             self._encoder = ColumnEncoder(self._engine.vectoriser, vocabularies())
-            with _collector_paused():
+            with collector_paused():
                 index = load_index(
                     self._repository.read_columns(list(FIELDS)),
                     self._encoder,
@@ -277,24 +277,6 @@ def _build_pending_trees(index: OrganisationIndex) -> None:
     that the service answers sooner; they are built right after it in a thread of their own, so that the first
     such query does not wait for them (seconds at 1,000,000 organisations)."""
     threading.Thread(target=index.blocks.build_pending, name="bmm-pending-trees", daemon=True).start()
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector during a full load. Loads that read row tuples allocated millions
-    of short-lived objects; each allocation burst triggered a collection that walks every tracked object of the
-    process (engine, reference data, the pages so far): measured at 100,000 rows, reading, encoding and indexing
-    took 6.3 s with the collector and 2.4 s without. The Arrow load makes far fewer objects (text columns still
-    pass through one str per value); the pause stays as cheap insurance. Garbage without cycles is still freed at
-    once by reference counting; cycles (of this or, meanwhile, of other threads: the switch is per process) wait
-    until the load ends."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _release_freed_memory() -> None:

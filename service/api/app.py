@@ -37,6 +37,7 @@ from service.api.routes.transfer import router as transfer_router
 from service.api.routes.vocabulary import router as vocabulary_router
 from service.api.throttle import FailedAuthThrottle
 from service.auth import CachedApiKeys, SqlApiKeyRepository
+from service.collector import long_lived_frozen
 from service.config import MEGABYTE, ServiceSettings
 from service.engine import load_engine
 from service.freshness import RevisionWatcher
@@ -142,19 +143,20 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        live.current()  # build the index before the first request rather than during it
-        app.state.residence_analyst.table  # noqa: B018 - likewise the postcode table (about 0.1 s)
-        health_monitor.check()
-        health_monitor.start()
-        recommendation_log.start()
-        learned.start()
-        watcher.start()
-        yield
-        watcher.stop()
-        learned.stop()
-        recommendation_log.stop()  # writes what is still queued
-        health_monitor.stop()
-        engine.dispose()
+        with long_lived_frozen():  # the app as built; the snapshots loaded from here on stay collectable
+            live.current()  # build the index before the first request rather than during it
+            app.state.residence_analyst.table  # noqa: B018 - likewise the postcode table (about 0.1 s)
+            health_monitor.check()
+            health_monitor.start()
+            recommendation_log.start()
+            learned.start()
+            watcher.start()
+            yield
+            watcher.stop()
+            learned.stop()
+            recommendation_log.stop()  # writes what is still queued
+            health_monitor.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="bmm-match",
