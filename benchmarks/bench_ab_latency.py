@@ -21,7 +21,15 @@ from pathlib import Path
 
 from benchmarks.bench_scale import keys_for_store
 from benchmarks.common import print_machine
-from benchmarks.scale_http import Probe, ServerProcess, bmm_command, empty_app_server, free_port, sequential_latency
+from benchmarks.scale_http import (
+    Probe,
+    ServerProcess,
+    bmm_command,
+    free_port,
+    print_latency,
+    sequential_latency,
+    serving_empty_app,
+)
 
 API = "/api/v1/organisations"
 
@@ -55,17 +63,10 @@ def main() -> None:
             server.wait_until_workers_ready()
             probes.append(Probe(f"peers {name}", server.base_url, [(f"{API}/{i}/peers", h) for i, h in own]))
             probes.append(Probe(f"measures {name}", server.base_url, [(f"{API}/{i}/measures", h) for i, h in own]))
-        empty = empty_app_server(args.db, free_port(), args.workers, Path(work) / "empty.log")
-        servers.callback(empty.stop)
-        empty.start()
-        empty.wait_until_answers("/empty")
-        empty.wait_until_workers_ready()
+        empty = serving_empty_app(args.db, args.workers, Path(work), servers)
         probes.append(Probe("empty endpoint", empty.base_url, [("/empty", {})]))
         latency = sequential_latency(probes, args.requests)
-    floor = latency["empty endpoint"][0]
-    for probe in probes:
-        p50, p99 = latency[probe.name]
-        print(f"{probe.name:16s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  p50 ÷ empty {p50 / floor:5.2f}×")
+    print_latency(probes, latency)
 
 
 if __name__ == "__main__":

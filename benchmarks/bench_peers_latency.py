@@ -26,10 +26,11 @@ from benchmarks.common import print_machine
 from benchmarks.scale_http import (
     ServerProcess,
     bmm_command,
-    empty_app_server,
     free_port,
+    print_latency,
     route_probes,
     sequential_latency,
+    serving_empty_app,
 )
 
 
@@ -58,17 +59,10 @@ def main() -> None:
         service.start()
         print(f"start until /health answers: {service.wait_until_answers('/health'):.1f} s", flush=True)
         print(f"until every worker has built its index: {service.wait_until_workers_ready():.1f} s", flush=True)
-        empty = empty_app_server(args.db, free_port(), args.workers, folder / "empty.log")
-        servers.callback(empty.stop)
-        empty.start()
-        empty.wait_until_answers("/empty")
-        empty.wait_until_workers_ready()
+        empty = serving_empty_app(args.db, args.workers, folder, servers)
         probes = route_probes(service.base_url, empty.base_url, keys.viewers)
         latency = sequential_latency(probes, args.requests)
-    floor = latency["empty endpoint"][0]
-    for probe in probes:
-        p50, p99 = latency[probe.name]
-        print(f"{probe.name:16s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  p50 ÷ empty {p50 / floor:4.1f}×")
+    print_latency(probes, latency)
 
 
 if __name__ == "__main__":

@@ -48,12 +48,12 @@ from benchmarks.scale_http import (
     WriteToVisible,
     bmm_command,
     child_env,
-    empty_app_server,
     free_port,
     memory_mb,
     percentiles,
     route_probes,
     sequential_latency,
+    serving_empty_app,
     sustained_load,
     timed_gets,
     write_to_visible,
@@ -283,11 +283,7 @@ def measure(args: argparse.Namespace, folder: Path, figures: Figures, servers: c
     pids = service.worker_pids()
     figures.add("RSS / PSS per worker after start", worker_memory(pids))
 
-    empty = empty_app_server(url, free_port(), args.workers, folder / "empty.log")
-    servers.callback(empty.stop)
-    empty.start()
-    empty.wait_until_answers("/empty")
-    empty.wait_until_workers_ready()
+    empty = serving_empty_app(url, args.workers, folder, servers)
 
     probes = route_probes(service.base_url, empty.base_url, keys.viewers)
     log(f"sequential latency: {args.requests} requests per route, taking turns")
@@ -296,8 +292,8 @@ def measure(args: argparse.Namespace, folder: Path, figures: Figures, servers: c
     for probe in probes:
         figures.latency(f"{probe.name} (one client, {args.requests} requests)", latency[probe.name])
     floor = latency["empty endpoint"][0]
-    figures.add("peers p50 ÷ empty endpoint p50", f"{latency['peers'][0] / floor:.1f}×")
-    figures.add("/health p50 ÷ empty endpoint p50", f"{latency['/health'][0] / floor:.1f}×")
+    figures.add("peers p50 ÷ empty endpoint p50", f"{latency['peers'][0] / floor:.2f}×")
+    figures.add("/health p50 ÷ empty endpoint p50", f"{latency['/health'][0] / floor:.2f}×")
 
     planner = {"X-API-Key": keys.planner}
     cold, cached = timed_gets(service.base_url, "/api/v1/clusters?state=DE-NW", planner, times=2)

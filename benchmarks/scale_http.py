@@ -7,6 +7,7 @@ is called in process. Latencies are measured by the client, so they include HTTP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -148,11 +149,26 @@ def bmm_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "service.cli", *args]
 
 
-def empty_app_server(database_url: str, port: int, workers: int, log: Path) -> ServerProcess:
-    """The empty FastAPI app served by ``bmm serve``'s own code and options (benchmarks/empty_app.py)."""
+def serving_empty_app(database_url: str, workers: int, folder: Path, servers: contextlib.ExitStack) -> ServerProcess:
+    """The empty FastAPI app served by ``bmm serve``'s own code and options (benchmarks/empty_app.py), started and
+    answering with every worker; stopped when ``servers`` closes (or before, by its ``stop``)."""
+    port = free_port()
     command = [sys.executable, "-m", "benchmarks.empty_app", "--db", database_url, "--port", str(port),
                "--workers", str(workers)]  # fmt: skip
-    return ServerProcess(command, port, log, workers)
+    empty = ServerProcess(command, port, folder / "empty.log", workers)
+    servers.callback(empty.stop)
+    empty.start()
+    empty.wait_until_answers("/empty")
+    empty.wait_until_workers_ready()
+    return empty
+
+
+def print_latency(probes: Sequence[Probe], latency: dict[str, tuple[float, float]]) -> None:
+    """Each probe's p50 and p99, and its p50 ÷ the empty endpoint's (two decimals: the must is ≤ 2×)."""
+    floor = latency["empty endpoint"][0]
+    for probe in probes:
+        p50, p99 = latency[probe.name]
+        print(f"{probe.name:16s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  p50 ÷ empty {p50 / floor:5.2f}×")
 
 
 # -- sequential latency ------------------------------------------------------------------------------------
