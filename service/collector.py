@@ -30,10 +30,11 @@ def collector_paused() -> Iterator[None]:
 def long_lived_frozen() -> Iterator[None]:
     """Leave what exists now (imported modules, the app, its reference data and engine) out of the collector's
     scans until the block ends. A full collection walked all of it each time: at 1,000,000 organisations ~244,000
-    objects, 120–210 ms, a pause for every request in flight (three in 9,000 answers); with them frozen, 1–6 ms.
+    objects, 120–210 ms, a pause for every request in flight (three in 9,000 answers); with them frozen, 1–11 ms.
     Entered before the first snapshot is loaded, so snapshots (replaced by writes and compactions) stay
     collectable. Nothing is collected first: right after the app is built there is no garbage (measured: none).
-    Unfrozen at the end, so a process that builds many apps (the tests) keeps none of them."""
+    A frozen object dropped later in a reference cycle is freed only when the block ends; the app's parts live as
+    long as the app anyway. Unfrozen at the end, so a process that builds many apps (the tests) keeps none."""
     gc.freeze()
     try:
         yield
