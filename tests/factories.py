@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -11,6 +12,7 @@ from matcher.geo.reference import GeoReference
 from matcher.models import Location, OrganisationProfile
 from matcher.vocabulary import STATE_BY_LAND_CODE, LocationPrecision
 from service.auth import Role, SqlApiKeyRepository, SubjectRules
+from service.storage.database import make_engine, upgrade
 
 # A mid-sized manufacturer in Köln-Altstadt-Nord, located by postcode only.
 DEFAULT_PROFILE: dict[str, Any] = {
@@ -73,3 +75,12 @@ def create_through_api(
         assert response.status_code == 201, response.text
         created[organisation_id] = response.json()
     return created
+
+
+def migrated_sqlite(path: Path) -> str:
+    """The URL of a new SQLite database at ``path``, migrated to the head revision (no engine left open)."""
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url

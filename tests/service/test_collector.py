@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.collector import long_lived_frozen
 from service.config import ServiceSettings
-from service.storage.database import make_engine, upgrade
+from tests.factories import migrated_sqlite
 
 
 class _Node:
@@ -42,10 +42,7 @@ def test_what_existed_before_is_kept_out_of_collections_and_freed_after() -> Non
 
 
 def test_the_app_is_frozen_while_it_serves_and_its_snapshot_is_not(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'bmm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path / "bmm.db")
     app = create_app(ServiceSettings(database_url=url))
     with TestClient(app) as client:
         assert client.get("/health").status_code == 200

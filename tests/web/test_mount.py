@@ -16,7 +16,6 @@ from service import brief_html, html_page, residences_html
 from service.api.app import create_app
 from service.config import ServiceSettings
 from service.html_page import csp_hash
-from service.storage.database import make_engine, upgrade
 from service.web.mount import (
     BOUNDARIES_PATH,
     SECURITY_HEADERS,
@@ -24,14 +23,12 @@ from service.web.mount import (
     content_security_policy,
     merged_boundaries,
 )
+from tests.factories import migrated_sqlite
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('web-mount') / 'bmm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("web-mount") / "bmm.db")
     with TestClient(create_app(ServiceSettings(database_url=url))) as test_client:
         yield test_client
 

@@ -9,15 +9,12 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.config import ServiceSettings
-from service.storage.database import make_engine, upgrade
+from tests.factories import migrated_sqlite
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'bmm-api.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("api") / "bmm-api.db")
     # The role tests send many wrong keys from one address: throttling (tested in test_security) stays out of it.
     settings = ServiceSettings(database_url=url, auth_failure_burst=1_000_000)
     with TestClient(create_app(settings)) as test_client:

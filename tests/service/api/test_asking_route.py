@@ -20,8 +20,7 @@ from service.api.deps import AskingDep
 from service.api.routes.recommendations import router as recommendations_router
 from service.auth import Role
 from service.config import ServiceSettings
-from service.storage.database import make_engine, upgrade
-from tests.factories import api_key_headers, create_through_api
+from tests.factories import api_key_headers, create_through_api, migrated_sqlite
 
 PREFIX = "/api/v1/organisations"
 REFERENCE = "/api/v1/fastapi-reference/organisations"  # under /api/v1: the same security headers
@@ -37,10 +36,7 @@ SEED = {
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('asking') / 'bmm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("asking") / "bmm.db")
     app = create_app(ServiceSettings(database_url=url, auth_failure_burst=1_000_000))
     for route in recommendations_router.routes:
         assert isinstance(route, APIRoute)
@@ -136,10 +132,7 @@ def test_an_endpoint_it_cannot_serve_exactly_is_refused_when_the_route_is_made(e
 
 
 def test_a_throttled_address_is_429_before_any_parameter_is_checked(tmp_path_factory: pytest.TempPathFactory) -> None:
-    url = f"sqlite:///{tmp_path_factory.mktemp('throttled') / 'bmm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("throttled") / "bmm.db")
     wrong = {"X-API-Key": "bmm_" + "q" * 32}
     with TestClient(create_app(ServiceSettings(database_url=url, auth_failure_burst=1))) as client:
         assert client.get(f"{PREFIX}/asker/peers?limit=0", headers=wrong).status_code == 401

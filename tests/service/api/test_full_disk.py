@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from service.api.app import create_app
 from service.auth import Role
 from service.config import ServiceSettings
-from service.storage.database import POSTGRES_DISK_FULL, is_disk_full, make_engine, upgrade
+from service.storage.database import POSTGRES_DISK_FULL, is_disk_full
 from service.storage.tables import (
     import_locks,
     organisation_changes,
@@ -26,7 +26,7 @@ from service.storage.tables import (
     organisation_measures,
     organisations,
 )
-from tests.factories import api_key_headers, create_through_api
+from tests.factories import api_key_headers, create_through_api, migrated_sqlite
 from tests.service.full_disk import full_disk, organisations_csv, page_count
 
 URL = "/api/v1/organisations"
@@ -37,10 +37,7 @@ STORE = (organisations, organisation_issues, organisation_measures, organisation
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path / 'voll.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path / "voll.db")
     # No heartbeat during the test: its pruning of the change log would change the store compared below.
     settings = ServiceSettings(database_url=url, reader_heartbeat_seconds=3600, reader_stale_seconds=7200)
     with TestClient(create_app(settings)) as test_client:

@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.auth import Role
 from service.config import GeocoderKind, ServiceSettings
-from service.storage.database import make_engine, upgrade
-from tests.factories import api_key_headers
+from tests.factories import api_key_headers, migrated_sqlite
 from tests.service.geocoding.stand_in import StandIn, stand_in_server
 
 URL = "/api/v1/organisations"
@@ -35,10 +34,7 @@ def stand_in() -> Iterator[StandIn]:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, stand_in: StandIn) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('geo') / 'bmm-geo.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("geo") / "bmm-geo.db")
     settings = ServiceSettings(
         database_url=url, geocoder=GeocoderKind.NOMINATIM, geocoder_url=stand_in.url, geocoder_rate=100
     )
@@ -106,10 +102,7 @@ def test_the_vocabulary_labels_the_precisions_in_german(client: TestClient) -> N
 
 @pytest.mark.slow  # builds a second app (~3 s)
 def test_without_a_geocoder_the_answer_says_so(tmp_path_factory: pytest.TempPathFactory) -> None:
-    url = f"sqlite:///{tmp_path_factory.mktemp('nogeo') / 'bmm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("nogeo") / "bmm.db")
     with TestClient(create_app(ServiceSettings(database_url=url))) as plain:
         body = _import(plain, api_key_headers(plain, Role.ADMIN), dry_run="true")
     assert body["geocoding"] is None

@@ -20,8 +20,7 @@ from service.api.headers import DOCS_ASSETS, SecurityHeadersMiddleware
 from service.auth import Role
 from service.config import ServiceSettings
 from service.html_page import csp_hash
-from service.storage.database import make_engine, upgrade
-from tests.factories import api_key_headers
+from tests.factories import api_key_headers, migrated_sqlite
 
 URL = "/api/v1/organisations"
 PROBLEM = "application/problem+json"
@@ -199,10 +198,7 @@ def test_the_docs_load_nothing_from_elsewhere_and_have_a_policy(client: TestClie
 
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('strict') / 'bmm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("strict") / "bmm.db")
     with TestClient(create_app(ServiceSettings(database_url=url, auth_failure_burst=2))) as test_client:
         yield test_client
 

@@ -17,8 +17,7 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.auth import Role
 from service.config import RoutingEngine, ServiceSettings
-from service.storage.database import make_engine, upgrade
-from tests.factories import api_key_headers, create_through_api
+from tests.factories import api_key_headers, create_through_api, migrated_sqlite
 from tests.service.routing.standin import StandIn, key, refused_url, serve
 
 API = "/api/v1"
@@ -47,10 +46,7 @@ FIRMS = {
 
 
 def _app(tmp_path: Path, **settings: Any) -> TestClient:
-    url = f"sqlite:///{tmp_path / 'bmm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path / "bmm.db")
     return TestClient(create_app(ServiceSettings(database_url=url, **settings)))
 
 

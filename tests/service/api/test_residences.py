@@ -19,8 +19,7 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.auth import Role
 from service.config import ServiceSettings
-from service.storage.database import make_engine, upgrade
-from tests.factories import api_key_headers, create_through_api
+from tests.factories import api_key_headers, create_through_api, migrated_sqlite
 from tests.service.pages import printed_counts
 
 API = "/api/v1"
@@ -353,10 +352,7 @@ def shown_counts(value: Any) -> Iterator[int | None]:
 
 @pytest.fixture(scope="module")
 def sweep_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('sweep') / 'sweep.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("sweep") / "sweep.db")
     with TestClient(create_app(ServiceSettings(database_url=url, residence_k=6))) as test_client:
         yield test_client
 
@@ -415,10 +411,7 @@ def test_k_below_five_is_refused_by_the_settings() -> None:
 
 @pytest.fixture(scope="module")
 def small_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('small') / 'small.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("small") / "small.db")
     settings = ServiceSettings(database_url=url, residence_max_rows=3, residence_max_bytes=200)
     with TestClient(create_app(settings)) as test_client:
         yield test_client

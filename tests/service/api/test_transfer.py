@@ -24,10 +24,10 @@ from service.config import ServiceSettings
 from service.io import ExportFormat
 from service.io.columns import CONTACT_COLUMNS
 from service.io.exporting import EXPORT_COLUMNS
-from service.storage.database import make_engine, upgrade
+from service.storage.database import make_engine
 from service.storage.locks import import_lock
 from service.storage.repository import OrganisationRepository
-from tests.factories import api_key_headers
+from tests.factories import api_key_headers, migrated_sqlite
 
 URL = "/api/v1/organisations"
 IMPORT = f"{URL}/import"
@@ -133,10 +133,7 @@ def seeded(client: TestClient) -> dict[str, Organisation]:
 @pytest.fixture(scope="module")
 def second(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """Another app: an empty database and an import limit of SMALL_LIMIT bytes."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('transfer') / 'empty.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("transfer") / "empty.db")
     app = create_app(ServiceSettings(database_url=url, import_max_bytes=SMALL_LIMIT))
     with TestClient(app) as test_client:
         yield test_client
@@ -504,10 +501,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_data(
 
 @pytest.mark.slow
 def test_import_of_100k_rows_over_http(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'large.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path / "large.db")
     places = [(51.5136, 7.4653), (51.4434, 7.3526), (48.7758, 9.1829), (48.1372, 11.5755)]
     rng = random.Random(7)
     lines = ["id;kind;name;sector;employees;lat;lon;issues;visible_to_peers"]

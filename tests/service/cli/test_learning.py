@@ -16,8 +16,7 @@ from service.auth import Role
 from service.cli import app as cli
 from service.config import ServiceSettings
 from service.learning import ServedAdjustments
-from service.storage.database import make_engine, upgrade
-from tests.factories import api_key_headers, create_through_api, profile_data
+from tests.factories import api_key_headers, create_through_api, migrated_sqlite, profile_data
 
 pytestmark = pytest.mark.slow  # builds two apps and sends about 250 requests
 
@@ -34,10 +33,7 @@ def _profile(kind: str, number: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('learn') / 'bmm-learn.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path_factory.mktemp("learn") / "bmm-learn.db")
     return url
 
 
@@ -190,10 +186,7 @@ def test_admin_view_and_rollback_restore_the_scores(
 
 
 def test_three_rejections_change_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'three.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_sqlite(tmp_path / "three.db")
     with TestClient(create_app(ServiceSettings(database_url=url, learning_poll_seconds=3600))) as client:
         admin = api_key_headers(client, Role.ADMIN)
         create_through_api(client, admin, {f"craft-{n}": _profile("craft_business", n) for n in range(3)})
