@@ -25,6 +25,7 @@ from benchmarks.scale_http import (
     Probe,
     ServerProcess,
     bmm_command,
+    empty_probes,
     free_port,
     print_latency,
     sequential_latency,
@@ -64,7 +65,7 @@ def main() -> None:
             probes.append(Probe(f"peers {name}", server.base_url, [(f"{API}/{i}/peers", h) for i, h in own]))
             probes.append(Probe(f"measures {name}", server.base_url, [(f"{API}/{i}/measures", h) for i, h in own]))
         empty = serving_empty_app(args.db, args.workers, Path(work), servers)
-        probes.append(Probe("empty endpoint", empty.base_url, [("/empty", {})]))
+        probes += empty_probes(empty.base_url)
         latency = sequential_latency(probes, args.requests)
     print_latency(probes, latency)
 
