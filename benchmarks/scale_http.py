@@ -145,8 +145,9 @@ def child_env() -> dict[str, str]:
 
 
 def bmm_command(*args: str) -> list[str]:
-    """``bmm ARGS`` run from this checkout by this interpreter."""
-    return [sys.executable, "-m", "service.cli", *args]
+    """``bmm ARGS`` run by this interpreter from the code on the child's PYTHONPATH (``-P``: ``python -m`` would
+    otherwise put the working directory first, and serve this checkout whatever PYTHONPATH names)."""
+    return [sys.executable, "-P", "-m", "service.cli", *args]
 
 
 def serving_empty_app(database_url: str, workers: int, folder: Path, servers: contextlib.ExitStack) -> ServerProcess:
