@@ -2,7 +2,7 @@
 against the empty endpoint, both served by ``bmm serve --workers N``'s own code, in the same run.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_peers_latency.py --db sqlite:////tmp/copy.db
-        [--workers 2] [--requests 200] [--code /path/to/checkout]
+        [--workers 2] [--requests 200] [--code /path/to/checkout] [--python /other/.venv/bin/python]
 
 The method is bench_scale.py's, step for step: API keys for ``--clients`` sampled employers visible to peers
 (``issue_keys``, same seed), ``bmm serve --workers N`` and ``benchmarks/empty_app.py`` with the same options,
@@ -42,7 +42,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="organisations asked for, in turn")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--code", type=Path, help="serve the code of this checkout (default: this one)")
+    parser.add_argument(
+        "--python",
+        help="interpreter of the product's processes, with the project installed (e.g. another .venv's python; "
+        "default: this one)",
+    )
     args = parser.parse_args()
+    if args.python:
+        scale_http.product_python = args.python
     if args.code is not None:
         code = str(args.code.resolve())
         scale_http.child_env = lambda: {**os.environ, "PYTHONPATH": code}

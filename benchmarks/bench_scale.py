@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, func, select
 
+from benchmarks import scale_http
 from benchmarks.common import EMPLOYERS, print_machine
 from benchmarks.scale_http import (
     EMPTY,
@@ -384,7 +385,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--postgis-queries", type=int, default=1000, help="0: no PostGIS comparison")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (CSV, database, server logs)")
+    parser.add_argument(
+        "--python",
+        help="interpreter of the product's processes, with the project installed (e.g. another .venv's python; "
+        "default: this one)",
+    )
     args = parser.parse_args(argv)
+    if args.python:
+        scale_http.product_python = args.python
     print_machine()
     before = os.getloadavg()
     figures = Figures()

@@ -144,17 +144,22 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
+# The interpreter of the product's processes (``bmm``, the empty app): this one unless a benchmark's ``--python``
+# names another (an optimised build, docs/benchmarks.md, eighth round); the benchmark's client stays on this one.
+product_python = sys.executable
+
+
 def bmm_command(*args: str) -> list[str]:
-    """``bmm ARGS`` run by this interpreter from the code on the child's PYTHONPATH (``-P``: ``python -m`` would
-    otherwise put the working directory first, and serve this checkout whatever PYTHONPATH names)."""
-    return [sys.executable, "-P", "-m", "service.cli", *args]
+    """``bmm ARGS`` run by :data:`product_python` from the code on the child's PYTHONPATH (``-P``: ``python -m``
+    would otherwise put the working directory first, and serve this checkout whatever PYTHONPATH names)."""
+    return [product_python, "-P", "-m", "service.cli", *args]
 
 
 def serving_empty_app(database_url: str, workers: int, folder: Path, servers: contextlib.ExitStack) -> ServerProcess:
     """The empty FastAPI app served by ``bmm serve``'s own code and options (benchmarks/empty_app.py), started and
     answering with every worker; stopped when ``servers`` closes (or before, by its ``stop``)."""
     port = free_port()
-    command = [sys.executable, "-m", "benchmarks.empty_app", "--db", database_url, "--port", str(port),
+    command = [product_python, "-P", "-m", "benchmarks.empty_app", "--db", database_url, "--port", str(port),
                "--workers", str(workers)]  # fmt: skip
     empty = ServerProcess(command, port, folder / "empty.log", workers)
     servers.callback(empty.stop)
