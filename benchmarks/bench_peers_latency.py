@@ -42,14 +42,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="organisations asked for, in turn")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--code", type=Path, help="serve the code of this checkout (default: this one)")
-    parser.add_argument(
-        "--python",
-        help="interpreter of the product's processes, with the project installed (e.g. another .venv's python; "
-        "default: this one)",
-    )
+    scale_http.add_python_option(parser)
     args = parser.parse_args()
-    if args.python:
-        scale_http.product_python = args.python
+    scale_http.use_python_option(args)
     if args.code is not None:
         code = str(args.code.resolve())
         scale_http.child_env = lambda: {**os.environ, "PYTHONPATH": code}

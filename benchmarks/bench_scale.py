@@ -385,14 +385,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--postgis-queries", type=int, default=1000, help="0: no PostGIS comparison")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (CSV, database, server logs)")
-    parser.add_argument(
-        "--python",
-        help="interpreter of the product's processes, with the project installed (e.g. another .venv's python; "
-        "default: this one)",
-    )
+    scale_http.add_python_option(parser)
     args = parser.parse_args(argv)
-    if args.python:
-        scale_http.product_python = args.python
+    scale_http.use_python_option(args)
     print_machine()
     before = os.getloadavg()
     figures = Figures()

@@ -10,7 +10,8 @@ same run is what the product adds per request.
 
 ``/empty`` is a plain ``def`` endpoint (FastAPI runs it in its thread pool): the floor of the issue's figures and of
 every round in docs/benchmarks.md. ``/empty-async`` is the same endpoint as ``async def``, without that thread hop
-(~0.15 ms here); the product's peers, measures and funding routes are ``async def`` too, so a ratio against it is
+(0.15 ms with the server to itself, 0.3–0.6 ms taking turns with the product at 1M: docs/benchmarks.md,
+eighth round); the product's peers, measures and funding routes are ``async def`` too, so a ratio against it is
 the stricter one, printed beside the first.
 """
 

@@ -6,6 +6,7 @@ is called in process. Latencies are measured by the client, so they include HTTP
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -137,16 +138,33 @@ class ServerProcess:
             raise RuntimeError(f"server exited with {self.process.returncode}:\n{tail}")
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def child_env() -> dict[str, str]:
     """This environment with the repository first on PYTHONPATH (the code under test, not an installed copy)."""
-    root = str(Path(__file__).resolve().parent.parent)
     path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
 
 
 # The interpreter of the product's processes (``bmm``, the empty app): this one unless a benchmark's ``--python``
 # names another (an optimised build, docs/benchmarks.md, eighth round); the benchmark's client stays on this one.
 product_python = sys.executable
+
+
+def add_python_option(parser: argparse.ArgumentParser) -> None:
+    """``--python``: sets :data:`product_python` (see :func:`use_python_option`)."""
+    parser.add_argument(
+        "--python",
+        help="interpreter of the product's processes, with the project installed (e.g. another .venv's python; "
+        "default: this one)",
+    )
+
+
+def use_python_option(args: argparse.Namespace) -> None:
+    """The interpreter ``--python`` names, or this one."""
+    global product_python
+    product_python = args.python or sys.executable
 
 
 def bmm_command(*args: str) -> list[str]:
@@ -161,7 +179,8 @@ def serving_empty_app(database_url: str, workers: int, folder: Path, servers: co
     port = free_port()
     command = [product_python, "-P", "-m", "benchmarks.empty_app", "--db", database_url, "--port", str(port),
                "--workers", str(workers)]  # fmt: skip
-    empty = ServerProcess(command, port, folder / "empty.log", workers)
+    # This checkout's empty app, also when a benchmark serves another checkout's product (``child_env`` replaced).
+    empty = ServerProcess(command, port, folder / "empty.log", workers, env={**os.environ, "PYTHONPATH": str(ROOT)})
     servers.callback(empty.stop)
     empty.start()
     empty.wait_until_answers("/empty")
