@@ -40,14 +40,16 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="a copy of an imported store (it gets API keys)")
     parser.add_argument("--a", type=Path, required=True, help="checkout A (e.g. main)")
     parser.add_argument("--b", type=Path, required=True, help="checkout B (e.g. a branch's worktree)")
-    parser.add_argument("--b-env", action="append", default=[], metavar="NAME=VALUE", help="for B's server")
+    parser.add_argument(
+        "--b-env", action="append", default=[], type=_setting, metavar="NAME=VALUE", help="for B's server"
+    )
     parser.add_argument("--workers", type=int, default=1, help="per server (one connection reaches one worker)")
     parser.add_argument("--requests", type=int, default=600, help="sequential requests per probe")
     parser.add_argument("--clients", type=int, default=32, help="organisations asked for, in turn")
     args = parser.parse_args()
     print_machine()
     keys = keys_for_store(args.db, args.clients, 1)
-    extra = dict(setting.split("=", 1) for setting in args.b_env)
+    extra = dict(args.b_env)
     own = [(v.organisation_id, v.headers) for v in keys.viewers]
     probes: list[Probe] = []
     with tempfile.TemporaryDirectory() as work, contextlib.ExitStack() as servers:
@@ -68,6 +70,13 @@ def main() -> None:
         probes += empty_probes(empty.base_url)
         latency = sequential_latency(probes, args.requests)
     print_latency(probes, latency)
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not name or not equals:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
 
 
 if __name__ == "__main__":

@@ -156,9 +156,16 @@ def add_python_option(parser: argparse.ArgumentParser) -> None:
     """``--python``: sets :data:`product_python` (see :func:`use_python_option`)."""
     parser.add_argument(
         "--python",
+        type=_interpreter,
         help="interpreter of the product's processes, with the project installed (e.g. another .venv's python; "
         "default: this one)",
     )
+
+
+def _interpreter(path: str) -> str:
+    if not os.access(path, os.X_OK) or os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f"{path!r} is not an executable interpreter")
+    return path
 
 
 def use_python_option(args: argparse.Namespace) -> None:
