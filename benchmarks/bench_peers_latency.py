@@ -6,10 +6,10 @@ against the empty endpoint, both served by ``bmm serve --workers N``'s own code,
 
 The method is bench_scale.py's, step for step: API keys for ``--clients`` sampled employers visible to peers
 (``issue_keys``, same seed), ``bmm serve --workers N`` and ``benchmarks/empty_app.py`` with the same options,
-then ``scale_http.sequential_latency`` (httpx2, one keep-alive connection per server, one request at a time,
-the probes taking turns, 20 warm-up rounds). It saves the import of a 1M run when only the per-request figure
-is wanted. The store gets API keys: use a copy. ``--code`` serves another checkout's code (e.g. main, for a
-before/after on the same store); the default is this one.
+then ``scale_http.sequential_latency`` (httpx2 and http.client, one keep-alive connection each per server, one
+request at a time, the probes taking turns, 20 warm-up rounds). It saves the import of a 1M run when only the
+per-request figure is wanted. The store gets API keys: use a copy. ``--code`` serves another checkout's code (e.g.
+main, for a before/after on the same store); the default is this one.
 """
 
 from __future__ import annotations
