@@ -302,9 +302,9 @@ def measure(args: argparse.Namespace, folder: Path, figures: Figures, servers: c
     strict = latency[EMPTY_ASYNC][0]
     figures.add("peers p50 ÷ async empty endpoint p50 (no thread hop)", f"{latency['peers'][0] / strict:.2f}×")
     figures.add("/health p50 ÷ empty endpoint p50", f"{latency['/health'][0] / floor:.2f}×")
-    # The figures above are httpx2's, as in every run since the issue was filed; the same requests by a lean client:
+    # The figures above are httpx2's, as in every earlier run of this benchmark; the same probes by a lean client:
     figures.add(
-        "lean client (http.client), same rounds: peers / empty / async empty p50",
+        "lean client (http.client), the same probes after httpx2's: peers / empty / async empty p50",
         " / ".join(f"{lean[name][0]:.2f}" for name in ("peers", EMPTY, EMPTY_ASYNC)) + " ms",
     )
     figures.add("peers p50 ÷ empty endpoint p50, lean client", f"{lean['peers'][0] / lean[EMPTY][0]:.2f}×")

@@ -227,8 +227,8 @@ class Probe:
     paths: Sequence[tuple[str, dict[str, str]]]  # (path, headers) cycled through
 
 
-HTTPX = "httpx2"  # the benchmark's client since the issue was filed: its figures are measured with it
-LEAN = "http.client"  # the standard library's: ~0.3 ms less of its own per request (docs/benchmarks.md, ninth round)
+HTTPX = "httpx2"  # the benchmark's client from its first run: every earlier figure is its
+LEAN = "http.client"  # the standard library's: 0.4–0.5 ms less of its own per request (docs/benchmarks.md, ninth round)
 Latency = dict[str, dict[str, tuple[float, float]]]  # client -> probe name -> (p50, p99) in ms
 
 
@@ -270,7 +270,7 @@ def sequential_latency(probes: Sequence[Probe], requests: int, warmup: int = 20)
     """(p50, p99) in ms per client and probe: one request at a time, one keep-alive connection per server.
 
     The probes take turns (one request each per round), so a burst of load from elsewhere on a shared
-    machine hits all of them alike. httpx2 measures first, as in every run since the issue was filed; then
+    machine hits all of them alike. httpx2 measures first, as in every earlier run of the benchmark; then
     http.client the same way. Each client's own time is in every figure it measures, in the empty endpoint's
     too: httpx2's larger share makes every ratio to it smaller, so both are printed. Any answer but 200 stops
     the benchmark.

@@ -31,7 +31,7 @@ FIGURES = (
     "peers p50 ÷ empty endpoint p50",
     "peers p50 ÷ async empty endpoint p50",
     "/health p50 ÷ empty endpoint p50",
-    "lean client (http.client), same rounds",
+    "lean client (http.client)",
     "peers p50 ÷ empty endpoint p50, lean client",
     "peers p50 ÷ async empty endpoint p50, lean client",
     "clusters NRW",
