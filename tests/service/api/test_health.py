@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.routing import Match
 
 from matcher import __version__
 from service.api.app import create_app
@@ -33,6 +34,19 @@ def test_health_reports_version_and_counts(
     }
     assert model["training_size"] > 0
     assert "synthetic" in model["training_data"]
+
+
+def test_health_is_found_before_the_api_routers(database_url: str, repository: SqlOrganisationRepository) -> None:
+    # FastAPI tries the route table's entries in order, each included router in turn: a probe's path should
+    # not wait behind all of them (docs/benchmarks.md, ninth round), and peers comes first among them.
+    routes = create_app(ServiceSettings(database_url=database_url)).router.routes
+
+    def found_at(path: str) -> int:
+        scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": [], "query_string": b""}
+        return next(i for i, route in enumerate(routes) if route.matches(scope)[0] == Match.FULL)
+
+    peers, residences = found_at("/api/v1/organisations/o-1/peers"), found_at("/api/v1/organisations/o-1/residences")
+    assert found_at("/health") < peers < residences
 
 
 def test_app_refuses_a_database_without_migrations(database_url: str) -> None:
