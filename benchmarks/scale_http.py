@@ -28,7 +28,8 @@ from typing import Protocol
 import httpx2
 import numpy as np
 
-REQUEST_TIMEOUT = httpx2.Timeout(120.0)  # an answer slower than this counts as an error
+REQUEST_SECONDS = 120.0  # an answer slower than this counts as an error
+REQUEST_TIMEOUT = httpx2.Timeout(REQUEST_SECONDS)
 START_TIMEOUT_SECONDS = 1800.0
 _STARTED = re.compile(r"Started server process \[(\d+)\]")
 _READY = "Application startup complete."
@@ -243,7 +244,9 @@ class _LeanClient:
 
     def __init__(self, base_url: str) -> None:
         parts = urllib.parse.urlsplit(base_url)
-        self._connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120.0)
+        self._connection = http.client.HTTPConnection(
+            parts.hostname or "127.0.0.1", parts.port, timeout=REQUEST_SECONDS
+        )
 
     def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
         self._connection.request("GET", path, headers=headers)
